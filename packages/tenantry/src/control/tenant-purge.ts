@@ -1,0 +1,47 @@
+// Deletes every row of one tenant from the isolated tables, as the app role under that
+// tenant's own row-level security: the purge cannot reach another tenant's rows even if a
+// table were listed by mistake.
+import { isTenantryError, type TenantId } from '../core/index.js';
+import type { TenantDatabase, TenantTransaction } from '../postgres/index.js';
+
+export interface PurgeResult {
+  /** Rows deleted per table (`schema.table`). */
+  readonly deleted: Readonly<Record<string, number>>;
+}
+
+async function deleteAll(tx: TenantTransaction, table: string): Promise<number | 'blocked'> {
+  try {
+    return await tx.savepoint(async () => (await tx.query(`DELETE FROM ${table}`)).rowCount ?? 0);
+  } catch (err) {
+    // A foreign key from a table not purged yet: the savepoint undid this delete; try the
+    // table again after the referring one is empty.
+    if (isTenantryError(err, 'FOREIGN_KEY_VIOLATION')) return 'blocked';
+    throw err;
+  }
+}
+
+/** Purges `tenantId`'s rows from every table registered by isolateTable(), in one transaction. */
+export async function purgeTenantData(data: TenantDatabase, tenantId: TenantId): Promise<PurgeResult> {
+  return data.withTenant(
+    tenantId,
+    async (tx) => {
+      const { rows } = await tx.query<{ name: string }>(
+        `SELECT format('%I.%I', schema_name, table_name) AS name FROM tenantry.isolated_tables ORDER BY isolated_at DESC, 1`,
+      );
+      const deleted: Record<string, number> = {};
+      let pending = rows.map((r) => r.name);
+      while (pending.length > 0) {
+        const blocked: string[] = [];
+        for (const table of pending) {
+          const outcome = await deleteAll(tx, table);
+          if (outcome === 'blocked') blocked.push(table);
+          else deleted[table] = outcome;
+        }
+        if (blocked.length === pending.length) throw new Error(`purge cannot order deletes for ${blocked.join(', ')} (a foreign-key cycle)`);
+        pending = blocked;
+      }
+      return { deleted };
+    },
+    { admit: 'offboarding' },
+  );
+}

@@ -1,0 +1,254 @@
+// The tenant registry: creating, finding and listing tenants, and persisting lifecycle
+// transitions with concurrent transitions on one tenant serialized (exactly one wins).
+import {
+  coreErrors, ISOLATION_TIERS, newTenantId, parseTenantId, systemClock, TENANT_STATUSES,
+  type Clock, type IsolationTier, type Tenant, type TenantId, type TenantStatus,
+} from '../core/index.js';
+import { toTenantryError, type SqlConnection, type SqlPool, type TenantDatabase } from '../postgres/index.js';
+import { controlErrors } from './errors.js';
+import { purgeTenantData, type PurgeResult } from './tenant-purge.js';
+import { nextStatus, type LifecycleEvent } from './tenant-lifecycle.js';
+import { parseSlug } from './slug.js';
+
+export interface CreateTenantInput {
+  readonly slug: string;
+  readonly displayName?: string;
+  readonly tier?: IsolationTier;
+  readonly plan?: string;
+  readonly region?: string;
+}
+
+export interface ListTenantsOptions {
+  readonly status?: TenantStatus;
+  /** 1–500, default 50. */
+  readonly limit?: number;
+  /** The `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface TenantPage {
+  readonly tenants: readonly Tenant[];
+  /** Absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+export interface TenantRegistry {
+  /** Creates a tenant, provisions it and makes it active (onboarding a pooled tenant needs no DDL). */
+  create(input: CreateTenantInput): Promise<Tenant>;
+  get(id: TenantId | string): Promise<Tenant>;
+  tryGet(id: TenantId | string): Promise<Tenant | undefined>;
+  getBySlug(slug: string): Promise<Tenant>;
+  tryGetBySlug(slug: string): Promise<Tenant | undefined>;
+  list(options?: ListTenantsOptions): Promise<TenantPage>;
+  /** Applies a lifecycle event; with `expectedVersion`, only if nobody changed the tenant since. */
+  transition(id: TenantId | string, event: LifecycleEvent, options?: { expectedVersion?: number }): Promise<Tenant>;
+  suspend(id: TenantId | string): Promise<Tenant>;
+  restore(id: TenantId | string): Promise<Tenant>;
+  offboard(id: TenantId | string): Promise<Tenant>;
+  /** Purges the tenant's rows from every isolated table, then marks it deleted. Needs `offboarding`. */
+  delete(id: TenantId | string): Promise<{ tenant: Tenant; purged: PurgeResult }>;
+}
+
+export interface TenantRegistryOptions {
+  /** Operator-role pool: the registry is cross-tenant and never touched by the app role's writes. */
+  readonly operator: SqlPool;
+  /** The app-role tenant database, used to purge a tenant's rows under its own isolation. */
+  readonly data: TenantDatabase;
+  readonly clock?: Clock;
+}
+
+interface TenantRow {
+  id: string; slug: string; display_name: string; status: TenantStatus; tier: IsolationTier;
+  plan: string; region: string; created_at: Date; updated_at: Date; status_changed_at: Date; version: number;
+}
+
+const COLUMNS = 'id, slug, display_name, status, tier, plan, region, created_at, updated_at, status_changed_at, version';
+
+function toTenant(row: TenantRow): Tenant {
+  return Object.freeze({
+    id: row.id as TenantId,
+    slug: row.slug,
+    displayName: row.display_name,
+    status: row.status,
+    tier: row.tier,
+    plan: row.plan,
+    region: row.region,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    statusChangedAt: row.status_changed_at,
+    version: row.version,
+  });
+}
+
+const LABEL = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+function checkLabel(field: string, value: string | undefined, fallback: string): string {
+  const v = value ?? fallback;
+  if (!LABEL.test(v)) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field, reason: 'use 1–64 characters a–z, 0–9, "-" or "_"' } });
+  return v;
+}
+
+function checkCreateInput(input: CreateTenantInput) {
+  const slug = parseSlug(input.slug);
+  const displayName = (input.displayName ?? slug).trim();
+  if (displayName.length < 1 || displayName.length > 200) {
+    throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'displayName', reason: 'must be 1–200 characters' } });
+  }
+  const tier = input.tier ?? 'pooled';
+  if (!ISOLATION_TIERS.includes(tier)) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'tier', reason: `one of ${ISOLATION_TIERS.join(', ')}` } });
+  if (tier !== 'pooled') {
+    // The schema and database tiers need provisioning steps that do not exist yet; refusing is
+    // better than recording a tier the data does not actually have.
+    throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'tier', reason: 'only the pooled tier can be provisioned in this version' } });
+  }
+  return { slug, displayName, tier, plan: checkLabel('plan', input.plan, 'free'), region: checkLabel('region', input.region, 'default') };
+}
+
+function encodeCursor(t: Tenant): string {
+  return Buffer.from(JSON.stringify([t.createdAt.toISOString(), t.id])).toString('base64url');
+}
+function decodeCursor(cursor: string): [string, TenantId] {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) throw new Error('bad time');
+    return [at, parseTenantId(id)];
+  } catch {
+    throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'cursor', reason: 'not a cursor this API returned' } });
+  }
+}
+
+/**
+ * The registry over the operator pool.
+ *
+ * @example
+ * const registry = createTenantRegistry({ operator, data: db });
+ * const acme = await registry.create({ slug: 'acme', displayName: 'Acme Inc.' });
+ * await registry.suspend(acme.id);
+ */
+export function createTenantRegistry(options: TenantRegistryOptions): TenantRegistry {
+  const { operator, data } = options;
+  const clock = options.clock ?? systemClock;
+
+  async function inTransaction<T>(work: (c: SqlConnection) => Promise<T>): Promise<T> {
+    let connection: SqlConnection;
+    try {
+      connection = await operator.connect();
+    } catch (err) {
+      throw toTenantryError(err);
+    }
+    try {
+      await connection.query('BEGIN');
+      const result = await work(connection);
+      await connection.query('COMMIT');
+      connection.release();
+      return result;
+    } catch (err) {
+      try {
+        await connection.query('ROLLBACK');
+        connection.release();
+      } catch (rollbackError) {
+        connection.release(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
+      }
+      throw toTenantryError(err);
+    }
+  }
+
+  async function tryGet(rawId: TenantId | string): Promise<Tenant | undefined> {
+    const id = parseTenantId(rawId);
+    const { rows } = await operator.query<TenantRow>(`SELECT ${COLUMNS} FROM tenantry.tenants WHERE id = $1`, [id]).catch((e: unknown) => { throw toTenantryError(e); });
+    return rows[0] ? toTenant(rows[0]) : undefined;
+  }
+
+  async function tryGetBySlug(rawSlug: string): Promise<Tenant | undefined> {
+    const slug = typeof rawSlug === 'string' ? rawSlug.trim().toLowerCase() : '';
+    const { rows } = await operator
+      .query<TenantRow>(`SELECT ${COLUMNS} FROM tenantry.tenants WHERE slug = $1 AND status <> 'deleted'`, [slug])
+      .catch((e: unknown) => { throw toTenantryError(e); });
+    return rows[0] ? toTenant(rows[0]) : undefined;
+  }
+
+  async function transition(rawId: TenantId | string, event: LifecycleEvent, opts: { expectedVersion?: number } = {}): Promise<Tenant> {
+    const id = parseTenantId(rawId);
+    return inTransaction(async (c) => {
+      // The row lock serializes concurrent transitions: the second waits, then sees the first's
+      // result and is judged against it.
+      const { rows } = await c.query<TenantRow>(`SELECT ${COLUMNS} FROM tenantry.tenants WHERE id = $1 FOR UPDATE`, [id]);
+      const current = rows[0];
+      if (!current || current.status === 'deleted') throw coreErrors.create('TENANT_NOT_FOUND');
+      if (opts.expectedVersion !== undefined && opts.expectedVersion !== current.version) {
+        throw controlErrors.create('TENANT_VERSION_CONFLICT', { details: { expectedVersion: opts.expectedVersion, version: current.version } });
+      }
+      const to = nextStatus(current.status, event);
+      const { rows: updated } = await c.query<TenantRow>(
+        `UPDATE tenantry.tenants SET status = $2, status_changed_at = $3, updated_at = $3, version = version + 1
+          WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, to, clock.now()],
+      );
+      return toTenant(updated[0] as TenantRow);
+    });
+  }
+
+  return {
+    async create(input) {
+      const fields = checkCreateInput(input);
+      const id = newTenantId();
+      const now = clock.now();
+      try {
+        await operator.query(
+          `INSERT INTO tenantry.tenants (id, slug, display_name, status, tier, plan, region, created_at, updated_at, status_changed_at)
+           VALUES ($1, $2, $3, 'provisioning', $4, $5, $6, $7, $7, $7)`,
+          [id, fields.slug, fields.displayName, fields.tier, fields.plan, fields.region, now],
+        );
+      } catch (err) {
+        const mapped = toTenantryError(err);
+        if (mapped.code === 'UNIQUE_VIOLATION') throw controlErrors.create('TENANT_SLUG_TAKEN', { details: { slug: fields.slug } });
+        throw mapped;
+      }
+      // Pooled tenants need no provisioning steps: their tables already exist under RLS.
+      return transition(id, 'activate');
+    },
+    async get(id) {
+      const tenant = await tryGet(id);
+      if (!tenant || tenant.status === 'deleted') throw coreErrors.create('TENANT_NOT_FOUND');
+      return tenant;
+    },
+    tryGet,
+    async getBySlug(slug) {
+      const tenant = await tryGetBySlug(slug);
+      if (!tenant) throw coreErrors.create('TENANT_NOT_FOUND');
+      return tenant;
+    },
+    tryGetBySlug,
+    async list(opts = {}) {
+      const limit = opts.limit ?? 50;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'limit', reason: 'an integer from 1 to 500' } });
+      if (opts.status !== undefined && !TENANT_STATUSES.includes(opts.status)) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'status', reason: `one of ${TENANT_STATUSES.join(', ')}` } });
+      const after = opts.cursor === undefined ? null : decodeCursor(opts.cursor);
+      const { rows } = await operator
+        .query<TenantRow>(
+          `SELECT ${COLUMNS} FROM tenantry.tenants
+            WHERE ($1::text IS NULL OR status = $1) AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
+            ORDER BY created_at, id LIMIT $4`,
+          [opts.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+        )
+        .catch((e: unknown) => { throw toTenantryError(e); });
+      const tenants = rows.slice(0, limit).map(toTenant);
+      const last = tenants.at(-1);
+      return rows.length > limit && last ? { tenants, nextCursor: encodeCursor(last) } : { tenants };
+    },
+    transition,
+    suspend: (id) => transition(id, 'suspend'),
+    restore: (id) => transition(id, 'restore'),
+    offboard: (id) => transition(id, 'offboard'),
+    async delete(rawId) {
+      const id = parseTenantId(rawId);
+      const current = await tryGet(id);
+      if (!current || current.status === 'deleted') throw coreErrors.create('TENANT_NOT_FOUND');
+      nextStatus(current.status, 'delete'); // refuse early: purge only what is being offboarded
+      // Purge first, then mark deleted: if the purge fails the tenant stays `offboarding` and
+      // delete can simply run again (every step is idempotent).
+      const purged = await purgeTenantData(data, id);
+      const tenant = await transition(id, 'delete');
+      return { tenant, purged };
+    },
+  };
+}

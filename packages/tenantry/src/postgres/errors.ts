@@ -1,0 +1,132 @@
+// Error codes of the postgres capability, and the one mapping from SQLSTATE to them.
+import { coreErrors, defineErrors, isTenantryError, type TenantryError } from '../core/index.js';
+
+export const postgresErrors = defineErrors('postgres', {
+  DATABASE_UNAVAILABLE: {
+    kind: 'unavailable',
+    message: 'The database cannot be reached.',
+    fix: 'Check DATABASE_URL and that the server is up; the request can be retried.',
+  },
+  DATABASE_ERROR: {
+    kind: 'internal',
+    message: 'The database rejected the statement.',
+    fix: 'See `details.sqlstate`; the server log has the cause. Statements are never echoed to clients.',
+  },
+  ISOLATION_VIOLATION: {
+    kind: 'forbidden',
+    message: 'The statement would read or write outside the tenant in context.',
+    fix: 'Write rows only with the tenant id in context (leave `tenant_id` to its default), and run every statement inside withTenant().',
+  },
+  UNIQUE_VIOLATION: {
+    kind: 'conflict',
+    message: 'A row with the same unique value already exists.',
+    fix: 'Use another value, or update the existing row.',
+  },
+  FOREIGN_KEY_VIOLATION: {
+    kind: 'conflict',
+    message: 'The row refers to a row that does not exist, or is still referred to.',
+    fix: 'Create the referenced row first, or delete the referring rows first.',
+  },
+  VALUE_INVALID: {
+    kind: 'invalid',
+    message: 'A value does not have the type or form the column expects.',
+    fix: 'Check the parameter types (a UUID column needs a UUID string).',
+  },
+  TRANSACTION_CONFLICT: {
+    kind: 'conflict',
+    message: 'The transaction conflicted with a concurrent one or waited too long for a lock.',
+    fix: 'Retry the whole transaction.',
+  },
+  TRANSACTION_CLOSED: {
+    kind: 'internal',
+    message: 'A statement was sent through a tenant transaction that has already ended.',
+    fix: 'Await every query inside the withTenant callback; do not keep the transaction handle after it returns.',
+  },
+  STATEMENT_TIMEOUT: {
+    kind: 'limited',
+    message: 'The statement took longer than the tenant is allowed.',
+    fix: 'Make the query cheaper (an index that leads with tenant_id) or ask for a plan with a longer limit.',
+  },
+  MIGRATION_CHECKSUM_MISMATCH: {
+    kind: 'internal',
+    message: 'An applied migration file was edited after it ran.',
+    fix: 'Restore the file as it was applied (see `details.version`) and put the change in a new migration.',
+  },
+  MIGRATION_MISSING: {
+    kind: 'internal',
+    message: 'A migration recorded as applied has no file.',
+    fix: 'Restore the migration file named in `details.version`; applied migrations are never removed.',
+  },
+  MIGRATION_FAILED: {
+    kind: 'internal',
+    message: 'A migration failed and was rolled back.',
+    fix: 'Fix the migration named in `details.version`; nothing of it was applied.',
+  },
+  TABLE_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The table does not exist.',
+    fix: 'Create the table (as the owner role) before isolating it; names are `schema.table` or a table on the search path.',
+  },
+  TABLE_NOT_TENANT_SCOPED: {
+    kind: 'invalid',
+    message: 'The table has no uuid `tenant_id` column, so it cannot be isolated.',
+    fix: 'Add `tenant_id uuid NOT NULL` to the table, or keep it out of tenant data.',
+  },
+  TABLE_KEY_NOT_TENANT_LED: {
+    kind: 'invalid',
+    message: 'A key or the indexes of the table do not lead with `tenant_id`.',
+    fix: 'Make the primary key and every unique constraint start with tenant_id, e.g. PRIMARY KEY (tenant_id, id); see `details`.',
+  },
+  TABLE_POLICY_CONFLICT: {
+    kind: 'conflict',
+    message: 'The table already has row-level security policies Tenantry did not write.',
+    fix: 'Drop the other permissive policies (they would widen access) or make them RESTRICTIVE.',
+  },
+});
+
+// Our own SQLSTATEs raised by tenantry.enter_tenant (class TN is unused by PostgreSQL).
+const tenantGateErrors: Record<string, () => TenantryError> = {
+  TN404: () => coreErrors.create('TENANT_NOT_FOUND'),
+  TN403: () => coreErrors.create('TENANT_SUSPENDED'),
+  TN503: () => coreErrors.create('TENANT_NOT_ACTIVE'),
+};
+
+const sqlstateErrors: Record<string, Parameters<typeof postgresErrors.create>[0]> = {
+  '42501': 'ISOLATION_VIOLATION',
+  '23505': 'UNIQUE_VIOLATION',
+  '23503': 'FOREIGN_KEY_VIOLATION',
+  '22P02': 'VALUE_INVALID',
+  '22007': 'VALUE_INVALID',
+  '22008': 'VALUE_INVALID',
+  '22003': 'VALUE_INVALID',
+  '23502': 'VALUE_INVALID',
+  '23514': 'VALUE_INVALID',
+  '40001': 'TRANSACTION_CONFLICT',
+  '40P01': 'TRANSACTION_CONFLICT',
+  '55P03': 'TRANSACTION_CONFLICT',
+  '57014': 'STATEMENT_TIMEOUT',
+};
+
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08000', '08001', '08003', '08006']);
+
+/**
+ * Turns a driver error into a TenantryError with a stable code. The server's message,
+ * constraint names and values are never copied into it (they can name another tenant's
+ * data, ISOLATION.md rule 15); the original error is kept as `cause` for the log only.
+ */
+export function toTenantryError(err: unknown): TenantryError {
+  if (isTenantryError(err)) return err;
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === 'string') {
+    const gate = tenantGateErrors[code];
+    if (gate) return gate();
+    const mapped = sqlstateErrors[code];
+    if (mapped) return postgresErrors.create(mapped, { details: { sqlstate: code }, cause: err });
+    if (unavailableCodes.has(code)) return postgresErrors.create('DATABASE_UNAVAILABLE', { cause: err });
+    if (/^[0-9A-Z]{5}$/.test(code)) return postgresErrors.create('DATABASE_ERROR', { details: { sqlstate: code }, cause: err });
+  }
+  if (err instanceof Error && /Connection terminated|connect ECONN|timeout exceeded when trying to connect/i.test(err.message)) {
+    return postgresErrors.create('DATABASE_UNAVAILABLE', { cause: err });
+  }
+  return coreErrors.create('INTERNAL', { cause: err });
+}

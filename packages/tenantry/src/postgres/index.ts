@@ -1,0 +1,13 @@
+// The postgres capability: tenant transactions, RLS DDL for the application's tables, roles,
+// migrations and the driver interface. Import drivers from here too (`pgPool`).
+export type { SqlConnection, SqlPool, SqlQueryable, SqlResult, PreambleStatement } from './sql-client.js';
+export { pgPool } from './drivers/pg.js';
+export { postgresErrors, toTenantryError } from './errors.js';
+export { createTenantDatabase } from './tenant-transaction.js';
+export type { AdmitMode, TenantDatabase, TenantTransaction, WithTenantOptions } from './tenant-transaction.js';
+export { isolateTable, TENANT_PREDICATE } from './isolate-table.js';
+export type { IsolateTableOptions, IsolateTableResult } from './isolate-table.js';
+export { migrate, loadMigrations, tenantryMigrations } from './migrations.js';
+export type { Migration, MigrateOptions, MigrateResult } from './migrations.js';
+export { DEFAULT_ROLE_NAMES, resolveRoleNames, roleUrl } from './roles.js';
+export type { RoleNames, RolePasswords } from './roles.js';

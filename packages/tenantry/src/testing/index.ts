@@ -1,0 +1,3 @@
+// Helpers for the tests of Tenantry and of the applications that use it.
+export { createTestTenantry } from './test-tenantry.js';
+export type { TestTenantry, TestTenantryOptions } from './test-tenantry.js';
