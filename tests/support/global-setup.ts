@@ -8,15 +8,6 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from 'tenantry/postgres/embedded';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** A superuser (or CREATEDB + CREATEROLE) URL; each test file creates its own database there. */
-    adminUrl: string;
-    /** Passwords set on the shared login roles for this run (ignored by trust auth). */
-    rolePasswords: { app: string; operator: string };
-  }
-}
-
 async function answers(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {

@@ -22,7 +22,7 @@ async function deleteAll(tx: TenantTransaction, table: string): Promise<number |
 
 /** Purges `tenantId`'s rows from every table registered by isolateTable(), in one transaction. */
 export async function purgeTenantData(data: TenantDatabase, tenantId: TenantId): Promise<PurgeResult> {
-  return data.withTenant(
+  return data.transaction(
     tenantId,
     async (tx) => {
       const { rows } = await tx.query<{ name: string }>(

@@ -42,6 +42,16 @@ export const postgresErrors = defineErrors('postgres', {
     message: 'A statement was sent through a tenant transaction that has already ended.',
     fix: 'Await every query inside the withTenant callback; do not keep the transaction handle after it returns.',
   },
+  TRANSACTION_IN_PROGRESS: {
+    kind: 'internal',
+    message: 'A statement was sent through the tenant scope while one of its transactions was open.',
+    fix: 'Send it through the transaction handle (`tx.query`) or after the transaction ends.',
+  },
+  TRANSACTION_CONTROL_REFUSED: {
+    kind: 'invalid',
+    message: 'Transaction control (BEGIN, COMMIT …) is not sent as SQL through a tenant scope.',
+    fix: 'Use `scope.transaction(fn)` or `db.transaction(tenantId, fn)`; for partial rollback, `tx.savepoint(fn)`.',
+  },
   STATEMENT_TIMEOUT: {
     kind: 'limited',
     message: 'The statement took longer than the tenant is allowed.',

@@ -3,8 +3,12 @@
 export type { SqlConnection, SqlPool, SqlQueryable, SqlResult, PreambleStatement } from './sql-client.js';
 export { pgPool } from './drivers/pg.js';
 export { postgresErrors, toTenantryError } from './errors.js';
-export { createTenantDatabase } from './tenant-transaction.js';
-export type { AdmitMode, TenantDatabase, TenantTransaction, WithTenantOptions } from './tenant-transaction.js';
+export type { TransactionStatus } from './sql-client.js';
+export { createTenantDatabase } from './tenant-database.js';
+export type { TenantDatabase, WithTenantOptions } from './tenant-database.js';
+export type { TenantScope } from './tenant-scope.js';
+export type { TenantTransaction } from './tenant-transaction.js';
+export type { AdmitMode } from './tenant-gate.js';
 export { isolateTable, TENANT_PREDICATE } from './isolate-table.js';
 export type { IsolateTableOptions, IsolateTableResult } from './isolate-table.js';
 export { migrate, loadMigrations, tenantryMigrations } from './migrations.js';

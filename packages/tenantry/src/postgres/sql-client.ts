@@ -21,8 +21,15 @@ export interface SqlQueryable {
   query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>>;
 }
 
+/**
+ * The server's transaction status as of its last ReadyForQuery message: read for free, so a
+ * connection can be checked before it goes back to the pool without another round trip.
+ */
+export type TransactionStatus = 'idle' | 'in-transaction' | 'failed';
+
 /** One connection checked out of a pool. */
 export interface SqlConnection extends SqlQueryable {
+  readonly transactionStatus: TransactionStatus;
   /**
    * Sends `preamble` then the statement in one write and one round trip, all in one implicit
    * transaction unless a BEGIN is part of the preamble. If any preamble statement fails, the

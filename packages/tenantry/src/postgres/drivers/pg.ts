@@ -2,7 +2,7 @@
 // preamble (tenant gate, BEGIN) as one pipelined write so a tenant-scoped statement costs one
 // round trip, not three or four.
 import pg from 'pg';
-import type { PreambleStatement, SqlConnection, SqlPool, SqlResult } from '../sql-client.js';
+import type { PreambleStatement, SqlConnection, SqlPool, SqlResult, TransactionStatus } from '../sql-client.js';
 
 interface PgConnectionInternals {
   parsedStatements: Record<string, string>;
@@ -38,7 +38,7 @@ const PgQuery = pg.Query as unknown as new (
  */
 class PipelinedQuery extends PgQuery {
   #pendingPreamble: number;
-  #recordedUserName = false;
+  #parsedPreambleNow = false;
 
   constructor(
     private readonly preamble: readonly PreambleStatement[],
@@ -58,7 +58,7 @@ class PipelinedQuery extends PgQuery {
           con.parse({ text: statement.text, name: statement.name });
           // Recorded now: pg records a ParseComplete under the *user* statement's name only.
           con.parsedStatements[statement.name] = statement.text;
-          this.#recordedUserName = true; // see handleError
+          this.#parsedPreambleNow = true; // see handleError
         }
         con.bind({ statement: statement.name, values: statement.values, valueMapper: prepareValue });
         con.execute({ portal: '' });
@@ -84,7 +84,7 @@ class PipelinedQuery extends PgQuery {
   override handleError(err: Error, connection: unknown): void {
     // If a preamble statement was parsed in this pipeline and the pipeline failed, pg may have
     // recorded the user's named statement as parsed when it was not: forget it.
-    if (this.#recordedUserName && this.name) delete (connection as PgConnectionInternals).parsedStatements[this.name];
+    if (this.#parsedPreambleNow && this.name) delete (connection as PgConnectionInternals).parsedStatements[this.name];
     super.handleError(err, connection);
   }
 }
@@ -93,8 +93,34 @@ function toResult<Row>(result: pg.QueryResult): SqlResult<Row> {
   return { rows: result.rows as Row[], rowCount: result.rowCount };
 }
 
+const STATUS: Record<string, TransactionStatus> = { I: 'idle', T: 'in-transaction', E: 'failed' };
+// One listener per pg client, for its whole life (a listener per checkout would pile up).
+const statusOf = new WeakMap<pg.PoolClient, { current: TransactionStatus }>();
+
+function trackStatus(client: pg.PoolClient): { current: TransactionStatus } {
+  let status = statusOf.get(client);
+  if (!status) {
+    const tracked = { current: 'idle' as TransactionStatus };
+    const connection = (client as unknown as { connection: { on(event: 'readyForQuery', fn: (msg: { status: string }) => void): void } }).connection;
+    connection.on('readyForQuery', (msg) => {
+      tracked.current = STATUS[msg.status] ?? 'failed';
+    });
+    statusOf.set(client, tracked);
+    status = tracked;
+  }
+  return status;
+}
+
 class PgConnection implements SqlConnection {
-  constructor(private readonly client: pg.PoolClient) {}
+  readonly #status: { current: TransactionStatus };
+
+  constructor(private readonly client: pg.PoolClient) {
+    this.#status = trackStatus(client);
+  }
+
+  get transactionStatus(): TransactionStatus {
+    return this.#status.current;
+  }
 
   async query<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
     return toResult<Row>(await this.client.query(text, values as unknown[] | undefined));

@@ -1,0 +1,88 @@
+// bench/isolation: throughput of RLS-scoped point reads through withTenant ÷ the same reads
+// with an explicit `WHERE tenant_id = $1` on a table without RLS, on one app-role pool with
+// the same data, for 1 and 8 concurrent clients and requests of 1 and 5 queries.
+// Variants run alternately in rounds and the median ratio is reported (the machine is noisy).
+//   npm run bench -- isolation            full: 1,000 tenants × 1,000 rows, 5 rounds × 2 s
+//   npm run bench -- isolation --smoke    CI: 50 tenants × 100 rows, 1 round × 0.3 s
+import { createTestTenantry } from 'tenantry/testing';
+import { isolateTable, type SqlConnection } from 'tenantry/postgres';
+import { benchServer, median, throughput } from './support/database.js';
+
+const smoke = process.argv.includes('--smoke');
+const TENANTS = smoke ? 50 : 1000;
+const ROWS = smoke ? 100 : 1000;
+const ROUNDS = smoke ? 1 : 5;
+const MS = smoke ? 300 : 2000;
+const POOL = 8;
+
+const server = await benchServer();
+const t = await createTestTenantry({ adminUrl: server.adminUrl, rolePasswords: server.rolePasswords, tenants: 0, appPoolSize: POOL });
+try {
+  console.log(`loading ${TENANTS} tenants × ${ROWS} rows …`);
+  await t.admin.query(`
+    INSERT INTO tenantry.tenants (id, slug, display_name, status)
+    SELECT gen_random_uuid(), 'bench-' || i, 'Bench ' || i, 'active' FROM generate_series(1, ${TENANTS}) i`);
+  for (const table of ['items_rls', 'items_plain']) {
+    await t.admin.query(`CREATE TABLE ${table} (tenant_id uuid NOT NULL, id int NOT NULL, name text NOT NULL, qty int NOT NULL, PRIMARY KEY (tenant_id, id))`);
+    await t.admin.query(`
+      INSERT INTO ${table} SELECT t.id, r, 'item ' || r, r % 97 FROM tenantry.tenants t, generate_series(1, ${ROWS}) r`);
+    await t.admin.query(`VACUUM ANALYZE ${table}`);
+  }
+  await isolateTable('items_rls', { admin: t.admin });
+  await t.admin.query('GRANT SELECT ON items_plain TO tenantry_app');
+  const { rows } = await t.admin.query<{ id: string }>('SELECT id FROM tenantry.tenants');
+  const ids = rows.map((r) => r.id);
+  const pick = () => ids[Math.floor(Math.random() * ids.length)] as string;
+  const row = () => 1 + Math.floor(Math.random() * ROWS);
+
+  const plain = (queries: number) => async () => {
+    const tenant = pick();
+    const c: SqlConnection = await t.app.connect();
+    try {
+      for (let q = 0; q < queries; q += 1) await c.query('SELECT id, name, qty FROM items_plain WHERE tenant_id = $1 AND id = $2', [tenant, row()]);
+    } finally {
+      c.release();
+    }
+  };
+  const rls = (queries: number) => () =>
+    t.db.withTenant(pick(), async (scope) => {
+      for (let q = 0; q < queries; q += 1) await scope.query('SELECT id, name, qty FROM items_rls WHERE id = $1', [row()]);
+    });
+  // The same reads as one explicit transaction (BEGIN … COMMIT): reported beside, not in, the result.
+  const rlsTx = (queries: number) => () =>
+    t.db.transaction(pick(), async (tx) => {
+      for (let q = 0; q < queries; q += 1) await tx.query('SELECT id, name, qty FROM items_rls WHERE id = $1', [row()]);
+    });
+
+  const scenarios = [
+    { key: 'rls_read_1c', clients: 1, queries: 1 },
+    { key: 'rls_read_8c', clients: 8, queries: 1 },
+    { key: 'rls_5q_8c', clients: 8, queries: 5 },
+  ] as const;
+  // Warm both paths (prepared gate statement, caches) before measuring.
+  await throughput(8, smoke ? 100 : 1000, plain(1));
+  await throughput(8, smoke ? 100 : 1000, rls(1));
+  const result: Record<string, number> = {};
+  const transactionResult: Record<string, number> = {};
+  for (const s of scenarios) {
+    const ratios: number[] = [];
+    const txRatios: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const base = await throughput(s.clients, MS, plain(s.queries));
+      const scoped = await throughput(s.clients, MS, rls(s.queries));
+      const inTx = await throughput(s.clients, MS, rlsTx(s.queries));
+      ratios.push(scoped / base);
+      txRatios.push(inTx / base);
+      console.log(
+        `${s.key} round ${round + 1}: plain ${base.toFixed(0)} req/s, withTenant ${scoped.toFixed(0)} (${(scoped / base).toFixed(3)}), transaction ${inTx.toFixed(0)} (${(inTx / base).toFixed(3)})`,
+      );
+    }
+    result[s.key] = Number(median(ratios).toFixed(3));
+    transactionResult[s.key.replace('rls_', 'tx_')] = Number(median(txRatios).toFixed(3));
+  }
+  console.log(`db.transaction (BEGIN … COMMIT) ÷ plain: ${JSON.stringify(transactionResult)}`);
+  console.log(JSON.stringify(result));
+} finally {
+  await t.close();
+  await server.stop();
+}

@@ -1,0 +1,55 @@
+// The PostgreSQL server a benchmark runs on: DATABASE_URL when it answers, else an embedded
+// one in a temporary directory (stopped and removed on exit).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from 'tenantry/postgres/embedded';
+
+export interface BenchServer {
+  readonly adminUrl: string;
+  readonly rolePasswords: { app: string; operator: string };
+  stop(): Promise<void>;
+}
+
+export async function benchServer(): Promise<BenchServer> {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    const ok = await client.connect().then(() => true, () => false);
+    await client.end().catch(() => {});
+    if (ok) return { adminUrl: url, rolePasswords: { app: 'bench-app', operator: 'bench-operator' }, stop: async () => {} };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'tenantry-bench-pg-'));
+  const server = await startEmbeddedPostgres({ dataDir: dir });
+  return {
+    adminUrl: server.url,
+    rolePasswords: { ...server.rolePasswords },
+    async stop() {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `request` from `clients` concurrent loops for `ms` milliseconds; returns requests per second. */
+export async function throughput(clients: number, ms: number, request: () => Promise<unknown>): Promise<number> {
+  let done = 0;
+  const until = performance.now() + ms;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) {
+        await request();
+        done += 1;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}

@@ -1,0 +1,75 @@
+// createTenantDatabase: the tenant-scoped face of an app-role pool.
+import { parseTenantId, requireTenant, runWithTenant, type TenantId } from '../core/index.js';
+import type { AdmitMode } from './tenant-gate.js';
+import { PooledTenantScope, type TenantScope } from './tenant-scope.js';
+import type { TenantTransaction } from './tenant-transaction.js';
+import type { SqlPool } from './sql-client.js';
+
+export interface WithTenantOptions {
+  /** `active` (default): only an active tenant enters. `offboarding`: also one being offboarded (purges). */
+  readonly admit?: AdmitMode;
+}
+
+export interface TenantDatabase {
+  /**
+   * Runs `fn` for `tenantId`, with the tenant also put in the tenant context. Every statement
+   * sent through the scope runs as the app role with the tenant set for that statement alone
+   * (its own implicit transaction), in one round trip; use `scope.transaction()` (or
+   * {@link TenantDatabase.transaction}) where statements must commit together. An unknown,
+   * suspended or deleted tenant gets no statement run: the first one throws TENANT_NOT_FOUND
+   * or TENANT_SUSPENDED.
+   *
+   * @example
+   * const { rows } = await db.withTenant(tenantId, (scope) => scope.query('SELECT * FROM notes'));
+   */
+  withTenant<T>(tenantId: TenantId | string, fn: (scope: TenantScope) => Promise<T>, options?: WithTenantOptions): Promise<T>;
+  /**
+   * Runs `fn` as one transaction for `tenantId`: committed when it resolves, rolled back when it
+   * throws or when one of its statements failed.
+   *
+   * @example
+   * await db.transaction(tenantId, async (tx) => {
+   *   const { rows: [order] } = await tx.query('INSERT INTO orders DEFAULT VALUES RETURNING id');
+   *   await tx.query('INSERT INTO order_lines (order_id, sku) VALUES ($1, $2)', [order.id, sku]);
+   * });
+   */
+  transaction<T>(tenantId: TenantId | string, fn: (tx: TenantTransaction) => Promise<T>, options?: WithTenantOptions): Promise<T>;
+  /** {@link TenantDatabase.withTenant} for the tenant in context; throws TENANT_CONTEXT_MISSING without one. */
+  withCurrentTenant<T>(fn: (scope: TenantScope) => Promise<T>, options?: WithTenantOptions): Promise<T>;
+  /** {@link TenantDatabase.transaction} for the tenant in context; throws TENANT_CONTEXT_MISSING without one. */
+  currentTenantTransaction<T>(fn: (tx: TenantTransaction) => Promise<T>, options?: WithTenantOptions): Promise<T>;
+}
+
+/**
+ * The tenant-scoped database over a pool of **app-role** connections (never the owner or a
+ * superuser: they bypass row-level security).
+ *
+ * @example
+ * const db = createTenantDatabase({ pool: pgPool({ connectionString: appUrl }) });
+ */
+export function createTenantDatabase(options: { pool: SqlPool }): TenantDatabase {
+  const { pool } = options;
+
+  async function withTenant<T>(rawTenantId: TenantId | string, fn: (scope: TenantScope) => Promise<T>, opts: WithTenantOptions = {}): Promise<T> {
+    // Parse and capture the tenant before any connection is acquired (ISOLATION.md rule 13).
+    const tenantId = parseTenantId(rawTenantId);
+    return runWithTenant({ tenantId, resolvedBy: 'withTenant' }, async () => {
+      const scope = new PooledTenantScope(tenantId, pool, opts.admit ?? 'active');
+      try {
+        return await fn(scope);
+      } finally {
+        await scope.release();
+      }
+    });
+  }
+
+  const transaction = <T>(tenantId: TenantId | string, fn: (tx: TenantTransaction) => Promise<T>, opts?: WithTenantOptions) =>
+    withTenant(tenantId, (scope) => scope.transaction(fn), opts);
+
+  return {
+    withTenant,
+    transaction,
+    withCurrentTenant: (fn, opts) => withTenant(requireTenant().tenantId, fn, opts),
+    currentTenantTransaction: (fn, opts) => transaction(requireTenant().tenantId, fn, opts),
+  };
+}

@@ -1,0 +1,115 @@
+// A tenant scope: what withTenant's callback gets. Each statement sent through it is its own
+// implicit transaction with the tenant set for it alone, in one round trip; `transaction()`
+// groups statements atomically.
+import type { TenantId } from '../core/index.js';
+import { postgresErrors, toTenantryError } from './errors.js';
+import { enterTenant, setTenant, type AdmitMode } from './tenant-gate.js';
+import { PooledTenantTransaction, type TenantTransaction } from './tenant-transaction.js';
+import type { SqlConnection, SqlPool, SqlQueryable, SqlResult, TransactionStatus } from './sql-client.js';
+
+/** The handle withTenant's callback gets. */
+export interface TenantScope extends SqlQueryable {
+  readonly tenantId: TenantId;
+  /**
+   * Runs `fn`'s statements as one transaction for this tenant: committed when `fn` resolves,
+   * rolled back when it throws.
+   *
+   * @example
+   * await scope.transaction(async (tx) => {
+   *   await tx.query('UPDATE accounts SET balance = balance - $1 WHERE id = $2', [amount, from]);
+   *   await tx.query('UPDATE accounts SET balance = balance + $1 WHERE id = $2', [amount, to]);
+   * });
+   */
+  transaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T>;
+}
+
+export class PooledTenantScope implements TenantScope {
+  #connection: Promise<SqlConnection> | undefined;
+  #entered = false;
+  #busy: 'transaction' | undefined;
+  #closed = false;
+
+  constructor(
+    readonly tenantId: TenantId,
+    private readonly pool: SqlPool,
+    private readonly admit: AdmitMode,
+  ) {}
+
+  /** The connection is taken from the pool at the first statement, not before: a callback that never queries holds none. */
+  #acquire(): Promise<SqlConnection> {
+    this.#connection ??= this.pool.connect().catch((err: unknown) => {
+      this.#connection = undefined;
+      throw toTenantryError(err);
+    });
+    return this.#connection;
+  }
+
+  #checkUsable(): void {
+    if (this.#closed) throw postgresErrors.create('TRANSACTION_CLOSED');
+    if (this.#busy) throw postgresErrors.create('TRANSACTION_IN_PROGRESS');
+  }
+
+  async query<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
+    this.#checkUsable();
+    const connection = await this.#acquire();
+    // The first statement passes the gate (status check); later ones only set the tenant.
+    const preamble = this.#entered ? setTenant(this.tenantId) : enterTenant(this.tenantId, this.admit);
+    try {
+      const result = await connection.queryAfter<Row>([preamble], text, values);
+      this.#entered = true;
+      if (connection.transactionStatus !== 'idle') {
+        // The statement opened a transaction (BEGIN sent as SQL) and the tenant setting would
+        // outlive it: refuse, and let release() roll it back.
+        throw postgresErrors.create('TRANSACTION_CONTROL_REFUSED');
+      }
+      return result;
+    } catch (err) {
+      throw toTenantryError(err);
+    }
+  }
+
+  async transaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+    this.#checkUsable();
+    const connection = await this.#acquire();
+    this.#busy = 'transaction';
+    const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit);
+    try {
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (err) {
+        await tx.end('rollback');
+        throw err;
+      }
+      await tx.end('commit');
+      this.#entered = true;
+      return result;
+    } finally {
+      this.#busy = undefined;
+    }
+  }
+
+  /**
+   * Returns the connection to the pool, clean: if a transaction is still open or failed
+   * (a callback that threw mid-transaction, a BEGIN sent as SQL) it is rolled back first, and
+   * if even that fails the connection is destroyed instead of handed to the next tenant.
+   */
+  async release(): Promise<void> {
+    this.#closed = true;
+    if (!this.#connection) return;
+    const connection = await this.#connection.catch(() => undefined);
+    if (!connection) return;
+    if (connection.transactionStatus === 'idle') {
+      connection.release();
+      return;
+    }
+    try {
+      await connection.query('ROLLBACK');
+      // Re-read after the await: the getter reflects the ROLLBACK's ReadyForQuery.
+      if ((connection.transactionStatus as TransactionStatus) !== 'idle') throw new Error('connection still in a transaction after ROLLBACK');
+      connection.release();
+    } catch (err) {
+      connection.release(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}

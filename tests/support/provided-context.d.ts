@@ -1,0 +1,11 @@
+// What tests/support/global-setup.ts hands every test file through vitest's inject().
+import 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A superuser URL; each test file creates (and drops) its own database there. */
+    adminUrl: string;
+    /** Passwords set on the shared login roles for this run (ignored under trust auth). */
+    rolePasswords: { app: string; operator: string };
+  }
+}
