@@ -6,12 +6,12 @@
 //   npm run bench -- isolation --smoke    CI: 50 tenants × 100 rows, 1 round × 0.3 s
 import { createTestTenantry } from 'tenantry/testing';
 import { isolateTable, type SqlConnection } from 'tenantry/postgres';
-import { benchServer, median, throughput } from './support/database.js';
+import { benchServer, median, pairedRatio, throughput } from './support/database.js';
 
 const smoke = process.argv.includes('--smoke');
 const TENANTS = smoke ? 50 : 1000;
 const ROWS = smoke ? 100 : 1000;
-const ROUNDS = smoke ? 1 : 5;
+const ROUNDS = smoke ? 1 : 7;
 const MS = smoke ? 300 : 2000;
 const POOL = 8;
 
@@ -59,22 +59,21 @@ try {
     { key: 'rls_read_8c', clients: 8, queries: 1 },
     { key: 'rls_5q_8c', clients: 8, queries: 5 },
   ] as const;
-  // Warm both paths (prepared gate statement, caches) before measuring.
-  await throughput(8, smoke ? 100 : 1000, plain(1));
-  await throughput(8, smoke ? 100 : 1000, rls(1));
   const result: Record<string, number> = {};
   const transactionResult: Record<string, number> = {};
+  // Warm both paths (prepared statements on every pooled connection, buffer cache) first.
+  await throughput(8, smoke ? 200 : 3000, plain(1));
+  await throughput(8, smoke ? 200 : 3000, rls(1));
   for (const s of scenarios) {
     const ratios: number[] = [];
     const txRatios: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      const base = await throughput(s.clients, MS, plain(s.queries));
-      const scoped = await throughput(s.clients, MS, rls(s.queries));
-      const inTx = await throughput(s.clients, MS, rlsTx(s.queries));
-      ratios.push(scoped / base);
-      txRatios.push(inTx / base);
+      const scoped = await pairedRatio(s.clients, MS, plain(s.queries), rls(s.queries));
+      const inTx = await pairedRatio(s.clients, MS, plain(s.queries), rlsTx(s.queries));
+      ratios.push(scoped.ratio);
+      txRatios.push(inTx.ratio);
       console.log(
-        `${s.key} round ${round + 1}: plain ${base.toFixed(0)} req/s, withTenant ${scoped.toFixed(0)} (${(scoped / base).toFixed(3)}), transaction ${inTx.toFixed(0)} (${(inTx / base).toFixed(3)})`,
+        `${s.key} round ${round + 1}: plain ${scoped.baseline.toFixed(0)} req/s, withTenant ${scoped.candidate.toFixed(0)} (${scoped.ratio.toFixed(3)}); transaction ${inTx.candidate.toFixed(0)} (${inTx.ratio.toFixed(3)})`,
       );
     }
     result[s.key] = Number(median(ratios).toFixed(3));

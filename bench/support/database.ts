@@ -53,3 +53,16 @@ export function median(values: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
+
+/**
+ * Throughput of `candidate` ÷ throughput of `baseline`, measured ABBA (baseline, candidate,
+ * candidate, baseline) so that a drift of the machine's speed during the slice cancels out.
+ */
+export async function pairedRatio(clients: number, ms: number, baseline: () => Promise<unknown>, candidate: () => Promise<unknown>): Promise<{ ratio: number; baseline: number; candidate: number }> {
+  const half = ms / 2;
+  const b1 = await throughput(clients, half, baseline);
+  const c1 = await throughput(clients, half, candidate);
+  const c2 = await throughput(clients, half, candidate);
+  const b2 = await throughput(clients, half, baseline);
+  return { ratio: (c1 + c2) / (b1 + b2), baseline: (b1 + b2) / 2, candidate: (c1 + c2) / 2 };
+}

@@ -2,6 +2,7 @@
 // migrations and the driver interface. Import drivers from here too (`pgPool`).
 export type { SqlConnection, SqlPool, SqlQueryable, SqlResult, PreambleStatement } from './sql-client.js';
 export { pgPool } from './drivers/pg.js';
+export type { PgPoolOptions } from './drivers/pg.js';
 export { postgresErrors, toTenantryError } from './errors.js';
 export type { TransactionStatus } from './sql-client.js';
 export { createTenantDatabase } from './tenant-database.js';

@@ -1,137 +1,94 @@
-// The `pg` (node-postgres) driver: wraps a pg.Pool as a SqlPool, and sends a statement with its
-// preamble (tenant gate, BEGIN) as one pipelined write so a tenant-scoped statement costs one
-// round trip, not three or four.
+// The `pg` (node-postgres) driver: wraps a pg.Pool as a SqlPool. Statements go out with their
+// preamble (tenant gate, BEGIN) in one pipelined write, and parameterized statements are
+// prepared once per connection.
 import pg from 'pg';
 import type { PreambleStatement, SqlConnection, SqlPool, SqlResult, TransactionStatus } from '../sql-client.js';
+import { PipelinedQuery } from './pg-pipelined-query.js';
+import { StatementCache } from './pg-statement-cache.js';
 
-interface PgConnectionInternals {
-  parsedStatements: Record<string, string>;
-  parse(msg: { text: string; name: string; types?: unknown[] }): void;
-  bind(msg: { statement: string; values: readonly unknown[]; valueMapper: (v: unknown) => unknown }): void;
-  execute(msg: { portal: string; rows?: number }): void;
-}
-
-// pg's own parameter mapper (Dates, Buffers, arrays, JSON), so preamble values bind exactly
-// like ordinary ones.
-const { prepareValue } = (pg as unknown as { utils: { prepareValue: (v: unknown) => unknown } }).utils;
-
-/** The part of pg's (untyped) Query internals this driver extends. */
-interface PgQueryInternals {
-  readonly name?: string;
-  submit(connection: unknown): Error | null;
-  handleDataRow(msg: unknown): void;
-  handleCommandComplete(msg: unknown, connection: unknown): void;
-  handleError(err: Error, connection: unknown): void;
-}
-const PgQuery = pg.Query as unknown as new (
-  config: pg.QueryConfig & { queryMode: 'extended' },
-  values: undefined,
-  callback: (err: Error | null, result?: pg.QueryResult) => void,
-) => PgQueryInternals;
-
-/**
- * A pg Query that first sends Parse/Bind/Execute for each preamble statement, then the
- * statement itself and one Sync. The server runs them in order in one implicit transaction;
- * if a preamble statement fails, everything after it up to the Sync is skipped. The preamble's
- * DataRow and CommandComplete messages are swallowed here, so callers see only their
- * statement's result.
- */
-class PipelinedQuery extends PgQuery {
-  #pendingPreamble: number;
-  #parsedPreambleNow = false;
-
-  constructor(
-    private readonly preamble: readonly PreambleStatement[],
-    config: pg.QueryConfig,
-    callback: (err: Error | null, result?: pg.QueryResult) => void,
-  ) {
-    super({ ...config, queryMode: 'extended' }, undefined, callback);
-    this.#pendingPreamble = preamble.length;
-  }
-
-  override submit(connection: unknown): Error | null {
-    const con = connection as PgConnectionInternals & { stream: { cork?(): void; uncork?(): void } };
-    con.stream.cork?.();
-    try {
-      for (const statement of this.preamble) {
-        if (con.parsedStatements[statement.name] !== statement.text) {
-          con.parse({ text: statement.text, name: statement.name });
-          // Recorded now: pg records a ParseComplete under the *user* statement's name only.
-          con.parsedStatements[statement.name] = statement.text;
-          this.#parsedPreambleNow = true; // see handleError
-        }
-        con.bind({ statement: statement.name, values: statement.values, valueMapper: prepareValue });
-        con.execute({ portal: '' });
-      }
-    } finally {
-      con.stream.uncork?.();
-    }
-    return super.submit(connection);
-  }
-
-  override handleDataRow(msg: unknown): void {
-    if (this.#pendingPreamble === 0) super.handleDataRow(msg);
-  }
-
-  override handleCommandComplete(msg: unknown, connection: unknown): void {
-    if (this.#pendingPreamble > 0) {
-      this.#pendingPreamble -= 1;
-      return;
-    }
-    super.handleCommandComplete(msg, connection);
-  }
-
-  override handleError(err: Error, connection: unknown): void {
-    // If a preamble statement was parsed in this pipeline and the pipeline failed, pg may have
-    // recorded the user's named statement as parsed when it was not: forget it.
-    if (this.#parsedPreambleNow && this.name) delete (connection as PgConnectionInternals).parsedStatements[this.name];
-    super.handleError(err, connection);
-  }
-}
-
-function toResult<Row>(result: pg.QueryResult): SqlResult<Row> {
-  return { rows: result.rows as Row[], rowCount: result.rowCount };
+export interface PgPoolOptions {
+  /**
+   * `auto` (default): parameterized statements are prepared once per connection and reused
+   * (like postgres.js and pgjdbc do). `off`: every statement is parsed and planned anew —
+   * for poolers that cannot keep prepared statements (PgBouncer < 1.21 in transaction mode).
+   */
+  readonly preparedStatements?: 'auto' | 'off';
+  /** Prepared statements kept per connection before the least recently used is closed. Default 256. */
+  readonly maxPreparedStatements?: number;
 }
 
 const STATUS: Record<string, TransactionStatus> = { I: 'idle', T: 'in-transaction', E: 'failed' };
-// One listener per pg client, for its whole life (a listener per checkout would pile up).
-const statusOf = new WeakMap<pg.PoolClient, { current: TransactionStatus }>();
 
-function trackStatus(client: pg.PoolClient): { current: TransactionStatus } {
-  let status = statusOf.get(client);
-  if (!status) {
-    const tracked = { current: 'idle' as TransactionStatus };
+/** What the driver keeps per pg client for its whole life (per checkout would pile up listeners). */
+interface ClientState {
+  status: TransactionStatus;
+  readonly statements: StatementCache | undefined;
+}
+const stateOf = new WeakMap<pg.PoolClient, ClientState>();
+
+function clientState(client: pg.PoolClient, options: Required<PgPoolOptions>): ClientState {
+  let state = stateOf.get(client);
+  if (!state) {
+    const created: ClientState = {
+      status: 'idle',
+      statements: options.preparedStatements === 'auto' ? new StatementCache(options.maxPreparedStatements) : undefined,
+    };
+    // ReadyForQuery carries the transaction status: tracking it costs no round trip.
     const connection = (client as unknown as { connection: { on(event: 'readyForQuery', fn: (msg: { status: string }) => void): void } }).connection;
     connection.on('readyForQuery', (msg) => {
-      tracked.current = STATUS[msg.status] ?? 'failed';
+      created.status = STATUS[msg.status] ?? 'failed';
     });
-    statusOf.set(client, tracked);
-    status = tracked;
+    stateOf.set(client, created);
+    state = created;
   }
-  return status;
+  return state;
 }
 
-class PgConnection implements SqlConnection {
-  readonly #status: { current: TransactionStatus };
+// PostgreSQL refuses to reuse a plan whose result columns changed (ALTER TABLE under a
+// `SELECT *`); the statement must be prepared again.
+const isStalePlan = (err: unknown) => (err as { code?: string }).code === '0A000' && /cached plan must not change result type/.test((err as Error).message);
 
-  constructor(private readonly client: pg.PoolClient) {
-    this.#status = trackStatus(client);
+class PgConnection implements SqlConnection {
+  readonly #state: ClientState;
+
+  constructor(private readonly client: pg.PoolClient, options: Required<PgPoolOptions>) {
+    this.#state = clientState(client, options);
   }
 
   get transactionStatus(): TransactionStatus {
-    return this.#status.current;
+    return this.#state.status;
   }
 
-  async query<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
-    return toResult<Row>(await this.client.query(text, values as unknown[] | undefined));
+  query<Row>(text: string, values: readonly unknown[] = []): Promise<SqlResult<Row>> {
+    return this.queryAfter<Row>([], text, values);
   }
 
-  queryAfter<Row>(preamble: readonly PreambleStatement[], text: string, values: readonly unknown[] = []): Promise<SqlResult<Row>> {
-    if (preamble.length === 0) return this.query<Row>(text, values);
+  async queryAfter<Row>(preamble: readonly PreambleStatement[], text: string, values: readonly unknown[] = []): Promise<SqlResult<Row>> {
+    try {
+      return await this.#send<Row>(preamble, text, values);
+    } catch (err) {
+      // Outside a transaction nothing of the failed pipeline remains: prepare and run it again.
+      if (!isStalePlan(err) || this.#state.status !== 'idle') throw err;
+      this.#state.statements?.forget(text);
+      return this.#send<Row>(preamble, text, values);
+    }
+  }
+
+  #send<Row>(preamble: readonly PreambleStatement[], text: string, values: readonly unknown[]): Promise<SqlResult<Row>> {
+    const statements = this.#state.statements;
+    // Statements without parameters are mostly DDL and one-offs: not worth a cache slot.
+    const name = statements && values.length > 0 ? statements.nameFor(text) : undefined;
+    const closings = statements?.drainClosings() ?? [];
+    if (preamble.length === 0 && closings.length === 0 && name === undefined && values.length === 0) {
+      return this.client.query(text).then((r) => ({ rows: r.rows as Row[], rowCount: r.rowCount }));
+    }
     return new Promise((resolve, reject) => {
-      const query = new PipelinedQuery(preamble, { text, values: values as unknown[] }, (err, result) => {
-        if (err) reject(err);
-        else resolve(toResult<Row>(result as pg.QueryResult));
+      const config: pg.QueryConfig = name === undefined ? { text, values: values as unknown[] } : { name, text, values: values as unknown[] };
+      const query = new PipelinedQuery(preamble, closings, config, (err, result) => {
+        if (err) {
+          if (name !== undefined && isStalePlan(err)) statements?.forget(text);
+          reject(err);
+        } else resolve({ rows: (result as pg.QueryResult).rows as Row[], rowCount: (result as pg.QueryResult).rowCount });
       });
       void this.client.query(query as unknown as pg.QueryConfig);
     });
@@ -149,20 +106,31 @@ class PgConnection implements SqlConnection {
  * @example
  * const app = pgPool(new pg.Pool({ connectionString: appUrl, max: 10 }));
  */
-export function pgPool(poolOrConfig: pg.Pool | pg.PoolConfig): SqlPool {
+export function pgPool(poolOrConfig: pg.Pool | pg.PoolConfig, options: PgPoolOptions = {}): SqlPool {
+  const resolved: Required<PgPoolOptions> = {
+    preparedStatements: options.preparedStatements ?? 'auto',
+    maxPreparedStatements: options.maxPreparedStatements ?? 256,
+  };
   const pool = poolOrConfig instanceof pg.Pool ? poolOrConfig : new pg.Pool(poolOrConfig);
   // An idle client can error (server restart, idle timeout); without a listener that error
   // would crash the process. pg then removes the client from the pool by itself.
   pool.on('error', () => {});
+  const connect = async () => new PgConnection(await pool.connect(), resolved);
   return {
     async query<Row>(text: string, values?: readonly unknown[]) {
-      return toResult<Row>(await pool.query(text, values as unknown[] | undefined));
+      const connection = await connect();
+      try {
+        const result = await connection.query<Row>(text, values);
+        connection.release();
+        return result;
+      } catch (err) {
+        connection.release(connection.transactionStatus === 'idle' ? undefined : (err as Error));
+        throw err;
+      }
     },
-    async connect() {
-      // Always the promise form: under a full pool the callback form runs in the async
-      // context of whichever request released the connection (ISOLATION.md rule 13).
-      return new PgConnection(await pool.connect());
-    },
+    // Always the promise form: under a full pool the callback form runs in the async context
+    // of whichever request released the connection (ISOLATION.md rule 13).
+    connect,
     end: () => pool.end(),
   };
 }

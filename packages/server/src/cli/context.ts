@@ -1,0 +1,36 @@
+// What every command gets: where to write, and the configuration and loggers, made on first use
+// so that `--help` and usage errors work whatever the environment holds.
+import type { Logger } from 'pino';
+import { loadConfig, type EnvSource, type ServerConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+
+export interface CliIo {
+  /** Command output (tables, JSON): what a script reads. */
+  readonly out: (text: string) => void;
+  /** Errors and log lines: never mixed into the output. */
+  readonly err: (text: string) => void;
+  /** Defaults to process.env (read in config.ts only). */
+  readonly env?: EnvSource;
+}
+
+export interface CliContext {
+  readonly io: CliIo;
+  /** Loads and validates the configuration once; throws CONFIG_INVALID. */
+  config(): ServerConfig;
+  /** Log lines on stderr, for one-shot commands whose stdout is their output. */
+  stderrLogger(): Logger;
+  /** Log lines on stdout, for `start`: a service's log is its output. */
+  stdoutLogger(): Logger;
+}
+
+/** @example const ctx = createCliContext({ out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }); */
+export function createCliContext(io: CliIo): CliContext {
+  let config: ServerConfig | undefined;
+  const load = () => (config ??= loadConfig(io.env));
+  return {
+    io,
+    config: load,
+    stderrLogger: () => createLogger({ level: load().logLevel, destination: { write: (line: string) => io.err(line) } }),
+    stdoutLogger: () => createLogger({ level: load().logLevel, destination: { write: (line: string) => io.out(line) } }),
+  };
+}

@@ -1,0 +1,118 @@
+// The server's configuration: the only place in the project that reads process.env. One TypeBox
+// schema gives the types, the defaults and the validation; errors name the variable at fault.
+import { resolve } from 'node:path';
+import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { coreErrors } from 'tenantry';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+FormatRegistry.Set('postgres-url', (value) => {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'postgres:' || protocol === 'postgresql:';
+  } catch {
+    return false;
+  }
+});
+
+/**
+ * `env`: the variable an option is read from (options without one are set in code only).
+ * `reason`: what the error says, instead of TypeBox's generic wording.
+ * `secret`: the value is never echoed in an error (URLs carry passwords).
+ */
+interface Annotations {
+  readonly env?: string;
+  readonly reason: string;
+  readonly secret?: boolean;
+}
+const annotate = (a: Annotations) => a;
+
+const ServerConfigSchema = Type.Object(
+  {
+    /** Admin (superuser or CREATEROLE) URL, used for migrations only; absent → embedded PostgreSQL. */
+    databaseUrl: Type.Optional(
+      Type.String({ format: 'postgres-url', ...annotate({ env: 'DATABASE_URL', reason: 'must be a postgres:// or postgresql:// URL', secret: true }) }),
+    ),
+    /** Where local state lives; the embedded PostgreSQL cluster goes under `<dataDir>/postgres`. */
+    dataDir: Type.String({ minLength: 1, default: './.tenantry', ...annotate({ env: 'TENANTRY_DATA_DIR', reason: 'must be a directory path' }) }),
+    /** Set on the app login role by migrate (external PostgreSQL only; embedded generates its own). */
+    appPassword: Type.Optional(Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_APP_PASSWORD', reason: 'must not be empty', secret: true }) })),
+    operatorPassword: Type.Optional(
+      Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_OPERATOR_PASSWORD', reason: 'must not be empty', secret: true }) }),
+    ),
+    /** 0 asks the OS for a free port (tests). */
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, ...annotate({ env: 'PORT', reason: 'must be an integer from 0 to 65535' }) }),
+    host: Type.String({ minLength: 1, default: '127.0.0.1', ...annotate({ env: 'HOST', reason: 'must be a host name or IP address' }) }),
+    logLevel: Type.Union(
+      LOG_LEVELS.map((level) => Type.Literal(level)),
+      { default: 'info', ...annotate({ env: 'LOG_LEVEL', reason: `must be one of ${LOG_LEVELS.join(', ')}` }) },
+    ),
+    /** After a SIGINT/SIGTERM, how long a graceful shutdown may take before the process exits anyway. */
+    shutdownTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000, ...annotate({ reason: 'must be an integer from 1 to 600000' }) }),
+  },
+  { additionalProperties: false },
+);
+
+type Shape = Static<typeof ServerConfigSchema>;
+/** What code may pass (every option optional; unknown keys are rejected). */
+export type ServerOptions = { readonly [K in keyof Shape]?: Shape[K] };
+/** The resolved configuration: defaults applied, `dataDir` absolute, frozen. */
+export type ServerConfig = Readonly<Shape>;
+/** Where variables come from: `process.env` unless a caller (a test) hands its own. */
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+const properties = ServerConfigSchema.properties as Record<string, TSchema & Partial<Annotations>>;
+
+function invalid(name: string, reason: string): never {
+  throw coreErrors.create('CONFIG_INVALID', { message: `${name} ${reason}.`, details: { path: name, reason } });
+}
+
+function validate(raw: Record<string, unknown>, nameOf: (key: string) => string): ServerConfig {
+  const candidate = Value.Default(ServerConfigSchema, structuredClone(raw)) as Record<string, unknown>;
+  const first = Value.Errors(ServerConfigSchema, candidate).First();
+  if (first !== undefined) {
+    const key = first.path.split('/')[1] ?? '';
+    const property = properties[key];
+    if (property === undefined) invalid(nameOf(key), 'is not a known option');
+    const shown = property.secret === true || candidate[key] === undefined ? '' : ` (got ${JSON.stringify(candidate[key])})`;
+    invalid(nameOf(key), `${property.reason}${shown}`);
+  }
+  const config = candidate as Shape;
+  return Object.freeze({ ...config, dataDir: resolve(config.dataDir) });
+}
+
+/**
+ * Validates options given in code (tests, embedding) and applies the defaults; an error's
+ * `details.path` is the option name.
+ *
+ * @example const config = resolveConfig({ databaseUrl: t.url, port: 0, logLevel: 'silent' });
+ */
+export function resolveConfig(options: ServerOptions = {}): ServerConfig {
+  return validate({ ...options }, (key) => key);
+}
+
+/**
+ * Reads and validates the environment once. Empty variables count as unset (compose files and
+ * CI often export `VAR=`). Throws CONFIG_INVALID whose `details.path` names the variable.
+ *
+ * @example const config = loadConfig(); // reads process.env
+ */
+export function loadConfig(env: EnvSource = process.env): ServerConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, property] of Object.entries(properties)) {
+    const value = property.env === undefined ? undefined : env[property.env];
+    if (value === undefined || value === '') continue;
+    // Only whole decimal numbers become integers: "3000abc" or "3e3" stay strings and fail.
+    raw[key] = property.type === 'integer' && /^\d{1,9}$/.test(value) ? Number(value) : value;
+  }
+  return validate(raw, (key) => properties[key]?.env ?? key);
+}
+
+/** The variables `loadConfig` reads, with their defaults, for help texts and docs. */
+export function configVariables(): readonly { readonly name: string; readonly option: string; readonly default?: unknown }[] {
+  return Object.entries(properties).flatMap(([option, p]) =>
+    p.env === undefined ? [] : [{ name: p.env, option, ...(p.default === undefined ? {} : { default: p.default as unknown }) }],
+  );
+}

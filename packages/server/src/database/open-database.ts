@@ -1,0 +1,87 @@
+// The control plane's database wiring: server (embedded or not) → migrations → app-role and
+// operator-role pools → tenant database and registry. Request handling gets only the two role
+// pools; the admin login is used for migrations and closed before this returns.
+import type { Logger } from 'pino';
+import { createTenantRegistry, type TenantRegistry } from 'tenantry/control';
+import {
+  createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, roleUrl,
+  type MigrateResult, type SqlPool, type TenantDatabase,
+} from 'tenantry/postgres';
+import type { ServerConfig } from '../config.js';
+import { CONNECT_TIMEOUT_MS, migrateDatabase } from './migrate-database.js';
+import { connectPostgresServer, type PostgresServerKind } from './postgres-server.js';
+
+// Sized for one control-plane process on a small machine; the operator pool serves the
+// registry and the readiness probe, the app pool the tenant transactions (purges for now).
+const APP_POOL_SIZE = 10;
+const OPERATOR_POOL_SIZE = 4;
+
+export interface ServerDatabase {
+  readonly kind: PostgresServerKind;
+  /** Where the server is, without credentials. */
+  readonly location: string;
+  readonly migrations: MigrateResult;
+  /** App role: NOBYPASSRLS, every statement inside a tenant transaction. */
+  readonly app: SqlPool;
+  /** Operator role: the registry and other cross-tenant work. */
+  readonly operator: SqlPool;
+  readonly db: TenantDatabase;
+  readonly registry: TenantRegistry;
+  /** Ends both pools, then stops the embedded server if one was started. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  readonly logger: Logger;
+}
+
+/**
+ * @example
+ * const database = await openDatabase(config, { logger });
+ * try { await database.registry.create({ slug: 'acme' }); } finally { await database.close(); }
+ */
+export async function openDatabase(config: ServerConfig, options: OpenDatabaseOptions): Promise<ServerDatabase> {
+  const { logger } = options;
+  const server = await connectPostgresServer(config, logger);
+  let app: SqlPool | undefined;
+  let operator: SqlPool | undefined;
+  const endAll = async () => {
+    const ended = await Promise.allSettled([app?.end(), operator?.end()]);
+    await server.stop();
+    const failure = ended.find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
+  };
+  try {
+    const migrations = await migrateDatabase(server);
+    logger.debug({ applied: migrations.applied, location: server.location }, 'database migrated');
+    const { app: appRole, operator: operatorRole } = DEFAULT_ROLE_NAMES;
+    app = pgPool({
+      connectionString: roleUrl(server.adminUrl, appRole, server.rolePasswords.app),
+      max: APP_POOL_SIZE,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: 'tenantry-server',
+    });
+    operator = pgPool({
+      connectionString: roleUrl(server.adminUrl, operatorRole, server.rolePasswords.operator),
+      max: OPERATOR_POOL_SIZE,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: 'tenantry-server',
+    });
+    const db = createTenantDatabase({ pool: app });
+    const registry = createTenantRegistry({ operator, data: db });
+    let closing: Promise<void> | undefined;
+    return {
+      kind: server.kind,
+      location: server.location,
+      migrations,
+      app,
+      operator,
+      db,
+      registry,
+      close: () => (closing ??= endAll()),
+    };
+  } catch (err) {
+    await endAll().catch((cleanup: unknown) => logger.warn({ err: cleanup }, 'cleanup after a failed start failed'));
+    throw err;
+  }
+}

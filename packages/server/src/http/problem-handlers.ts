@@ -1,0 +1,42 @@
+// Fastify glue for problem.ts: every error and every unmatched route leaves as
+// application/problem+json. Translation only; the status table lives in problem.ts.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isTenantryError } from 'tenantry';
+import { httpErrors } from './errors.js';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
+
+/**
+ * Fastify's own client errors (a body that is not JSON, a failed schema) are the caller's
+ * mistake, not an internal fault: they carry a 4xx status and an FST_ code, and their messages
+ * describe the request only, so they are safe to pass on as the reason.
+ */
+function fromFastify(err: unknown): unknown {
+  if (isTenantryError(err) || typeof err !== 'object' || err === null) return err;
+  const { statusCode, code, message } = err as { statusCode?: unknown; code?: unknown; message?: unknown };
+  const clientError = typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
+  if (clientError && typeof code === 'string' && code.startsWith('FST_')) {
+    return httpErrors.create('REQUEST_INVALID', { details: { reason: String(message) }, cause: err });
+  }
+  return err;
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  const { status, body, error, log } = toProblem(fromFastify(err), { requestId: request.id });
+  // The cause goes to the log only; the body has the code and caller-safe details.
+  if (log === 'error') request.log.error({ err: error }, `${error.code}: ${error.message}`);
+  else request.log.info({ code: error.code }, 'request refused');
+  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+/**
+ * Installs the error and not-found handlers. Call before registering routes so every plugin
+ * inherits them.
+ *
+ * @example
+ * const app = Fastify({ loggerInstance: logger });
+ * installProblemHandlers(app);
+ */
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => send(request, reply, err));
+  app.setNotFoundHandler((request, reply) => send(request, reply, httpErrors.create('ROUTE_NOT_FOUND')));
+}

@@ -1,0 +1,104 @@
+// Starts the control plane: config → database wiring → HTTP app → listen, and shuts it all down
+// again (HTTP first, then the pools, then an embedded PostgreSQL) on SIGINT or SIGTERM.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { coreErrors } from 'tenantry';
+import { buildApp } from './app.js';
+import type { ServerConfig } from './config.js';
+import { openDatabase, type ServerDatabase } from './database/open-database.js';
+import { createLogger } from './logger.js';
+
+export interface StartServerOptions {
+  /** Signals that start a graceful shutdown. Default SIGINT and SIGTERM; tests pass []. */
+  readonly signals?: readonly NodeJS.Signals[];
+  /** Default: a JSON logger on stdout at `config.logLevel`. */
+  readonly logger?: Logger;
+}
+
+/** How a shutdown ended: `failed` when closing HTTP, the pools or PostgreSQL threw (logged). */
+export type ShutdownOutcome = 'clean' | 'failed';
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:3000 (the real port when config.port is 0). */
+  readonly url: string;
+  readonly port: number;
+  readonly app: FastifyInstance;
+  readonly database: ServerDatabase;
+  /** Stops accepting connections, lets requests in flight finish, then closes the database. Idempotent. */
+  close(): Promise<ShutdownOutcome>;
+  /** Settles when a shutdown (by signal or close()) has finished. */
+  readonly closed: Promise<ShutdownOutcome>;
+}
+
+const LISTEN_ERRORS: Record<string, { path: 'PORT' | 'HOST'; reason: string }> = {
+  EADDRINUSE: { path: 'PORT', reason: 'is already in use on this host' },
+  EACCES: { path: 'PORT', reason: 'needs privileges this process does not have' },
+  EADDRNOTAVAIL: { path: 'HOST', reason: 'is not an address of this machine' },
+  ENOTFOUND: { path: 'HOST', reason: 'does not resolve' },
+};
+
+async function listen(app: FastifyInstance, config: ServerConfig): Promise<number> {
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (cause) {
+    const known = LISTEN_ERRORS[(cause as { code?: string }).code ?? ''];
+    if (!known) throw cause;
+    const value = known.path === 'PORT' ? config.port : config.host;
+    throw coreErrors.create('CONFIG_INVALID', { message: `${known.path} ${value} ${known.reason}.`, details: { ...known }, cause });
+  }
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : config.port;
+}
+
+/**
+ * @example
+ * const server = await startServer(loadConfig());
+ * await server.closed; // after SIGINT/SIGTERM
+ */
+export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const database = await openDatabase(config, { logger });
+  const app = buildApp({ operator: database.operator, logger });
+  let port: number;
+  try {
+    port = await listen(app, config);
+  } catch (err) {
+    await app.close().catch(() => {});
+    await database.close();
+    throw err;
+  }
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+
+  const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
+  let closing: Promise<ShutdownOutcome> | undefined;
+  let settle: (outcome: ShutdownOutcome) => void = () => {};
+  const closed = new Promise<ShutdownOutcome>((resolve) => (settle = resolve));
+
+  async function shutdown(): Promise<ShutdownOutcome> {
+    for (const signal of signals) process.removeListener(signal, onSignal);
+    let outcome: ShutdownOutcome = 'clean';
+    // In this order: no request may start on a pool that is already ending.
+    await app.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing HTTP failed'); });
+    await database.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing the database failed'); });
+    logger.info({ outcome }, 'tenantry stopped');
+    settle(outcome);
+    return outcome;
+  }
+  const close = () => (closing ??= shutdown());
+
+  function onSignal(signal: NodeJS.Signals): void {
+    logger.info({ signal }, 'shutting down');
+    // A request or a connection that never ends must not keep the process alive forever.
+    const force = setTimeout(() => {
+      logger.error({ shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    void close().finally(() => clearTimeout(force));
+  }
+  for (const signal of signals) process.on(signal, onSignal);
+
+  logger.info({ url, database: database.location, migrationsApplied: database.migrations.applied }, 'tenantry listening');
+  return { url, port, app, database, close, closed };
+}
