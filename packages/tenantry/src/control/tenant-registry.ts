@@ -6,7 +6,7 @@ import {
 } from '../core/index.js';
 import { toTenantryError, type SqlConnection, type SqlPool, type TenantDatabase } from '../postgres/index.js';
 import { controlErrors } from './errors.js';
-import { purgeTenantData, type PurgeResult } from './tenant-purge.js';
+import { isolatedTables, purgeTenantData, type PurgeResult } from './tenant-purge.js';
 import { nextStatus, type LifecycleEvent } from './tenant-lifecycle.js';
 import { parseSlug } from './slug.js';
 
@@ -246,7 +246,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       nextStatus(current.status, 'delete'); // refuse early: purge only what is being offboarded
       // Purge first, then mark deleted: if the purge fails the tenant stays `offboarding` and
       // delete can simply run again (every step is idempotent).
-      const purged = await purgeTenantData(data, id);
+      const purged = await purgeTenantData(data, id, await isolatedTables(operator).catch((e: unknown) => { throw toTenantryError(e); }));
       const tenant = await transition(id, 'delete');
       return { tenant, purged };
     },

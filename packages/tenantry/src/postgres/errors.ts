@@ -17,6 +17,11 @@ export const postgresErrors = defineErrors('postgres', {
     message: 'The statement would read or write outside the tenant in context.',
     fix: 'Write rows only with the tenant id in context (leave `tenant_id` to its default), and run every statement inside withTenant().',
   },
+  ISOLATION_STATEMENT_REFUSED: {
+    kind: 'forbidden',
+    message: 'The statement was refused because it could weaken tenant isolation.',
+    fix: 'See `details.reason`: roles, the tenant setting, session-level SET, RLS DDL, COPY PROGRAM, DO blocks, transaction control and Tenantry\'s internal tables are not for tenant code. Use scope.transaction() for transactions.',
+  },
   UNIQUE_VIOLATION: {
     kind: 'conflict',
     message: 'A row with the same unique value already exists.',

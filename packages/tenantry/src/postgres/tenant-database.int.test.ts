@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { currentTenant, isTenantryError, newTenantId, type TenantId } from '../core/index.js';
 import { createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { isolateTable } from './isolate-table.js';
+import { createTenantDatabase } from './tenant-database.js';
 
 let t: TestTenantry;
 let a: TenantId;
@@ -75,8 +76,14 @@ describe('withTenant', () => {
     expect((await t.app.query('SELECT * FROM notes')).rows).toEqual([]);
   });
 
-  it('refuses BEGIN sent as SQL and leaves the connection clean', async () => {
+  it('refuses BEGIN sent as SQL before it reaches the server', async () => {
     const err = await failure(t.db.withTenant(a, (s) => s.query('BEGIN')));
+    expect(isTenantryError(err, 'ISOLATION_STATEMENT_REFUSED')).toBe(true);
+  });
+
+  it('catches BEGIN sent as SQL even without the SQL guard, and leaves the connection clean', async () => {
+    const unguarded = createTenantDatabase({ pool: t.app, sqlGuard: 'off' });
+    const err = await failure(unguarded.withTenant(a, (s) => s.query('BEGIN')));
     expect(isTenantryError(err, 'TRANSACTION_CONTROL_REFUSED')).toBe(true);
     const after = await leftover();
     expect(after?.setting ?? '').toBe('');

@@ -4,6 +4,18 @@ import type { AdmitMode } from './tenant-gate.js';
 import { PooledTenantScope, type TenantScope } from './tenant-scope.js';
 import type { TenantTransaction } from './tenant-transaction.js';
 import type { SqlPool } from './sql-client.js';
+import { createSqlGuard } from './sql-guard.js';
+
+export interface TenantDatabaseOptions {
+  /** A pool of connections logged in as the app role. */
+  readonly pool: SqlPool;
+  /**
+   * `enforce` (default): every statement is checked by the SQL guard before it is sent, and
+   * refused with ISOLATION_STATEMENT_REFUSED if it could weaken isolation. `off`: no check
+   * (measurement, or SQL that never comes from outside your code).
+   */
+  readonly sqlGuard?: 'enforce' | 'off';
+}
 
 export interface WithTenantOptions {
   /** `active` (default): only an active tenant enters. `offboarding`: also one being offboarded (purges). */
@@ -47,14 +59,15 @@ export interface TenantDatabase {
  * @example
  * const db = createTenantDatabase({ pool: pgPool({ connectionString: appUrl }) });
  */
-export function createTenantDatabase(options: { pool: SqlPool }): TenantDatabase {
+export function createTenantDatabase(options: TenantDatabaseOptions): TenantDatabase {
   const { pool } = options;
+  const guard = options.sqlGuard === 'off' ? undefined : createSqlGuard();
 
   async function withTenant<T>(rawTenantId: TenantId | string, fn: (scope: TenantScope) => Promise<T>, opts: WithTenantOptions = {}): Promise<T> {
     // Parse and capture the tenant before any connection is acquired (ISOLATION.md rule 13).
     const tenantId = parseTenantId(rawTenantId);
     return runWithTenant({ tenantId, resolvedBy: 'withTenant' }, async () => {
-      const scope = new PooledTenantScope(tenantId, pool, opts.admit ?? 'active');
+      const scope = new PooledTenantScope(tenantId, pool, opts.admit ?? 'active', guard);
       try {
         return await fn(scope);
       } finally {

@@ -5,7 +5,9 @@ import type { TenantId } from '../core/index.js';
 import { postgresErrors, toTenantryError } from './errors.js';
 import { enterTenant, setTenant, type AdmitMode } from './tenant-gate.js';
 import { PooledTenantTransaction, type TenantTransaction } from './tenant-transaction.js';
+import { registerUnguarded } from './internal.js';
 import type { SqlConnection, SqlPool, SqlQueryable, SqlResult, TransactionStatus } from './sql-client.js';
+import type { SqlGuard } from './sql-guard.js';
 
 /** The handle withTenant's callback gets. */
 export interface TenantScope extends SqlQueryable {
@@ -33,7 +35,10 @@ export class PooledTenantScope implements TenantScope {
     readonly tenantId: TenantId,
     private readonly pool: SqlPool,
     private readonly admit: AdmitMode,
-  ) {}
+    private readonly guard: SqlGuard | undefined,
+  ) {
+    registerUnguarded(this, { query: (text, values) => this.#run(text, values) });
+  }
 
   /** The connection is taken from the pool at the first statement, not before: a callback that never queries holds none. */
   #acquire(): Promise<SqlConnection> {
@@ -50,6 +55,12 @@ export class PooledTenantScope implements TenantScope {
   }
 
   async query<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
+    this.#checkUsable();
+    await this.guard?.check(text);
+    return this.#run<Row>(text, values);
+  }
+
+  async #run<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
     this.#checkUsable();
     const connection = await this.#acquire();
     // The first statement passes the gate (status check); later ones only set the tenant.
@@ -72,7 +83,7 @@ export class PooledTenantScope implements TenantScope {
     this.#checkUsable();
     const connection = await this.#acquire();
     this.#busy = 'transaction';
-    const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit);
+    const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit, this.guard);
     try {
       let result: T;
       try {

@@ -3,7 +3,9 @@
 import type { TenantId } from '../core/index.js';
 import { postgresErrors, toTenantryError } from './errors.js';
 import { BEGIN, enterTenant, type AdmitMode } from './tenant-gate.js';
+import { registerUnguarded } from './internal.js';
 import type { SqlConnection, SqlQueryable, SqlResult } from './sql-client.js';
+import type { SqlGuard } from './sql-guard.js';
 
 /** The handle of an atomic unit of work for one tenant. */
 export interface TenantTransaction extends SqlQueryable {
@@ -27,9 +29,19 @@ export class PooledTenantTransaction implements TenantTransaction {
     readonly tenantId: TenantId,
     private readonly connection: SqlConnection,
     private readonly admit: AdmitMode,
-  ) {}
+    private readonly guard: SqlGuard | undefined,
+  ) {
+    registerUnguarded(this, { query: (text, values) => this.#run(text, values) });
+  }
 
   async query<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
+    if (this.#state === 'closed') throw postgresErrors.create('TRANSACTION_CLOSED');
+    // A refused statement is not sent, so it does not doom the transaction.
+    await this.guard?.check(text);
+    return this.#run<Row>(text, values);
+  }
+
+  async #run<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
     if (this.#state === 'closed') throw postgresErrors.create('TRANSACTION_CLOSED');
     try {
       if (this.#state === 'idle') {
@@ -47,17 +59,17 @@ export class PooledTenantTransaction implements TenantTransaction {
 
   async savepoint<T>(fn: () => Promise<T>): Promise<T> {
     const name = `tenantry_savepoint_${++this.#savepoints}`;
-    await this.query(`SAVEPOINT ${name}`);
+    await this.#run(`SAVEPOINT ${name}`);
     const failureBefore = this.#failure;
     let result: T;
     try {
       result = await fn();
     } catch (err) {
-      await this.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      await this.#run(`ROLLBACK TO SAVEPOINT ${name}`);
       this.#failure = failureBefore;
       throw err;
     }
-    await this.query(`RELEASE SAVEPOINT ${name}`);
+    await this.#run(`RELEASE SAVEPOINT ${name}`);
     return result;
   }
 

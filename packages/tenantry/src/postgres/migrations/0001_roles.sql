@@ -30,6 +30,10 @@ DO $$ BEGIN
 END $$;
 
 GRANT CONNECT ON DATABASE {{database}} TO {{app}}, {{operator}};
+-- A temporary table outlives the transaction and stays on the pooled connection, where the
+-- next tenant's request would find it: the app role may not create one.
+REVOKE TEMPORARY ON DATABASE {{database}} FROM PUBLIC, {{app}};
+GRANT TEMPORARY ON DATABASE {{database}} TO {{owner}}, {{operator}};
 -- Before PostgreSQL 15 every role could create objects in public; the app role must not.
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO {{app}}, {{operator}};

@@ -1,0 +1,23 @@
+// `tenantry start`: runs the control plane until SIGINT or SIGTERM.
+import type { Command } from 'commander';
+import { coreErrors } from 'tenantry';
+import { startServer } from '../main.js';
+import type { CliContext } from './context.js';
+
+/**
+ * The command resolves once a signal has shut the server down; a shutdown that failed (logged
+ * already) ends it with exit code 1.
+ *
+ * @example registerStart(program, ctx);
+ */
+export function registerStart(program: Command, ctx: CliContext): void {
+  program
+    .command('start')
+    .description('start the control plane (HTTP) and, without DATABASE_URL, an embedded PostgreSQL')
+    .action(async () => {
+      const server = await startServer(ctx.config(), { logger: ctx.stdoutLogger() });
+      if ((await server.closed) === 'failed') {
+        throw coreErrors.create('INTERNAL', { message: 'The server did not shut down cleanly; the log says what failed.' });
+      }
+    });
+}

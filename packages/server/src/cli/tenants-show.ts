@@ -1,0 +1,19 @@
+// `tenantry tenants show <id-or-slug>`: one tenant in full.
+import type { Command } from 'commander';
+import type { CliContext } from './context.js';
+import { formatTenant, toJson } from './output.js';
+import { findTenant } from './tenant-ref.js';
+import { withDatabase } from './with-database.js';
+
+/** @example registerTenantsShow(tenants, ctx); // tenantry tenants show acme --json */
+export function registerTenantsShow(tenants: Command, ctx: CliContext): void {
+  tenants
+    .command('show')
+    .description('show one tenant')
+    .argument('<id-or-slug>', 'the tenant id (UUID) or its current slug')
+    .option('--json', 'print the tenant as JSON')
+    .action(async (ref: string, opts: { json?: true }) => {
+      const tenant = await withDatabase(ctx, ({ registry }) => findTenant(registry, ref));
+      ctx.io.out(opts.json ? toJson(tenant) : formatTenant(tenant));
+    });
+}

@@ -1,0 +1,68 @@
+// The SQL guard judges statements with PostgreSQL's own parser: what could weaken isolation is
+// refused with a reason, ordinary application SQL passes, wherever the danger hides in the tree.
+import { describe, expect, it } from 'vitest';
+import { isTenantryError } from '../core/index.js';
+import { createSqlGuard, judgeStatement } from './sql-guard.js';
+
+const guard = createSqlGuard();
+const reasonOf = async (sql: string) => {
+  try {
+    await guard.check(sql);
+    return 'ok';
+  } catch (err) {
+    if (!isTenantryError(err, 'ISOLATION_STATEMENT_REFUSED')) throw err;
+    return err.details.reason;
+  }
+};
+
+describe('the SQL guard', () => {
+  it.each([
+    ['SELECT * FROM notes WHERE id = $1'],
+    ['INSERT INTO notes (body) VALUES ($1) RETURNING id'],
+    ['UPDATE notes SET body = $1 WHERE id = $2'],
+    ['DELETE FROM notes WHERE id = $1'],
+    ['WITH x AS (SELECT id FROM notes) SELECT count(*) FROM x'],
+    ["SET LOCAL statement_timeout = '5s'"],
+    ["SELECT current_setting('app.tenant_id', true)"],
+    ['SELECT tenant_id FROM public.notes'],
+  ])('lets ordinary application SQL through: %s', async (sql) => {
+    expect(await reasonOf(sql)).toBe('ok');
+  });
+
+  it.each([
+    ['SET ROLE postgres', 'role_change'],
+    ['SET SESSION AUTHORIZATION postgres', 'role_change'],
+    ['RESET ROLE', 'role_change'],
+    ['RESET ALL', 'role_change'],
+    ["SET app.tenant_id = '00000000-0000-0000-0000-000000000001'", 'tenant_setting'],
+    ["SET LOCAL app.tenant_id = 'x'", 'tenant_setting'],
+    ['RESET app.tenant_id', 'tenant_setting'],
+    ["SELECT set_config('app.tenant_id', $1, false)", 'tenant_setting'],
+    ["SELECT * FROM notes WHERE id IN (SELECT 1 FROM (SELECT pg_catalog.set_config('app.tenant_id', 'x', true)) s)", 'tenant_setting'],
+    ["SET statement_timeout = '1h'", 'session_setting'],
+    ["SET search_path = evil, public", 'role_change'],
+    ['ALTER TABLE notes DISABLE ROW LEVEL SECURITY', 'row_security_ddl'],
+    ['ALTER TABLE notes NO FORCE ROW LEVEL SECURITY', 'row_security_ddl'],
+    ['CREATE POLICY open ON notes USING (true)', 'row_security_ddl'],
+    ['DROP POLICY tenantry_isolation ON notes', 'row_security_ddl'],
+    ["COPY notes FROM PROGRAM 'cat /etc/passwd'", 'copy_program'],
+    ['DO $$ BEGIN PERFORM 1; END $$', 'do_block'],
+    ['SELECT * FROM tenantry.tenants', 'internal_table'],
+    ['WITH t AS (SELECT * FROM tenantry.isolated_tables) SELECT * FROM t', 'internal_table'],
+    ["SELECT tenantry.enter_tenant($1, 'work')", 'internal_table'],
+    ['BEGIN', 'transaction_control'],
+    ['COMMIT', 'transaction_control'],
+    ['SELECT 1; SELECT 2', 'multiple_statements'],
+    ['DEALLOCATE ALL', 'prepared_statement_control'],
+    ['SELEC * FRM notes', 'unparsable'],
+  ])('refuses %s (%s)', async (sql, reason) => {
+    expect(await reasonOf(sql)).toBe(reason);
+  });
+
+  it('gives the same verdict from the cache as from a fresh parse', async () => {
+    const sql = 'SET ROLE postgres';
+    expect(await reasonOf(sql)).toBe('role_change');
+    expect(await reasonOf(sql)).toBe('role_change');
+    expect(judgeStatement(sql)).toEqual({ ok: false, reason: 'role_change' });
+  });
+});
