@@ -4,9 +4,9 @@
 // Variants run alternately in rounds and the median ratio is reported (the machine is noisy).
 //   npm run bench -- isolation            full: 1,000 tenants × 1,000 rows, 5 rounds × 2 s
 //   npm run bench -- isolation --smoke    CI: 50 tenants × 100 rows, 1 round × 0.3 s
-import { createTestTenantry } from 'tenantry/testing';
-import { isolateTable, type SqlConnection } from 'tenantry/postgres';
+import type { SqlConnection } from 'tenantry/postgres';
 import { benchServer, median, pairedRatio, throughput } from './support/database.js';
+import { isolationFixture } from './support/isolation-fixture.js';
 
 const smoke = process.argv.includes('--smoke');
 const TENANTS = smoke ? 50 : 1000;
@@ -16,25 +16,8 @@ const MS = smoke ? 300 : 2000;
 const POOL = 8;
 
 const server = await benchServer();
-const t = await createTestTenantry({ adminUrl: server.adminUrl, rolePasswords: server.rolePasswords, tenants: 0, appPoolSize: POOL });
+const { t, pickTenant: pick, pickRow: row } = await isolationFixture(server, TENANTS, ROWS, POOL);
 try {
-  console.log(`loading ${TENANTS} tenants × ${ROWS} rows …`);
-  await t.admin.query(`
-    INSERT INTO tenantry.tenants (id, slug, display_name, status)
-    SELECT gen_random_uuid(), 'bench-' || i, 'Bench ' || i, 'active' FROM generate_series(1, ${TENANTS}) i`);
-  for (const table of ['items_rls', 'items_plain']) {
-    await t.admin.query(`CREATE TABLE ${table} (tenant_id uuid NOT NULL, id int NOT NULL, name text NOT NULL, qty int NOT NULL, PRIMARY KEY (tenant_id, id))`);
-    await t.admin.query(`
-      INSERT INTO ${table} SELECT t.id, r, 'item ' || r, r % 97 FROM tenantry.tenants t, generate_series(1, ${ROWS}) r`);
-    await t.admin.query(`VACUUM ANALYZE ${table}`);
-  }
-  await isolateTable('items_rls', { admin: t.admin });
-  await t.admin.query('GRANT SELECT ON items_plain TO tenantry_app');
-  const { rows } = await t.admin.query<{ id: string }>('SELECT id FROM tenantry.tenants');
-  const ids = rows.map((r) => r.id);
-  const pick = () => ids[Math.floor(Math.random() * ids.length)] as string;
-  const row = () => 1 + Math.floor(Math.random() * ROWS);
-
   const plain = (queries: number) => async () => {
     const tenant = pick();
     const c: SqlConnection = await t.app.connect();

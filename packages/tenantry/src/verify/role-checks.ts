@@ -1,0 +1,69 @@
+// The app role's half of the verifier: attributes, ownership, privileges, and the views and
+// functions through which it could reach tenant rows without row-level security.
+import type { SqlQueryable } from '../postgres/index.js';
+import { verifyErrors } from './errors.js';
+import type { TenantTable } from './catalog-checks.js';
+import type { Finding } from './findings.js';
+
+export async function appRoleFindings(db: SqlQueryable, app: string, tables: readonly TenantTable[]): Promise<Finding[]> {
+  const { rows: [role] } = await db.query<{ superuser: boolean; bypass: boolean }>(
+    'SELECT rolsuper AS superuser, rolbypassrls AS bypass FROM pg_roles WHERE rolname = $1',
+    [app],
+  );
+  if (!role) throw verifyErrors.create('VERIFY_ROLE_UNKNOWN', { details: { role: app } });
+  const findings: Finding[] = [];
+  if (role.superuser) findings.push({ kind: 'app_role_superuser', object: app });
+  if (role.bypass) findings.push({ kind: 'app_role_bypassrls', object: app });
+
+  const { rows: owned } = await db.query<{ name: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = $1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
+    [app],
+  );
+  for (const o of owned) findings.push({ kind: 'app_role_owns_table', object: o.name });
+
+  const { rows: excess } = await db.query<{ oid: number; privilege: string }>(
+    `SELECT t.oid::int AS oid, p.privilege FROM unnest($2::oid[]) AS t(oid), unnest(ARRAY['TRUNCATE', 'REFERENCES', 'TRIGGER']) AS p(privilege)
+      WHERE has_table_privilege($1, t.oid, p.privilege)`,
+    [app, tables.map((t) => t.oid)],
+  );
+  for (const e of excess) findings.push({ kind: 'app_role_excess_privilege', object: tables.find((t) => t.oid === e.oid)?.name ?? String(e.oid), detail: e.privilege });
+
+  const { rows: creatable } = await db.query<{ name: string }>(
+    `SELECT nspname AS name FROM pg_namespace n
+      WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%' AND has_schema_privilege($1, n.oid, 'CREATE')
+     UNION ALL
+     SELECT 'temporary tables' WHERE has_database_privilege($1, current_database(), 'TEMPORARY')`,
+    [app],
+  );
+  for (const c of creatable) findings.push({ kind: 'app_role_can_create', object: c.name });
+  return findings;
+}
+
+/** Views and materialized views over tenant tables that the app role can read without RLS applying to it. */
+export async function viewFindings(db: SqlQueryable, app: string, tables: readonly TenantTable[]): Promise<Finding[]> {
+  const { rows } = await db.query<{ name: string; kind: string; invoker: boolean }>(
+    `SELECT DISTINCT format('%I.%I', n.nspname, v.relname) AS name, v.relkind::text AS kind,
+            coalesce('security_invoker=true' = ANY(v.reloptions) OR 'security_invoker=on' = ANY(v.reloptions), false) AS invoker
+       FROM pg_depend d
+       JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+       JOIN pg_class v ON v.oid = r.ev_class JOIN pg_namespace n ON n.oid = v.relnamespace
+      WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY($2::oid[]) AND v.relkind IN ('v', 'm')
+        AND has_table_privilege($1, v.oid, 'SELECT')`,
+    [app, tables.map((t) => t.oid)],
+  );
+  return rows.flatMap((v): Finding[] => {
+    if (v.kind === 'm') return [{ kind: 'materialized_view', object: v.name }];
+    return v.invoker ? [] : [{ kind: 'definer_view', object: v.name }];
+  });
+}
+
+/** SECURITY DEFINER functions the app role may call, except those on the allowlist (which must re-check the tenant). */
+export async function definerFunctionFindings(db: SqlQueryable, app: string, allowed: readonly string[]): Promise<Finding[]> {
+  const { rows } = await db.query<{ fn: string }>(
+    `SELECT p.oid::regprocedure::text AS fn FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND has_function_privilege($1, p.oid, 'EXECUTE')`,
+    [app],
+  );
+  return rows.filter((r) => !allowed.includes(r.fn)).map((r) => ({ kind: 'definer_function' as const, object: r.fn }));
+}
