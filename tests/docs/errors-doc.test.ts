@@ -1,12 +1,20 @@
 // Keeps docs/errors.md in step with the error registries: one row per code, under its
 // capability, with the registry's kind, message (meaning) and fix — and no row for a code that
 // does not exist. Adding, removing or rewording a code without the doc fails here.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-// The index files, so that every capability's registry is loaded.
+// The public faces, so that every registry they reach is loaded …
 import { ERROR_KINDS, errorRegistries } from 'tenantry';
 import 'tenantry/postgres';
 import 'tenantry/control';
+
+// … and every capability's errors.ts, so a capability without a public face yet (or one the
+// imports above forget) cannot slip past this check.
+const src = new URL('../../packages/tenantry/src/', import.meta.url);
+const capabilityDirs = readdirSync(src, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(new URL(`${entry.name}/errors.ts`, src)))
+  .map((entry) => entry.name);
+for (const dir of capabilityDirs) await import(new URL(`${dir}/errors.ts`, src).href);
 
 interface Row {
   readonly section: string;
@@ -56,6 +64,10 @@ describe('docs/errors.md', () => {
   it('is checked against the registries of core, postgres and control', () => {
     expect(registries.map((r) => r.capability)).toEqual(expect.arrayContaining(['core', 'postgres', 'control']));
     expect(codeRows.length).toBeGreaterThan(0);
+  });
+
+  it('is checked against one registry per capability folder, named after it', () => {
+    expect(registries.map((r) => r.capability).sort()).toEqual([...capabilityDirs].sort());
   });
 
   it('has a row for every declared code', () => {

@@ -22,7 +22,7 @@ describe('concurrent scopes and transactions of many tenants on a pool of three'
   it('show and change each tenant exactly its own rows, and refuse every reach into another tenant', async () => {
     await fc.assert(
       fc.asyncProperty(crudInput(TENANTS), (input) => runCrudInput(t, tenants, input)),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 });

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { isTenantryError, type TenantId } from 'tenantry';
 import type { SqlQueryable, TenantTransaction } from 'tenantry/postgres';
 import type { TestTenantry } from 'tenantry/testing';
-import { allRowsByTenant, clearAppData, expectCode, ITEMS_WITH_TAGS, rejection, type ItemRow } from './isolation-fixtures.js';
+import { allRowsByTenant, clearAppData, expectCode, ITEMS_WITH_TAGS, rejection, settleAll, type ItemRow } from './isolation-fixtures.js';
 
 /** What a tenant does to another tenant's rows; every one must see or change nothing. */
 export type ForeignAction = 'read' | 'update' | 'delete' | 'rehome' | 'insert-as' | 'tag-theirs' | 'tag-as';
@@ -255,13 +255,15 @@ export async function runCrudInput(t: TestTenantry, tenants: readonly TenantId[]
     if (step.kind !== 'savepoint') return runStep(s, step);
     const before = s.rows;
     s.rows = cloneRows(before);
-    const outcome = await s.tx
-      .savepoint(async () => {
+    try {
+      await s.tx.savepoint(async () => {
         for (const inner of step.steps) await runStep(s, inner);
         if (step.ending === 'throw') throw new IntendedAbort('savepoint abandoned');
-      })
-      .then(() => 'released', (err: unknown) => (err instanceof IntendedAbort ? 'rolled back' : Promise.reject(err)));
-    if (outcome === 'rolled back') s.rows = before;
+      });
+    } catch (err) {
+      if (!(err instanceof IntendedAbort)) throw err;
+      s.rows = before;
+    }
   }
 
   async function runOp(tenants: readonly TenantId[], op: Op): Promise<void> {
@@ -297,7 +299,7 @@ export async function runCrudInput(t: TestTenantry, tenants: readonly TenantId[]
   }
 
   async function checkEveryTenant(): Promise<void> {
-    await Promise.all(
+    await settleAll(
       tenants.map((id) =>
         t.db.withTenant(id, async (scope) => {
           await expectVisible({ self: id, q: scope, tx: undefined, rows: committed(id) });
@@ -309,9 +311,9 @@ export async function runCrudInput(t: TestTenantry, tenants: readonly TenantId[]
     expect([...truth.keys()].filter((id) => !model.has(id as TenantId)), 'rows under no tenant of the model').toEqual([]);
   }
 
-  await Promise.all(
+  await settleAll(
     input.seed.map((count, i) =>
-      count === 0 ? undefined : runOp(tenants, { kind: 'scope', tenant: i, steps: Array.from({ length: count }, (_, n): Step => ({ kind: 'insert', label: `seed-${n}` })) }),
+      count === 0 ? Promise.resolve() : runOp(tenants, { kind: 'scope', tenant: i, steps: Array.from({ length: count }, (_, n): Step => ({ kind: 'insert', label: `seed-${n}` })) }),
     ),
   );
   for (const batch of input.batches) {
@@ -319,7 +321,7 @@ export async function runCrudInput(t: TestTenantry, tenants: readonly TenantId[]
     // freely on the shared connections, while each tenant's own model stays exact.
     const chains = new Map<number, Op[]>();
     for (const op of batch) chains.set(op.tenant, [...(chains.get(op.tenant) ?? []), op]);
-    await Promise.all(
+    await settleAll(
       [...chains.values()].map(async (ops) => {
         for (const op of ops) await runOp(tenants, op);
       }),

@@ -74,13 +74,23 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
 }
 
-/** Asserts that `promise` rejects with a TenantryError of `code`. */
-export async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+/** Asserts that `promise` rejects with a TenantryError of one of `codes`. */
+export async function expectCode(promise: Promise<unknown>, ...codes: string[]): Promise<void> {
   const err = await rejection(promise);
-  if (!isTenantryError(err, code)) {
-    const got = isTenantryError(err) ? err.code : String(err);
-    throw new Error(`expected ${code}, got ${got}`, { cause: err });
+  if (!isTenantryError(err) || !codes.includes(err.code)) {
+    const got = isTenantryError(err) ? `${err.code} ${JSON.stringify(err.details)}` : String(err);
+    throw new Error(`expected ${codes.join(' or ')}, got ${got}`, { cause: err });
   }
+}
+
+/**
+ * Like Promise.all, but waits for every promise before throwing the first failure, so a failed
+ * property run never leaves work running into the next run (fast-check reruns while shrinking).
+ */
+export async function settleAll(work: Iterable<Promise<unknown>>): Promise<void> {
+  const outcomes = await Promise.allSettled(work);
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** The ids of `tenants`, typed. */

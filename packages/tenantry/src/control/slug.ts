@@ -23,7 +23,10 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
  */
 export function parseSlug(value: unknown): string {
   if (typeof value !== 'string') throw controlErrors.create('TENANT_SLUG_INVALID', { details: { reason: 'not a string' } });
-  const slug = value.trim().toLowerCase();
+  const trimmed = value.trim();
+  // Lower-casing non-ASCII can produce ASCII (the Kelvin sign becomes "k"): refuse it first.
+  if (/[^\x20-\x7e]/.test(trimmed)) throw controlErrors.create('TENANT_SLUG_INVALID', { details: { reason: 'only ASCII letters, digits and "-"' } });
+  const slug = trimmed.toLowerCase();
   if (!DNS_LABEL.test(slug)) throw controlErrors.create('TENANT_SLUG_INVALID', { details: { slug: slug.slice(0, 80) } });
   // "xn--" labels are punycode: they can render as a look-alike of another tenant's name.
   if (RESERVED_SLUGS.has(slug) || slug.startsWith('xn--')) throw controlErrors.create('TENANT_SLUG_RESERVED', { details: { slug } });

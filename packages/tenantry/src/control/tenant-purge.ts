@@ -3,6 +3,8 @@
 // table were listed by mistake.
 import { isTenantryError, type TenantId } from '../core/index.js';
 import type { SqlQueryable, TenantDatabase, TenantTransaction } from '../postgres/index.js';
+// The library-internal path (not in the package's exports): see postgres/internal.ts.
+import { unguardedQuery } from '../postgres/internal.js';
 
 export interface PurgeResult {
   /** Rows deleted per table (`schema.table`). */
@@ -11,7 +13,9 @@ export interface PurgeResult {
 
 async function deleteAll(tx: TenantTransaction, table: string): Promise<number | 'blocked'> {
   try {
-    return await tx.savepoint(async () => (await tx.query(`DELETE FROM ${table}`)).rowCount ?? 0);
+    // Unguarded: the names come from tenantry.isolated_tables, which includes Tenantry's own
+    // tenant tables (keys, …) that the SQL guard keeps away from application statements.
+    return await tx.savepoint(async () => (await unguardedQuery(tx).query(`DELETE FROM ${table}`)).rowCount ?? 0);
   } catch (err) {
     // A foreign key from a table not purged yet: the savepoint undid this delete; try the
     // table again after the referring one is empty.

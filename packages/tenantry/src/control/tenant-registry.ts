@@ -154,7 +154,8 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
 
   async function tryGet(rawId: TenantId | string): Promise<Tenant | undefined> {
     const id = parseTenantId(rawId);
-    const { rows } = await operator.query<TenantRow>(`SELECT ${COLUMNS} FROM tenantry.tenants WHERE id = $1`, [id]).catch((e: unknown) => { throw toTenantryError(e); });
+    // A deleted tenant is a tombstone: not found, like an id that never existed.
+    const { rows } = await operator.query<TenantRow>(`SELECT ${COLUMNS} FROM tenantry.tenants WHERE id = $1 AND status <> 'deleted'`, [id]).catch((e: unknown) => { throw toTenantryError(e); });
     return rows[0] ? toTenant(rows[0]) : undefined;
   }
 
@@ -169,6 +170,9 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
   async function transition(rawId: TenantId | string, event: LifecycleEvent, opts: { expectedVersion?: number } = {}): Promise<Tenant> {
     const id = parseTenantId(rawId);
     return inTransaction(async (c) => {
+      // The tenant's lifecycle lock, exclusive: waits for its transactions in flight (each holds
+      // it shared, see tenantry.enter_tenant) and keeps new ones out until this commits.
+      await c.query('SELECT pg_advisory_xact_lock(1414419545, hashtext($1::text))', [id]);
       // The row lock serializes concurrent transitions: the second waits, then sees the first's
       // result and is judged against it.
       const { rows } = await c.query<TenantRow>(`SELECT ${COLUMNS} FROM tenantry.tenants WHERE id = $1 FOR UPDATE`, [id]);
@@ -208,7 +212,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
     },
     async get(id) {
       const tenant = await tryGet(id);
-      if (!tenant || tenant.status === 'deleted') throw coreErrors.create('TENANT_NOT_FOUND');
+      if (!tenant) throw coreErrors.create('TENANT_NOT_FOUND');
       return tenant;
     },
     tryGet,
@@ -242,7 +246,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
     async delete(rawId) {
       const id = parseTenantId(rawId);
       const current = await tryGet(id);
-      if (!current || current.status === 'deleted') throw coreErrors.create('TENANT_NOT_FOUND');
+      if (!current) throw coreErrors.create('TENANT_NOT_FOUND');
       nextStatus(current.status, 'delete'); // refuse early: purge only what is being offboarded
       // Purge first, then mark deleted: if the purge fails the tenant stays `offboarding` and
       // delete can simply run again (every step is idempotent).

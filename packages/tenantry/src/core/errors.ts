@@ -72,6 +72,7 @@ export function defineErrors<const Specs extends Record<string, ErrorSpec>>(
   capability: string,
   specs: Specs,
 ): ErrorRegistry<Extract<keyof Specs, string>> {
+  if (registries.has(capability)) throw new Error(`error registry ${capability} is declared twice`);
   for (const code of Object.keys(specs)) {
     if (!/^[A-Z][A-Z0-9_]*$/.test(code)) throw new Error(`error code ${code} is not UPPER_SNAKE`);
     for (const other of registries.values()) {

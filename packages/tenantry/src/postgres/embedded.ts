@@ -85,8 +85,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   const dataDir = resolve(options.dataDir ?? '.tenantry/postgres');
   const clusterDir = join(dataDir, 'cluster');
   const credentialsFile = join(dataDir, 'credentials.json');
-  await assertReachableByPostgresUser(clusterDir);
+  await assertReachableByPostgresUser(dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o711 });
+  // The postgres user must traverse it (a mkdtemp directory is 0700); the cluster directory
+  // inside is its own, and credentials.json stays 0600.
+  if (process.getuid?.() === 0) await chmod(dataDir, 0o711);
 
   let credentials = await loadCredentials(credentialsFile);
   const initialised = credentials !== undefined && (await stat(join(clusterDir, 'PG_VERSION')).catch(() => undefined)) !== undefined;

@@ -100,10 +100,10 @@ export const postgresErrors = defineErrors('postgres', {
 });
 
 // Our own SQLSTATEs raised by tenantry.enter_tenant (class TN is unused by PostgreSQL).
-const tenantGateErrors: Record<string, () => TenantryError> = {
-  TN404: () => coreErrors.create('TENANT_NOT_FOUND'),
-  TN403: () => coreErrors.create('TENANT_SUSPENDED'),
-  TN503: () => coreErrors.create('TENANT_NOT_ACTIVE'),
+const tenantGateErrors: Record<string, (cause: unknown) => TenantryError> = {
+  TN404: (cause) => coreErrors.create('TENANT_NOT_FOUND', { cause }),
+  TN403: (cause) => coreErrors.create('TENANT_SUSPENDED', { cause }),
+  TN503: (cause) => coreErrors.create('TENANT_NOT_ACTIVE', { cause }),
 };
 
 const sqlstateErrors: Record<string, Parameters<typeof postgresErrors.create>[0]> = {
@@ -134,7 +134,7 @@ export function toTenantryError(err: unknown): TenantryError {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   if (typeof code === 'string') {
     const gate = tenantGateErrors[code];
-    if (gate) return gate();
+    if (gate) return gate(err);
     const mapped = sqlstateErrors[code];
     if (mapped) return postgresErrors.create(mapped, { details: { sqlstate: code }, cause: err });
     if (unavailableCodes.has(code)) return postgresErrors.create('DATABASE_UNAVAILABLE', { cause: err });

@@ -13,6 +13,7 @@ let b: TenantId;
 const app = DEFAULT_ROLE_NAMES.app;
 
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const describeError = (e: unknown) => (e instanceof Error ? `${e.name} ${(e as { code?: string }).code ?? ''}: ${e.message}` : JSON.stringify(e));
 const ddl = (sql: string) => t.admin.query(sql);
 
 /** What isolateTable may change on a table, read from the catalog as the admin. */
@@ -51,7 +52,7 @@ async function privileges(table: string) {
 async function expectRefused(table: string, code: string) {
   const before = await state(table);
   const err = await failure(isolateTable(table, { admin: t.admin }));
-  expect(isTenantryError(err, code), String(err)).toBe(true);
+  expect(isTenantryError(err, code), describeError(err)).toBe(true);
   expect(await state(table)).toEqual(before);
   return err as { details: Record<string, unknown> };
 }
@@ -199,7 +200,7 @@ describe('isolateTable on a well-formed table', () => {
     await ddl(`CREATE POLICY tenantry_isolation ON impostor USING (true) WITH CHECK (true)`);
     const err = await failure(isolateTable('impostor', { admin: t.admin }));
     if (err !== undefined) {
-      expect(isTenantryError(err, 'TABLE_POLICY_CONFLICT'), String(err)).toBe(true);
+      expect(isTenantryError(err, 'TABLE_POLICY_CONFLICT'), describeError(err)).toBe(true);
       return;
     }
     // Accepted: then it must have made the policy the tenant predicate.

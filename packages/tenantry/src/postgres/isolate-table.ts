@@ -68,17 +68,43 @@ async function keyProblems(db: SqlQueryable, oid: number): Promise<string[]> {
   return problems;
 }
 
-async function policyState(db: SqlQueryable, oid: number): Promise<{ ours: boolean; others: string[] }> {
+const REFERENCE_POLICY = 'tenantry_isolation_reference';
+
+/**
+ * Whether a policy named like ours really is ours: a name proves nothing, so a reference policy
+ * is created in the same (uncommitted) transaction and the two are compared as PostgreSQL
+ * deparses them — the same server, so the same text, whatever its version.
+ */
+async function isOurPolicy(db: SqlQueryable, qualified: string, oid: number): Promise<boolean> {
+  await db.query(`CREATE POLICY ${REFERENCE_POLICY} ON ${qualified} AS PERMISSIVE FOR ALL TO PUBLIC USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE})`);
+  const { rows } = await db.query<{ same: boolean }>(
+    `SELECT ours.polcmd = ref.polcmd AND ours.polpermissive = ref.polpermissive AND ours.polroles = ref.polroles
+            AND pg_get_expr(ours.polqual, ours.polrelid) IS NOT DISTINCT FROM pg_get_expr(ref.polqual, ref.polrelid)
+            AND pg_get_expr(ours.polwithcheck, ours.polrelid) IS NOT DISTINCT FROM pg_get_expr(ref.polwithcheck, ref.polrelid) AS same
+       FROM pg_policy ours, pg_policy ref
+      WHERE ours.polrelid = $1 AND ours.polname = $2 AND ref.polrelid = $1 AND ref.polname = $3`,
+    [oid, POLICY, REFERENCE_POLICY],
+  );
+  await db.query(`DROP POLICY ${REFERENCE_POLICY} ON ${qualified}`);
+  return rows[0]?.same === true;
+}
+
+async function policyState(db: SqlQueryable, facts: TableFacts): Promise<{ ours: boolean; others: string[] }> {
   const { rows } = await db.query<{ name: string; permissive: boolean }>(
     `SELECT polname AS name, polpermissive AS permissive FROM pg_policy WHERE polrelid = $1`,
-    [oid],
+    [facts.oid],
   );
-  return { ours: rows.some((r) => r.name === POLICY), others: rows.filter((r) => r.name !== POLICY && r.permissive).map((r) => r.name) };
+  const others = rows.filter((r) => r.name !== POLICY && r.permissive).map((r) => r.name);
+  if (!rows.some((r) => r.name === POLICY)) return { ours: false, others };
+  // A policy that only borrows our name is someone else's: refuse rather than trust it.
+  return (await isOurPolicy(db, facts.qualified, facts.oid)) ? { ours: true, others } : { ours: false, others: [...others, POLICY] };
 }
 
 async function appGrantsOk(db: SqlQueryable, oid: number, app: string): Promise<boolean> {
   const { rows } = await db.query<{ ok: boolean }>(
-    `SELECT has_table_privilege($2, $1::oid, 'SELECT,INSERT,UPDATE,DELETE')
+    // One privilege per call: with a list, has_table_privilege is true if *any* is held.
+    `SELECT has_table_privilege($2, $1::oid, 'SELECT') AND has_table_privilege($2, $1::oid, 'INSERT')
+        AND has_table_privilege($2, $1::oid, 'UPDATE') AND has_table_privilege($2, $1::oid, 'DELETE')
         AND NOT has_table_privilege($2, $1::oid, 'TRUNCATE')
         AND NOT has_table_privilege($2, $1::oid, 'REFERENCES')
         AND NOT has_table_privilege($2, $1::oid, 'TRIGGER') AS ok`,
@@ -103,7 +129,7 @@ async function isolateOne(db: SqlConnection, facts: TableFacts, roles: RoleNames
   }
   const problems = await keyProblems(db, facts.oid);
   if (problems.length > 0) throw postgresErrors.create('TABLE_KEY_NOT_TENANT_LED', { details: { table: facts.qualified, problems } });
-  const policies = await policyState(db, facts.oid);
+  const policies = await policyState(db, facts);
   if (policies.others.length > 0) throw postgresErrors.create('TABLE_POLICY_CONFLICT', { details: { table: facts.qualified, policies: policies.others } });
 
   const statements: string[] = [];

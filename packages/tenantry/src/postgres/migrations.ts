@@ -126,13 +126,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       const done: string[] = [];
       for (const migration of migrations) {
         if (applied.has(migration.version)) continue;
-        await applyOne(connection, migration, namespace, render(migration.sql, roles, (db as { name: string }).name), roles);
+        const sql = render(migration.sql, roles, (db as { name: string }).name);
+        await retryingCatalogRaces(() => applyOne(connection, migration, namespace, sql, roles));
         done.push(migration.version);
       }
       for (const [role, password] of Object.entries(options.passwords ?? {})) {
         if (password === undefined) continue;
         const name = roles[role as keyof RolePasswords];
-        await connection.query(`ALTER ROLE ${pg.escapeIdentifier(name)} PASSWORD ${pg.escapeLiteral(password)}`);
+        await retryingCatalogRaces(() => connection.query(`ALTER ROLE ${pg.escapeIdentifier(name)} PASSWORD ${pg.escapeLiteral(password)}`));
       }
       return { applied: done, alreadyApplied: [...applied.keys()] };
     } finally {
@@ -143,6 +144,25 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     throw toTenantryError(err);
   } finally {
     connection.release(broken);
+  }
+}
+
+/**
+ * Roles are cluster-wide but the advisory lock is per database, so migrators of two databases
+ * of one cluster can update the same role row at once; PostgreSQL then fails one of them with
+ * "tuple concurrently updated" (XX000) instead of waiting. The loser rolled back: run it again.
+ */
+async function retryingCatalogRaces<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause ?? err;
+      const code = (cause as { code?: string }).code;
+      const race = (code === 'XX000' && /tuple concurrently (updated|deleted)/.test((cause as Error).message)) || code === '40001' || code === '40P01' || code === '23505';
+      if (!race || attempt >= 8) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.floor(Math.random() * 30)));
+    }
   }
 }
 

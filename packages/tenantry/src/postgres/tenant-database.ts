@@ -82,7 +82,8 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
   return {
     withTenant,
     transaction,
-    withCurrentTenant: (fn, opts) => withTenant(requireTenant().tenantId, fn, opts),
-    currentTenantTransaction: (fn, opts) => transaction(requireTenant().tenantId, fn, opts),
+    // async, so a missing context rejects the promise rather than throwing at the call.
+    withCurrentTenant: async (fn, opts) => withTenant(requireTenant().tenantId, fn, opts),
+    currentTenantTransaction: async (fn, opts) => transaction(requireTenant().tenantId, fn, opts),
   };
 }

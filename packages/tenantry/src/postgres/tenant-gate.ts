@@ -20,11 +20,3 @@ export function enterTenant(tenantId: TenantId, admit: AdmitMode): PreambleState
     values: [tenantId, admit === 'offboarding' ? 'offboarding' : 'work'],
   };
 }
-
-/**
- * Sets the tenant for the current transaction only, without the status check: used for the
- * later statements of a scope whose first statement already passed {@link enterTenant}.
- */
-export function setTenant(tenantId: TenantId): PreambleStatement {
-  return { name: 'tenantry_set_tenant', text: "SELECT pg_catalog.set_config('app.tenant_id', $1::text, true)", values: [tenantId] };
-}

@@ -3,7 +3,7 @@
 // groups statements atomically.
 import type { TenantId } from '../core/index.js';
 import { postgresErrors, toTenantryError } from './errors.js';
-import { enterTenant, setTenant, type AdmitMode } from './tenant-gate.js';
+import { enterTenant, type AdmitMode } from './tenant-gate.js';
 import { PooledTenantTransaction, type TenantTransaction } from './tenant-transaction.js';
 import { registerUnguarded } from './internal.js';
 import type { SqlConnection, SqlPool, SqlQueryable, SqlResult, TransactionStatus } from './sql-client.js';
@@ -27,7 +27,6 @@ export interface TenantScope extends SqlQueryable {
 
 export class PooledTenantScope implements TenantScope {
   #connection: Promise<SqlConnection> | undefined;
-  #entered = false;
   #busy: 'transaction' | undefined;
   #closed = false;
 
@@ -63,19 +62,28 @@ export class PooledTenantScope implements TenantScope {
   async #run<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
     this.#checkUsable();
     const connection = await this.#acquire();
-    // The first statement passes the gate (status check); later ones only set the tenant.
-    const preamble = this.#entered ? setTenant(this.tenantId) : enterTenant(this.tenantId, this.admit);
+    // Every statement passes the gate: a tenant suspended or offboarded while the scope runs
+    // gets no further statement, and the gate's lifecycle lock holds off the purge.
+    let result: SqlResult<Row>;
     try {
-      const result = await connection.queryAfter<Row>([preamble], text, values);
-      this.#entered = true;
-      if (connection.transactionStatus !== 'idle') {
-        // The statement opened a transaction (BEGIN sent as SQL) and the tenant setting would
-        // outlive it: refuse, and let release() roll it back.
-        throw postgresErrors.create('TRANSACTION_CONTROL_REFUSED');
-      }
-      return result;
+      result = await connection.queryAfter<Row>([enterTenant(this.tenantId, this.admit)], text, values);
     } catch (err) {
       throw toTenantryError(err);
+    }
+    if (connection.transactionStatus !== 'idle') {
+      // The statement opened a transaction (BEGIN sent as SQL): the tenant setting would
+      // outlive it and later statements would join it. Undo it now and refuse.
+      await this.#rollBack(connection);
+      throw postgresErrors.create('TRANSACTION_CONTROL_REFUSED');
+    }
+    return result;
+  }
+
+  async #rollBack(connection: SqlConnection): Promise<void> {
+    try {
+      await connection.query('ROLLBACK');
+    } catch {
+      // release() destroys a connection that is still not idle.
     }
   }
 
@@ -93,7 +101,6 @@ export class PooledTenantScope implements TenantScope {
         throw err;
       }
       await tx.end('commit');
-      this.#entered = true;
       return result;
     } finally {
       this.#busy = undefined;

@@ -6,6 +6,9 @@ import type { PreambleStatement } from '../sql-client.js';
 /** The part of pg's (untyped) connection this module writes to. */
 interface PgWireConnection {
   parsedStatements: Record<string, string>;
+  submittedNamedStatements: Record<string, string>;
+  on(event: 'parseComplete', listener: () => void): void;
+  off(event: 'parseComplete', listener: () => void): void;
   stream: { cork?(): void; uncork?(): void };
   parse(msg: { text: string; name: string }): void;
   bind(msg: { statement: string; values: readonly unknown[]; valueMapper: (v: unknown) => unknown }): void;
@@ -20,6 +23,7 @@ interface PgQueryInternals {
   handleDataRow(msg: unknown): void;
   handleCommandComplete(msg: unknown, connection: unknown): void;
   handleError(err: Error, connection: unknown): void;
+  handleReadyForQuery(connection: unknown): void;
 }
 const PgQuery = pg.Query as unknown as new (
   config: pg.QueryConfig & { queryMode: 'extended' },
@@ -42,7 +46,13 @@ const { prepareValue } = (pg as unknown as { utils: { prepareValue: (v: unknown)
  */
 export class PipelinedQuery extends PgQuery {
   #pendingPreamble: number;
-  #parsedPreambleNow = false;
+  /** Statement names whose Parse went out in this pipeline and is not yet confirmed, in order. */
+  readonly #unconfirmedParses: string[] = [];
+  #connection: PgWireConnection | undefined;
+  // ParseComplete messages arrive in the order the Parses were sent; each confirms the oldest.
+  readonly #confirmParse = () => {
+    this.#unconfirmedParses.shift();
+  };
 
   constructor(
     private readonly preamble: readonly PreambleStatement[],
@@ -56,6 +66,8 @@ export class PipelinedQuery extends PgQuery {
 
   override submit(connection: unknown): Error | null {
     const con = connection as PgWireConnection;
+    this.#connection = con;
+    con.on('parseComplete', this.#confirmParse);
     // Corks nest: pg's own submit corks and uncorks inside ours, and everything leaves in one
     // writev. On loopback each write is a full trip through the network stack (measured: two
     // writes per statement cost a third of the throughput at 8 clients).
@@ -68,14 +80,17 @@ export class PipelinedQuery extends PgQuery {
       for (const statement of this.preamble) {
         if (con.parsedStatements[statement.name] !== statement.text) {
           con.parse({ text: statement.text, name: statement.name });
-          // Recorded now: pg records a ParseComplete under the *statement's* name only.
           con.parsedStatements[statement.name] = statement.text;
-          this.#parsedPreambleNow = true;
+          this.#unconfirmedParses.push(statement.name);
         }
         con.bind({ statement: statement.name, values: statement.values, valueMapper: prepareValue });
         con.execute({ portal: '' });
       }
-      return super.submit(connection);
+      const name = this.name;
+      const parsesOwn = name !== undefined && con.parsedStatements[name] === undefined && con.submittedNamedStatements[name] === undefined;
+      const error = super.submit(connection);
+      if (parsesOwn && error === null) this.#unconfirmedParses.push(name);
+      return error;
     } finally {
       con.stream.uncork?.();
     }
@@ -95,13 +110,21 @@ export class PipelinedQuery extends PgQuery {
 
   override handleError(err: Error, connection: unknown): void {
     const con = connection as PgWireConnection;
-    // The pipeline failed, so anything parsed in it may not exist on the server: forget the
-    // preamble statements parsed now, and the statement's name, which pg recorded as parsed
-    // at the preamble's ParseComplete.
-    if (this.#parsedPreambleNow) {
-      for (const statement of this.preamble) delete con.parsedStatements[statement.name];
-      if (this.name) delete con.parsedStatements[this.name];
-    }
+    this.#stopListening();
+    // After an error the server skips everything up to the Sync: a statement whose Parse was
+    // not confirmed does not exist there, whatever pg recorded (it records the statement's
+    // own name at *any* ParseComplete, including the preamble's).
+    for (const name of this.#unconfirmedParses) delete con.parsedStatements[name];
     super.handleError(err, connection);
+  }
+
+  override handleReadyForQuery(connection: unknown): void {
+    this.#stopListening();
+    super.handleReadyForQuery(connection);
+  }
+
+  #stopListening(): void {
+    this.#connection?.off('parseComplete', this.#confirmParse);
+    this.#connection = undefined;
   }
 }

@@ -10,16 +10,39 @@ DO $$ BEGIN CREATE ROLE {{operator}} LOGIN;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
 
 -- The app role serves requests: it must never bypass row-level security or create anything.
-ALTER ROLE {{app}} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION LOGIN;
-ALTER ROLE {{operator}} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION LOGIN;
-ALTER ROLE {{owner}} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
+-- Each role row is changed only when it differs: other databases of the cluster migrate too,
+-- and two writers of one role row fail instead of waiting (the runner retries that race).
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = {{app:literal}}
+             AND (rolsuper OR rolbypassrls OR rolcreatedb OR rolcreaterole OR rolreplication OR NOT rolcanlogin)) THEN
+    ALTER ROLE {{app}} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION LOGIN;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = {{operator:literal}}
+             AND (rolsuper OR rolbypassrls OR rolcreatedb OR rolcreaterole OR rolreplication OR NOT rolcanlogin)) THEN
+    ALTER ROLE {{operator}} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION LOGIN;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = {{owner:literal}}
+             AND (rolsuper OR rolbypassrls OR rolcreatedb OR rolcreaterole OR rolreplication)) THEN
+    ALTER ROLE {{owner}} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION;
+  END IF;
+END $$;
 
 -- One tenant must not hold locks or connections for long (ISOLATION.md rule 14). These are the
 -- ceilings; plans tighten them per transaction.
-ALTER ROLE {{app}} SET statement_timeout = '30s';
-ALTER ROLE {{app}} SET lock_timeout = '5s';
-ALTER ROLE {{app}} SET idle_in_transaction_session_timeout = '60s';
-ALTER ROLE {{operator}} SET idle_in_transaction_session_timeout = '300s';
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_roles r ON r.oid = s.setrole
+                  WHERE r.rolname = {{app:literal}} AND s.setdatabase = 0
+                    AND s.setconfig @> ARRAY['statement_timeout=30s', 'lock_timeout=5s', 'idle_in_transaction_session_timeout=60s']) THEN
+    ALTER ROLE {{app}} SET statement_timeout = '30s';
+    ALTER ROLE {{app}} SET lock_timeout = '5s';
+    ALTER ROLE {{app}} SET idle_in_transaction_session_timeout = '60s';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_roles r ON r.oid = s.setrole
+                  WHERE r.rolname = {{operator:literal}} AND s.setdatabase = 0
+                    AND s.setconfig @> ARRAY['idle_in_transaction_session_timeout=300s']) THEN
+    ALTER ROLE {{operator}} SET idle_in_transaction_session_timeout = '300s';
+  END IF;
+END $$;
 
 -- The migrator must be able to act as the owner (a superuser already can).
 DO $$ BEGIN

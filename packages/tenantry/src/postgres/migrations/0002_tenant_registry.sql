@@ -38,10 +38,14 @@ CREATE TABLE tenantry.isolated_tables (
 );
 GRANT SELECT ON tenantry.isolated_tables TO {{app}}, {{operator}};
 
--- The gate every tenant transaction passes: it sets the tenant for the current transaction
--- only (is_local = true) and raises unless the tenant may work now. One call, sent in the
--- same round trip as the first statement. It is context, not authentication: SQL run as the
--- app role could call set_config itself, which is why no raw SQL reaches the app role.
+-- The gate every tenant statement or transaction passes: it sets the tenant for the current
+-- transaction only (is_local = true) and raises unless the tenant may work now. One call,
+-- sent in the same round trip as the statement. It is context, not authentication: SQL run
+-- as the app role could call set_config itself, which is why the SQL guard refuses that.
+-- It also takes the tenant's lifecycle lock in shared mode until the transaction ends; a
+-- transition that stops work (suspend, offboard, delete) takes it exclusively, so it waits
+-- for the tenant's transactions in flight and no transaction admitted before an offboarding
+-- can commit rows after the purge. Advisory locks live in memory: no row is written.
 -- No SET search_path clause: a function-level SET would revert the transaction-local setting
 -- at function exit; every name inside is schema-qualified instead.
 CREATE FUNCTION tenantry.enter_tenant(p_tenant uuid, p_purpose text DEFAULT 'work') RETURNS void
@@ -49,6 +53,7 @@ LANGUAGE plpgsql VOLATILE SECURITY INVOKER AS $$
 DECLARE
   v_status text;
 BEGIN
+  PERFORM pg_catalog.pg_advisory_xact_lock_shared(1414419545, pg_catalog.hashtext(p_tenant::text));
   PERFORM pg_catalog.set_config('app.tenant_id', p_tenant::text, true);
   SELECT t.status INTO v_status FROM tenantry.tenants t WHERE t.id = p_tenant;
   IF v_status = 'active' OR (p_purpose = 'offboarding' AND v_status = 'offboarding') THEN
