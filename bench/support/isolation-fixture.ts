@@ -7,9 +7,9 @@ import type { BenchServer } from './database.js';
 export interface IsolationFixture {
   readonly t: TestTenantry;
   /** A uniformly drawn tenant id. */
-  pickTenant(): string;
+  readonly pickTenant: () => string;
   /** A uniformly drawn row id (1..rows). */
-  pickRow(): number;
+  readonly pickRow: () => number;
 }
 
 export async function isolationFixture(server: BenchServer, tenants: number, rows: number, poolSize: number): Promise<IsolationFixture> {

@@ -88,7 +88,7 @@ export function defineErrors<const Specs extends Record<string, ErrorSpec>>(
       return new TenantryError(code, specs[code] as ErrorSpec, options);
     },
   };
-  registries.set(capability, registry as ErrorRegistry<string>);
+  registries.set(capability, registry);
   return registry;
 }
 

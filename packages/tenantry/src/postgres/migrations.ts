@@ -130,10 +130,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         await retryingCatalogRaces(() => applyOne(connection, migration, namespace, sql, roles));
         done.push(migration.version);
       }
-      for (const [role, password] of Object.entries(options.passwords ?? {})) {
+      for (const role of ['app', 'operator'] as const) {
+        const password = options.passwords?.[role];
         if (password === undefined) continue;
-        const name = roles[role as keyof RolePasswords];
-        await retryingCatalogRaces(() => connection.query(`ALTER ROLE ${pg.escapeIdentifier(name)} PASSWORD ${pg.escapeLiteral(password)}`));
+        await retryingCatalogRaces(() => connection.query(`ALTER ROLE ${pg.escapeIdentifier(roles[role])} PASSWORD ${pg.escapeLiteral(password)}`));
       }
       return { applied: done, alreadyApplied: [...applied.keys()] };
     } finally {

@@ -40,13 +40,13 @@ function funcName(node: { funcname?: { String?: { sval?: string } }[] }): { sche
 function judgeNode(type: string, node: Record<string, unknown>): Verdict {
   switch (type) {
     case 'VariableSetStmt': {
-      const name = String(node.name ?? '');
+      const name = typeof node.name === 'string' ? node.name : '';
       if (node.kind === 'VAR_RESET_ALL' || GUARDED_SETTINGS.test(name)) return refuse(name.toLowerCase().startsWith('app.') ? 'tenant_setting' : 'role_change');
       // A session-level SET survives COMMIT and reaches the next tenant on this connection.
       return node.is_local === true ? OK : refuse('session_setting');
     }
     case 'FuncCall': {
-      const { schema, name } = funcName(node as never);
+      const { schema, name } = funcName(node);
       if (name.toLowerCase() === 'set_config') return refuse('tenant_setting');
       if (schema?.toLowerCase() === INTERNAL_SCHEMA) return refuse('internal_table');
       return OK;
@@ -68,7 +68,7 @@ function judgeNode(type: string, node: Record<string, unknown>): Verdict {
     case 'DoStmt':
       return refuse('do_block');
     case 'RangeVar':
-      return String(node.schemaname ?? '').toLowerCase() === INTERNAL_SCHEMA ? refuse('internal_table') : OK;
+      return typeof node.schemaname === 'string' && node.schemaname.toLowerCase() === INTERNAL_SCHEMA ? refuse('internal_table') : OK;
     case 'VariableShowStmt':
       return OK;
     case 'PrepareStmt':
