@@ -21,13 +21,13 @@ export interface AppOptions {
  * const res = await app.inject({ url: '/healthz' });
  */
 export function buildApp(options: AppOptions): FastifyInstance {
+  // Typed as Fastify's logger so the app is a plain FastifyInstance route files can take.
+  const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
-    // Typed as Fastify's logger so the app is a plain FastifyInstance route files can take.
-    loggerInstance: options.logger as FastifyBaseLogger,
+    loggerInstance,
     // Random ids, not Fastify's per-process counter: they are quoted in support requests and
     // must not collide across restarts or replicas.
     genReqId: () => randomUUID(),
-    requestIdLogLabel: 'requestId',
   });
   installProblemHandlers(app);
   registerHealthRoutes(app, { operator: options.operator, readinessTimeoutMs: options.readinessTimeoutMs ?? 2000 });

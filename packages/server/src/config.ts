@@ -111,8 +111,10 @@ export function loadConfig(env: EnvSource = process.env): ServerConfig {
 }
 
 /** The variables `loadConfig` reads, with their defaults, for help texts and docs. */
-export function configVariables(): readonly { readonly name: string; readonly option: string; readonly default?: unknown }[] {
-  return Object.entries(properties).flatMap(([option, p]) =>
-    p.env === undefined ? [] : [{ name: p.env, option, ...(p.default === undefined ? {} : { default: p.default as unknown }) }],
-  );
+export function configVariables(): readonly { readonly name: string; readonly option: string; readonly default?: string }[] {
+  return Object.entries(properties).flatMap(([option, p]) => {
+    const fallback: unknown = p.default;
+    if (p.env === undefined) return [];
+    return [{ name: p.env, option, ...(typeof fallback === 'string' || typeof fallback === 'number' ? { default: String(fallback) } : {}) }];
+  });
 }

@@ -1,7 +1,6 @@
 // `tenantry start`: runs the control plane until SIGINT or SIGTERM.
 import type { Command } from 'commander';
 import { coreErrors } from 'tenantry';
-import { startServer } from '../main.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -15,6 +14,8 @@ export function registerStart(program: Command, ctx: CliContext): void {
     .command('start')
     .description('start the control plane (HTTP) and, without DATABASE_URL, an embedded PostgreSQL')
     .action(async () => {
+      // Loaded here, not at the top: the other commands never pay for loading Fastify.
+      const { startServer } = await import('../main.js');
       const server = await startServer(ctx.config(), { logger: ctx.stdoutLogger() });
       if ((await server.closed) === 'failed') {
         throw coreErrors.create('INTERNAL', { message: 'The server did not shut down cleanly; the log says what failed.' });

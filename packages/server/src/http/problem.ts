@@ -50,8 +50,10 @@ export interface RenderedProblem {
 }
 
 /**
- * A URN, not a URL: there is no published page per code yet (docs/errors.md lists them), and a
- * type URI must never change once clients match on it.
+ * The problem `type` of a code. A URN, not a URL: there is no published page per code yet
+ * (docs/errors.md lists them), and a type URI must never change once clients match on it.
+ *
+ * @example problemType('TENANT_NOT_FOUND') // 'urn:tenantry:error:TENANT_NOT_FOUND'
  */
 export function problemType(code: string): string {
   return `urn:tenantry:error:${code}`;

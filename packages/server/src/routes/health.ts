@@ -6,6 +6,7 @@ import { postgresErrors, type SqlQueryable } from 'tenantry/postgres';
 
 const StatusBody = Type.Object({ status: Type.Literal('ok') });
 const PROBE_RESPONSE = { response: { 200: StatusBody } } as const;
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export interface HealthRoutesOptions {
   /** The operator pool: never the admin login, and never a tenant's app-role transaction. */
@@ -35,9 +36,12 @@ async function checkPostgres(operator: SqlQueryable, timeoutMs: number): Promise
  * @example registerHealthRoutes(app, { operator: database.operator, readinessTimeoutMs: 2000 });
  */
 export function registerHealthRoutes(app: FastifyInstance, options: HealthRoutesOptions): void {
-  // Orchestrators probe every few seconds: log those requests only when something is wrong.
-  app.get('/healthz', { schema: PROBE_RESPONSE, logLevel: 'warn' }, async () => ({ status: 'ok' as const }));
-  app.get('/readyz', { schema: PROBE_RESPONSE, logLevel: 'warn' }, async () => {
+  // Orchestrators probe every few seconds: log those requests only when something is wrong. A
+  // route's logLevel replaces the app's, so it must never be chattier than the app's own.
+  const appLevel = LEVELS.find((level) => level === app.log.level) ?? 'info';
+  const logLevel = LEVELS.indexOf(appLevel) > LEVELS.indexOf('warn') ? appLevel : 'warn';
+  app.get('/healthz', { schema: PROBE_RESPONSE, logLevel }, async () => ({ status: 'ok' as const }));
+  app.get('/readyz', { schema: PROBE_RESPONSE, logLevel }, async () => {
     await checkPostgres(options.operator, options.readinessTimeoutMs);
     return { status: 'ok' as const };
   });

