@@ -7,6 +7,7 @@ import { registerMigrate } from './migrate.js';
 import { formatError } from './report-error.js';
 import { registerStart } from './start.js';
 import { registerTenants } from './tenants.js';
+import { registerVerify } from './verify.js';
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
@@ -25,7 +26,7 @@ export function createProgram(io: CliIo): Command {
   const ctx = createCliContext(io);
   // Set before adding commands: subcommands copy these settings when they are created.
   const program = new Command('tenantry')
-    .description('Tenantry control plane: run the server, migrate the database, manage tenants')
+    .description('Tenantry control plane: run the server, migrate the database, manage tenants, verify isolation')
     .version(version)
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()
@@ -33,6 +34,7 @@ export function createProgram(io: CliIo): Command {
   registerStart(program, ctx);
   registerMigrate(program, ctx);
   registerTenants(program, ctx);
+  registerVerify(program, ctx);
   return program;
 }
 
