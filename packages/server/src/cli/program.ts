@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createCliContext, type CliIo } from './context.js';
+import { registerAudit } from './audit.js';
 import { registerMigrate } from './migrate.js';
 import { formatError } from './report-error.js';
 import { registerStart } from './start.js';
@@ -35,6 +36,7 @@ export function createProgram(io: CliIo): Command {
   registerMigrate(program, ctx);
   registerTenants(program, ctx);
   registerVerify(program, ctx);
+  registerAudit(program, ctx);
   return program;
 }
 

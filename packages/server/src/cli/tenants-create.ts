@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from './context.js';
 import { formatTenant, toJson } from './output.js';
 import { withDatabase } from './with-database.js';
+import { CLI_AUTHOR } from './cli-author.js';
 
 interface CreateOptions {
   slug: string;
@@ -29,7 +30,7 @@ export function registerTenantsCreate(tenants: Command, ctx: CliContext): void {
           ...(opts.name === undefined ? {} : { displayName: opts.name }),
           ...(opts.plan === undefined ? {} : { plan: opts.plan }),
           ...(opts.region === undefined ? {} : { region: opts.region }),
-        }),
+        }, CLI_AUTHOR),
       );
       ctx.io.out(opts.json ? toJson(tenant) : `created tenant ${tenant.slug}\n${formatTenant(tenant)}`);
     });

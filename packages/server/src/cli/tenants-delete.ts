@@ -5,6 +5,7 @@ import type { CliContext } from './context.js';
 import { toJson } from './output.js';
 import { findTenant } from './tenant-ref.js';
 import { withDatabase } from './with-database.js';
+import { CLI_AUTHOR } from './cli-author.js';
 
 /** @example registerTenantsDelete(tenants, ctx); // tenantry tenants delete acme --yes */
 export function registerTenantsDelete(tenants: Command, ctx: CliContext): void {
@@ -26,8 +27,8 @@ export function registerTenantsDelete(tenants: Command, ctx: CliContext): void {
         let tenant = await findTenant(registry, ref);
         // Offboarding first stops new work for the tenant; a tenant left offboarding by an
         // interrupted delete is picked up here and finished.
-        if (tenant.status === 'active' || tenant.status === 'suspended') tenant = await registry.offboard(tenant.id);
-        return registry.delete(tenant.id);
+        if (tenant.status === 'active' || tenant.status === 'suspended') tenant = await registry.offboard(tenant.id, CLI_AUTHOR);
+        return registry.delete(tenant.id, CLI_AUTHOR);
       });
       if (opts.json) return ctx.io.out(toJson(result));
       const rows = Object.values(result.purged.deleted).reduce((sum, n) => sum + n, 0);

@@ -4,6 +4,7 @@ import type { CliContext } from './context.js';
 import { toJson } from './output.js';
 import { findTenant } from './tenant-ref.js';
 import { withDatabase } from './with-database.js';
+import { CLI_AUTHOR } from './cli-author.js';
 
 /** @example registerTenantsRestore(tenants, ctx); // tenantry tenants restore acme */
 export function registerTenantsRestore(tenants: Command, ctx: CliContext): void {
@@ -13,7 +14,7 @@ export function registerTenantsRestore(tenants: Command, ctx: CliContext): void 
     .argument('<id-or-slug>', 'the tenant id (UUID) or its current slug')
     .option('--json', 'print the tenant as JSON')
     .action(async (ref: string, opts: { json?: true }) => {
-      const tenant = await withDatabase(ctx, async ({ registry }) => registry.restore((await findTenant(registry, ref)).id));
+      const tenant = await withDatabase(ctx, async ({ registry }) => registry.restore((await findTenant(registry, ref)).id, CLI_AUTHOR));
       ctx.io.out(opts.json ? toJson(tenant) : `restored tenant ${tenant.slug} (${tenant.id})\n`);
     });
 }

@@ -4,6 +4,8 @@ import {
   coreErrors, ISOLATION_TIERS, newTenantId, parseTenantId, systemClock, TENANT_STATUSES,
   type Clock, type IsolationTier, type Tenant, type TenantId, type TenantStatus,
 } from '../core/index.js';
+import { appendAuditEvent, operatorAuditTransaction } from '../audit/index.js';
+import type { TenantEncryption } from '../crypto/index.js';
 import { toTenantryError, type SqlConnection, type SqlPool, type TenantDatabase } from '../postgres/index.js';
 import { controlErrors } from './errors.js';
 import { isolatedTables, purgeTenantData, type PurgeResult } from './tenant-purge.js';
@@ -35,19 +37,25 @@ export interface TenantPage {
 
 export interface TenantRegistry {
   /** Creates a tenant, provisions it and makes it active (onboarding a pooled tenant needs no DDL). */
-  create(input: CreateTenantInput): Promise<Tenant>;
+  create(input: CreateTenantInput, by?: ChangeAuthor): Promise<Tenant>;
   get(id: TenantId | string): Promise<Tenant>;
   tryGet(id: TenantId | string): Promise<Tenant | undefined>;
   getBySlug(slug: string): Promise<Tenant>;
   tryGetBySlug(slug: string): Promise<Tenant | undefined>;
   list(options?: ListTenantsOptions): Promise<TenantPage>;
-  /** Applies a lifecycle event; with `expectedVersion`, only if nobody changed the tenant since. */
-  transition(id: TenantId | string, event: LifecycleEvent, options?: { expectedVersion?: number }): Promise<Tenant>;
-  suspend(id: TenantId | string): Promise<Tenant>;
-  restore(id: TenantId | string): Promise<Tenant>;
-  offboard(id: TenantId | string): Promise<Tenant>;
-  /** Purges the tenant's rows from every isolated table, then marks it deleted. Needs `offboarding`. */
-  delete(id: TenantId | string): Promise<{ tenant: Tenant; purged: PurgeResult }>;
+  /**
+   * Applies a lifecycle event, recorded in the tenant's audit log in the same transaction;
+   * with `expectedVersion`, only if nobody changed the tenant since.
+   */
+  transition(id: TenantId | string, event: LifecycleEvent, options?: { expectedVersion?: number; by?: ChangeAuthor }): Promise<Tenant>;
+  suspend(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
+  restore(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
+  offboard(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
+  /**
+   * Destroys the tenant's data keys (when encryption is configured), purges its rows from
+   * every isolated table, then marks it deleted. Needs `offboarding`. The audit log is kept.
+   */
+  delete(id: TenantId | string, by?: ChangeAuthor): Promise<{ tenant: Tenant; purged: PurgeResult }>;
 }
 
 export interface TenantRegistryOptions {
@@ -55,8 +63,19 @@ export interface TenantRegistryOptions {
   readonly operator: SqlPool;
   /** The app-role tenant database, used to purge a tenant's rows under its own isolation. */
   readonly data: TenantDatabase;
+  /** When given, deleting a tenant first destroys its data keys (crypto-shredding), audited. */
+  readonly encryption?: Pick<TenantEncryption, 'destroyTenantKeys'>;
   readonly clock?: Clock;
 }
+
+/** Who asks for a change: recorded in the tenant's audit log with the change. */
+export interface ChangeAuthor {
+  /** `user:<id>`, `operator:<name>`, `cli`, `system` … */
+  readonly actor: string;
+  readonly requestId?: string;
+}
+
+const SYSTEM: ChangeAuthor = Object.freeze({ actor: 'system' });
 
 interface TenantRow {
   id: string; slug: string; display_name: string; status: TenantStatus; tier: IsolationTier;
@@ -168,7 +187,12 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
     return rows[0] ? toTenant(rows[0]) : undefined;
   }
 
-  async function transition(rawId: TenantId | string, event: LifecycleEvent, opts: { expectedVersion?: number } = {}): Promise<Tenant> {
+  async function audit(c: SqlConnection, id: TenantId, by: ChangeAuthor, action: string, details: Record<string, string | number | Record<string, number>>): Promise<void> {
+    const tx = await operatorAuditTransaction(c, id);
+    await appendAuditEvent(tx, { actor: by.actor, action, target: `tenant:${id}`, ...(by.requestId ? { requestId: by.requestId } : {}), details }, { clock });
+  }
+
+  async function transition(rawId: TenantId | string, event: LifecycleEvent, opts: { expectedVersion?: number; by?: ChangeAuthor; details?: Record<string, Record<string, number>> } = {}): Promise<Tenant> {
     const id = parseTenantId(rawId);
     return inTransaction(async (c) => {
       // The tenant's lifecycle lock, exclusive: waits for its transactions in flight (each holds
@@ -188,28 +212,33 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
           WHERE id = $1 RETURNING ${COLUMNS}`,
         [id, to, clock.now()],
       );
-      return toTenant(updated[0] as TenantRow);
+      const tenant = toTenant(updated[0] as TenantRow);
+      await audit(c, id, opts.by ?? SYSTEM, `tenant.${event}`, { from: current.status, to, version: tenant.version, ...opts.details });
+      return tenant;
     });
   }
 
   return {
-    async create(input) {
+    async create(input, by = SYSTEM) {
       const fields = checkCreateInput(input);
       const id = newTenantId();
       const now = clock.now();
-      try {
-        await operator.query(
-          `INSERT INTO tenantry.tenants (id, slug, display_name, status, tier, plan, region, created_at, updated_at, status_changed_at)
-           VALUES ($1, $2, $3, 'provisioning', $4, $5, $6, $7, $7, $7)`,
-          [id, fields.slug, fields.displayName, fields.tier, fields.plan, fields.region, now],
-        );
-      } catch (err) {
-        const mapped = toTenantryError(err);
-        if (mapped.code === 'UNIQUE_VIOLATION') throw controlErrors.create('TENANT_SLUG_TAKEN', { details: { slug: fields.slug } });
-        throw mapped;
-      }
+      await inTransaction(async (c) => {
+        try {
+          await c.query(
+            `INSERT INTO tenantry.tenants (id, slug, display_name, status, tier, plan, region, created_at, updated_at, status_changed_at)
+             VALUES ($1, $2, $3, 'provisioning', $4, $5, $6, $7, $7, $7)`,
+            [id, fields.slug, fields.displayName, fields.tier, fields.plan, fields.region, now],
+          );
+        } catch (err) {
+          const mapped = toTenantryError(err);
+          if (mapped.code === 'UNIQUE_VIOLATION') throw controlErrors.create('TENANT_SLUG_TAKEN', { details: { slug: fields.slug } });
+          throw mapped;
+        }
+        await audit(c, id, by, 'tenant.create', { slug: fields.slug, tier: fields.tier, plan: fields.plan, region: fields.region });
+      });
       // Pooled tenants need no provisioning steps: their tables already exist under RLS.
-      return transition(id, 'activate');
+      return transition(id, 'activate', { by });
     },
     async get(id) {
       const tenant = await tryGet(id);
@@ -241,18 +270,29 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       return rows.length > limit && last ? { tenants, nextCursor: encodeCursor(last) } : { tenants };
     },
     transition,
-    suspend: (id) => transition(id, 'suspend'),
-    restore: (id) => transition(id, 'restore'),
-    offboard: (id) => transition(id, 'offboard'),
-    async delete(rawId) {
+    suspend: (id, by) => transition(id, 'suspend', by ? { by } : {}),
+    restore: (id, by) => transition(id, 'restore', by ? { by } : {}),
+    offboard: (id, by) => transition(id, 'offboard', by ? { by } : {}),
+    async delete(rawId, by = SYSTEM) {
       const id = parseTenantId(rawId);
       const current = await tryGet(id);
       if (!current) throw coreErrors.create('TENANT_NOT_FOUND');
       nextStatus(current.status, 'delete'); // refuse early: purge only what is being offboarded
-      // Purge first, then mark deleted: if the purge fails the tenant stays `offboarding` and
+      // Shred, purge, then mark deleted: if a step fails the tenant stays `offboarding` and
       // delete can simply run again (every step is idempotent).
+      if (options.encryption) {
+        const { encryption } = options;
+        await data.transaction(
+          id,
+          async (tx) => {
+            const destroyed = await encryption.destroyTenantKeys(tx);
+            await appendAuditEvent(tx, { actor: by.actor, action: 'tenant.keys.destroy', target: `tenant:${id}`, ...(by.requestId ? { requestId: by.requestId } : {}), details: { versions: destroyed.versions.length } }, { clock });
+          },
+          { admit: 'offboarding' },
+        );
+      }
       const purged = await purgeTenantData(data, id, await isolatedTables(operator).catch((e: unknown) => { throw toTenantryError(e); }));
-      const tenant = await transition(id, 'delete');
+      const tenant = await transition(id, 'delete', { by, details: { purged: { ...purged.deleted } } });
       return { tenant, purged };
     },
   };
