@@ -19,7 +19,10 @@ const stepClock = (start: string, stepMs = 1000): Clock => {
 };
 const chainOf = (tenant: TenantId) => t.db.withTenant(tenant, async (scope) => (await queryAuditEvents(scope, { limit: 500 })).events);
 const verify = (tenant: TenantId) => withAuditOperator(t.operator, tenant, (tx) => verifyAuditChain(tx, { keys: [] }));
-const newTenant = async (slug: string) => (await t.registry.create({ slug })).id;
+// Inserted directly, active: registry.create() would already have appended its own lifecycle
+// events, and these tests need a chain that starts empty.
+const newTenant = async (slug: string) =>
+  (await t.admin.query<{ id: string }>(`INSERT INTO tenantry.tenants (id, slug, display_name, status) VALUES (gen_random_uuid(), $1, $1, 'active') RETURNING id`, [slug])).rows[0]?.id as TenantId;
 
 beforeAll(async () => {
   t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0, appPoolSize: 4 });
@@ -178,7 +181,8 @@ describe('operator audit transactions', () => {
   it('reaches the chain of a suspended tenant, which the app role cannot enter', async () => {
     const tenant = await newTenant('suspended');
     await t.db.transaction(tenant, (tx) => appendAuditEvent(tx, { actor: 'user:ann', action: 'before.suspend' }));
-    await t.registry.suspend(tenant);
+    // Directly, so the chain holds only this test's events (registry transitions append their own).
+    await t.admin.query(`UPDATE tenantry.tenants SET status = 'suspended' WHERE id = $1`, [tenant]);
     const appended = await withAuditOperator(t.operator, tenant, (tx) => appendAuditEvent(tx, { actor: 'operator:ann', action: 'tenant.suspend' }));
     expect(appended.seq).toBe(2);
     expect(await verify(tenant)).toMatchObject({ ok: true, events: 2 });

@@ -39,8 +39,11 @@ const append = (tenant: TenantId, action: string, target?: string) =>
   t.db.transaction(tenant, (tx) => appendAuditEvent(tx, { actor: 'user:ann', action, ...(target ? { target } : {}) }));
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2 });
-  [a, b] = t.tenants.map((x) => x.id) as [TenantId, TenantId];
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0 });
+  // Inserted directly, active: registry.create() appends lifecycle events, and these tests
+  // count events from an empty chain.
+  a = (await t.admin.query<{ id: string }>(`INSERT INTO tenantry.tenants (id, slug, display_name, status) VALUES (gen_random_uuid(), $1, $1, 'active') RETURNING id`, ['tenant-a'])).rows[0]?.id as TenantId;
+  b = (await t.admin.query<{ id: string }>(`INSERT INTO tenantry.tenants (id, slug, display_name, status) VALUES (gen_random_uuid(), $1, $1, 'active') RETURNING id`, ['tenant-b'])).rows[0]?.id as TenantId;
   await append(a, 'a.one', 'doc:a');
   await append(a, 'a.two', 'doc:a');
   await append(b, 'b.secret', 'doc:b');
@@ -164,11 +167,12 @@ describe('offboarding', () => {
     const kept = await withAuditOperator(t.operator, gone, async (tx) => (await queryAuditEvents(tx)).events.length);
     await t.registry.delete(gone);
     const { rows } = await t.admin.query<{ n: string }>('SELECT count(*) AS n FROM tenantry.audit_events WHERE tenant_id = $1', [gone]);
-    expect([kept, Number(rows[0]?.n)]).toEqual([2, 2]);
+    // create, activate, the two appends, offboard — then delete adds its own event.
+    expect([kept, Number(rows[0]?.n)]).toEqual([5, 6]);
     const { rows: registered } = await t.admin.query(`SELECT 1 FROM tenantry.isolated_tables WHERE schema_name = 'tenantry' AND table_name LIKE 'audit%'`);
     expect(registered).toEqual([]);
 
-    expect(await eraseAuditLog({ operator: t.operator, tenantId: gone })).toEqual({ events: 2, checkpoints: 0 });
+    expect(await eraseAuditLog({ operator: t.operator, tenantId: gone })).toEqual({ events: 6, checkpoints: 0 });
     const { rows: after } = await t.admin.query<{ n: string }>(
       'SELECT (SELECT count(*) FROM tenantry.audit_events WHERE tenant_id = $1) + (SELECT count(*) FROM tenantry.audit_heads WHERE tenant_id = $1) AS n',
       [gone],

@@ -32,7 +32,8 @@ function stepClock(): Clock {
 
 /** A tenant with EVENTS events and a checkpoint of its head. */
 async function chainedTenant(slug: string): Promise<TenantId> {
-  const tenant = (await t.registry.create({ slug })).id;
+  // Inserted directly, active: registry.create() would append lifecycle events of its own.
+  const tenant = (await t.admin.query<{ id: string }>(`INSERT INTO tenantry.tenants (id, slug, display_name, status) VALUES (gen_random_uuid(), $1, $1, 'active') RETURNING id`, [slug])).rows[0]?.id as TenantId;
   const clock = stepClock();
   for (let i = 1; i <= EVENTS; i += 1) {
     await t.db.transaction(tenant, (tx) => appendAuditEvent(tx, { actor: `user:${i % 3}`, action: 'doc.edit', target: `doc:${i}`, details: { i } }, { clock }));
@@ -265,7 +266,8 @@ describe('createAuditCheckpoint', () => {
 
   it('checkpoints a suspended tenant too (the operator does not pass the status gate)', async () => {
     const tenant = await chainedTenant('suspended');
-    await t.registry.suspend(tenant);
+    // Directly, so the chain holds only this test's events (registry transitions append their own).
+    await t.admin.query(`UPDATE tenantry.tenants SET status = 'suspended' WHERE id = $1`, [tenant]);
     await withAuditOperator(t.operator, tenant, (tx) => appendAuditEvent(tx, { actor: 'operator:ann', action: 'tenant.suspend' }));
     const checkpoint = await createAuditCheckpoint({ operator: t.operator, tenantId: tenant, key, clock: stepClock() });
     expect(checkpoint).toMatchObject({ seq: EVENTS + 1, time: '2025-03-01T10:00:01.000000Z' });

@@ -16,6 +16,7 @@ import { queryAuditEvents, type AuditQuery } from './query-audit-events.js';
 import { verifyAuditExport } from './verify-audit-export.js';
 
 let t: TestTenantry;
+let tenants: TenantId[] = [];
 let tenant: TenantId;
 let all: AuditEvent[];
 const COUNT = 30;
@@ -39,8 +40,10 @@ async function everyPage(q: AuditQuery): Promise<AuditEvent[][]> {
 }
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2 });
-  tenant = (t.tenants[0] as { id: TenantId }).id;
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0 });
+  // Inserted directly, active: registry.create() appends lifecycle events of its own.
+  tenants = [(await t.admin.query<{ id: string }>(`INSERT INTO tenantry.tenants (id, slug, display_name, status) VALUES (gen_random_uuid(), $1, $1, 'active') RETURNING id`, ['tenant-0'])).rows[0]?.id as TenantId, (await t.admin.query<{ id: string }>(`INSERT INTO tenantry.tenants (id, slug, display_name, status) VALUES (gen_random_uuid(), $1, $1, 'active') RETURNING id`, ['tenant-1'])).rows[0]?.id as TenantId];
+  tenant = tenants[0] as TenantId;
   let i = 0;
   const clock = { now: () => new Date(START + i * MINUTE) };
   all = [];
@@ -51,7 +54,7 @@ beforeAll(async () => {
     );
   }
   // The other tenant has events that match every filter: none may show up.
-  await t.db.transaction((t.tenants[1] as { id: TenantId }).id, (tx) => appendAuditEvent(tx, { actor: 'user:0', action: 'doc.edit', target: 'doc:0' }));
+  await t.db.transaction((tenants[1] as TenantId), (tx) => appendAuditEvent(tx, { actor: 'user:0', action: 'doc.edit', target: 'doc:0' }));
 });
 afterAll(() => t?.close());
 
@@ -84,7 +87,7 @@ describe('queryAuditEvents', () => {
   });
 
   it('neither skips nor repeats when events are appended between pages', async () => {
-    const other = (t.tenants[1] as { id: TenantId }).id;
+    const other = (tenants[1] as TenantId);
     const scoped = (q: AuditQuery) => t.db.withTenant(other, (scope) => queryAuditEvents(scope, q));
     const add = (action: string) => t.db.transaction(other, (tx) => appendAuditEvent(tx, { actor: 'user:9', action }));
     await add('second');

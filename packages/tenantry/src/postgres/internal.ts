@@ -1,13 +1,13 @@
 // The unguarded path for Tenantry's own capabilities (audit, crypto, purge): their constant SQL
 // reads Tenantry's internal tables, which the SQL guard refuses to application code. Not part
 // of the package's exports map, so applications cannot import it.
-import type { SqlQueryable } from './sql-client.js';
+import type { SqlQueryable, SqlResult } from './sql-client.js';
 
-const unguarded = new WeakMap<object, SqlQueryable>();
+/** The method, under a symbol, by which a scope or transaction runs a statement without the guard. */
+export const RUN_UNGUARDED: unique symbol = Symbol('tenantry.runUnguarded');
 
-/** Called by a scope or transaction for itself when it is created. */
-export function registerUnguarded(handle: object, queryable: SqlQueryable): void {
-  unguarded.set(handle, queryable);
+interface Unguardable {
+  [RUN_UNGUARDED]<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>>;
 }
 
 /**
@@ -17,7 +17,7 @@ export function registerUnguarded(handle: object, queryable: SqlQueryable): void
  * @example await unguardedQuery(tx).query('INSERT INTO tenantry.audit_events …', values);
  */
 export function unguardedQuery(handle: object): SqlQueryable {
-  const queryable = unguarded.get(handle);
-  if (!queryable) throw new TypeError('not a tenant scope or transaction');
-  return queryable;
+  if (typeof (handle as Partial<Unguardable>)[RUN_UNGUARDED] !== 'function') throw new TypeError('not a tenant scope or transaction');
+  const target = handle as Unguardable;
+  return { query: (text, values) => target[RUN_UNGUARDED](text, values) };
 }

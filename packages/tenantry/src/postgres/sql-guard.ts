@@ -148,17 +148,27 @@ export function createSqlGuard(options: SqlGuardOptions = {}) {
     return verdict;
   }
 
+  function checkNow(text: string): void {
+    const verdict = remember(text);
+    if (!verdict.ok) throw postgresErrors.create('ISOLATION_STATEMENT_REFUSED', { details: { reason: verdict.reason } });
+  }
+
   return {
-    /** Throws ISOLATION_STATEMENT_REFUSED unless `text` is safe to run in a tenant scope. */
+    /** True once the parser is loaded and checkNow() may be used. */
+    get ready() {
+      return ready;
+    },
+    /** Throws ISOLATION_STATEMENT_REFUSED unless `text` is safe to run in a tenant scope (loads the parser first). */
     async check(text: string): Promise<void> {
       if (!ready) {
         parserReady ??= loadModule();
         await parserReady;
         ready = true;
       }
-      const verdict = remember(text);
-      if (!verdict.ok) throw postgresErrors.create('ISOLATION_STATEMENT_REFUSED', { details: { reason: verdict.reason } });
+      checkNow(text);
     },
+    /** check() without the wait, for when `ready` is true. */
+    checkNow,
   };
 }
 

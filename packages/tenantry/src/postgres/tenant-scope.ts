@@ -5,7 +5,7 @@ import type { TenantId } from '../core/index.js';
 import { postgresErrors, toTenantryError } from './errors.js';
 import { enterTenant, type AdmitMode } from './tenant-gate.js';
 import { PooledTenantTransaction, type TenantTransaction } from './tenant-transaction.js';
-import { registerUnguarded } from './internal.js';
+import { RUN_UNGUARDED } from './internal.js';
 import type { SqlConnection, SqlPool, SqlQueryable, SqlResult, TransactionStatus } from './sql-client.js';
 import type { SqlGuard } from './sql-guard.js';
 
@@ -35,8 +35,10 @@ export class PooledTenantScope implements TenantScope {
     private readonly pool: SqlPool,
     private readonly admit: AdmitMode,
     private readonly guard: SqlGuard | undefined,
-  ) {
-    registerUnguarded(this, { query: (text, values) => this.#run(text, values) });
+  ) {}
+
+  [RUN_UNGUARDED]<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
+    return this.#run<Row>(text, values);
   }
 
   /** The connection is taken from the pool at the first statement, not before: a callback that never queries holds none. */
@@ -55,7 +57,11 @@ export class PooledTenantScope implements TenantScope {
 
   async query<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
     this.#checkUsable();
-    await this.guard?.check(text);
+    // Synchronous once the parser is loaded: the common case costs no extra await.
+    if (this.guard) {
+      if (this.guard.ready) this.guard.checkNow(text);
+      else await this.guard.check(text);
+    }
     return this.#run<Row>(text, values);
   }
 

@@ -3,7 +3,7 @@
 import type { TenantId } from '../core/index.js';
 import { postgresErrors, toTenantryError } from './errors.js';
 import { BEGIN, enterTenant, type AdmitMode } from './tenant-gate.js';
-import { registerUnguarded } from './internal.js';
+import { RUN_UNGUARDED } from './internal.js';
 import type { SqlConnection, SqlQueryable, SqlResult } from './sql-client.js';
 import type { SqlGuard } from './sql-guard.js';
 
@@ -30,14 +30,20 @@ export class PooledTenantTransaction implements TenantTransaction {
     private readonly connection: SqlConnection,
     private readonly admit: AdmitMode,
     private readonly guard: SqlGuard | undefined,
-  ) {
-    registerUnguarded(this, { query: (text, values) => this.#run(text, values) });
+  ) {}
+
+  [RUN_UNGUARDED]<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
+    return this.#run<Row>(text, values);
   }
 
   async query<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
     if (this.#state === 'closed') throw postgresErrors.create('TRANSACTION_CLOSED');
     // A refused statement is not sent, so it does not doom the transaction.
-    await this.guard?.check(text);
+    // Synchronous once the parser is loaded: the common case costs no extra await.
+    if (this.guard) {
+      if (this.guard.ready) this.guard.checkNow(text);
+      else await this.guard.check(text);
+    }
     return this.#run<Row>(text, values);
   }
 

@@ -66,8 +66,6 @@ export class PipelinedQuery extends PgQuery {
 
   override submit(connection: unknown): Error | null {
     const con = connection as PgWireConnection;
-    this.#connection = con;
-    con.on('parseComplete', this.#confirmParse);
     // Corks nest: pg's own submit corks and uncorks inside ours, and everything leaves in one
     // writev. On loopback each write is a full trip through the network stack (measured: two
     // writes per statement cost a third of the throughput at 8 clients).
@@ -90,6 +88,12 @@ export class PipelinedQuery extends PgQuery {
       const parsesOwn = name !== undefined && con.parsedStatements[name] === undefined && con.submittedNamedStatements[name] === undefined;
       const error = super.submit(connection);
       if (parsesOwn && error === null) this.#unconfirmedParses.push(name);
+      // Responses arrive after submit returns; listen only when a Parse went out (rarely, once
+      // statements are prepared on the connection).
+      if (this.#unconfirmedParses.length > 0) {
+        this.#connection = con;
+        con.on('parseComplete', this.#confirmParse);
+      }
       return error;
     } finally {
       con.stream.uncork?.();
