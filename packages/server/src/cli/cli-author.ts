@@ -1,6 +1,5 @@
 // Who the CLI acts as in tenants' audit logs: the operating-system user who ran it.
 import { userInfo } from 'node:os';
-import type { ChangeAuthor } from 'tenantry/control';
 
 function osUser(): string {
   try {
@@ -11,4 +10,4 @@ function osUser(): string {
 }
 
 /** `cli:<user>`, recorded with every change a command makes. */
-export const CLI_AUTHOR: ChangeAuthor = Object.freeze({ actor: `cli:${osUser()}` });
+export const CLI_AUTHOR: { readonly actor: string } = Object.freeze({ actor: `cli:${osUser()}` });

@@ -1,9 +1,8 @@
-// Fastify glue for problem.ts: every error and every unmatched route leaves as
-// application/problem+json. Translation only; the status table lives in problem.ts.
+// Fastify glue for the library's problem+json rendering (tenantry/http): every error and every unmatched route leaves as
+// application/problem+json. Translation only; the status table lives in the library.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isTenantryError } from 'tenantry';
-import { httpErrors } from './errors.js';
-import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
+import { httpErrors, PROBLEM_CONTENT_TYPE, toProblem } from 'tenantry/http';
 
 /**
  * Fastify's own client errors (a body that is not JSON, a failed schema) are the caller's

@@ -1,6 +1,7 @@
-// Error codes of the HTTP edge itself: requests that never reached a handler. They belong with
-// the library's http/ layer once it exists (and then need rows in docs/errors.md).
-import { defineErrors } from 'tenantry';
+// Error codes of the HTTP edge itself: requests that never reached a handler, or that the
+// framework could not read. Moved here from packages/server/src/http/errors.ts unchanged, so
+// one code keeps one meaning wherever the library's http/ layer runs.
+import { defineErrors } from '../core/index.js';
 
 export const httpErrors = defineErrors('http', {
   ROUTE_NOT_FOUND: {
