@@ -1,4 +1,5 @@
-// Error codes of the control plane (tenant registry and lifecycle).
+// Error codes of the control plane: the tenant registry and lifecycle, members and roles,
+// invitations, API keys, origins, signatures, operators and impersonation, custom domains.
 import { defineErrors } from '../core/index.js';
 
 export const controlErrors = defineErrors('control', {
@@ -31,5 +32,175 @@ export const controlErrors = defineErrors('control', {
     kind: 'conflict',
     message: 'The tenant was changed by someone else since it was read.',
     fix: 'Read the tenant again and retry with its current version.',
+  },
+  CONTROL_FIELD_INVALID: {
+    kind: 'invalid',
+    message: 'A field of the request is invalid.',
+    fix: 'See `details.field` and `details.reason`.',
+  },
+  PERMISSION_INVALID: {
+    kind: 'invalid',
+    message: 'A permission is not one Tenantry knows.',
+    fix: 'Use permissions from PERMISSIONS (`members:read`, `apikeys:write`, …); see `details.permission`.',
+  },
+  PERMISSION_ESCALATION: {
+    kind: 'forbidden',
+    message: 'The change would grant or touch permissions the actor does not hold.',
+    fix: 'Ask a member who holds every permission involved (an owner) to make the change; see `details.missing`.',
+  },
+  ROLE_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The role does not exist.',
+    fix: 'Use a built-in role (owner, admin, member, viewer) or the id of one of this tenant\'s custom roles.',
+  },
+  ROLE_NAME_TAKEN: {
+    kind: 'conflict',
+    message: 'The tenant already has a role with this name.',
+    fix: 'Choose another name, or update the existing role.',
+  },
+  ROLE_IN_USE: {
+    kind: 'conflict',
+    message: 'The role is still held by members or offered by open invitations.',
+    fix: 'Give those members another role and revoke those invitations first.',
+  },
+  MEMBER_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The member does not exist.',
+    fix: 'Check the user id; a user of another tenant is not found either.',
+  },
+  MEMBER_ALREADY_EXISTS: {
+    kind: 'conflict',
+    message: 'The user is already a member of the tenant.',
+    fix: 'Change the member\'s role instead of adding them again.',
+  },
+  MEMBER_LAST_OWNER: {
+    kind: 'conflict',
+    message: 'The last owner of a tenant cannot be removed or demoted.',
+    fix: 'Make another member an owner first.',
+  },
+  INVITATION_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The invitation does not exist, or the token does not match it.',
+    fix: 'Use the newest link sent for the invitation; a resend makes older links invalid.',
+  },
+  INVITATION_EXPIRED: {
+    kind: 'conflict',
+    message: 'The invitation has expired.',
+    fix: 'Ask the tenant to resend the invitation.',
+  },
+  INVITATION_ALREADY_ACCEPTED: {
+    kind: 'conflict',
+    message: 'The invitation has already been accepted.',
+    fix: 'An invitation is used once; ask for a new one if another user must join.',
+  },
+  INVITATION_REVOKED: {
+    kind: 'conflict',
+    message: 'The invitation was revoked.',
+    fix: 'Ask the tenant for a new invitation.',
+  },
+  INVITATION_PENDING_EXISTS: {
+    kind: 'conflict',
+    message: 'An open invitation for this email address already exists.',
+    fix: 'Resend or revoke the open invitation instead of creating another.',
+  },
+  INVITATION_EMAIL_MISMATCH: {
+    kind: 'forbidden',
+    message: 'The invitation was sent to another email address.',
+    fix: 'Sign in with the address the invitation was sent to.',
+  },
+  API_KEY_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The API key does not exist.',
+    fix: 'Check the key id; a key of another tenant is not found either.',
+  },
+  ORIGIN_INVALID: {
+    kind: 'invalid',
+    message: 'The origin is not a valid http(s) origin.',
+    fix: 'Use scheme, host and optional port only (`https://app.example.com`, `http://localhost:3000`), or `https://*.example.com` for one level of subdomains.',
+  },
+  ORIGIN_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The origin is not in the tenant\'s list.',
+    fix: 'List the allowed origins and remove one of those.',
+  },
+  ORIGIN_LIMIT_REACHED: {
+    kind: 'limited',
+    message: 'The tenant has as many allowed origins as it may have.',
+    fix: 'Remove origins that are no longer used, or use a `https://*.example.com` entry.',
+  },
+  SIGNING_SECRET_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The tenant has no signing secret yet.',
+    fix: 'Create one with rotate(); it is shown once.',
+  },
+  SIGNING_SECRET_UNREADABLE: {
+    kind: 'internal',
+    message: 'A signing secret is stored encrypted, but no encryption is configured.',
+    fix: 'Configure the signing secrets with the same TenantEncryption (key provider) that wrote them.',
+  },
+  SIGNATURE_INVALID: {
+    kind: 'unauthenticated',
+    message: 'The request signature is missing, malformed, outside the replay window or does not match.',
+    fix: 'Sign `<timestamp>.<raw body>` with HMAC-SHA256 under a current secret and send `t=<unix seconds>,v1=<hex>`; see `details.reason`.',
+  },
+  OPERATOR_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The operator does not exist.',
+    fix: 'Check the operator id.',
+  },
+  OPERATOR_EMAIL_TAKEN: {
+    kind: 'conflict',
+    message: 'Another operator already uses this email address.',
+    fix: 'Use another address, or enable the existing operator.',
+  },
+  OPERATOR_DISABLED: {
+    kind: 'forbidden',
+    message: 'The operator is disabled.',
+    fix: 'Another operator must enable the account first.',
+  },
+  OPERATOR_TOKEN_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The operator token does not exist.',
+    fix: 'Check the token id.',
+  },
+  IMPERSONATION_REASON_REQUIRED: {
+    kind: 'invalid',
+    message: 'Acting inside a tenant needs a reason.',
+    fix: 'Give a reason of 1–1000 characters (a ticket reference and what you will do); it is recorded.',
+  },
+  IMPERSONATION_DURATION_INVALID: {
+    kind: 'invalid',
+    message: 'The impersonation duration is out of range.',
+    fix: 'Ask for a whole number of milliseconds from 1 to `details.maxDurationMs`.',
+  },
+  IMPERSONATION_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The impersonation session does not exist.',
+    fix: 'Check the session id.',
+  },
+  DOMAIN_INVALID: {
+    kind: 'invalid',
+    message: 'The domain is not a valid custom domain.',
+    fix: 'Use a fully qualified host name such as `app.acme.com` (no scheme, port, path or wildcard; not a platform domain); see `details.reason`.',
+  },
+  DOMAIN_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The tenant has not added this domain.',
+    fix: 'Add the domain first; a domain of another tenant is not found either.',
+  },
+  DOMAIN_TAKEN: {
+    kind: 'conflict',
+    message: 'The domain is already verified for another tenant.',
+    fix: 'That tenant must remove it first; contact support if you own the domain.',
+  },
+  DOMAIN_VERIFICATION_FAILED: {
+    kind: 'conflict',
+    message: 'The DNS TXT record that proves control of the domain was not found.',
+    fix: 'Publish a TXT record at `details.recordName` whose value is the domain\'s verification token, wait for DNS to update, and verify again.',
+  },
+  DOMAIN_DNS_UNAVAILABLE: {
+    kind: 'unavailable',
+    message: 'The DNS resolver did not answer.',
+    fix: 'Retry later; if it persists, check the configured DNS servers.',
   },
 });

@@ -1,8 +1,41 @@
-// Layer 3, the control plane: the tenant registry and its lifecycle.
+// Layer 3, the control plane: the tenant registry and its lifecycle; members, roles and
+// permissions; invitations; API keys; allowed origins; signing secrets and request signatures;
+// operators and impersonation; custom domains (docs/control-plane.md).
 export { controlErrors } from './errors.js';
 export { parseSlug, RESERVED_SLUGS } from './slug.js';
 export { allowedEvents, nextStatus, LIFECYCLE_EVENTS } from './tenant-lifecycle.js';
 export type { LifecycleEvent } from './tenant-lifecycle.js';
 export { createTenantRegistry } from './tenant-registry.js';
-export type { ChangeAuthor, CreateTenantInput, ListTenantsOptions, TenantPage, TenantRegistry, TenantRegistryOptions } from './tenant-registry.js';
+export type { CreateTenantInput, ListTenantsOptions, TenantPage, TenantRegistry, TenantRegistryOptions } from './tenant-registry.js';
 export type { PurgeResult } from './tenant-purge.js';
+export type { ControlScope } from './control-sql.js';
+export {
+  BUILT_IN_ROLE_PERMISSIONS, BUILT_IN_ROLES, hasPermission, isBuiltInRole, isPermission, missingPermissions,
+  parsePermissions, PERMISSIONS, requireGrantable, systemActor,
+} from './permissions.js';
+export type { Actor, BuiltInRole, Permission, PermissionHolder } from './permissions.js';
+export { createCustomRoles } from './custom-roles.js';
+export type { CustomRole, CustomRoleInput, CustomRoles, ResolvedRole } from './custom-roles.js';
+export { createMembers } from './tenant-members.js';
+export type { Member, Members } from './tenant-members.js';
+export { createInvitations, invitationTenantId } from './invitations.js';
+export type { Invitation, Invitations, InvitationsOptions, InvitationStatus, IssuedInvitation } from './invitations.js';
+export { createApiKeys } from './api-keys.js';
+export type { ApiKeyInfo, ApiKeys, ApiKeysOptions, ApiKeyStatus } from './api-keys.js';
+export { isOriginAllowed, parseOrigin } from './origin.js';
+export { createAllowedOrigins, MAX_ALLOWED_ORIGINS } from './allowed-origins.js';
+export type { AllowedOrigins } from './allowed-origins.js';
+export { requireValidSignature, signPayload, verifySignature } from './request-signature.js';
+export type { SignatureRefusal, SignatureVerdict, VerifySignatureOptions } from './request-signature.js';
+export { createSigningSecrets } from './signing-secrets.js';
+export type { SigningSecret, SigningSecretInfo, SigningSecrets, SigningSecretsOptions } from './signing-secrets.js';
+export { createOperators } from './operators.js';
+export type { Operator, Operators, OperatorsOptions, OperatorTokenInfo, VerifiedOperator } from './operators.js';
+export { createImpersonation } from './impersonation.js';
+export type { AuditEventHook, ControlAuditEvent, Impersonation, ImpersonationOptions, ImpersonationSession } from './impersonation.js';
+export { parseDomainName } from './domain-name.js';
+export type { DnsOptions } from './dns-txt.js';
+export { createCustomDomains } from './custom-domains.js';
+export type { CustomDomain, CustomDomains, CustomDomainsOptions } from './custom-domains.js';
+export { createControlPlane } from './control-plane.js';
+export type { ControlPlane, ControlPlaneOptions } from './control-plane.js';

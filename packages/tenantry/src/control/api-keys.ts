@@ -1,0 +1,201 @@
+// API keys per tenant: `tnt_live_<public id>_<secret>`, shown once, stored as a SHA-256 (see
+// secret-token.ts for why not a slow KDF), with scopes, expiry, last use and revocation.
+// The public id and the hash live in a registry the operator role reads, so a presented key is
+// found before its tenant is known; everything else lives with the tenant, under its policy.
+import { coreErrors, isTenantryError, runWithoutTenant, systemClock, type Clock, type TenantId } from '../core/index.js';
+import type { SqlPool, SqlQueryable, TenantDatabase } from '../postgres/index.js';
+import type { ApiKeyVerifier } from '../resolve/index.js';
+import { checkKnownKeys, integerOption } from './check-options.js';
+import { checkActor, expiryField, inTransaction, newRecordId, operatorQuery, recordId, sqlOf, textField, type ControlScope } from './control-sql.js';
+import { controlErrors } from './errors.js';
+import { isPermission, parsePermissions, requireGrantable, type Actor, type Permission } from './permissions.js';
+import { issueToken, newPublicId, tokenMatches, tokenPublicPart } from './secret-token.js';
+
+export type ApiKeyStatus = 'active' | 'expired' | 'revoked';
+
+/** What a tenant sees of a key: never the secret. */
+export interface ApiKeyInfo {
+  readonly id: string;
+  readonly name: string;
+  /** The key's recognizable start, `tnt_live_<public id>`, to tell keys apart in a list. */
+  readonly prefix: string;
+  readonly scopes: readonly Permission[];
+  readonly status: ApiKeyStatus;
+  readonly createdBy: string;
+  readonly createdAt: Date;
+  readonly expiresAt?: Date;
+  readonly lastUsedAt?: Date;
+  readonly revokedAt?: Date;
+}
+
+export interface ApiKeysOptions {
+  /** The app-role tenant database: key metadata is read under the key's tenant's policy. */
+  readonly db: TenantDatabase;
+  /** The operator-role pool: the registry of public ids and hashes. */
+  readonly operator: SqlPool;
+  readonly clock?: Clock;
+  /** The key's recognizable prefix, `<product>_<environment>`. Default `tnt_live`. */
+  readonly prefix?: string;
+  /** `last used` is written at most this often per key (a write per request would be costly). Default 60 000. */
+  readonly lastUsedResolutionMs?: number;
+}
+
+export interface ApiKeys {
+  /**
+   * Creates a key whose scopes the actor holds itself (PERMISSION_ESCALATION otherwise). The
+   * key is in the result this once; only its hash is kept.
+   *
+   * @example const { key } = await apiKeys.create(tx, { name: 'CI', scopes: ['members:read'], expiresAt }, actor);
+   */
+  create(scope: ControlScope, input: { readonly name: string; readonly scopes: readonly Permission[]; readonly expiresAt?: Date }, actor: Actor): Promise<{ apiKey: ApiKeyInfo; key: string }>;
+  /** The tenant's keys, newest first, revoked and expired ones included. */
+  list(scope: ControlScope): Promise<ApiKeyInfo[]>;
+  get(scope: ControlScope, id: string): Promise<ApiKeyInfo>;
+  /** Revokes a key at once (verification refuses it from now on). Revoking twice changes nothing. */
+  revoke(scope: ControlScope, id: string, actor: Actor): Promise<ApiKeyInfo>;
+  /**
+   * The resolver's {@link ApiKeyVerifier}: the key's tenant, id and scopes, or undefined for a
+   * malformed, unknown, revoked or expired key (or one of a deleted tenant). The secret is
+   * compared in constant time. A key of a suspended tenant throws TENANT_SUSPENDED, as the
+   * resolver would for that tenant.
+   *
+   * @example apiKeyStrategy({ verify: apiKeys.verifyApiKey })
+   */
+  readonly verifyApiKey: ApiKeyVerifier;
+}
+
+interface KeyRow {
+  id: string; public_id: string; name: string; scopes: string[]; created_by: string; created_at: Date;
+  expires_at: Date | null; last_used_at: Date | null; revoked_at: Date | null;
+}
+
+const COLUMNS = 'id, public_id, name, scopes, created_by, created_at, expires_at, last_used_at, revoked_at';
+const PUBLIC_ID = /[0-9a-f]{24}/;
+const KEY_PREFIX = /^[a-z][a-z0-9]{0,15}_[a-z0-9]{1,16}$/;
+
+/**
+ * @example
+ * const apiKeys = createApiKeys({ db, operator });
+ * const resolver = createTenantResolver({ strategies: [apiKeyStrategy({ verify: apiKeys.verifyApiKey })], tenants: registry });
+ */
+export function createApiKeys(options: ApiKeysOptions): ApiKeys {
+  checkKnownKeys(options, ['db', 'operator', 'clock', 'prefix', 'lastUsedResolutionMs'], '');
+  const { db, operator } = options;
+  const clock = options.clock ?? systemClock;
+  const prefix = options.prefix ?? 'tnt_live';
+  if (!KEY_PREFIX.test(prefix)) throw coreErrors.create('CONFIG_INVALID', { details: { path: 'prefix', reason: 'like tnt_live: a–z and 0–9, one "_"' } });
+  const lastUsedResolutionMs = integerOption(options.lastUsedResolutionMs, 60_000, 0, 24 * 3_600_000, 'lastUsedResolutionMs');
+
+  function toInfo(row: KeyRow, now: Date): ApiKeyInfo {
+    const status: ApiKeyStatus = row.revoked_at !== null ? 'revoked' : row.expires_at !== null && row.expires_at.getTime() <= now.getTime() ? 'expired' : 'active';
+    return Object.freeze({
+      id: row.id,
+      name: row.name,
+      prefix: `${prefix}_${row.public_id}`,
+      scopes: Object.freeze(row.scopes.filter(isPermission)),
+      status,
+      createdBy: row.created_by,
+      createdAt: row.created_at,
+      ...(row.expires_at === null ? {} : { expiresAt: row.expires_at }),
+      ...(row.last_used_at === null ? {} : { lastUsedAt: row.last_used_at }),
+      ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
+    });
+  }
+
+  async function readKey(sql: SqlQueryable, tenantId: TenantId, rawId: string, lock = false): Promise<KeyRow> {
+    const id = recordId(rawId);
+    const { rows } = id === undefined ? { rows: [] } : await sql.query<KeyRow>(`SELECT ${COLUMNS} FROM tenantry.api_keys WHERE tenant_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [tenantId, id]);
+    if (!rows[0]) throw controlErrors.create('API_KEY_NOT_FOUND');
+    return rows[0];
+  }
+
+  async function verifyApiKey(key: string): Promise<{ tenantId: TenantId; keyId: string; scopes: readonly string[] } | undefined> {
+    const publicId = tokenPublicPart(prefix, PUBLIC_ID, key);
+    if (publicId === undefined) return undefined;
+    const [entry] = await operatorQuery<{ owner_tenant: TenantId; key_id: string; secret_hash: Buffer }>(
+      operator,
+      `SELECT r.owner_tenant, r.key_id, r.secret_hash FROM tenantry.api_key_registry r
+         JOIN tenantry.tenants t ON t.id = r.owner_tenant
+        WHERE r.public_id = $1 AND t.status <> 'deleted'`,
+      [publicId],
+    );
+    if (!tokenMatches(key, entry?.secret_hash) || entry === undefined) return undefined;
+    const now = clock.now();
+    try {
+      // Outside any tenant context: verification runs before the request has a tenant, and a
+      // key of another tenant than one already in context is for the resolver to refuse.
+      return await runWithoutTenant(() =>
+        db.withTenant(entry.owner_tenant, async (scope) => {
+          const sql = sqlOf(scope);
+          const { rows: [row] } = await sql.query<KeyRow>(
+            `SELECT ${COLUMNS} FROM tenantry.api_keys WHERE tenant_id = $1 AND id = $2 AND public_id = $3`,
+            [scope.tenantId, entry.key_id, publicId],
+          );
+          if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at.getTime() <= now.getTime())) return undefined;
+          if (row.last_used_at === null || now.getTime() - row.last_used_at.getTime() >= lastUsedResolutionMs) {
+            // Conditional, so concurrent requests of one key write it once per interval.
+            await sql.query(
+              'UPDATE tenantry.api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at <= $4)',
+              [scope.tenantId, row.id, now, new Date(now.getTime() - lastUsedResolutionMs)],
+            );
+          }
+          return { tenantId: scope.tenantId, keyId: row.id, scopes: Object.freeze(row.scopes.filter(isPermission)) };
+        }),
+      );
+    } catch (err) {
+      if (isTenantryError(err, 'TENANT_NOT_FOUND')) return undefined;
+      throw err;
+    }
+  }
+
+  return Object.freeze({
+    async create(scope, input, actor) {
+      checkActor(actor);
+      const name = textField(input.name, 'name', 1, 200);
+      const scopes = parsePermissions(input.scopes, 'scopes');
+      requireGrantable(actor, scopes);
+      const now = clock.now();
+      const expiresAt = expiryField(input.expiresAt, now);
+      const id = newRecordId();
+      const publicId = newPublicId();
+      const { token, hash } = issueToken(prefix, publicId);
+      return inTransaction(scope, async (tx) => {
+        const { rows } = await sqlOf(tx).query<KeyRow>(
+          `INSERT INTO tenantry.api_keys (tenant_id, id, public_id, name, scopes, created_by, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+          [tx.tenantId, id, publicId, name, scopes, actor.id, now, expiresAt],
+        );
+        // The registry row last, inside the tenant's transaction: if it fails, the tenant row
+        // rolls back; if the tenant transaction fails after it, the registry row points at no
+        // key and verification finds nothing (the secret was never shown).
+        await operatorQuery(operator, 'INSERT INTO tenantry.api_key_registry (public_id, owner_tenant, key_id, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)', [
+          publicId, tx.tenantId, id, hash, now,
+        ]);
+        return { apiKey: toInfo(rows[0] as KeyRow, now), key: token };
+      });
+    },
+    async list(scope) {
+      const { rows } = await sqlOf(scope).query<KeyRow>(`SELECT ${COLUMNS} FROM tenantry.api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id`, [scope.tenantId]);
+      const now = clock.now();
+      return rows.map((row) => toInfo(row, now));
+    },
+    async get(scope, id) {
+      return toInfo(await readKey(sqlOf(scope), scope.tenantId, id), clock.now());
+    },
+    async revoke(scope, id, actor) {
+      checkActor(actor);
+      return inTransaction(scope, async (tx) => {
+        const sql = sqlOf(tx);
+        const row = await readKey(sql, tx.tenantId, id, true);
+        const now = clock.now();
+        if (row.revoked_at !== null) return toInfo(row, now);
+        requireGrantable(actor, row.scopes);
+        await sql.query('UPDATE tenantry.api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2', [tx.tenantId, row.id, now]);
+        // The hash goes too; the owner check keeps this from touching any other tenant's entry.
+        await operatorQuery(operator, 'DELETE FROM tenantry.api_key_registry WHERE public_id = $1 AND owner_tenant = $2', [row.public_id, tx.tenantId]);
+        return toInfo({ ...row, revoked_at: now }, now);
+      });
+    },
+    verifyApiKey,
+  } satisfies ApiKeys);
+}

@@ -1,0 +1,50 @@
+// Custom domain names: one canonical spelling each (so one domain cannot be stored twice and
+// belong to two tenants), and nothing that is not a plain host name.
+import { describe, expect, it } from 'vitest';
+import { isTenantryError } from '../core/index.js';
+import { parseDomainName } from './domain-name.js';
+
+const codeOf = (value: unknown, reserved?: readonly string[]) => {
+  try {
+    parseDomainName(value, reserved);
+  } catch (err) {
+    return isTenantryError(err) ? err.code : 'not a TenantryError';
+  }
+  return undefined;
+};
+
+describe('parseDomainName', () => {
+  it.each([
+    ['App.Acme.COM', 'app.acme.com'],
+    ['app.acme.com.', 'app.acme.com'],
+    ['  acme.io ', 'acme.io'],
+    ['bücher.example', 'xn--bcher-kva.example'],
+    ['ＡＣＭＥ.com', 'acme.com'],
+  ])('writes %j as %j', (input, expected) => {
+    expect(parseDomainName(input)).toBe(expected);
+  });
+
+  it.each([
+    ['a single label', 'localhost'],
+    ['a URL', 'https://acme.com'],
+    ['a port', 'acme.com:443'],
+    ['a path', 'acme.com/app'],
+    ['a wildcard', '*.acme.com'],
+    ['an IPv4 address', '10.0.0.1'],
+    ['an IPv6 address', '[::1]'],
+    ['an empty label', 'a..com'],
+    ['a label starting with a hyphen', '-a.com'],
+    ['an underscore', 'a_b.com'],
+    ['a space', 'ac me.com'],
+    ['the empty string', ''],
+    ['a number', 7],
+  ])('refuses %s with DOMAIN_INVALID', (_, input) => {
+    expect(codeOf(input)).toBe('DOMAIN_INVALID');
+  });
+
+  it("refuses the platform's own domains and their subdomains, and only those", () => {
+    expect(codeOf('example.com', ['example.com'])).toBe('DOMAIN_INVALID');
+    expect(codeOf('acme.example.com', ['example.com'])).toBe('DOMAIN_INVALID');
+    expect(parseDomainName('notexample.com', ['example.com'])).toBe('notexample.com');
+  });
+});
