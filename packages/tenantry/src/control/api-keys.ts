@@ -7,6 +7,7 @@ import type { SqlPool, SqlQueryable, TenantDatabase } from '../postgres/index.js
 import type { ApiKeyVerifier } from '../resolve/index.js';
 import { checkKnownKeys, integerOption } from './check-options.js';
 import { checkActor, expiryField, inTransaction, newRecordId, operatorQuery, recordId, sqlOf, textField, type ControlScope } from './control-sql.js';
+import { auditChange } from './audit-change.js';
 import { controlErrors } from './errors.js';
 import { isPermission, parsePermissions, requireGrantable, type Actor, type Permission } from './permissions.js';
 import { issueToken, newPublicId, tokenMatches, tokenPublicPart } from './secret-token.js';
@@ -171,6 +172,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         await operatorQuery(operator, 'INSERT INTO tenantry.api_key_registry (public_id, owner_tenant, key_id, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)', [
           publicId, tx.tenantId, id, hash, now,
         ]);
+        await auditChange(tx, actor.id, 'api_key.create', `api_key:${id}`, { name, scopes: [...scopes] }, clock);
         return { apiKey: toInfo(rows[0] as KeyRow, now), key: token };
       });
     },
@@ -193,6 +195,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         await sql.query('UPDATE tenantry.api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2', [tx.tenantId, row.id, now]);
         // The hash goes too; the owner check keeps this from touching any other tenant's entry.
         await operatorQuery(operator, 'DELETE FROM tenantry.api_key_registry WHERE public_id = $1 AND owner_tenant = $2', [row.public_id, tx.tenantId]);
+        await auditChange(tx, actor.id, 'api_key.revoke', `api_key:${row.id}`, {}, clock);
         return toInfo({ ...row, revoked_at: now }, now);
       });
     },

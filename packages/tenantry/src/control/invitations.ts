@@ -5,6 +5,7 @@ import type { SqlQueryable } from '../postgres/index.js';
 import { checkKnownKeys, integerOption } from './check-options.js';
 import { checkActor, emailField, inTransaction, newRecordId, recordId, sqlOf, textField, type ControlScope } from './control-sql.js';
 import { resolveRole, ROLE_COLUMNS, ROLE_JOIN, storedRole, type RoleColumns } from './custom-roles.js';
+import { auditChange } from './audit-change.js';
 import { controlErrors } from './errors.js';
 import { requireGrantable, type Actor, type Permission } from './permissions.js';
 import { issueToken, tokenMatches, tokenPublicPart } from './secret-token.js';
@@ -171,6 +172,7 @@ export function createInvitations(options: InvitationsOptions = {}): Invitations
           [tx.tenantId, id, email, role.builtinRole, role.customRoleId, hash, actor.id, now, new Date(now.getTime() + ttlMs)],
         );
         if (rowCount !== 1) throw controlErrors.create('INVITATION_PENDING_EXISTS');
+        await auditChange(tx, actor.id, 'invitation.create', `invitation:${id}`, { role: role.role }, clock);
         const { rows } = await sql.query<InvitationRow>(`${SELECT} WHERE x.tenant_id = $1 AND x.id = $2`, [tx.tenantId, id]);
         return { invitation: toInvitation(rows[0] as InvitationRow, now), token };
       });
@@ -196,6 +198,7 @@ export function createInvitations(options: InvitationsOptions = {}): Invitations
         if (row.accepted_at !== null) throw controlErrors.create('INVITATION_ALREADY_ACCEPTED');
         requireGrantable(actor, storedRole(row).permissions);
         await sql.query('UPDATE tenantry.invitations SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2', [tx.tenantId, row.id, now]);
+        await auditChange(tx, actor.id, 'invitation.revoke', `invitation:${row.id}`, {}, clock);
         return toInvitation({ ...row, revoked_at: now }, now);
       });
     },
@@ -214,6 +217,7 @@ export function createInvitations(options: InvitationsOptions = {}): Invitations
             WHERE tenant_id = $1 AND id = $2`,
           [tx.tenantId, row.id, hash, now, expiresAt],
         );
+        await auditChange(tx, actor.id, 'invitation.resend', `invitation:${row.id}`, {}, clock);
         return { invitation: toInvitation({ ...row, token_hash: hash, sent_at: now, send_count: row.send_count + 1, expires_at: expiresAt }, now), token };
       });
     },
@@ -240,6 +244,7 @@ export function createInvitations(options: InvitationsOptions = {}): Invitations
         );
         if (rowCount !== 1) throw controlErrors.create('MEMBER_ALREADY_EXISTS');
         await sql.query('UPDATE tenantry.invitations SET accepted_at = $3, accepted_by = $4 WHERE tenant_id = $1 AND id = $2', [tx.tenantId, row.id, now, userId]);
+        await auditChange(tx, `user:${userId}`, 'invitation.accept', `invitation:${row.id}`, { role: storedRole(row).role }, clock);
         const invitation = toInvitation({ ...row, accepted_at: now, accepted_by: userId }, now);
         const member: Member = Object.freeze({ userId, role: invitation.role, roleName: invitation.roleName, permissions: invitation.permissions, createdAt: now, updatedAt: now });
         return { invitation, member };

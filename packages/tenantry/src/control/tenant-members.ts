@@ -4,6 +4,7 @@ import { systemClock, type Clock, type TenantId } from '../core/index.js';
 import type { SqlQueryable, TenantTransaction } from '../postgres/index.js';
 import { checkActor, inTransaction, sqlOf, textField, type ControlScope } from './control-sql.js';
 import { resolveRole, ROLE_COLUMNS, ROLE_JOIN, storedRole, type RoleColumns } from './custom-roles.js';
+import { auditChange } from './audit-change.js';
 import { controlErrors } from './errors.js';
 import { requireGrantable, type Actor, type Permission } from './permissions.js';
 
@@ -109,6 +110,7 @@ export function createMembers(options: { readonly clock?: Clock } = {}): Members
           [tx.tenantId, userId, role.builtinRole, role.customRoleId, now],
         );
         if (rowCount !== 1) throw controlErrors.create('MEMBER_ALREADY_EXISTS');
+        await auditChange(tx, actor.id, 'member.add', `member:${userId}`, { role: role.role }, clock);
         return Object.freeze({ userId, role: role.role, roleName: role.roleName, permissions: role.permissions, createdAt: now, updatedAt: now });
       });
     },
@@ -127,6 +129,7 @@ export function createMembers(options: { readonly clock?: Clock } = {}): Members
           `UPDATE tenantry.members SET builtin_role = $3, custom_role_id = $4, updated_at = $5 WHERE tenant_id = $1 AND user_id = $2`,
           [tx.tenantId, userId, role.builtinRole, role.customRoleId, now],
         );
+        await auditChange(tx, actor.id, 'member.role.change', `member:${userId}`, { from: member.role, to: role.role }, clock);
         return Object.freeze({ ...member, role: role.role, roleName: role.roleName, permissions: role.permissions, updatedAt: now });
       });
     },
@@ -138,6 +141,7 @@ export function createMembers(options: { readonly clock?: Clock } = {}): Members
         requireGrantable(actor, member.permissions);
         if (member.role === 'owner' && owners <= 1) throw controlErrors.create('MEMBER_LAST_OWNER');
         await sqlOf(tx).query('DELETE FROM tenantry.members WHERE tenant_id = $1 AND user_id = $2', [tx.tenantId, userId]);
+        await auditChange(tx, actor.id, 'member.remove', `member:${userId}`, { role: member.role }, clock);
       });
     },
   } satisfies Members);
