@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TenantId } from 'tenantry';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { createTenantDatabase } from 'tenantry/postgres';
 import { crudInput, runCrudInput } from './crud-property.js';
 import { clearAppData, createAppSchema, tenantIds } from './isolation-fixtures.js';
 
@@ -67,7 +68,9 @@ describe('with plan_cache_mode = force_generic_plan', () => {
     );
     // Sequential scopes borrow the same pooled connection, so the statement was prepared once
     // there and its generic plan reused across many tenants.
-    const statements = await t.db.withTenant(tenants[0] as TenantId, async (s) =>
+    // The catalog is read without the SQL guard, which refuses catalog access to tenant code.
+    const diagnostics = createTenantDatabase({ pool: t.app, sqlGuard: 'off' });
+    const statements = await diagnostics.withTenant(tenants[0] as TenantId, async (s) =>
       (await s.query<PreparedStatementRow>(
         'SELECT name, statement, generic_plans::text, custom_plans::text FROM pg_prepared_statements WHERE statement = $1',
         [read],

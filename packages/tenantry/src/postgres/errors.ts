@@ -109,6 +109,8 @@ const tenantGateErrors: Record<string, (cause: unknown) => TenantryError> = {
 const sqlstateErrors: Record<string, Parameters<typeof postgresErrors.create>[0]> = {
   '42501': 'ISOLATION_VIOLATION',
   '23505': 'UNIQUE_VIOLATION',
+  // An exclusion constraint answers like a unique one (and must lead with tenant_id likewise).
+  '23P01': 'UNIQUE_VIOLATION',
   '23503': 'FOREIGN_KEY_VIOLATION',
   '22P02': 'VALUE_INVALID',
   '22007': 'VALUE_INVALID',

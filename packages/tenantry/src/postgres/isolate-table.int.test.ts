@@ -96,6 +96,13 @@ describe('isolateTable refuses', () => {
     await expectRefused('id_first', 'TABLE_KEY_NOT_TENANT_LED');
   });
 
+  // Found in review: an exclusion constraint checks across tenants like a unique key, so tenant
+  // B could learn that tenant A holds a value; it must lead with tenant_id too.
+  it('a table with an exclusion constraint that does not lead with tenant_id, with TABLE_KEY_NOT_TENANT_LED', async () => {
+    await ddl(`CREATE TABLE booked (tenant_id uuid NOT NULL, id int NOT NULL, room text NOT NULL, PRIMARY KEY (tenant_id, id), EXCLUDE USING btree (room WITH =))`);
+    await expectRefused('booked', 'TABLE_KEY_NOT_TENANT_LED');
+  });
+
   it('a table with no primary key, with TABLE_KEY_NOT_TENANT_LED', async () => {
     await ddl(`CREATE TABLE keyless (tenant_id uuid NOT NULL, id int NOT NULL)`);
     await ddl(`CREATE INDEX keyless_tenant ON keyless (tenant_id, id)`);

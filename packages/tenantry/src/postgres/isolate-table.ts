@@ -57,7 +57,7 @@ async function tableFacts(db: SqlQueryable, oid: number): Promise<TableFacts> {
 async function keyProblems(db: SqlQueryable, oid: number): Promise<string[]> {
   const { rows } = await db.query<{ name: string; kind: string; leads: boolean }>(
     `SELECT i.indexrelid::regclass::text AS name,
-            CASE WHEN i.indisprimary THEN 'primary key' WHEN i.indisunique THEN 'unique' ELSE 'index' END AS kind,
+            CASE WHEN i.indisprimary THEN 'primary key' WHEN i.indisunique THEN 'unique' WHEN i.indisexclusion THEN 'exclusion constraint' ELSE 'index' END AS kind,
             COALESCE((SELECT attname FROM pg_attribute WHERE attrelid = i.indrelid AND attnum = i.indkey[0]) = 'tenant_id', false) AS leads
        FROM pg_index i WHERE i.indrelid = $1`,
     [oid],

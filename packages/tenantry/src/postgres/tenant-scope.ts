@@ -95,8 +95,15 @@ export class PooledTenantScope implements TenantScope {
 
   async transaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
     this.#checkUsable();
-    const connection = await this.#acquire();
+    // Busy before the first await, so a concurrent scope.query cannot slip into the transaction.
     this.#busy = 'transaction';
+    let connection: SqlConnection;
+    try {
+      connection = await this.#acquire();
+    } catch (err) {
+      this.#busy = undefined;
+      throw err;
+    }
     const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit, this.guard);
     try {
       let result: T;

@@ -1,6 +1,6 @@
 // The catalog half of the verifier: reads pg_catalog and reports every tenant table, policy,
 // key, view, function and privilege of the app role that breaks a rule of ISOLATION.md.
-import type { SqlQueryable } from '../postgres/index.js';
+import { TENANT_PREDICATE, type SqlQueryable } from '../postgres/index.js';
 import type { Finding } from './findings.js';
 
 export interface TenantTable {
@@ -49,27 +49,51 @@ interface PolicyRow {
   check: string | null;
 }
 
-const READS_TENANT = /\btenant_id\b\s*=\s*\(?.*current_setting\('app\.tenant_id'/is;
-const FAIL_OPEN = /\bIS\s+NULL\b|\bOR\b|^\s*\(?\s*true\s*\)?\s*$/i;
+const FAIL_OPEN = /\bIS\s+NULL\b|\bOR\b|\bCOALESCE\b|^\s*\(?\s*true\s*\)?\s*$/i;
 
-/** Judges one permissive policy's expressions. */
-function policyFindings(table: string, p: PolicyRow): Finding[] {
+/** How this server deparses the one correct policy (see referencePolicy). */
+export interface ReferencePolicy {
+  readonly using: string;
+  readonly check: string;
+}
+
+/**
+ * The correct policy as this very server deparses it: created on a temporary table inside a
+ * transaction that is rolled back. Policies are then compared as text with it — a regular
+ * expression cannot tell `tenant_id = setting` from `tenant_id = COALESCE(setting, tenant_id)`.
+ */
+export async function referencePolicy(db: SqlQueryable): Promise<ReferencePolicy> {
+  await db.query('BEGIN');
+  try {
+    await db.query('CREATE TEMP TABLE tenantry_verify_reference (tenant_id uuid)');
+    await db.query(`CREATE POLICY reference ON tenantry_verify_reference USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE})`);
+    const { rows } = await db.query<ReferencePolicy>(
+      `SELECT pg_get_expr(polqual, polrelid) AS using, pg_get_expr(polwithcheck, polrelid) AS check
+         FROM pg_policy WHERE polrelid = 'tenantry_verify_reference'::regclass`,
+    );
+    return rows[0] as ReferencePolicy;
+  } finally {
+    await db.query('ROLLBACK');
+  }
+}
+
+/** Judges one permissive policy's expressions against the reference. */
+function policyFindings(table: string, p: PolicyRow, reference: ReferencePolicy): Finding[] {
   const object = `${table} policy ${p.name}`;
   const findings: Finding[] = [];
-  const usingText = p.using ?? '';
-  if (p.using !== null && FAIL_OPEN.test(usingText)) findings.push({ kind: 'policy_fail_open', object, detail: usingText });
-  else if (p.using !== null && !READS_TENANT.test(usingText)) findings.push({ kind: 'policy_not_tenant_scoped', object, detail: usingText });
+  if (p.using !== null && p.using !== reference.using) {
+    findings.push({ kind: FAIL_OPEN.test(p.using) ? 'policy_fail_open' : 'policy_not_tenant_scoped', object, detail: p.using });
+  }
   // INSERT policies have no USING; SELECT and DELETE have no WITH CHECK.
   const writes = p.cmd === '*' || p.cmd === 'a' || p.cmd === 'w';
   if (writes) {
     if (p.check === null) findings.push({ kind: 'policy_without_check', object });
-    else if (FAIL_OPEN.test(p.check)) findings.push({ kind: 'policy_fail_open', object, detail: p.check });
-    else if (!READS_TENANT.test(p.check) || (p.using !== null && p.check !== p.using)) findings.push({ kind: 'policy_without_check', object, detail: `WITH CHECK ${p.check}` });
+    else if (p.check !== reference.check) findings.push({ kind: FAIL_OPEN.test(p.check) ? 'policy_fail_open' : 'policy_without_check', object, detail: `WITH CHECK ${p.check}` });
   }
   return findings;
 }
 
-export async function policyCheckFindings(db: SqlQueryable, tables: readonly TenantTable[]): Promise<Finding[]> {
+export async function policyCheckFindings(db: SqlQueryable, tables: readonly TenantTable[], reference: ReferencePolicy): Promise<Finding[]> {
   const { rows } = await db.query<PolicyRow>(
     `SELECT polrelid::int AS "table", polname AS name, polcmd::text AS cmd, polpermissive AS permissive,
             pg_get_expr(polqual, polrelid) AS using, pg_get_expr(polwithcheck, polrelid) AS check
@@ -83,7 +107,7 @@ export async function policyCheckFindings(db: SqlQueryable, tables: readonly Ten
       findings.push({ kind: 'no_policy', object: table.name });
       continue;
     }
-    for (const p of permissive) findings.push(...policyFindings(table.name, p));
+    for (const p of permissive) findings.push(...policyFindings(table.name, p, reference));
     const covered = new Set(permissive.flatMap((p) => (p.cmd === '*' ? ['r', 'a', 'w', 'd'] : [p.cmd])));
     const missing = ['r', 'a', 'w', 'd'].filter((c) => !covered.has(c));
     if (missing.length > 0) findings.push({ kind: 'policy_command_gap', object: table.name, detail: `no policy for ${missing.map((c) => ({ r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE' })[c]).join(', ')}` });
@@ -106,7 +130,7 @@ export async function keyFindings(db: SqlQueryable, tables: readonly TenantTable
   const byOid = new Map(tables.map((t) => [t.oid, t]));
   const { rows: indexes } = await db.query<{ table: number; name: string; kind: string; first: number }>(
     `SELECT i.indrelid::int AS "table", i.indexrelid::regclass::text AS name,
-            CASE WHEN i.indisprimary THEN 'primary key' WHEN i.indisunique THEN 'unique' ELSE 'index' END AS kind,
+            CASE WHEN i.indisprimary THEN 'primary key' WHEN i.indisunique THEN 'unique' WHEN i.indisexclusion THEN 'exclusion constraint' ELSE 'index' END AS kind,
             i.indkey[0]::int AS first
        FROM pg_index i WHERE i.indrelid = ANY($1::oid[])`,
     [tables.map((t) => t.oid)],

@@ -41,6 +41,10 @@ describe('verifyIsolation', () => {
     { kind: 'rls_not_forced', object: 'public.f_unforced', setup: `${table('f_unforced')}; ALTER TABLE f_unforced ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON f_unforced USING (tenant_id = ${TENANT}) WITH CHECK (tenant_id = ${TENANT})`, teardown: 'DROP TABLE f_unforced' },
     { kind: 'no_policy', object: 'public.f_nopolicy', setup: `${table('f_nopolicy')}; ${secured('f_nopolicy')}`, teardown: 'DROP TABLE f_nopolicy' },
     { kind: 'policy_fail_open', object: 'public.f_open policy p', setup: `${table('f_open')}; ${secured('f_open')}; CREATE POLICY p ON f_open USING (tenant_id = ${TENANT} OR current_setting('app.tenant_id', true) IS NULL) WITH CHECK (tenant_id = ${TENANT})`, teardown: 'DROP TABLE f_open' },
+    // Found in review: everything visible with no tenant set, which a regular expression passed.
+    { kind: 'policy_fail_open', object: 'public.f_coalesce policy p', setup: `${table('f_coalesce')}; ${secured('f_coalesce')}; CREATE POLICY p ON f_coalesce USING (tenant_id = COALESCE(${TENANT}, tenant_id)) WITH CHECK (tenant_id = ${TENANT})`, teardown: 'DROP TABLE f_coalesce' },
+    // Found in review: an exclusion constraint is a uniqueness oracle across tenants, like a unique key.
+    { kind: 'key_not_tenant_led', object: 'public.f_exclusion', setup: `${table('f_exclusion')}; ALTER TABLE f_exclusion ADD CONSTRAINT one_body EXCLUDE USING btree (body WITH =)`, teardown: 'DROP TABLE f_exclusion' },
     { kind: 'policy_without_check', object: 'public.f_nocheck policy p', setup: `${table('f_nocheck')}; ${secured('f_nocheck')}; CREATE POLICY p ON f_nocheck FOR ALL USING (tenant_id = ${TENANT})`, teardown: 'DROP TABLE f_nocheck' },
     { kind: 'policy_not_tenant_scoped', object: 'public.f_unscoped policy p', setup: `${table('f_unscoped')}; ${secured('f_unscoped')}; CREATE POLICY p ON f_unscoped USING (id > 0) WITH CHECK (id > 0)`, teardown: 'DROP TABLE f_unscoped' },
     { kind: 'policy_command_gap', object: 'public.f_gap', setup: `${table('f_gap')}; ${secured('f_gap')}; CREATE POLICY p ON f_gap FOR SELECT USING (tenant_id = ${TENANT})`, teardown: 'DROP TABLE f_gap' },

@@ -15,9 +15,10 @@ export function jwtClaimStrategy(options: { verifier: JwtVerifier; claim?: strin
   return {
     name: 'jwt',
     async match(request) {
-      const authorization = request.header('authorization');
-      if (!authorization?.startsWith('Bearer ')) return undefined;
-      const payload = await options.verifier.verify(authorization.slice(7).trim());
+      // The scheme is case-insensitive (RFC 9110): `bearer x` is a token too, not "no token".
+      const match = /^bearer\s+(\S+)\s*$/i.exec(request.header('authorization') ?? '');
+      if (!match) return undefined;
+      const payload = await options.verifier.verify(match[1] as string);
       const value = payload[claim];
       const reference = typeof value === 'string' ? referenceFrom(value) : undefined;
       if (!reference) throw resolveErrors.create('TOKEN_INVALID', { details: { reason: `missing or malformed ${claim} claim` } });
