@@ -111,7 +111,7 @@ function judgeStatementKind(type: string, node: Record<string, unknown>): Verdic
 /** Judges a node anywhere in the tree (subqueries, CTEs, function arguments). */
 function judgeNode(type: string, node: Record<string, unknown>): Verdict {
   if (type === 'FuncCall') {
-    const { schema, name } = funcName(node as never);
+    const { schema, name } = funcName(node);
     if (lower(name) === 'set_config') return refuse('tenant_setting');
     if (lower(schema) === INTERNAL_SCHEMA) return refuse('internal_table');
     return DANGEROUS_FUNCTIONS.test(name) ? refuse('dangerous_function') : OK;
