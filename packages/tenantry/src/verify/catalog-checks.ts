@@ -155,3 +155,15 @@ export async function keyFindings(db: SqlQueryable, tables: readonly TenantTable
   }
   return findings;
 }
+
+/** Tenant tables whose columns take numbers from a sequence (serial, identity): shared by all tenants. */
+export async function sequenceFindings(db: SqlQueryable, tables: readonly TenantTable[]): Promise<Finding[]> {
+  const { rows } = await db.query<{ oid: number; column: string }>(
+    `SELECT a.attrelid::int AS oid, a.attname AS "column"
+       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+        AND (a.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%')`,
+    [tables.map((t) => t.oid)],
+  );
+  return rows.map((r) => ({ kind: 'global_sequence' as const, object: tables.find((t) => t.oid === r.oid)?.name ?? String(r.oid), detail: r.column }));
+}

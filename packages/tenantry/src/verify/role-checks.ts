@@ -6,14 +6,21 @@ import type { TenantTable } from './catalog-checks.js';
 import type { Finding } from './findings.js';
 
 export async function appRoleFindings(db: SqlQueryable, app: string, tables: readonly TenantTable[]): Promise<Finding[]> {
-  const { rows: [role] } = await db.query<{ superuser: boolean; bypass: boolean }>(
-    'SELECT rolsuper AS superuser, rolbypassrls AS bypass FROM pg_roles WHERE rolname = $1',
+  const { rows: [role] } = await db.query<{ superuser: boolean; bypass: boolean; creates: boolean; memberOf: string[]; settings: string[] | null }>(
+    `SELECT r.rolsuper AS superuser, r.rolbypassrls AS bypass, r.rolcreaterole OR r.rolcreatedb AS creates,
+            ARRAY(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid) AS "memberOf",
+            (SELECT s.setconfig FROM pg_db_role_setting s WHERE s.setrole = r.oid AND s.setdatabase = 0) AS settings
+       FROM pg_roles r WHERE r.rolname = $1`,
     [app],
   );
   if (!role) throw verifyErrors.create('VERIFY_ROLE_UNKNOWN', { details: { role: app } });
   const findings: Finding[] = [];
   if (role.superuser) findings.push({ kind: 'app_role_superuser', object: app });
   if (role.bypass) findings.push({ kind: 'app_role_bypassrls', object: app });
+  if (role.creates || role.memberOf.length > 0) findings.push({ kind: 'app_role_privileged', object: app, ...(role.memberOf.length ? { detail: `member of ${role.memberOf.join(', ')}` } : {}) });
+  const timeouts = ['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout'];
+  const missing = timeouts.filter((name) => !(role.settings ?? []).some((setting) => setting.startsWith(`${name}=`) && !/=0$/.test(setting)));
+  if (missing.length > 0) findings.push({ kind: 'app_role_no_timeouts', object: app, detail: missing.join(', ') });
 
   const { rows: owned } = await db.query<{ name: string }>(
     `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -64,6 +64,7 @@ describe('verifyIsolation', () => {
         CREATE TABLE f_child (tenant_id uuid NOT NULL, id int NOT NULL, parent_id int NOT NULL REFERENCES f_parent (id), PRIMARY KEY (tenant_id, id))`,
       teardown: 'DROP TABLE f_child, f_parent',
     },
+    { kind: 'global_sequence', object: 'public.f_serial', setup: `CREATE TABLE f_serial (tenant_id uuid NOT NULL, id serial NOT NULL, PRIMARY KEY (tenant_id, id))`, teardown: 'DROP TABLE f_serial' },
     { kind: 'app_role_excess_privilege', object: 'public.notes', setup: 'GRANT TRUNCATE ON notes TO tenantry_app', teardown: 'REVOKE TRUNCATE ON notes FROM tenantry_app' },
     { kind: 'app_role_can_create', object: 'public', setup: 'GRANT CREATE ON SCHEMA public TO tenantry_app', teardown: 'REVOKE CREATE ON SCHEMA public FROM tenantry_app' },
     { kind: 'app_role_owns_table', object: 'public.f_owned', setup: `${table('f_owned')}; ALTER TABLE f_owned OWNER TO tenantry_app`, teardown: 'DROP TABLE f_owned' },
@@ -99,6 +100,20 @@ describe('verifyIsolation', () => {
     try {
       const report = await verifyIsolation({ admin: t.admin, appRole: role, probe: 'skip' });
       expect(report.findings.map((f) => f.kind)).toEqual(expect.arrayContaining(['app_role_superuser', 'app_role_bypassrls']));
+    } finally {
+      await t.admin.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  it('reports an app role without timeouts, or one that can create roles or inherits another role', async () => {
+    const role = `verify_app_${randomBytes(4).toString('hex')}`;
+    await t.admin.query(`CREATE ROLE ${role} CREATEROLE IN ROLE tenantry_owner`);
+    try {
+      const report = await verifyIsolation({ admin: t.admin, appRole: role, probe: 'skip' });
+      expect(report.findings).toEqual(expect.arrayContaining([
+        expect.objectContaining({ kind: 'app_role_no_timeouts', object: role }),
+        expect.objectContaining({ kind: 'app_role_privileged', object: role, detail: 'member of tenantry_owner' }),
+      ]));
     } finally {
       await t.admin.query(`DROP ROLE ${role}`);
     }

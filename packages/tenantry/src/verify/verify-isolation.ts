@@ -1,7 +1,7 @@
 // verifyIsolation: audits a live database against ISOLATION.md — the catalog lint plus an
 // optional dynamic probe — and returns the findings (empty means every check passed).
 import { DEFAULT_ROLE_NAMES, toTenantryError, type SqlPool } from '../postgres/index.js';
-import { keyFindings, policyCheckFindings, referencePolicy, rowSecurityFindings, tenantTables } from './catalog-checks.js';
+import { keyFindings, policyCheckFindings, referencePolicy, rowSecurityFindings, sequenceFindings, tenantTables } from './catalog-checks.js';
 import type { VerifyReport } from './findings.js';
 import { probeIsolation } from './isolation-probe.js';
 import { appRoleFindings, definerFunctionFindings, viewFindings } from './role-checks.js';
@@ -36,6 +36,7 @@ export async function verifyIsolation(options: VerifyIsolationOptions): Promise<
       ...(await rowSecurityFindings(connection, tables)),
       ...(await policyCheckFindings(connection, tables, await referencePolicy(connection))),
       ...(await keyFindings(connection, tables)),
+      ...(await sequenceFindings(connection, tables)),
       ...(await appRoleFindings(connection, app, tables)),
       ...(await viewFindings(connection, app, tables)),
       ...(await definerFunctionFindings(connection, app, options.allowedDefinerFunctions ?? [])),
