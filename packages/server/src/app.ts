@@ -1,11 +1,18 @@
-// The control plane's HTTP app (not listening): problem+json errors and the health probes. The
-// /v1 API joins it as one route file per resource.
+// The control plane's HTTP app (not listening): problem+json errors, the health probes, the
+// OpenAPI document and reference page, and the /v1 API (one route file per resource).
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { SqlQueryable } from 'tenantry/postgres';
+import type { ApiDependencies } from './http/api-dependencies.js';
+import { registerOpenApi } from './http/openapi.js';
 import { installProblemHandlers } from './http/problem-handlers.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerV1Routes } from './routes/v1.js';
+
+// Control-plane bodies are small JSON documents; a larger one is a mistake or an attack and is
+// refused before it is read any further.
+const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface AppOptions {
   /** Operator-role pool (the readiness probe's query). */
@@ -13,6 +20,8 @@ export interface AppOptions {
   readonly logger: Logger;
   /** Default 2000. */
   readonly readinessTimeoutMs?: number;
+  /** The /v1 API's services; without them only the probes and /openapi.json are served. */
+  readonly api?: ApiDependencies;
 }
 
 /**
@@ -28,8 +37,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Random ids, not Fastify's per-process counter: they are quoted in support requests and
     // must not collide across restarts or replicas.
     genReqId: () => randomUUID(),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Fastify's default strips unknown fields silently; the API rejects them instead, so a
+    // misspelt field is a 400, never an ignored setting.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   installProblemHandlers(app);
+  registerOpenApi(app);
   registerHealthRoutes(app, { operator: options.operator, readinessTimeoutMs: options.readinessTimeoutMs ?? 2000 });
+  const { api } = options;
+  if (api) void app.register(async (instance) => registerV1Routes(instance, api));
   return app;
 }

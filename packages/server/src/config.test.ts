@@ -87,3 +87,21 @@ describe('docs/cli.md', () => {
     }
   });
 });
+
+describe('JWT settings', () => {
+  it('reads the four TENANTRY_JWT_ variables when they are complete', () => {
+    const config = loadConfig({ TENANTRY_JWT_ISSUER: 'https://id.example', TENANTRY_JWT_AUDIENCE: 'tenantry', TENANTRY_JWT_SECRET: 's'.repeat(32) });
+    expect(config).toMatchObject({ jwtIssuer: 'https://id.example', jwtAudience: 'tenantry', jwtSecret: 's'.repeat(32) });
+  });
+
+  it('refuses half a JWT configuration, naming the missing variable', () => {
+    expect(configError(() => loadConfig({ TENANTRY_JWT_SECRET: 's'.repeat(32) })).details).toMatchObject({ path: 'TENANTRY_JWT_ISSUER' });
+    expect(configError(() => loadConfig({ TENANTRY_JWT_ISSUER: 'i', TENANTRY_JWT_AUDIENCE: 'a' })).details).toMatchObject({ path: 'TENANTRY_JWT_SECRET' });
+  });
+
+  it('refuses a short secret without echoing it', () => {
+    const error = configError(() => loadConfig({ TENANTRY_JWT_ISSUER: 'i', TENANTRY_JWT_AUDIENCE: 'a', TENANTRY_JWT_SECRET: 'short' }));
+    expect(error.details).toMatchObject({ path: 'TENANTRY_JWT_SECRET' });
+    expect(error.message).not.toContain('short');
+  });
+});

@@ -49,6 +49,12 @@ const ServerConfigSchema = Type.Object(
       LOG_LEVELS.map((level) => Type.Literal(level)),
       { default: 'info', ...annotate({ env: 'LOG_LEVEL', reason: `must be one of ${LOG_LEVELS.join(', ')}` }) },
     ),
+    /** Tenant principals' JWTs (docs/api.md): all three of issuer, audience and one key source, or none. */
+    jwtIssuer: Type.Optional(Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_JWT_ISSUER', reason: 'must not be empty' }) })),
+    jwtAudience: Type.Optional(Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_JWT_AUDIENCE', reason: 'must not be empty' }) })),
+    /** HS256 shared secret; at least 32 characters so it cannot be brute-forced offline. */
+    jwtSecret: Type.Optional(Type.String({ minLength: 32, ...annotate({ env: 'TENANTRY_JWT_SECRET', reason: 'must be at least 32 characters', secret: true }) })),
+    jwtJwksUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_JWT_JWKS_URL', reason: 'must be an http:// or https:// URL' }) })),
     /** After a SIGINT/SIGTERM, how long a graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000, ...annotate({ reason: 'must be an integer from 1 to 600000' }) }),
   },
@@ -69,6 +75,16 @@ function invalid(name: string, reason: string, shown = ''): never {
   throw coreErrors.create('CONFIG_INVALID', { message: `${name} ${reason}${shown}.`, details: { path: name, reason } });
 }
 
+/** JWT settings only make sense together: half a configuration would silently refuse every token. */
+function checkJwt(config: Shape, nameOf: (key: string) => string): void {
+  const { jwtIssuer, jwtAudience, jwtSecret, jwtJwksUrl } = config;
+  if ([jwtIssuer, jwtAudience, jwtSecret, jwtJwksUrl].every((v) => v === undefined)) return;
+  if (jwtSecret !== undefined && jwtJwksUrl !== undefined) invalid(nameOf('jwtJwksUrl'), 'cannot be set together with the JWT secret');
+  if (jwtIssuer === undefined) invalid(nameOf('jwtIssuer'), 'is required when JWTs are configured');
+  if (jwtAudience === undefined) invalid(nameOf('jwtAudience'), 'is required when JWTs are configured');
+  if (jwtSecret === undefined && jwtJwksUrl === undefined) invalid(nameOf('jwtSecret'), 'or the JWKS URL is required when JWTs are configured');
+}
+
 function validate(raw: Record<string, unknown>, nameOf: (key: string) => string): ServerConfig {
   const candidate = Value.Default(ServerConfigSchema, structuredClone(raw)) as Record<string, unknown>;
   const first = Value.Errors(ServerConfigSchema, candidate).First();
@@ -80,6 +96,7 @@ function validate(raw: Record<string, unknown>, nameOf: (key: string) => string)
     invalid(nameOf(key), property.reason ?? 'is invalid', shown);
   }
   const config = candidate as Shape;
+  checkJwt(config, nameOf);
   return Object.freeze({ ...config, dataDir: resolve(config.dataDir) });
 }
 

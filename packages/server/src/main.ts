@@ -6,6 +6,7 @@ import { coreErrors } from 'tenantry';
 import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
+import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
 import { createLogger } from './logger.js';
 
 export interface StartServerOptions {
@@ -57,8 +58,11 @@ async function listen(app: FastifyInstance, config: ServerConfig): Promise<numbe
  */
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
+  // Before the database: a bad JWT setting must not leave an embedded PostgreSQL running.
+  const jwtVerifier = jwtVerifierFromConfig(config);
   const database = await openDatabase(config, { logger });
-  const app = buildApp({ operator: database.operator, logger });
+  const { registry, db, control } = database;
+  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, ...(jwtVerifier ? { jwtVerifier } : {}) } });
   let port: number;
   try {
     port = await listen(app, config);

@@ -8,7 +8,10 @@ const BIN = fileURLToPath(new URL('../../../packages/server/src/bin.ts', import.
 
 // Variables config.ts reads: the child gets exactly the ones a test gives it, never the ones
 // the test runner happened to be started with.
-const CONFIG_VARIABLES = ['DATABASE_URL', 'TENANTRY_DATA_DIR', 'TENANTRY_APP_PASSWORD', 'TENANTRY_OPERATOR_PASSWORD', 'PORT', 'HOST', 'LOG_LEVEL'];
+const CONFIG_VARIABLES = [
+  'DATABASE_URL', 'TENANTRY_DATA_DIR', 'TENANTRY_APP_PASSWORD', 'TENANTRY_OPERATOR_PASSWORD', 'PORT', 'HOST', 'LOG_LEVEL',
+  'TENANTRY_JWT_ISSUER', 'TENANTRY_JWT_AUDIENCE', 'TENANTRY_JWT_SECRET', 'TENANTRY_JWT_JWKS_URL',
+];
 
 function childEnv(env: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const inherited = { ...process.env };

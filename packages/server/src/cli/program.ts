@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { createCliContext, type CliIo } from './context.js';
 import { registerAudit } from './audit.js';
 import { registerMigrate } from './migrate.js';
+import { registerOperators } from './operators.js';
 import { formatError } from './report-error.js';
 import { registerStart } from './start.js';
 import { registerTenants } from './tenants.js';
@@ -37,6 +38,7 @@ export function createProgram(io: CliIo): Command {
   registerTenants(program, ctx);
   registerVerify(program, ctx);
   registerAudit(program, ctx);
+  registerOperators(program, ctx);
   return program;
 }
 

@@ -2,7 +2,7 @@
 // operator-role pools → tenant database and registry. Request handling gets only the two role
 // pools; the admin login is used for migrations and closed before this returns.
 import type { Logger } from 'pino';
-import { createTenantRegistry, type TenantRegistry } from 'tenantry/control';
+import { createControlPlane, createTenantRegistry, type ControlPlane, type TenantRegistry } from 'tenantry/control';
 import {
   createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, roleUrl,
   type MigrateResult, type SqlPool, type TenantDatabase,
@@ -27,6 +27,8 @@ export interface ServerDatabase {
   readonly operator: SqlPool;
   readonly db: TenantDatabase;
   readonly registry: TenantRegistry;
+  /** Members, invitations, API keys, operators … over the same two pools. */
+  readonly control: ControlPlane;
   /** Ends both pools, then stops the embedded server if one was started. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -69,6 +71,9 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
     });
     const db = createTenantDatabase({ pool: app });
     const registry = createTenantRegistry({ operator, data: db });
+    // Signing secrets are stored in plaintext until the server configures a key provider; no
+    // /v1 route reads or writes them yet.
+    const control = createControlPlane({ db, operator, encryption: 'none' });
     let closing: Promise<void> | undefined;
     return {
       kind: server.kind,
@@ -78,6 +83,7 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       operator,
       db,
       registry,
+      control,
       close: () => (closing ??= endAll()),
     };
   } catch (err) {

@@ -203,4 +203,10 @@ export const controlErrors = defineErrors('control', {
     message: 'The DNS resolver did not answer.',
     fix: 'Retry later; if it persists, check the configured DNS servers.',
   },
+  PERMISSION_DENIED: {
+    kind: 'forbidden',
+    message: 'The caller lacks the permission this endpoint needs.',
+    fix: 'Use a member whose role holds `details.permission`, or an API key with that scope.',
+  },
 });
+

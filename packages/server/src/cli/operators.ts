@@ -1,0 +1,10 @@
+// `tenantry operators …`: the group for platform staff accounts (the operator routes' credential).
+import type { Command } from 'commander';
+import type { CliContext } from './context.js';
+import { registerOperatorsCreate } from './operators-create.js';
+
+/** @example registerOperators(program, ctx); */
+export function registerOperators(program: Command, ctx: CliContext): void {
+  const operators = program.command('operators').description('create operators, the platform staff who call the /v1/tenants routes');
+  registerOperatorsCreate(operators, ctx);
+}

@@ -1,0 +1,61 @@
+// Who is calling a /v1 route: an operator (operator token) or a tenant principal (a member
+// signed in with a JWT, or an API key), kept per request for the handlers.
+import type { FastifyRequest } from 'fastify';
+import { coreErrors } from 'tenantry';
+import { isPermission, type Actor, type Permission, type VerifiedOperator } from 'tenantry/control';
+
+/** A tenant principal. `member` is false for a signed-in user who is not (yet) a member. */
+export type TenantPrincipal =
+  | { readonly kind: 'user'; readonly userId: string; readonly email?: string; readonly member: boolean; readonly permissions: readonly Permission[] }
+  | { readonly kind: 'apiKey'; readonly keyId: string; readonly scopes: readonly Permission[] };
+
+// WeakMaps, not request decorations: nothing else can read or forge them, and they go with the request.
+const operators = new WeakMap<FastifyRequest, VerifiedOperator>();
+const principals = new WeakMap<FastifyRequest, TenantPrincipal>();
+
+/** @example setOperator(request, await control.operators.verifyToken(token)); */
+export function setOperator(request: FastifyRequest, operator: VerifiedOperator): void {
+  operators.set(request, operator);
+}
+
+/** @example setTenantPrincipal(request, { kind: 'apiKey', keyId, scopes }); */
+export function setTenantPrincipal(request: FastifyRequest, principal: TenantPrincipal): void {
+  principals.set(request, principal);
+}
+
+/** The operator of an operator route; throws when the route skipped authentication (a wiring bug). */
+export function operatorOf(request: FastifyRequest): VerifiedOperator {
+  const operator = operators.get(request);
+  if (!operator) throw coreErrors.create('INTERNAL', { message: 'operator route without an authenticated operator' });
+  return operator;
+}
+
+/** @example const principal = tryTenantPrincipalOf(request); */
+export function tryTenantPrincipalOf(request: FastifyRequest): TenantPrincipal | undefined {
+  return principals.get(request);
+}
+
+/** The principal of a tenant route; throws when the route skipped authentication (a wiring bug). */
+export function tenantPrincipalOf(request: FastifyRequest): TenantPrincipal {
+  const principal = principals.get(request);
+  if (!principal) throw coreErrors.create('INTERNAL', { message: 'tenant route without an authenticated principal' });
+  return principal;
+}
+
+/**
+ * The actor the control services record and bound grants by: `user:<id>` with its role's
+ * permissions, or `api-key:<id>` with its scopes.
+ *
+ * @example await control.members.add(scope, input, actorOf(request));
+ */
+export function actorOf(request: FastifyRequest): Actor {
+  const principal = tenantPrincipalOf(request);
+  return principal.kind === 'user'
+    ? { id: `user:${principal.userId}`, permissions: principal.permissions }
+    : { id: `api-key:${principal.keyId}`, permissions: principal.scopes };
+}
+
+/** @example permissionsFrom(['members:read', 'bogus']) // ['members:read'] */
+export function permissionsFrom(values: readonly unknown[]): Permission[] {
+  return values.filter(isPermission);
+}

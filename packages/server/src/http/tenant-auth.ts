@@ -1,0 +1,76 @@
+// Authentication and authorization of the tenant routes: the tenantry Fastify plugin resolves
+// the tenant from an API key or a JWT, the principal is derived from those credentials, and a
+// preValidation hook checks the route's declared access before the body is even validated.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { coreErrors } from 'tenantry';
+import { tenantryFastify } from 'tenantry/adapters/fastify';
+import { controlErrors, hasPermission, type Permission } from 'tenantry/control';
+import { apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant } from 'tenantry/resolve';
+import type { ApiDependencies } from './api-dependencies.js';
+import { permissionsFrom, setTenantPrincipal, tryTenantPrincipalOf, type TenantPrincipal } from './principal.js';
+
+/** What a route demands: a permission (member role or key scope), or a signed-in user (accepting an invitation). */
+export type RouteAccess = Permission | 'signed-in-user';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Every tenant route declares one; a route without it is refused (fail closed). */
+    access?: RouteAccess;
+  }
+}
+
+async function principalFor(resolved: ResolvedTenant, deps: ApiDependencies): Promise<TenantPrincipal> {
+  const key = resolved.credentials.apiKey;
+  if (key !== undefined) {
+    return { kind: 'apiKey', keyId: String(key.keyId), scopes: permissionsFrom(Array.isArray(key.scopes) ? key.scopes : []) };
+  }
+  const claims = resolved.credentials.jwt ?? {};
+  const userId = claims.sub;
+  if (typeof userId !== 'string' || userId === '') throw resolveErrors.create('TOKEN_INVALID', { details: { reason: 'missing sub claim' } });
+  const member = await deps.db.withTenant(resolved.tenant.id, (scope) => deps.control.members.tryGet(scope, userId));
+  const email = typeof claims.email === 'string' && claims.email_verified === true ? { email: claims.email } : {};
+  return { kind: 'user', userId, ...email, member: member !== undefined, permissions: member?.permissions ?? [] };
+}
+
+function checkAccess(request: FastifyRequest): void {
+  const access = request.routeOptions.config.access;
+  const principal = tryTenantPrincipalOf(request);
+  if (principal === undefined) throw coreErrors.create('INTERNAL', { message: 'tenant route reached without a principal' });
+  if (access === 'signed-in-user') {
+    if (principal.kind !== 'user') throw controlErrors.create('PERMISSION_DENIED', { details: { permission: access } });
+    return;
+  }
+  const holder = principal.kind === 'user' ? { permissions: principal.permissions } : { scopes: principal.scopes };
+  if (access === undefined || !hasPermission(holder, access)) throw controlErrors.create('PERMISSION_DENIED', { details: { permission: access ?? 'none declared' } });
+}
+
+/**
+ * Makes `scope` a tenant scope. Register it inside an encapsulated plugin, so routes outside
+ * (and unknown paths) never resolve a tenant.
+ *
+ * @example app.register(async (scope) => { await tenantScope(scope, deps); registerMemberRoutes(scope, deps); }, { prefix: '/v1/tenant' });
+ */
+export async function tenantScope(scope: FastifyInstance, deps: ApiDependencies): Promise<void> {
+  const resolver = createTenantResolver({
+    strategies: [
+      apiKeyStrategy({ verify: deps.control.apiKeys.verifyApiKey }),
+      ...(deps.jwtVerifier ? [jwtClaimStrategy({ verifier: deps.jwtVerifier })] : []),
+    ],
+    tenants: deps.registry,
+  });
+  // The plugin's onResolved sees a neutral request, not Fastify's: this store carries the
+  // Fastify request into it, because the plugin's hook runs inside this one's `next()`.
+  const current = new AsyncLocalStorage<FastifyRequest>();
+  scope.addHook('onRequest', (request, _reply, next) => current.run(request, next));
+  await scope.register(tenantryFastify, {
+    resolver,
+    requestId: (request) => request.id,
+    onResolved: async (resolved) => {
+      const request = current.getStore();
+      if (request === undefined) throw coreErrors.create('INTERNAL', { message: 'tenant request store is empty' });
+      setTenantPrincipal(request, await principalFor(resolved, deps));
+    },
+  });
+  scope.addHook('preValidation', async (request) => checkAccess(request));
+}

@@ -1,0 +1,71 @@
+// Operator routes for tenants: onboarding (tenant + owner member in one call), cursor-paged
+// listing, lookup and the lifecycle actions suspend / restore / offboard / delete.
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Tenant } from 'tenantry';
+import { systemActor } from 'tenantry/control';
+import type { ApiDependencies } from '../http/api-dependencies.js';
+import { operatorOf } from '../http/principal.js';
+import { DateTime, IdParams, OPERATOR_SECURITY, strictObject, UserId, Uuid } from './schemas.js';
+
+const STATUSES = ['provisioning', 'active', 'suspended', 'offboarding', 'deleted'] as const;
+const Label = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' });
+
+export const TenantBody = strictObject({
+  id: Uuid, slug: Type.String(), displayName: Type.String(), status: Type.Union(STATUSES.map((s) => Type.Literal(s))),
+  tier: Type.String(), plan: Type.String(), region: Type.String(),
+  createdAt: DateTime, updatedAt: DateTime, statusChangedAt: DateTime, version: Type.Integer(),
+});
+const CreateTenant = strictObject({
+  slug: Type.String({ minLength: 1, maxLength: 63 }),
+  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  plan: Type.Optional(Label),
+  region: Type.Optional(Label),
+  owner: strictObject({ userId: UserId }, { description: 'The application user who becomes the tenant\'s first owner.' }),
+});
+const ListQuery = strictObject({
+  status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The nextCursor of the previous page.' })),
+});
+const TenantPage = strictObject({ tenants: Type.Array(TenantBody), nextCursor: Type.Optional(Type.String()) });
+
+const tags = ['tenants'];
+/** The registry's change author (not exported by tenantry/control, hence spelt out). */
+const authorOf = (request: FastifyRequest): { actor: string; requestId: string } => ({ actor: `operator:${operatorOf(request).operatorId}`, requestId: request.id });
+type ById = { Params: Static<typeof IdParams> };
+
+/**
+ * Routes under the operator scope (the caller registers `requireOperator` first).
+ *
+ * @example registerTenantRoutes(operatorScope, deps);
+ */
+export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies): void {
+  const { registry, db, control } = deps;
+  app.post<{ Body: Static<typeof CreateTenant> }>('/tenants', {
+    schema: { tags, summary: 'Onboard a tenant with its first owner', operationId: 'createTenant', security: OPERATOR_SECURITY, body: CreateTenant, response: { 201: TenantBody } },
+  }, async (request, reply) => {
+    const { owner, ...input } = request.body;
+    const author = authorOf(request);
+    const tenant = await registry.create(input, author);
+    // Not one transaction with the registry's insert (two pools): a failure here leaves an
+    // active tenant without members, which an operator can see and fix; docs/api.md says so.
+    await db.withTenant(tenant.id, (scope) => control.members.add(scope, { userId: owner.userId, role: 'owner' }, systemActor(author.actor)));
+    return reply.code(201).send(tenant);
+  });
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/tenants', {
+    schema: { tags, summary: 'List tenants, oldest first, a page at a time', operationId: 'listTenants', security: OPERATOR_SECURITY, querystring: ListQuery, response: { 200: TenantPage } },
+  }, async (request) => registry.list(request.query));
+  app.get<ById>('/tenants/:id', {
+    schema: { tags, summary: 'Get a tenant', operationId: 'getTenant', security: OPERATOR_SECURITY, params: IdParams, response: { 200: TenantBody } },
+  }, async (request) => registry.get(request.params.id));
+  const actions = { suspend: 'Suspend an active tenant', restore: 'Restore a suspended tenant', offboard: 'Start offboarding a tenant' } as const;
+  for (const [action, summary] of Object.entries(actions) as [keyof typeof actions, string][]) {
+    app.post<ById>(`/tenants/:id/${action}`, {
+      schema: { tags, summary, operationId: `${action}Tenant`, security: OPERATOR_SECURITY, params: IdParams, response: { 200: TenantBody } },
+    }, async (request): Promise<Tenant> => registry[action](request.params.id, authorOf(request)));
+  }
+  app.delete<ById>('/tenants/:id', {
+    schema: { tags, summary: 'Purge an offboarding tenant\'s data and mark it deleted', operationId: 'deleteTenant', security: OPERATOR_SECURITY, params: IdParams, response: { 200: TenantBody } },
+  }, async (request) => (await registry.delete(request.params.id, authorOf(request))).tenant);
+}

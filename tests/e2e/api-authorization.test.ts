@@ -1,0 +1,94 @@
+// The authorization matrix of the tenant routes: every route × the four built-in roles (JWT)
+// and an API key with one scope, each expected to be allowed or refused with 403
+// PERMISSION_DENIED, through a real listening server. An allowed call gets the answer of the
+// operation itself (201, 200, or 404 for the made-up ids).
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
+   response bodies are JSON of unknown shape, checked field by field with expect(). */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_IN_ROLE_PERMISSIONS, BUILT_IN_ROLES, type Permission } from 'tenantry/control';
+import { startApiServer, type ApiServer, type Call } from './support/api-server.js';
+
+let api: ApiServer;
+const credentials: Record<string, Call> = {};
+const KEY_SCOPE: Permission = 'members:read';
+
+beforeAll(async () => {
+  api = await startApiServer(1);
+  const tenantId = api.t.tenants[0]!.id;
+  for (const role of BUILT_IN_ROLES) credentials[role] = { token: await api.member(tenantId, `user-${role}`, role) };
+  credentials.apiKey = { apiKey: await api.apiKey(tenantId, [KEY_SCOPE]) };
+});
+afterAll(() => api?.close());
+
+interface Route {
+  readonly method: string;
+  readonly path: () => string;
+  readonly access: Permission | 'signed-in-user';
+  readonly body?: () => unknown;
+  /** The status an allowed caller gets. */
+  readonly allowed: number;
+}
+
+const unknownId = () => randomUUID();
+const ROUTES: readonly Route[] = [
+  { method: 'GET', path: () => '/v1/tenant/members', access: 'members:read', allowed: 200 },
+  { method: 'GET', path: () => '/v1/tenant/members/user-owner', access: 'members:read', allowed: 200 },
+  { method: 'POST', path: () => '/v1/tenant/members', access: 'members:write', body: () => ({ userId: `new-${randomUUID()}`, role: 'viewer' }), allowed: 201 },
+  { method: 'PATCH', path: () => '/v1/tenant/members/nobody', access: 'members:write', body: () => ({ role: 'viewer' }), allowed: 404 },
+  { method: 'DELETE', path: () => '/v1/tenant/members/nobody', access: 'members:write', allowed: 404 },
+  { method: 'POST', path: () => '/v1/tenant/invitations', access: 'invitations:write', body: () => ({ email: `${randomUUID()}@example.com`, role: 'viewer' }), allowed: 201 },
+  { method: 'GET', path: () => '/v1/tenant/invitations', access: 'invitations:read', allowed: 200 },
+  { method: 'GET', path: () => `/v1/tenant/invitations/${unknownId()}`, access: 'invitations:read', allowed: 404 },
+  { method: 'POST', path: () => `/v1/tenant/invitations/${unknownId()}/revoke`, access: 'invitations:write', allowed: 404 },
+  { method: 'POST', path: () => `/v1/tenant/invitations/${unknownId()}/resend`, access: 'invitations:write', allowed: 404 },
+  { method: 'POST', path: () => '/v1/tenant/invitations/accept', access: 'signed-in-user', body: () => ({ token: 'tnt_inv_not_a_real_token' }), allowed: 404 },
+  { method: 'POST', path: () => '/v1/tenant/api-keys', access: 'apikeys:write', body: () => ({ name: 'ci', scopes: ['tenant:read'] }), allowed: 201 },
+  { method: 'GET', path: () => '/v1/tenant/api-keys', access: 'apikeys:read', allowed: 200 },
+  { method: 'GET', path: () => `/v1/tenant/api-keys/${unknownId()}`, access: 'apikeys:read', allowed: 404 },
+  { method: 'POST', path: () => `/v1/tenant/api-keys/${unknownId()}/revoke`, access: 'apikeys:write', allowed: 404 },
+];
+
+function mayCall(principal: string, access: Route['access']): boolean {
+  if (principal === 'apiKey') return access === KEY_SCOPE;
+  if (access === 'signed-in-user') return true;
+  return BUILT_IN_ROLE_PERMISSIONS[principal as keyof typeof BUILT_IN_ROLE_PERMISSIONS].includes(access);
+}
+
+describe.each(ROUTES)('$method $access route', (route) => {
+  it.each([...BUILT_IN_ROLES, 'apiKey'])('answers %s as the matrix says', async (principal) => {
+    const body = route.body?.();
+    const res = await api.request(route.method, route.path(), { ...credentials[principal], ...(body === undefined ? {} : { body }) });
+    if (mayCall(principal, route.access)) {
+      expect(res.status, JSON.stringify(res.body)).toBe(route.allowed);
+    } else {
+      expect(res.status).toBe(403);
+      expect(res.contentType).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ code: 'PERMISSION_DENIED', details: { permission: route.access } });
+    }
+  });
+});
+
+describe('the matrix covers the API', () => {
+  it('lists every tenant route of the OpenAPI document', async () => {
+    const { body } = await api.request('GET', '/openapi.json');
+    const documented = Object.entries(body.paths as Record<string, Record<string, unknown>>)
+      .filter(([path]) => path.startsWith('/v1/tenant/'))
+      .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+    const tested = new Set(ROUTES.map((r) => `${r.method} ${r.path().replace(/[0-9a-f-]{36}/, '{id}').replace(/\/members\/[^/]+$/, '/members/{userId}')}`));
+    expect(documented.filter((route) => !tested.has(route))).toEqual([]);
+  });
+
+  it('refuses a request without credentials before any route runs', async () => {
+    const res = await api.request('GET', '/v1/tenant/members');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'TENANT_UNRESOLVED' });
+  });
+
+  it('refuses a signed-in user who is not a member of the tenant', async () => {
+    const token = await api.jwt(`stranger-${randomUUID()}`, api.t.tenants[0]!.id);
+    const res = await api.request('GET', '/v1/tenant/members', { token });
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ code: 'PERMISSION_DENIED' });
+  });
+});

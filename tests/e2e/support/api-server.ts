@@ -1,0 +1,91 @@
+// A real listening control-plane API over a fresh test database: tenants, an operator token,
+// signed JWTs for any user, and a fetch helper that returns status, content type and body.
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { inject } from 'vitest';
+import { createControlPlane, systemActor, type BuiltInRole, type ControlPlane, type Permission } from 'tenantry/control';
+import { createJwtVerifier } from 'tenantry/resolve';
+import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { buildApp } from '../../../packages/server/src/app.js';
+import { createLogger } from '../../../packages/server/src/logger.js';
+
+const ISSUER = 'https://id.test.example';
+const AUDIENCE = 'tenantry-api-test';
+const SECRET = `jwt-secret-${randomUUID()}`;
+
+export interface Reply {
+  readonly status: number;
+  readonly contentType: string;
+  // Whatever JSON the server sent; tests narrow it with expect().
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface Call {
+  readonly token?: string;
+  readonly apiKey?: string;
+  readonly body?: unknown;
+  /** Sent as is with content-type application/json (malformed JSON, oversized bodies). */
+  readonly raw?: string;
+}
+
+export interface ApiServer {
+  readonly t: TestTenantry;
+  readonly control: ControlPlane;
+  readonly url: string;
+  readonly operatorToken: string;
+  /** A JWT for `userId` naming `tenantId` in its tenant_id claim, valid for 5 minutes. */
+  jwt(userId: string, tenantId: string, claims?: Record<string, unknown>): Promise<string>;
+  /** Adds `userId` to the tenant with a built-in role and returns a JWT for them. */
+  member(tenantId: string, userId: string, role: BuiltInRole): Promise<string>;
+  /** An API key of the tenant with these scopes. */
+  apiKey(tenantId: string, scopes: readonly Permission[]): Promise<string>;
+  request(method: string, path: string, call?: Call): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+/**
+ * @example const api = await startApiServer(2); afterAll(() => api.close());
+ */
+export async function startApiServer(tenants = 2): Promise<ApiServer> {
+  const t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants });
+  const control = createControlPlane({ db: t.db, operator: t.operator, encryption: 'none' });
+  const jwtVerifier = createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET });
+  const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: { registry: t.registry, db: t.db, control, jwtVerifier } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  const url = `http://127.0.0.1:${port}`;
+  const staff = await control.operators.create({ email: `ops-${randomUUID()}@platform.example`, displayName: 'Ops' });
+  const { token: operatorToken } = await control.operators.createToken(staff.id, { name: 'test' });
+
+  const jwt = (userId: string, tenantId: string, claims: Record<string, unknown> = {}) =>
+    new SignJWT({ tenant_id: tenantId, ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject(userId)
+      .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+
+  return {
+    t, control, url, operatorToken, jwt,
+    async member(tenantId, userId, role) {
+      await t.db.withTenant(tenantId, (scope) => control.members.add(scope, { userId, role }, systemActor('test')));
+      return jwt(userId, tenantId);
+    },
+    async apiKey(tenantId, scopes) {
+      const { key } = await t.db.withTenant(tenantId, (scope) => control.apiKeys.create(scope, { name: 'test', scopes }, systemActor('test')));
+      return key;
+    },
+    async request(method, path, call = {}) {
+      const headers: Record<string, string> = {};
+      if (call.token !== undefined) headers.authorization = `Bearer ${call.token}`;
+      if (call.apiKey !== undefined) headers['x-api-key'] = call.apiKey;
+      const payload = call.raw ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
+      if (payload !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(url + path, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+      const text = await res.text();
+      const contentType = res.headers.get('content-type') ?? '';
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- JSON of unknown shape, see Reply.body
+      return { status: res.status, contentType, body: contentType.includes('json') && text !== '' ? JSON.parse(text) : text };
+    },
+    async close() {
+      await app.close();
+      await t.close();
+    },
+  };
+}
