@@ -1,5 +1,9 @@
 // `tenantry audit verify` as an operator runs it: every chain verifies after ordinary lifecycle
 // work, and an event edited behind Tenantry's back makes it exit 1 naming the tenant and the link.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { runCli } from './support/cli.js';
@@ -41,4 +45,27 @@ describe('tenantry audit verify', () => {
     expect(results.find((r) => r.tenant.slug === 'acme')).toMatchObject({ ok: false, break: { kind: 'edited', seq: 3 } });
     expect(results.find((r) => r.tenant.slug === 'globex')).toMatchObject({ ok: true });
   });
+  it('refuses to sign a broken chain, signs an intact one with an Ed25519 key, and then catches its deleted tail as truncated', SLOW, async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const dir = mkdtempSync(join(tmpdir(), 'tenantry-audit-keys-'));
+    writeFileSync(join(dir, 'private.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(join(dir, 'public.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+    // acme's chain was edited by the test before: a broken chain is never signed over.
+    const refused = await runCli(['audit', 'checkpoint', '--key', `k1:${join(dir, 'private.pem')}`], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/AUDIT_CHAIN_BROKEN/);
+    const signed = await runCli(['audit', 'checkpoint', '--tenant', 'globex', '--key', `k1:${join(dir, 'private.pem')}`], env);
+    expect(signed.code).toBe(0);
+    expect(signed.stdout).toMatch(/^signed\s+globex\s+head at seq 2/m);
+    await t.admin.query(`ALTER TABLE tenantry.audit_events DISABLE TRIGGER USER;
+      DELETE FROM tenantry.audit_events WHERE seq = 2 AND tenant_id = (SELECT id FROM tenantry.tenants WHERE slug = 'globex');
+      UPDATE tenantry.audit_heads SET seq = 1, hash = (SELECT hash FROM tenantry.audit_events e WHERE e.tenant_id = audit_heads.tenant_id AND e.seq = 1)
+       WHERE tenant_id = (SELECT id FROM tenantry.tenants WHERE slug = 'globex');
+      ALTER TABLE tenantry.audit_events ENABLE TRIGGER USER`);
+    const { code, stdout } = await runCli(['audit', 'verify', '--tenant', 'globex', '--key', `k1:${join(dir, 'public.pem')}`, '--json'], env);
+    expect(code).toBe(1);
+    const [result] = JSON.parse(stdout) as { ok: boolean; break?: { kind: string } }[];
+    expect(result).toMatchObject({ ok: false, break: { kind: 'truncated' } });
+  });
+
 });

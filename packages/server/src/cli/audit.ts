@@ -1,10 +1,10 @@
 // `tenantry audit verify`: checks every tenant's audit chain (or one tenant's) against its
 // hashes and signed checkpoints, and exits 1 naming the first broken link of each broken chain.
-import { createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Tenant } from 'tenantry';
-import { auditErrors, verifyAuditChain, withAuditOperator, type AuditVerification, type AuditVerificationKey } from 'tenantry/audit';
+import { auditErrors, createAuditCheckpoint, verifyAuditChain, withAuditOperator, type AuditSigningKey, type AuditVerification, type AuditVerificationKey } from 'tenantry/audit';
 import type { TenantRegistry } from 'tenantry/control';
 import type { CliContext } from './context.js';
 import { toJson } from './output.js';
@@ -19,6 +19,17 @@ function readKey(spec: string): AuditVerificationKey {
   const text = readFileSync(spec.slice(at + 1), 'utf8').trim();
   return text.startsWith('-----BEGIN')
     ? { keyId, algorithm: 'ed25519', publicKey: createPublicKey(text) }
+    : { keyId, algorithm: 'hmac-sha256', secret: Buffer.from(text, 'base64') };
+}
+
+/** `<keyId>:<file>`: a PEM private key (Ed25519) or a base64 secret (HMAC) to sign checkpoints with. */
+function readSigningKey(spec: string): AuditSigningKey {
+  const at = spec.indexOf(':');
+  if (at < 1) throw auditErrors.create('AUDIT_KEY_INVALID', { details: { reason: 'use --key <keyId>:<file>' } });
+  const keyId = spec.slice(0, at);
+  const text = readFileSync(spec.slice(at + 1), 'utf8').trim();
+  return text.startsWith('-----BEGIN')
+    ? { keyId, algorithm: 'ed25519', privateKey: createPrivateKey(text) }
     : { keyId, algorithm: 'hmac-sha256', secret: Buffer.from(text, 'base64') };
 }
 
@@ -63,5 +74,24 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       else ctx.io.out(results.map(({ tenant, result }) => describe(tenant, result)).join('\n') + (results.length ? '\n' : 'no tenants\n'));
       const broken = results.filter(({ result }) => !result.ok).length;
       if (broken > 0) throw auditErrors.create('AUDIT_CHAIN_BROKEN', { details: { brokenChains: broken } });
+    });
+  audit
+    .command('checkpoint')
+    .description('sign the head of every live tenant\'s audit chain (or one tenant\'s): run it periodically, e.g. from cron')
+    .requiredOption('--key <keyId:file>', 'signing key: PEM private key (Ed25519) or base64 secret (HMAC); never stored')
+    .option('--verify-key <keyId:file...>', 'keys of earlier checkpoints, when the signing key was rotated')
+    .option('--tenant <id-or-slug>', 'only this tenant')
+    .option('--json', 'print the checkpoints as JSON')
+    .action(async (opts: { key: string; verifyKey?: string[]; tenant?: string; json?: true }) => {
+      const key = readSigningKey(opts.key);
+      const verificationKeys = (opts.verifyKey ?? []).map(readKey);
+      const signed = await withDatabase(ctx, async ({ registry, operator }) => {
+        const tenants = opts.tenant ? [await findTenant(registry, opts.tenant)] : await everyTenant(registry);
+        const out: { slug: string; seq: number }[] = [];
+        // A broken chain stops the run (AUDIT_CHAIN_BROKEN): it is never signed over.
+        for (const tenant of tenants) out.push({ slug: tenant.slug, seq: (await createAuditCheckpoint({ operator, tenantId: tenant.id, key, verificationKeys })).seq });
+        return out;
+      });
+      ctx.io.out(opts.json ? toJson(signed) : signed.map((c) => `signed  ${c.slug}  head at seq ${c.seq}`).join('\n') + (signed.length ? '\n' : 'no tenants\n'));
     });
 }
