@@ -2,7 +2,7 @@
 // scope or transaction (app role, row-level security), registries through the operator pool.
 import { randomUUID } from 'node:crypto';
 import { coreErrors } from '../core/index.js';
-import { toTenantryError, type SqlConnection, type SqlPool, type SqlQueryable, type TenantScope, type TenantTransaction } from '../postgres/index.js';
+import { toTenantryError, withPoolTransaction, type SqlPool, type SqlQueryable, type TenantScope, type TenantTransaction } from '../postgres/index.js';
 // The library-internal path (not in the package's exports): see postgres/internal.ts. The
 // services' SQL is constant and names Tenantry's own tables, which the SQL guard keeps away
 // from application statements.
@@ -37,31 +37,10 @@ export async function operatorQuery<Row>(pool: SqlQueryable, text: string, value
 }
 
 /** A transaction on one operator connection: committed when `work` resolves, else rolled back. */
-export async function withOperatorTransaction<T>(pool: SqlPool, work: (c: SqlQueryable) => Promise<T>): Promise<T> {
-  let connection: SqlConnection;
-  try {
-    connection = await pool.connect();
-  } catch (err) {
-    throw toTenantryError(err);
-  }
-  try {
-    await connection.query('BEGIN');
-    const queryable: SqlQueryable = {
-      query: <Row>(text: string, values?: readonly unknown[]) => connection.query<Row>(text, values).catch((e: unknown) => { throw toTenantryError(e); }),
-    };
-    const result = await work(queryable);
-    await connection.query('COMMIT');
-    connection.release();
-    return result;
-  } catch (err) {
-    try {
-      await connection.query('ROLLBACK');
-      connection.release();
-    } catch (rollbackError) {
-      connection.release(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
-    }
-    throw toTenantryError(err);
-  }
+export function withOperatorTransaction<T>(pool: SqlPool, work: (c: SqlQueryable) => Promise<T>): Promise<T> {
+  return withPoolTransaction(pool, (connection) =>
+    work({ query: <Row>(text: string, values?: readonly unknown[]) => connection.query<Row>(text, values).catch((e: unknown) => { throw toTenantryError(e); }) }),
+  );
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -6,7 +6,7 @@ import {
 } from '../core/index.js';
 import { appendAuditEvent, operatorAuditTransaction } from '../audit/index.js';
 import type { TenantEncryption } from '../crypto/index.js';
-import { toTenantryError, type SqlConnection, type SqlPool, type TenantDatabase } from '../postgres/index.js';
+import { toTenantryError, withPoolTransaction, type SqlConnection, type SqlPool, type TenantDatabase } from '../postgres/index.js';
 import { controlErrors } from './errors.js';
 import { isolatedTables, purgeTenantData, type PurgeResult } from './tenant-purge.js';
 import { nextStatus, type LifecycleEvent } from './tenant-lifecycle.js';
@@ -148,29 +148,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
   const { operator, data } = options;
   const clock = options.clock ?? systemClock;
 
-  async function inTransaction<T>(work: (c: SqlConnection) => Promise<T>): Promise<T> {
-    let connection: SqlConnection;
-    try {
-      connection = await operator.connect();
-    } catch (err) {
-      throw toTenantryError(err);
-    }
-    try {
-      await connection.query('BEGIN');
-      const result = await work(connection);
-      await connection.query('COMMIT');
-      connection.release();
-      return result;
-    } catch (err) {
-      try {
-        await connection.query('ROLLBACK');
-        connection.release();
-      } catch (rollbackError) {
-        connection.release(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
-      }
-      throw toTenantryError(err);
-    }
-  }
+  const inTransaction = <T>(work: (c: SqlConnection) => Promise<T>): Promise<T> => withPoolTransaction(operator, work);
 
   async function tryGet(rawId: TenantId | string): Promise<Tenant | undefined> {
     const id = parseTenantId(rawId);

@@ -1,7 +1,7 @@
 // Master-key rotation: re-wraps every tenant's live data keys with the key provider's current
 // master key. The data keys do not change, so no ciphertext is touched.
 import { coreErrors, systemClock, type Clock, type TenantId } from '../core/index.js';
-import { toTenantryError, type SqlConnection, type SqlPool } from '../postgres/index.js';
+import { toTenantryError, withPoolTransaction, type SqlConnection, type SqlPool } from '../postgres/index.js';
 import { checkInteger, checkKnownKeys } from './check-options.js';
 import { cryptoErrors } from './errors.js';
 import type { KeyEvent } from './key-event.js';
@@ -71,25 +71,6 @@ async function rewrapTenant(connection: SqlConnection, tenantId: TenantId, provi
   return { versions, current: rows.length - versions.length };
 }
 
-async function inTransaction<T>(operator: SqlPool, work: (connection: SqlConnection) => Promise<T>): Promise<T> {
-  const connection = await operator.connect().catch((err: unknown) => { throw toTenantryError(err); });
-  try {
-    await connection.query('BEGIN');
-    const result = await work(connection);
-    await connection.query('COMMIT');
-    connection.release();
-    return result;
-  } catch (err) {
-    try {
-      await connection.query('ROLLBACK');
-      connection.release();
-    } catch (rollbackError) {
-      connection.release(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
-    }
-    throw toTenantryError(err);
-  }
-}
-
 /**
  * Re-wraps every live data key of every tenant not deleted with the provider's current
  * master key, one short transaction per tenant. Data is not touched, and re-running it skips
@@ -120,7 +101,7 @@ export async function rewrapDataKeys(options: RewrapDataKeysOptions): Promise<Re
       .catch((err: unknown) => { throw toTenantryError(err); });
     for (const { id } of page) {
       const at = clock.now();
-      const outcome = await inTransaction(operator, (connection) => rewrapTenant(connection, id, keyProvider, at));
+      const outcome = await withPoolTransaction(operator, (connection) => rewrapTenant(connection, id, keyProvider, at));
       tenants += 1;
       rewrapped += outcome.versions.length;
       alreadyCurrent += outcome.current;

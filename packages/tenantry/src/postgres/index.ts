@@ -6,6 +6,7 @@ export type { PgPoolOptions } from './drivers/pg.js';
 export { postgresErrors, toTenantryError } from './errors.js';
 export type { TransactionStatus } from './sql-client.js';
 export { createTenantDatabase } from './tenant-database.js';
+export { withPoolTransaction } from './pool-transaction.js';
 export type { TenantDatabase, TenantDatabaseOptions, WithTenantOptions } from './tenant-database.js';
 export { createSqlGuard, judgeStatement } from './sql-guard.js';
 export type { RefusalReason, SqlGuard, SqlGuardOptions } from './sql-guard.js';
