@@ -1,0 +1,14 @@
+// The load generator of bench/http, run as its own process so it does not share the server's
+// event loop: `node http-load.mjs <json>` with { url, durationSec, connections, requests: [{ path, headers }] }.
+// Each request picks one of `requests` at random (tenants drawn uniformly); prints { rps, errors, non2xx }.
+import autocannon from 'autocannon';
+
+const config = JSON.parse(process.argv[2]);
+const pick = () => config.requests[Math.floor(Math.random() * config.requests.length)];
+const result = await autocannon({
+  url: config.url,
+  connections: config.connections,
+  duration: config.durationSec,
+  requests: [{ setupRequest: (req) => { const r = pick(); return { ...req, path: r.path, headers: { ...req.headers, ...r.headers } }; } }],
+});
+console.log(JSON.stringify({ rps: result.requests.average, errors: result.errors, non2xx: result.non2xx }));
