@@ -5,6 +5,9 @@
 //   npm run bench -- http            full: 200 tenants × 1,000 rows, 5 rounds × 2 × 2 s
 //   npm run bench -- http --smoke    CI: 20 tenants × 50 rows, 1 round × 2 × 1 s
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { SignJWT } from 'jose';
@@ -63,6 +66,7 @@ try {
     { prefix: '/t' },
   );
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const dir = mkdtempSync(join(tmpdir(), 'tenantry-bench-http-'));
 
   const requests = (variant: 'bare' | 'header' | 'jwt' | 'apikey') =>
     credentials.flatMap((c) =>
@@ -72,8 +76,9 @@ try {
       })),
     );
   const load = async (variant: 'bare' | 'header' | 'jwt' | 'apikey'): Promise<number> => {
-    const config = { url: address, durationSec: SECONDS, connections: 8, requests: requests(variant) };
-    const { stdout } = await promisify(execFile)(process.execPath, [new URL('./support/http-load.mjs', import.meta.url).pathname, JSON.stringify(config)], { maxBuffer: 1 << 24 });
+    const config = join(dir, `${variant}.json`);
+    writeFileSync(config, JSON.stringify({ url: address, durationSec: SECONDS, connections: 8, requests: requests(variant) }));
+    const { stdout } = await promisify(execFile)(process.execPath, [new URL('./support/http-load.mjs', import.meta.url).pathname, config], { maxBuffer: 1 << 24 });
     const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { rps: number; errors: number; non2xx: number };
     if (result.errors > 0 || result.non2xx > 0) throw new Error(`${variant}: ${result.errors} errors, ${result.non2xx} non-2xx responses`);
     return result.rps;
