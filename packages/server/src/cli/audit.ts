@@ -11,26 +11,24 @@ import { toJson } from './output.js';
 import { findTenant } from './tenant-ref.js';
 import { withDatabase } from './with-database.js';
 
-/** `<keyId>:<file>`: a PEM public key (Ed25519 checkpoints) or a base64 secret (HMAC checkpoints). */
-function readKey(spec: string): AuditVerificationKey {
+/** Splits `<keyId>:<file>` and reads the file: a PEM key, or a base64 HMAC secret. */
+function readKeySpec(spec: string): { keyId: string; pem: string | undefined; secret: Buffer } {
   const at = spec.indexOf(':');
   if (at < 1) throw auditErrors.create('AUDIT_KEY_INVALID', { details: { reason: 'use --key <keyId>:<file>' } });
-  const keyId = spec.slice(0, at);
   const text = readFileSync(spec.slice(at + 1), 'utf8').trim();
-  return text.startsWith('-----BEGIN')
-    ? { keyId, algorithm: 'ed25519', publicKey: createPublicKey(text) }
-    : { keyId, algorithm: 'hmac-sha256', secret: Buffer.from(text, 'base64') };
+  return { keyId: spec.slice(0, at), pem: text.startsWith('-----BEGIN') ? text : undefined, secret: Buffer.from(text, 'base64') };
 }
 
-/** `<keyId>:<file>`: a PEM private key (Ed25519) or a base64 secret (HMAC) to sign checkpoints with. */
+/** A checkpoint verification key: a PEM public key (Ed25519) or a base64 secret (HMAC). */
+function readKey(spec: string): AuditVerificationKey {
+  const { keyId, pem, secret } = readKeySpec(spec);
+  return pem ? { keyId, algorithm: 'ed25519', publicKey: createPublicKey(pem) } : { keyId, algorithm: 'hmac-sha256', secret };
+}
+
+/** A checkpoint signing key: a PEM private key (Ed25519) or a base64 secret (HMAC). */
 function readSigningKey(spec: string): AuditSigningKey {
-  const at = spec.indexOf(':');
-  if (at < 1) throw auditErrors.create('AUDIT_KEY_INVALID', { details: { reason: 'use --key <keyId>:<file>' } });
-  const keyId = spec.slice(0, at);
-  const text = readFileSync(spec.slice(at + 1), 'utf8').trim();
-  return text.startsWith('-----BEGIN')
-    ? { keyId, algorithm: 'ed25519', privateKey: createPrivateKey(text) }
-    : { keyId, algorithm: 'hmac-sha256', secret: Buffer.from(text, 'base64') };
+  const { keyId, pem, secret } = readKeySpec(spec);
+  return pem ? { keyId, algorithm: 'ed25519', privateKey: createPrivateKey(pem) } : { keyId, algorithm: 'hmac-sha256', secret };
 }
 
 /** Every tenant with an audit log: the live ones and the deleted ones (their logs are kept). */
