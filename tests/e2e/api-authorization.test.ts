@@ -79,10 +79,10 @@ describe('the matrix covers the API', () => {
     expect(documented.filter((route) => !tested.has(route))).toEqual([]);
   });
 
-  it('refuses a request without credentials before any route runs', async () => {
+  it('refuses a request without credentials with 401 before any route runs', async () => {
     const res = await api.request('GET', '/v1/tenant/members');
-    expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: 'TENANT_UNRESOLVED' });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('refuses a signed-in user who is not a member of the tenant', async () => {

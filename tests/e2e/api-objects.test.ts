@@ -56,9 +56,9 @@ describe('another tenant\'s objects', () => {
     const members = await api.request('GET', '/v1/tenant/members', { token: ownerA });
     const invitations = await api.request('GET', '/v1/tenant/invitations', { token: ownerA });
     const keys = await api.request('GET', '/v1/tenant/api-keys', { token: ownerA });
-    expect(members.body.members.map((m: { userId: string }) => m.userId)).toEqual(['owner-a']);
-    expect(invitations.body.invitations).toEqual([]);
-    expect(keys.body.apiKeys).toEqual([]);
+    expect(members.body.items.map((m: { userId: string }) => m.userId)).toEqual(['owner-a']);
+    expect(invitations.body.items).toEqual([]);
+    expect(keys.body.items).toEqual([]);
   });
 
   it('refuses a JWT whose tenant claim names B together with an API key of A', async () => {
@@ -91,7 +91,7 @@ describe('malformed requests', () => {
   });
 
   it('rejects an API key scope that is not a permission', async () => {
-    const keys = async () => (await api.request('GET', '/v1/tenant/api-keys', { token: ownerA })).body.apiKeys.length;
+    const keys = async () => (await api.request('GET', '/v1/tenant/api-keys', { token: ownerA })).body.items.length;
     const before = await keys();
     const res = await api.request('POST', '/v1/tenant/api-keys', { token: ownerA, body: { name: 'x', scopes: ['root'] } });
     expect(res.body).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });

@@ -40,8 +40,8 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: ApiDependencies
   });
   app.get('/api-keys', {
     config: { access: 'apikeys:read' },
-    schema: { tags, security, summary: 'List API keys, newest first (never their secrets)', operationId: 'listApiKeys', response: { 200: strictObject({ apiKeys: Type.Array(ApiKeyBody) }) } },
-  }, async () => ({ apiKeys: await inTenant((scope) => control.apiKeys.list(scope)) }));
+    schema: { tags, security, summary: 'List API keys, newest first (never their secrets)', operationId: 'listApiKeys', response: { 200: strictObject({ items: Type.Array(ApiKeyBody) }) } },
+  }, async () => ({ items: await inTenant((scope) => control.apiKeys.list(scope)) }));
   app.get<ById>('/api-keys/:id', {
     config: { access: 'apikeys:read' },
     schema: { tags, security, summary: 'Get an API key', operationId: 'getApiKey', params: IdParams, response: { 200: ApiKeyBody } },

@@ -36,8 +36,8 @@ export function registerInvitationRoutes(app: FastifyInstance, deps: ApiDependen
   }, async (request, reply) => reply.code(201).send(await inTenant((scope) => control.invitations.create(scope, request.body, actorOf(request)))));
   app.get('/invitations', {
     config: { access: 'invitations:read' },
-    schema: { tags, security, summary: 'List invitations, newest first', operationId: 'listInvitations', response: { 200: strictObject({ invitations: Type.Array(InvitationBody) }) } },
-  }, async () => ({ invitations: await inTenant((scope) => control.invitations.list(scope)) }));
+    schema: { tags, security, summary: 'List invitations, newest first', operationId: 'listInvitations', response: { 200: strictObject({ items: Type.Array(InvitationBody) }) } },
+  }, async () => ({ items: await inTenant((scope) => control.invitations.list(scope)) }));
   app.get<ById>('/invitations/:id', {
     config: { access: 'invitations:read' },
     schema: { tags, security, summary: 'Get an invitation', operationId: 'getInvitation', params: IdParams, response: { 200: InvitationBody } },

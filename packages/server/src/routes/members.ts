@@ -28,8 +28,8 @@ export function registerMemberRoutes(app: FastifyInstance, deps: ApiDependencies
 
   app.get('/members', {
     config: { access: 'members:read' },
-    schema: { tags, security, summary: 'List the tenant\'s members', operationId: 'listMembers', response: { 200: strictObject({ members: Type.Array(MemberBody) }) } },
-  }, async () => ({ members: await inTenant((scope) => control.members.list(scope)) }));
+    schema: { tags, security, summary: 'List the tenant\'s members', operationId: 'listMembers', response: { 200: strictObject({ items: Type.Array(MemberBody) }) } },
+  }, async () => ({ items: await inTenant((scope) => control.members.list(scope)) }));
   app.get<ByUser>('/members/:userId', {
     config: { access: 'members:read' },
     schema: { tags, security, summary: 'Get a member', operationId: 'getMember', params: UserParams, response: { 200: MemberBody } },
