@@ -2,7 +2,7 @@
 // and a bounded duration, its token works on the tenant routes of its tenant only (as an admin,
 // recorded as the operator), it is refused once ended, and start and end are in the tenant's
 // audit log with the reason.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
