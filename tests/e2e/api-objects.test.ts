@@ -10,7 +10,7 @@ import { startApiServer, type ApiServer } from './support/api-server.js';
 
 let api: ApiServer;
 let ownerA: string;
-let b: { tenantId: string; invitationId: string; keyId: string };
+let b: { tenantId: string; invitationId: string; keyId: string; roleId: string; domain: string; origin: string; secretId: string };
 
 beforeAll(async () => {
   api = await startApiServer(2);
@@ -18,11 +18,15 @@ beforeAll(async () => {
   ownerA = await api.member(tenantA!.id, 'owner-a', 'owner');
   await api.member(tenantB!.id, 'owner-b', 'owner');
   await api.member(tenantB!.id, 'viewer-b', 'viewer');
-  const { invitation, keyId } = await api.t.db.withTenant(tenantB!.id, async (scope) => ({
+  const made = await api.t.db.withTenant(tenantB!.id, async (scope) => ({
     invitation: (await api.control.invitations.create(scope, { email: 'b@example.com', role: 'viewer' }, systemActor('test'))).invitation,
     keyId: (await api.control.apiKeys.create(scope, { name: 'b', scopes: ['members:read'] }, systemActor('test'))).apiKey.id,
+    roleId: (await api.control.roles.create(scope, { name: 'auditor-b', permissions: ['audit:read'] }, systemActor('test'))).id,
+    domain: (await api.control.domains.add(scope, 'shop.tenant-b.example')).domain,
+    origin: await api.control.origins.add(scope, 'https://app.tenant-b.example'),
+    secretId: (await api.control.signingSecrets.rotate(scope)).id,
   }));
-  b = { tenantId: tenantB!.id, invitationId: invitation.id, keyId };
+  b = { tenantId: tenantB!.id, invitationId: made.invitation.id, keyId: made.keyId, roleId: made.roleId, domain: made.domain, origin: made.origin, secretId: made.secretId };
 });
 afterAll(() => api?.close());
 
@@ -30,6 +34,10 @@ const stateOfB = () => api.t.db.withTenant(b.tenantId, async (scope) => ({
   members: await api.control.members.list(scope),
   invitation: await api.control.invitations.get(scope, b.invitationId),
   key: await api.control.apiKeys.get(scope, b.keyId),
+  role: await api.control.roles.get(scope, b.roleId),
+  domain: await api.control.domains.get(scope, b.domain),
+  origins: await api.control.origins.list(scope),
+  secrets: await api.control.signingSecrets.list(scope),
 }));
 const countMembersOfA = async () => (await api.t.db.withTenant(api.t.tenants[0]!.id, (scope) => api.control.members.list(scope))).length;
 
@@ -43,9 +51,16 @@ describe('another tenant\'s objects', () => {
     ['POST', '/v1/tenant/invitations/:inv/resend', undefined, 'INVITATION_NOT_FOUND'],
     ['GET', '/v1/tenant/api-keys/:key', undefined, 'API_KEY_NOT_FOUND'],
     ['POST', '/v1/tenant/api-keys/:key/revoke', undefined, 'API_KEY_NOT_FOUND'],
+    ['GET', '/v1/tenant/roles/:role', undefined, 'ROLE_NOT_FOUND'],
+    ['PATCH', '/v1/tenant/roles/:role', { permissions: ['members:write'] }, 'ROLE_NOT_FOUND'],
+    ['DELETE', '/v1/tenant/roles/:role', undefined, 'ROLE_NOT_FOUND'],
+    ['GET', '/v1/tenant/domains/:domain', undefined, 'DOMAIN_NOT_FOUND'],
+    ['POST', '/v1/tenant/domains/:domain/verify', undefined, 'DOMAIN_NOT_FOUND'],
+    ['DELETE', '/v1/tenant/domains/:domain', undefined, 'DOMAIN_NOT_FOUND'],
+    ['POST', '/v1/tenant/origins/remove', { origin: 'https://app.tenant-b.example' }, 'ORIGIN_NOT_FOUND'],
   ] as const)('answers %s %s with 404 and leaves tenant B unchanged', async (method, template, body, code) => {
     const before = await stateOfB();
-    const path = template.replace(':inv', b.invitationId).replace(':key', b.keyId);
+    const path = template.replace(':inv', b.invitationId).replace(':key', b.keyId).replace(':role', b.roleId).replace(':domain', b.domain);
     const res = await api.request(method, path, { token: ownerA, ...(body === undefined ? {} : { body }) });
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ code });
@@ -59,6 +74,14 @@ describe('another tenant\'s objects', () => {
     expect(members.body.items.map((m: { userId: string }) => m.userId)).toEqual(['owner-a']);
     expect(invitations.body.items).toEqual([]);
     expect(keys.body.items).toEqual([]);
+  });
+
+  it("never lists tenant B's roles, domains, origins or signing secrets to tenant A", async () => {
+    const list = async (path: string) => (await api.request('GET', path, { token: ownerA })).body.items;
+    expect((await list('/v1/tenant/roles')).map((r: { id: string }) => r.id)).not.toContain(b.roleId);
+    expect((await list('/v1/tenant/domains')).map((d: { domain: string }) => d.domain)).not.toContain(b.domain);
+    expect(await list('/v1/tenant/origins')).not.toContain(b.origin);
+    expect((await list('/v1/tenant/signing-secrets')).map((x: { id: string }) => x.id)).not.toContain(b.secretId);
   });
 
   it('refuses a JWT whose tenant claim names B together with an API key of A', async () => {

@@ -1,8 +1,8 @@
 // Tenant routes for API keys: create (the key is in the response this once), list, get, revoke.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireTenant } from 'tenantry';
 import type { ApiDependencies } from '../http/api-dependencies.js';
+import { inCurrentTenant } from '../http/in-tenant.js';
 import { actorOf } from '../http/principal.js';
 import { DateTime, IdParams, Permission, strictObject, TENANT_SECURITY, Uuid } from './schemas.js';
 
@@ -28,7 +28,7 @@ type ById = { Params: Static<typeof IdParams> };
  */
 export function registerApiKeyRoutes(app: FastifyInstance, deps: ApiDependencies): void {
   const { db, control } = deps;
-  const inTenant = <T>(work: Parameters<typeof db.withTenant<T>>[1]) => db.withTenant(requireTenant().tenantId, work);
+  const inTenant = inCurrentTenant(db);
 
   app.post<{ Body: Static<typeof CreateApiKey> }>('/api-keys', {
     config: { access: 'apikeys:write' },

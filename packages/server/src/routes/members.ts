@@ -2,8 +2,8 @@
 // caller's credentials; another tenant's user id is simply not found.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireTenant } from 'tenantry';
 import type { ApiDependencies } from '../http/api-dependencies.js';
+import { inCurrentTenant } from '../http/in-tenant.js';
 import { actorOf } from '../http/principal.js';
 import { DateTime, Permission, RoleRef, strictObject, TENANT_SECURITY, UserId } from './schemas.js';
 
@@ -24,7 +24,7 @@ type ByUser = { Params: Static<typeof UserParams> };
  */
 export function registerMemberRoutes(app: FastifyInstance, deps: ApiDependencies): void {
   const { db, control } = deps;
-  const inTenant = <T>(work: Parameters<typeof db.withTenant<T>>[1]) => db.withTenant(requireTenant().tenantId, work);
+  const inTenant = inCurrentTenant(db);
 
   app.get('/members', {
     config: { access: 'members:read' },

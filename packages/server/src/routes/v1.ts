@@ -5,9 +5,13 @@ import type { ApiDependencies } from '../http/api-dependencies.js';
 import { requireOperator } from '../http/operator-auth.js';
 import { tenantScope } from '../http/tenant-auth.js';
 import { registerApiKeyRoutes } from './api-keys.js';
+import { registerDomainRoutes } from './domains.js';
 import { registerImpersonationRoutes } from './impersonations.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
+import { registerOriginRoutes } from './origins.js';
+import { registerRoleRoutes } from './roles.js';
+import { registerSigningSecretRoutes } from './signing-secrets.js';
 import { registerTenantRoutes } from './tenants.js';
 
 /**
@@ -25,5 +29,9 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     registerMemberRoutes(tenant, deps);
     registerInvitationRoutes(tenant, deps);
     registerApiKeyRoutes(tenant, deps);
+    registerRoleRoutes(tenant, deps);
+    registerOriginRoutes(tenant, deps);
+    registerSigningSecretRoutes(tenant, deps);
+    registerDomainRoutes(tenant, deps);
   }, { prefix: '/v1/tenant' });
 }
