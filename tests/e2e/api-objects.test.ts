@@ -174,7 +174,18 @@ describe('OpenAPI', () => {
     const create = doc.paths['/v1/tenant/members'].post;
     expect(create.requestBody.content['application/json'].schema).toMatchObject({ additionalProperties: false, required: ['userId', 'role'] });
     expect(doc.paths['/v1/tenants/{id}'].get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', schema: expect.objectContaining({ format: 'uuid' }) })]);
-    expect(Object.keys(doc.components.securitySchemes)).toEqual(['operatorToken', 'apiKey', 'bearerJwt']);
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['operatorToken', 'apiKey', 'bearerJwt', 'impersonationToken']);
+  });
+
+  it('documents the problem+json error response of every operation, and the impersonation credential', async () => {
+    const { body: doc } = await api.request('GET', '/openapi.json');
+    expect(doc.components.schemas.Problem.required).toEqual(expect.arrayContaining(['code', 'status']));
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>)) {
+      for (const [method, operation] of Object.entries(item)) {
+        expect(operation.responses.default?.content?.['application/problem+json'], `${method} ${path}`).toEqual({ schema: { $ref: '#/components/schemas/Problem' } });
+      }
+    }
+    expect(doc.paths['/v1/tenant/members'].get.security).toContainEqual({ impersonationToken: [] });
   });
 
   it('serves a reference page that renders the document without any other host', async () => {
