@@ -10,6 +10,7 @@ import { ALERT_COLUMNS, toAlert, type UsageAlert } from './quota-sql.js';
 export type AlertSender = (alert: UsageAlert) => Promise<void>;
 
 export const ALERT_BATCH = 50;
+const RANK: Readonly<Record<UsageAlert['alert'], number>> = { soft_limit: 0, limit_80: 1, limit_100: 2 };
 
 export async function claimAlerts(sql: SqlQueryable, tenantId: TenantId, clock: Clock, claimMs: number): Promise<UsageAlert[]> {
   const now = clock.now();
@@ -22,7 +23,8 @@ export async function claimAlerts(sql: SqlQueryable, tenantId: TenantId, clock: 
       RETURNING ${ALERT_COLUMNS}`,
     [tenantId, new Date(now.getTime() + claimMs), now],
   );
-  return rows.map((r) => toAlert(tenantId, r)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  // Alerts raised by one statement share their time: soft limit, then 80 %, then 100 %.
+  return rows.map((r) => toAlert(tenantId, r)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || RANK[a.alert] - RANK[b.alert]);
 }
 
 export async function markDelivered(sql: SqlQueryable, tenantId: TenantId, ids: readonly string[], clock: Clock): Promise<void> {

@@ -4,8 +4,8 @@
 import type { Clock, TenantId } from '../core/index.js';
 import type { SqlQueryable } from '../postgres/index.js';
 import { quotaErrors } from './errors.js';
-import { periodOf } from './period.js';
-import type { PlanCatalog } from './plan-catalog.js';
+import { periodOf, utcDay } from './period.js';
+import type { MeterKind, PlanCatalog } from './plan-catalog.js';
 import { int, raiseAlerts, readTenantLimits, recordDaily, usagePeriod, type UsageAlert } from './quota-sql.js';
 
 /** One usage event. `id` is the caller's idempotency key: a retried event is counted once. */
@@ -60,6 +60,22 @@ function parseEvents(catalog: PlanCatalog, events: readonly UsageEventInput[], n
 }
 
 /**
+ * What each day of a batch adds: the day's sum for period meters; for level meters the peak the
+ * level reached that day, walking the events in time order from the level before the batch (a
+ * batch that uploads then deletes still shows its peak, which storage is billed by).
+ */
+function dailyQuantities(kind: MeterKind, events: readonly ParsedEvent[], levelBefore: number): [string, number][] {
+  const days = new Map<string, number>();
+  let level = levelBefore;
+  for (const e of [...events].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime())) {
+    const day = utcDay(e.occurredAt);
+    level += e.quantity;
+    days.set(day, kind === 'level' ? Math.max(days.get(day) ?? level, level) : (days.get(day) ?? 0) + e.quantity);
+  }
+  return [...days.entries()].sort(([a], [b]) => a.localeCompare(b));
+}
+
+/**
  * Inserts the events (ON CONFLICT DO NOTHING on (tenant_id, id)) and aggregates only the ones
  * inserted now. A concurrent retry of the same id waits on the first insert's index entry and
  * then skips it, so an event is counted once even when its retries race. A known id sent with
@@ -90,18 +106,14 @@ export async function recordUsageEvents(catalog: PlanCatalog, clock: Clock, sql:
 
   // Aggregate per (meter, usage period) and per (meter, day), in sorted key order: two batches
   // of one tenant lock the same rows in the same order and cannot deadlock.
-  const groups = new Map<string, { meter: string; period: string; quantity: number; days: Map<string, { at: Date; quantity: number }> }>();
+  const groups = new Map<string, { meter: string; period: string; quantity: number; events: ParsedEvent[] }>();
   for (const e of unique) {
     if (!fresh.has(e.id)) continue;
-    const kind = catalog.meter(e.meter).kind;
-    const period = usagePeriod(kind, e.occurredAt);
+    const period = usagePeriod(catalog.meter(e.meter).kind, e.occurredAt);
     const key = `${e.meter}\u0000${period}`;
-    const group = groups.get(key) ?? { meter: e.meter, period, quantity: 0, days: new Map() };
+    const group = groups.get(key) ?? { meter: e.meter, period, quantity: 0, events: [] };
     group.quantity += e.quantity;
-    const day = e.occurredAt.toISOString().slice(0, 10);
-    const d = group.days.get(day) ?? { at: e.occurredAt, quantity: 0 };
-    d.quantity += e.quantity;
-    group.days.set(day, d);
+    group.events.push(e);
     groups.set(key, group);
   }
   const alerts: UsageAlert[] = [];
@@ -116,10 +128,7 @@ export async function recordUsageEvents(catalog: PlanCatalog, clock: Clock, sql:
       [tenantId, g.meter, g.period, g.quantity, now],
     );
     const used = int(row?.used);
-    for (const [day, d] of [...g.days.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      void day;
-      await recordDaily(sql, tenantId, g.meter, kind, d.at, kind === 'level' ? used : d.quantity);
-    }
+    for (const [day, quantity] of dailyQuantities(kind, g.events, used - g.quantity)) await recordDaily(sql, tenantId, g.meter, kind, new Date(`${day}T00:00:00Z`), quantity);
     const limit = limits[g.meter] ?? { hard: null, soft: null };
     const alertPeriod = g.period === 'all' ? periodOf(now).name : g.period;
     alerts.push(...(await raiseAlerts(sql, tenantId, g.meter, alertPeriod, used + int(row?.reserved), limit, now)));
