@@ -14,6 +14,7 @@ import { createInvitations, type Invitations } from './invitations.js';
 import { createOperators, type Operators } from './operators.js';
 import { createSigningSecrets, type SigningSecrets } from './signing-secrets.js';
 import { createMembers, type Members } from './tenant-members.js';
+import type { SeatCheck } from './seat-check.js';
 
 export interface ControlPlaneOptions {
   /** The app-role tenant database. */
@@ -30,6 +31,8 @@ export interface ControlPlaneOptions {
   readonly dns?: DnsOptions;
   readonly reservedDomains?: readonly string[];
   readonly onAuditEvent?: AuditEventHook;
+  /** The members' seat limit, checked when a member is added or an invitation accepted: e.g. `quotaSeatCheck(quotas)`. */
+  readonly seatCheck?: SeatCheck;
 }
 
 export interface ControlPlane {
@@ -46,7 +49,7 @@ export interface ControlPlane {
 
 const KNOWN = [
   'db', 'operator', 'encryption', 'clock', 'invitationTtlMs', 'apiKeyPrefix', 'signingSecretGraceMs',
-  'maxImpersonationMs', 'dns', 'reservedDomains', 'onAuditEvent',
+  'maxImpersonationMs', 'dns', 'reservedDomains', 'onAuditEvent', 'seatCheck',
 ];
 
 /**
@@ -63,9 +66,9 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   const clock = options.clock === undefined ? {} : { clock: options.clock };
   const pick = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
   return Object.freeze({
-    members: createMembers(clock),
+    members: createMembers({ ...clock, ...pick('seatCheck', options.seatCheck) }),
     roles: createCustomRoles(clock),
-    invitations: createInvitations({ ...clock, ...pick('ttlMs', options.invitationTtlMs) }),
+    invitations: createInvitations({ ...clock, ...pick('ttlMs', options.invitationTtlMs), ...pick('seatCheck', options.seatCheck) }),
     apiKeys: createApiKeys({ db, operator, ...clock, ...pick('prefix', options.apiKeyPrefix) }),
     origins: createAllowedOrigins(clock),
     signingSecrets: createSigningSecrets({ encryption: options.encryption, ...clock, ...pick('graceMs', options.signingSecretGraceMs) }),

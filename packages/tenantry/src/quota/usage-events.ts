@@ -35,10 +35,11 @@ interface ParsedEvent { id: string; meter: string; quantity: number; occurredAt:
 
 function parseEvents(catalog: PlanCatalog, events: readonly UsageEventInput[], now: Date): ParsedEvent[] {
   const bad = (index: number, field: string, reason: string) => quotaErrors.create('USAGE_EVENT_INVALID', { details: { index, field, reason } });
-  if (!Array.isArray(events) || events.length === 0 || events.length > MAX_USAGE_EVENTS) throw bad(-1, 'events', `must be an array of 1–${MAX_USAGE_EVENTS} events`);
+  const list: readonly UsageEventInput[] = events;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_USAGE_EVENTS) throw bad(-1, 'events', `must be an array of 1–${MAX_USAGE_EVENTS} events`);
   const earliest = periodOf(new Date(periodOf(now).start.getTime() - 1)).start;
   const seen = new Map<string, ParsedEvent>();
-  return events.map((event, index) => {
+  return list.map((event: UsageEventInput, index: number) => {
     if (typeof event !== 'object' || event === null) throw bad(index, 'event', 'must be an object');
     if (typeof event.id !== 'string' || !ID.test(event.id)) throw bad(index, 'id', 'must be 1–128 printable ASCII characters');
     const meter = catalog.meter(event.meter);
@@ -120,7 +121,7 @@ export async function recordUsageEvents(catalog: PlanCatalog, clock: Clock, sql:
   if (groups.size === 0) return { accepted: 0, duplicates: parsed.length, alerts };
   const { limits } = await readTenantLimits(sql, tenantId, catalog);
   for (const key of [...groups.keys()].sort()) {
-    const g = groups.get(key)!; // eslint-disable-line @typescript-eslint/no-non-null-assertion -- key from the map
+    const g = groups.get(key)!;
     const kind = catalog.meter(g.meter).kind;
     const { rows: [row] } = await sql.query<{ used: string; reserved: string }>(
       `INSERT INTO tenantry.quota_usage AS u (tenant_id, meter, period, used, updated_at) VALUES ($1, $2, $3, $4, $5)
