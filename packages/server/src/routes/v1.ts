@@ -5,6 +5,11 @@ import type { ApiDependencies } from '../http/api-dependencies.js';
 import { requireOperator } from '../http/operator-auth.js';
 import { tenantScope } from '../http/tenant-auth.js';
 import { registerApiKeyRoutes } from './api-keys.js';
+import { registerBillingRoutes } from './billing.js';
+import { registerPlanRoutes } from './plans.js';
+import { registerQuotaOverrideRoutes } from './quota-overrides.js';
+import { registerUsageEventRoutes } from './usage-events.js';
+import { registerUsageRoutes } from './usage.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
 import { registerTenantRoutes } from './tenants.js';
@@ -17,11 +22,20 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
   await app.register(async (operators) => {
     requireOperator(operators, deps.control.operators);
     registerTenantRoutes(operators, deps);
+    if (deps.quota) {
+      registerPlanRoutes(operators, deps.quota);
+      registerQuotaOverrideRoutes(operators, deps.quota);
+      registerBillingRoutes(operators, deps.quota);
+    }
   }, { prefix: '/v1' });
   await app.register(async (tenant) => {
     await tenantScope(tenant, deps);
     registerMemberRoutes(tenant, deps);
     registerInvitationRoutes(tenant, deps);
     registerApiKeyRoutes(tenant, deps);
+    if (deps.quota) {
+      registerUsageRoutes(tenant, deps, deps.quota);
+      registerUsageEventRoutes(tenant, deps, deps.quota);
+    }
   }, { prefix: '/v1/tenant' });
 }
