@@ -133,6 +133,26 @@ describe('reservations', () => {
   });
 });
 
+describe('offboarding', () => {
+  it('purges every quota table of a deleted tenant, and only of that tenant', async () => {
+    const [gone, kept] = [await newTenant(), await newTenant()];
+    for (const tenant of [gone, kept]) {
+      await t.db.withTenant(tenant, (s) => quotas.reserve(s, 'storageBytes', 100));
+      await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'e', meter: 'apiCalls', quantity: 100 }]));
+      await setQuotaOverrides(t.operator, catalog, tenant, { members: 9 }, { actor: 'operator:ann' });
+    }
+    await t.registry.offboard(gone);
+    const { purged } = await t.registry.delete(gone);
+    expect(purged).toBeDefined();
+    const tables = ['quota_usage', 'quota_reservations', 'usage_events', 'usage_daily', 'quota_overrides', 'quota_alerts'];
+    for (const table of tables) {
+      const count = async (tenant: TenantId) => Number((await t.admin.query<{ n: string }>(`SELECT count(*) AS n FROM tenantry.${table} WHERE tenant_id = $1`, [tenant])).rows[0]?.n);
+      expect(await count(gone), table).toBe(0);
+      expect(await count(kept), table).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('reservations under concurrency', () => {
   // Each operation reserves a random amount, then commits a random part of it or releases it.
   const op = fc.record({
