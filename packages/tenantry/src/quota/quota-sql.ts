@@ -63,9 +63,18 @@ export async function readTenantLimits(sql: SqlQueryable, tenantId: TenantId, ca
     if (!base) continue; // a meter since removed from the catalog
     const hard = raw === null ? null : int(raw);
     overrides[meter] = hard;
-    limits[meter] = { hard, soft: base.soft !== null && hard !== null && base.soft >= hard ? null : base.soft };
+    limits[meter] = effectiveLimit(base, hard);
   }
   return Object.freeze({ plan, limits: Object.freeze(limits), overrides: Object.freeze(overrides) });
+}
+
+/**
+ * The plan's limit with an operator's override of the hard limit applied (`undefined`: none).
+ * A soft limit at or above the overridden hard limit no longer means anything and is dropped.
+ */
+export function effectiveLimit(base: Limit, override: number | null | undefined): Limit {
+  if (override === undefined) return base;
+  return { hard: override, soft: base.soft !== null && override !== null && base.soft >= override ? null : base.soft };
 }
 
 /** The quota_usage period of a meter at `at`: the month for period meters, 'all' for levels. */

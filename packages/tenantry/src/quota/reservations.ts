@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { Clock, TenantId } from '../core/index.js';
 import type { SqlQueryable, TenantTransaction } from '../postgres/index.js';
 import { quotaErrors } from './errors.js';
-import { periodOf } from './period.js';
+import { periodOf, utcDay } from './period.js';
 import type { Limit, PlanCatalog } from './plan-catalog.js';
-import { int, raiseAlerts, readTenantLimits, recordDaily, usagePeriod, type UsageAlert } from './quota-sql.js';
+import { effectiveLimit, int, raiseAlerts, readTenantLimits, recordDaily, usagePeriod, type UsageAlert } from './quota-sql.js';
 
 /** A soft limit passed: the operation went through, the caller may tell the user. */
 export interface QuotaWarning {
@@ -65,21 +65,41 @@ async function outcome(sql: SqlQueryable, tenantId: TenantId, meter: string, row
 }
 
 /**
- * Adds `amount` to `used` or `reserved` of the meter's row if the hard limit allows it. Returns
- * the row after the change, or undefined when the limit refused it (the row stays locked by this
- * transaction either way, so a follow-up read is consistent).
+ * One statement (one round trip) for the common case: the tenant's hard limit for the meter
+ * (plan read fresh from tenantry.tenants, the override if there is one, the plan's limits passed
+ * in as arrays), the conditional add to `used` or `reserved`, and for `used` the day's row.
+ * The INSERT branch (no row yet) is filtered by the same limit, so the check has no gap.
  */
-async function conditionalAdd(sql: SqlQueryable, tenantId: TenantId, meter: string, period: string, column: 'used' | 'reserved', amount: number, hard: number | null, now: Date): Promise<UsageRow | undefined> {
-  const { rows } = await sql.query<UsageRow>(
-    `INSERT INTO tenantry.quota_usage AS u (tenant_id, meter, period, used, reserved, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (tenant_id, meter, period) DO UPDATE SET ${column} = u.${column} + $7, updated_at = $6
-       WHERE $8::bigint IS NULL OR u.used + u.reserved + $7 <= $8::bigint
-     RETURNING u.used, u.reserved`,
-    [tenantId, meter, period, column === 'used' ? amount : 0, column === 'reserved' ? amount : 0, now, amount, hard],
-  );
-  return rows[0];
+function checkedAddSql(column: 'used' | 'reserved'): string {
+  const daily = column === 'used'
+    ? `, daily AS (
+         INSERT INTO tenantry.usage_daily AS d (tenant_id, meter, day, quantity)
+         SELECT $1, $2, $8::date, CASE WHEN $9::boolean THEN upd.used ELSE $4 END FROM upd
+         ON CONFLICT (tenant_id, meter, day) DO UPDATE
+           SET quantity = CASE WHEN $9::boolean THEN greatest(d.quantity, EXCLUDED.quantity) ELSE d.quantity + EXCLUDED.quantity END)`
+    : '';
+  return `WITH lim AS (
+      SELECT t.plan, o.meter IS NOT NULL AS overridden, o.hard_limit,
+             (SELECT x.hard FROM unnest($6::text[], $7::bigint[]) AS x(plan, hard) WHERE x.plan = t.plan) AS plan_hard,
+             t.plan = ANY($6::text[]) AS known
+        FROM tenantry.tenants t
+        LEFT JOIN tenantry.quota_overrides o ON o.tenant_id = t.id AND o.meter = $2
+       WHERE t.id = $1
+    ), eff AS (
+      SELECT CASE WHEN overridden THEN hard_limit ELSE plan_hard END AS hard, known FROM lim
+    ), upd AS (
+      INSERT INTO tenantry.quota_usage AS u (tenant_id, meter, period, used, reserved, updated_at)
+      SELECT $1, $2, $3, ${column === 'used' ? '$4::bigint' : '0'}, ${column === 'reserved' ? '$4::bigint' : '0'}, $5 FROM eff
+       WHERE eff.known AND (eff.hard IS NULL OR $4::bigint <= eff.hard)
+      ON CONFLICT (tenant_id, meter, period) DO UPDATE SET ${column} = u.${column} + $4::bigint, updated_at = $5
+        WHERE (SELECT e.hard IS NULL OR u.used + u.reserved + $4::bigint <= e.hard FROM eff e)
+      RETURNING u.used, u.reserved
+    )${daily}
+    SELECT lim.plan, lim.overridden, lim.hard_limit, lim.known, upd.used, upd.reserved FROM lim LEFT JOIN upd ON true`;
 }
+const CHECKED_ADD = { used: checkedAddSql('used'), reserved: checkedAddSql('reserved') };
+
+interface CheckedRow { plan: string; overridden: boolean; hard_limit: string | null; known: boolean; used: string | null; reserved: string | null }
 
 /** Releases the meter's expired reservations; returns the row after it (locked). */
 async function releaseExpired(sql: SqlQueryable, tenantId: TenantId, meter: string, period: string, now: Date): Promise<UsageRow> {
@@ -102,21 +122,19 @@ export async function addChecked(ctx: ReservationContext, tx: TenantTransaction,
   if (definition.kind === 'rate') throw quotaErrors.create('QUOTA_METER_UNKNOWN', { message: 'A rate meter is enforced by the rate limiter, not reserved.', details: { meter } });
   const now = ctx.clock.now();
   const period = usagePeriod(definition.kind, now);
-  const { limits } = await readTenantLimits(sql, tx.tenantId, ctx.catalog);
-  const limit = limits[meter] ?? { hard: null, soft: null };
-  if (limit.hard !== null && amount > limit.hard) {
-    // Checked first: the INSERT branch of conditionalAdd (no row yet) has no WHERE.
-    const { rows: [current] } = await sql.query<UsageRow>('SELECT used, reserved FROM tenantry.quota_usage WHERE tenant_id = $1 AND meter = $2 AND period = $3', [tx.tenantId, meter, period]);
-    throw exceeded(meter, limit.hard, int(current?.used) + int(current?.reserved), amount);
-  }
-  let row = await conditionalAdd(sql, tx.tenantId, meter, period, column, amount, limit.hard, now);
-  if (!row) {
+  const plans = ctx.catalog.list();
+  const values = [tx.tenantId, meter, period, amount, now, plans.map((p) => p.name), plans.map((p) => p.limits[meter]?.hard ?? null), utcDay(now), definition.kind === 'level'];
+  const run = async () => (await sql.query<CheckedRow>(column === 'used' ? CHECKED_ADD.used : CHECKED_ADD.reserved, column === 'used' ? values : values.slice(0, 7))).rows[0];
+  let result = await run();
+  if (!result) throw quotaErrors.create('QUOTA_PLAN_UNKNOWN', { details: { plan: '' } }); // the tenant gate let no unknown tenant in
+  const plan = ctx.catalog.plan(result.plan);
+  const limit = effectiveLimit(plan.limits[meter] ?? { hard: null, soft: null }, result.overridden ? (result.hard_limit === null ? null : int(result.hard_limit)) : undefined);
+  if (result.used === null) {
     const after = await releaseExpired(sql, tx.tenantId, meter, period, now);
-    row = await conditionalAdd(sql, tx.tenantId, meter, period, column, amount, limit.hard, now);
-    if (!row) throw exceeded(meter, limit.hard ?? 0, int(after.used) + int(after.reserved), amount);
+    result = await run();
+    if (result?.used === null || result?.used === undefined) throw exceeded(meter, limit.hard ?? 0, int(after.used) + int(after.reserved), amount);
   }
-  if (column === 'used') await recordDaily(sql, tx.tenantId, meter, definition.kind, now, definition.kind === 'level' ? int(row.used) : amount);
-  return { row, limit, period, now };
+  return { row: { used: result.used, reserved: result.reserved ?? '0' }, limit, period, now };
 }
 
 export async function reserve(ctx: ReservationContext, tx: TenantTransaction, sql: SqlQueryable, meter: string, amount: number, ttlMs: number): Promise<Reservation> {
