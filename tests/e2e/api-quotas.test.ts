@@ -69,6 +69,15 @@ describe('operator routes', () => {
     expect((await api.request('GET', '/v1/plans')).status).toBe(401);
   });
 
+  it('POST /v1/tenants refuses a plan the catalog lacks, before creating anything', async () => {
+    const slug = `gold-${randomUUID().slice(0, 8)}`;
+    const res = await api.request('POST', '/v1/tenants', { ...operator(), body: { slug, plan: 'gold', owner: { userId: 'ann' } } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'QUOTA_PLAN_INVALID', details: { plan: 'gold' } });
+    expect(await api.t.registry.tryGetBySlug(slug)).toBeUndefined();
+    expect((await api.request('POST', '/v1/tenants', { ...operator(), body: { slug, plan: 'pro', owner: { userId: 'ann' } } })).status).toBe(201);
+  });
+
   it('PUT /v1/tenants/:id/quota-overrides replaces the overrides, validates them and knows only live tenants', async () => {
     const other = await api.t.registry.create({ slug: `ovr-${randomUUID().slice(0, 8)}` });
     const res = await api.request('PUT', `/v1/tenants/${other.id}/quota-overrides`, { ...operator(), body: { limits: { apiCalls: 3, members: null } } });

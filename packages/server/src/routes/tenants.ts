@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Tenant } from 'tenantry';
 import { systemActor } from 'tenantry/control';
+import { requireCatalogPlan } from 'tenantry/quota';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { operatorOf } from '../http/principal.js';
 import { DateTime, IdParams, OPERATOR_SECURITY, strictObject, UserId, Uuid } from './schemas.js';
@@ -46,6 +47,8 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
     schema: { tags, summary: 'Onboard a tenant with its first owner', operationId: 'createTenant', security: OPERATOR_SECURITY, body: CreateTenant, response: { 201: TenantBody } },
   }, async (request, reply) => {
     const { owner, ...input } = request.body;
+    // A plan the catalog lacks would leave the tenant unable to use any quota (or add its owner).
+    if (deps.quota) requireCatalogPlan(deps.quota.quotas.catalog, input.plan ?? 'free');
     const author = authorOf(request);
     const tenant = await registry.create(input, author);
     // Not one transaction with the registry's insert (two pools): a failure here leaves an

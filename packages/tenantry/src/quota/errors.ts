@@ -20,6 +20,11 @@ export const quotaErrors = defineErrors('quota', {
     message: 'The tenant\'s plan is not in the plan catalog.',
     fix: 'Add the plan named by `details.plan` to the catalog, or change the tenant\'s plan to one it has.',
   },
+  QUOTA_PLAN_INVALID: {
+    kind: 'invalid',
+    message: 'The plan is not in the plan catalog.',
+    fix: 'Use a plan of the catalog (see GET /v1/plans); `details.plan` names the one given.',
+  },
   QUOTA_METER_UNKNOWN: {
     kind: 'invalid',
     message: 'The meter is not declared in the plan catalog.',

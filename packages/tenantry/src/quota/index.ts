@@ -3,7 +3,7 @@
 // reports and history, usage alerts with an injected sender, per-tenant overrides by operators,
 // and the billing export (docs/quotas.md).
 export { quotaErrors } from './errors.js';
-export { definePlanCatalog, planFeatures } from './plan-catalog.js';
+export { definePlanCatalog, planFeatures, requireCatalogPlan } from './plan-catalog.js';
 export type {
   Limit, LimitOption, MeterDefinition, MeterKind, MeterPrice, MeterPriceOption, Plan, PlanCatalog, PlanCatalogOptions, PlanOption, PlanPriceOption,
 } from './plan-catalog.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isTenantryError } from '../core/index.js';
 import { CSV_HEADER, invoiceCsvRows, invoiceFor } from './invoice.js';
 import { parsePeriod, periodOf } from './period.js';
-import { definePlanCatalog, planFeatures, type PlanCatalogOptions } from './plan-catalog.js';
+import { definePlanCatalog, planFeatures, requireCatalogPlan, type PlanCatalogOptions } from './plan-catalog.js';
 import { testCatalog } from './test-catalog.js';
 
 const base: PlanCatalogOptions = {
@@ -53,6 +53,12 @@ describe('definePlanCatalog', () => {
     const catalog = testCatalog();
     expect(() => catalog.plan('gold')).toThrow(expect.objectContaining({ code: 'QUOTA_PLAN_UNKNOWN', details: { plan: 'gold' } }));
     expect(() => catalog.meter('toString')).toThrow(expect.objectContaining({ code: 'QUOTA_METER_UNKNOWN' }));
+  });
+
+  it('refuses to set a plan the catalog lacks with an invalid-kind code (requireCatalogPlan)', () => {
+    const catalog = testCatalog();
+    expect(requireCatalogPlan(catalog, 'pro').name).toBe('pro');
+    expect(() => requireCatalogPlan(catalog, 'gold')).toThrow(expect.objectContaining({ code: 'QUOTA_PLAN_INVALID', kind: 'invalid', details: { plan: 'gold' } }));
   });
 
   it('gives each plan\'s features, and none for an unknown plan', () => {

@@ -194,6 +194,18 @@ export function definePlanCatalog(options: PlanCatalogOptions): PlanCatalog {
 }
 
 /**
+ * Refuses a plan name the catalog does not have with QUOTA_PLAN_INVALID (400), for the places
+ * that set a tenant's plan: a tenant on an unknown plan could use no quota at all afterwards.
+ *
+ * @example requireCatalogPlan(catalog, body.plan); await registry.update(id, { plan: body.plan });
+ */
+export function requireCatalogPlan(catalog: PlanCatalog, plan: string): Plan {
+  const found = catalog.tryPlan(plan);
+  if (!found) throw quotaErrors.create('QUOTA_PLAN_INVALID', { details: { plan: String(plan).slice(0, 64) } });
+  return found;
+}
+
+/**
  * The feature flags of a plan: what the settings engine shows as the plan's defaults.
  * An unknown plan has no features (the settings engine then falls back to its own defaults).
  *
