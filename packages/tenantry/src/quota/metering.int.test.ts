@@ -68,6 +68,30 @@ describe('recordUsage', () => {
   });
 });
 
+describe('pruneUsageEvents', () => {
+  it('drops only ids that can no longer be retried, and a retry of one is refused, not counted again', async () => {
+    const tenant = await newTenant('pro');
+    const october = Date.parse('2026-10-20T00:00:00Z');
+    const saved = at;
+    try {
+      at = october;
+      await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'oct', meter: 'apiCalls', quantity: 5 }]));
+      at = Date.parse('2026-11-20T00:00:00Z');
+      await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'nov', meter: 'apiCalls', quantity: 7 }]));
+      // In November, October is the previous period: nothing may go yet.
+      expect(await t.db.withTenant(tenant, (s) => quotas.pruneUsageEvents(s))).toBe(0);
+      at = Date.parse('2026-12-02T00:00:00Z');
+      expect(await t.db.withTenant(tenant, (s) => quotas.pruneUsageEvents(s))).toBe(1);
+      await expect(t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'oct', meter: 'apiCalls', quantity: 5, occurredAt: new Date(october) }])))
+        .rejects.toMatchObject({ code: 'USAGE_EVENT_INVALID', details: { field: 'occurredAt' } });
+      expect(await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'nov', meter: 'apiCalls', quantity: 7, occurredAt: new Date('2026-11-20T00:00:00Z') }])))
+        .toMatchObject({ accepted: 0, duplicates: 1 });
+    } finally {
+      at = saved;
+    }
+  });
+});
+
 describe('usage alerts', () => {
   it('fires 80 % and 100 % once per period, also when the crossing races, and again next period', async () => {
     const tenant = await newTenant('free');

@@ -213,6 +213,27 @@ describe('reservations under concurrency', () => {
     expect((await t.db.withTenant(tenant, (s) => quotas.alerts(s))).map((a) => a.alert).sort()).toEqual(['limit_100', 'limit_80']);
   });
 
+  it('keeps reserved equal to the open reservations while expiry sweeps race commits and releases', async () => {
+    const tenant = await newTenant();
+    const stale = await Promise.all(Array.from({ length: 20 }, () => t.db.withTenant(tenant, (s) => quotas.reserve(s, 'storageBytes', 45, { ttlMs: 60_000 }))));
+    at += 61_000;
+    // Late commits and releases of expired reservations race new reservations that sweep them.
+    const results = await Promise.allSettled([
+      ...stale.map((r, i) => t.db.withTenant(tenant, async (s): Promise<unknown> => (i % 2 ? quotas.commit(s, r.id) : quotas.release(s, r.id)))),
+      ...Array.from({ length: 20 }, () => t.db.withTenant(tenant, (s) => quotas.reserve(s, 'storageBytes', 50))),
+    ]);
+    for (const r of results) {
+      if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toMatch(/^(QUOTA_RESERVATION_NOT_FOUND|QUOTA_EXCEEDED)$/);
+    }
+    const { rows: [row] } = await t.admin.query<{ used: string; reserved: string; open: string }>(
+      `SELECT u.used, u.reserved, (SELECT coalesce(sum(amount), 0) FROM tenantry.quota_reservations r WHERE r.tenant_id = u.tenant_id) AS open
+         FROM tenantry.quota_usage u WHERE u.tenant_id = $1 AND u.meter = 'storageBytes'`, [tenant]);
+    // Expired reservations are never committed; what is held is exactly what is open.
+    expect(Number(row?.used)).toBe(0);
+    expect(Number(row?.reserved)).toBe(Number(row?.open));
+    expect(Number(row?.reserved)).toBeLessThanOrEqual(1000);
+  });
+
   it('admits the last seat once when two admissions race', async () => {
     const tenant = await newTenant();
     let seats = 2;

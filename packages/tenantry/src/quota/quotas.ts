@@ -8,7 +8,7 @@ import { claimAlerts, listAlerts, markDelivered, type AlertSender } from './aler
 import type { PlanCatalog } from './plan-catalog.js';
 import { inTransaction, readTenantLimits, sqlOf, type QuotaScope, type TenantLimits, type UsageAlert } from './quota-sql.js';
 import { admitLevel, consume, positiveAmount, reserve, settle, type QuotaOutcome, type Reservation } from './reservations.js';
-import { recordUsageEvents, type RecordUsageResult, type UsageEventInput } from './usage-events.js';
+import { pruneUsageEvents, recordUsageEvents, type RecordUsageResult, type UsageEventInput } from './usage-events.js';
 import { readUsage, readUsageHistory, type CountedLevels, type UsagePoint, type UsageReport } from './usage-report.js';
 
 export interface QuotasOptions {
@@ -48,6 +48,11 @@ export interface Quotas {
   admitLevel(tx: TenantTransaction, meter: string, count: () => Promise<number>, requested?: number): Promise<QuotaOutcome>;
   /** Records usage events, each id counted once. @example await quotas.recordUsage(scope, [{ id: requestId, meter: 'apiCalls', quantity: 1 }]); */
   recordUsage(scope: QuotaScope, events: readonly UsageEventInput[]): Promise<RecordUsageResult>;
+  /**
+   * Deletes usage events too old to be retried (dated before the previous period, which
+   * recordUsage refuses anyway); run it per tenant from a periodic job. Returns how many went.
+   */
+  pruneUsageEvents(scope: QuotaScope): Promise<number>;
   /** The current period's usage per meter against the limits. */
   usage(scope: QuotaScope, counted?: CountedLevels): Promise<UsageReport>;
   /** Daily usage of the last `days` days (today included). */
@@ -112,6 +117,7 @@ export function createQuotas(options: QuotasOptions): Quotas {
       return admitLevel(ctx, tx, sqlOf(tx), meter, count, requested);
     },
     recordUsage: (scope, events) => inTransaction(scope, (tx) => recordUsageEvents(catalog, clock, sqlOf(tx), tx.tenantId, events)),
+    pruneUsageEvents: (scope) => pruneUsageEvents(clock, sqlOf(scope), scope.tenantId),
     usage: (scope, counted) => inTransaction(scope, (tx) => readUsage(catalog, clock, sqlOf(tx), tx.tenantId, counted)),
     history: (scope, days) => readUsageHistory(clock, sqlOf(scope), scope.tenantId, days),
     alerts: (scope) => listAlerts(sqlOf(scope), scope.tenantId),

@@ -136,3 +136,15 @@ export async function recordUsageEvents(catalog: PlanCatalog, clock: Clock, sql:
   }
   return { accepted: fresh.size, duplicates: parsed.length - fresh.size, alerts };
 }
+
+/**
+ * Deletes the tenant's usage events that can no longer be retried: an event dated before the
+ * previous period is refused anyway (parseEvents), so its id is not needed for idempotency. Only
+ * the ids go: the totals live in quota_usage and usage_daily. Recorded-at bounds it with the
+ * 5 minutes of allowed skew, so the (tenant_id, recorded_at) index serves it.
+ */
+export async function pruneUsageEvents(clock: Clock, sql: SqlQueryable, tenantId: TenantId): Promise<number> {
+  const previousStart = periodOf(new Date(periodOf(clock.now()).start.getTime() - 1)).start;
+  const { rowCount } = await sql.query('DELETE FROM tenantry.usage_events WHERE tenant_id = $1 AND recorded_at < $2', [tenantId, new Date(previousStart.getTime() - MAX_FUTURE_MS)]);
+  return rowCount ?? 0;
+}
