@@ -155,6 +155,7 @@ describe('billing export', () => {
       const invoice = json.body.items.find((i: { tenantId: string }) => i.tenantId === tenantId);
       // 10 calls, 10 included → no overage on pro: the base price alone.
       expect(invoice).toMatchObject({ plan: 'pro', currency: 'EUR', totalMinor: 4900 });
+      expect(invoice.lines[0]).toEqual({ kind: 'base', meter: null, quantity: 0, includedUnits: 0, overageUnits: 0, unitPriceMinor: 4900, perUnits: 1, amountMinor: 4900 });
       expect(json.body.nextCursor).toBeNull();
       const csv = await api.request('GET', `/v1/billing/export?period=${period}&format=csv`, operator());
       expect(csv.status).toBe(200);

@@ -15,14 +15,14 @@ const Query = strictObject({
   cursor: Type.Optional(Type.String({ format: 'uuid', description: 'The nextCursor of the previous page (JSON).' })),
 });
 const Line = strictObject({
-  kind: Type.Union([Type.Literal('base'), Type.Literal('overage')]), meter: Type.Union([Type.String(), Type.Null()]),
+  kind: Type.Union([Type.Literal('base'), Type.Literal('overage')]), meter: Type.Union([Type.Null(), Type.String()]),
   quantity: Type.Integer(), includedUnits: Type.Integer(), overageUnits: Type.Integer(), unitPriceMinor: Type.Integer(), perUnits: Type.Integer(),
   amountMinor: Type.Integer({ description: 'Minor currency units (cents).' }),
 });
 const Invoice = strictObject({
   tenantId: Uuid, slug: Type.String(), plan: Type.String(), period: Type.String(), currency: Type.String(), lines: Type.Array(Line), totalMinor: Type.Integer(),
 });
-const Page = strictObject({ period: Type.String(), items: Type.Array(Invoice), nextCursor: Type.Union([Uuid, Type.Null()]) });
+const Page = strictObject({ period: Type.String(), items: Type.Array(Invoice), nextCursor: Type.Union([Type.Null(), Uuid]) });
 const CSV_PAGE = 200;
 
 /**
