@@ -64,6 +64,9 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: () => `/v1/tenant/domains/${unknownId()}.example.com`, access: 'domains:read', allowed: 404 },
   { method: 'POST', path: () => `/v1/tenant/domains/${unknownId()}.example.com/verify`, access: 'domains:write', allowed: 404 },
   { method: 'DELETE', path: () => `/v1/tenant/domains/${unknownId()}.example.com`, access: 'domains:write', allowed: 404 },
+  { method: 'GET', path: () => '/v1/tenant/usage', access: 'usage:read', allowed: 200 },
+  { method: 'GET', path: () => '/v1/tenant/usage/history', access: 'usage:read', allowed: 200 },
+  { method: 'POST', path: () => '/v1/tenant/usage-events', access: 'usage:write', body: () => ({ events: [{ id: randomUUID(), meter: 'apiCalls', quantity: 1 }] }), allowed: 200 },
 ];
 
 function mayCall(principal: string, access: Route['access']): boolean {

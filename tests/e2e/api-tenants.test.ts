@@ -122,6 +122,7 @@ describe('PATCH /v1/tenants/:id', () => {
       const res = await api.request('PATCH', `/v1/tenants/${tenant.id}`, op(body));
       expect(res.body, JSON.stringify(body)).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
     }
+    expect((await api.request('PATCH', `/v1/tenants/${tenant.id}`, op({ plan: 'platinum' }))).body).toMatchObject({ status: 400, code: 'QUOTA_PLAN_INVALID' });
     expect((await api.request('PATCH', `/v1/tenants/${randomUUID()}`, op({ plan: 'pro' }))).body).toMatchObject({ status: 404, code: 'TENANT_NOT_FOUND' });
     expect((await api.request('GET', `/v1/tenants/${tenant.id}`, op())).body).toEqual(tenant);
   });

@@ -55,6 +55,11 @@ const ServerConfigSchema = Type.Object(
     /** HS256 shared secret; at least 32 characters so it cannot be brute-forced offline. */
     jwtSecret: Type.Optional(Type.String({ minLength: 32, ...annotate({ env: 'TENANTRY_JWT_SECRET', reason: 'must be at least 32 characters', secret: true }) })),
     jwtJwksUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_JWT_JWKS_URL', reason: 'must be an http:// or https:// URL' }) })),
+    /** The plan catalog as JSON (docs/quotas.md); absent → the built-in free / pro / enterprise plans. */
+    plansFile: Type.Optional(Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_PLANS_FILE', reason: 'must be a file path' }) })),
+    /** Where usage alerts are POSTed, signed with the secret below (both or neither). */
+    usageWebhookUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_USAGE_WEBHOOK_URL', reason: 'must be an http:// or https:// URL' }) })),
+    usageWebhookSecret: Type.Optional(Type.String({ minLength: 32, ...annotate({ env: 'TENANTRY_USAGE_WEBHOOK_SECRET', reason: 'must be at least 32 characters', secret: true }) })),
     /** After a SIGINT/SIGTERM, how long a graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000, ...annotate({ reason: 'must be an integer from 1 to 600000' }) }),
   },
@@ -97,6 +102,9 @@ function validate(raw: Record<string, unknown>, nameOf: (key: string) => string)
   }
   const config = candidate as Shape;
   checkJwt(config, nameOf);
+  if ((config.usageWebhookUrl === undefined) !== (config.usageWebhookSecret === undefined)) {
+    invalid(nameOf(config.usageWebhookUrl === undefined ? 'usageWebhookUrl' : 'usageWebhookSecret'), 'is required when the other usage webhook setting is set');
+  }
   return Object.freeze({ ...config, dataDir: resolve(config.dataDir) });
 }
 

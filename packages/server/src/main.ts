@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { coreErrors } from 'tenantry';
+import { createAlertWebhook } from 'tenantry/control';
 import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
@@ -60,9 +61,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   // Before the database: a bad JWT setting must not leave an embedded PostgreSQL running.
   const jwtVerifier = jwtVerifierFromConfig(config);
+  const alertSender = config.usageWebhookUrl !== undefined && config.usageWebhookSecret !== undefined
+    ? createAlertWebhook({ url: config.usageWebhookUrl, secret: config.usageWebhookSecret }) : undefined;
   const database = await openDatabase(config, { logger });
   const { registry, db, control } = database;
-  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, ...(jwtVerifier ? { jwtVerifier } : {}) } });
+  const quota = { quotas: database.quotas, operator: database.operator, ...(alertSender ? { alertSender } : {}) };
+  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, quota, ...(jwtVerifier ? { jwtVerifier } : {}) } });
   let port: number;
   try {
     port = await listen(app, config);

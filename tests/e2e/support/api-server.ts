@@ -3,11 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { inject } from 'vitest';
-import { createControlPlane, systemActor, type BuiltInRole, type ControlPlane, type Permission } from 'tenantry/control';
+import { createControlPlane, quotaSeatCheck, systemActor, type BuiltInRole, type ControlPlane, type Permission } from 'tenantry/control';
+import { createQuotas, definePlanCatalog, type AlertSender, type PlanCatalogOptions, type Quotas } from 'tenantry/quota';
 import { createJwtVerifier } from 'tenantry/resolve';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { buildApp } from '../../../packages/server/src/app.js';
 import { createLogger } from '../../../packages/server/src/logger.js';
+import { DEFAULT_PLANS } from '../../../packages/server/src/plans.js';
 
 const ISSUER = 'https://id.test.example';
 const AUDIENCE = 'tenantry-api-test';
@@ -28,9 +30,18 @@ export interface Call {
   readonly raw?: string;
 }
 
+export interface ApiServerOptions {
+  /** The plan catalog (default: the server's built-in plans). */
+  readonly plans?: PlanCatalogOptions;
+  /** Enforce the plans' seat limit on members (off by default: other suites add many members). */
+  readonly seatLimit?: boolean;
+  readonly alertSender?: AlertSender;
+}
+
 export interface ApiServer {
   readonly t: TestTenantry;
   readonly control: ControlPlane;
+  readonly quotas: Quotas;
   readonly url: string;
   readonly operatorToken: string;
   /** A JWT for `userId` naming `tenantId` in its tenant_id claim, valid for 5 minutes. */
@@ -46,11 +57,15 @@ export interface ApiServer {
 /**
  * @example const api = await startApiServer(2); afterAll(() => api.close());
  */
-export async function startApiServer(tenants = 2): Promise<ApiServer> {
+export async function startApiServer(tenants = 2, options: ApiServerOptions = {}): Promise<ApiServer> {
   const t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants });
-  const control = createControlPlane({ db: t.db, operator: t.operator, encryption: 'none' });
+  const quotas = createQuotas({ catalog: definePlanCatalog(options.plans ?? DEFAULT_PLANS) });
+  const control = createControlPlane({ db: t.db, operator: t.operator, encryption: 'none', ...(options.seatLimit ? { seatCheck: quotaSeatCheck(quotas) } : {}) });
   const jwtVerifier = createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET });
-  const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: { registry: t.registry, db: t.db, control, jwtVerifier } });
+  const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: {
+    registry: t.registry, db: t.db, control, jwtVerifier,
+    quota: { quotas, operator: t.operator, ...(options.alertSender ? { alertSender: options.alertSender } : {}) },
+  } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${port}`;
@@ -62,7 +77,7 @@ export async function startApiServer(tenants = 2): Promise<ApiServer> {
       .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
 
   return {
-    t, control, url, operatorToken, jwt,
+    t, control, quotas, url, operatorToken, jwt,
     async member(tenantId, userId, role) {
       await t.db.withTenant(tenantId, (scope) => control.members.add(scope, { userId, role }, systemActor('test')));
       return jwt(userId, tenantId);

@@ -11,6 +11,7 @@ const BIN = fileURLToPath(new URL('../../../packages/server/src/bin.ts', import.
 const CONFIG_VARIABLES = [
   'DATABASE_URL', 'TENANTRY_DATA_DIR', 'TENANTRY_APP_PASSWORD', 'TENANTRY_OPERATOR_PASSWORD', 'PORT', 'HOST', 'LOG_LEVEL',
   'TENANTRY_JWT_ISSUER', 'TENANTRY_JWT_AUDIENCE', 'TENANTRY_JWT_SECRET', 'TENANTRY_JWT_JWKS_URL',
+  'TENANTRY_PLANS_FILE', 'TENANTRY_USAGE_WEBHOOK_URL', 'TENANTRY_USAGE_WEBHOOK_SECRET',
 ];
 
 function childEnv(env: Readonly<Record<string, string>>): NodeJS.ProcessEnv {

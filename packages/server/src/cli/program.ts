@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createCliContext, type CliIo } from './context.js';
 import { registerAudit } from './audit.js';
+import { registerBilling } from './billing.js';
 import { registerMigrate } from './migrate.js';
 import { registerOperators } from './operators.js';
 import { formatError } from './report-error.js';
@@ -39,6 +40,7 @@ export function createProgram(io: CliIo): Command {
   registerVerify(program, ctx);
   registerAudit(program, ctx);
   registerOperators(program, ctx);
+  registerBilling(program, ctx);
   return program;
 }
 

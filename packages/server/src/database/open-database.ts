@@ -2,12 +2,14 @@
 // operator-role pools → tenant database and registry. Request handling gets only the two role
 // pools; the admin login is used for migrations and closed before this returns.
 import type { Logger } from 'pino';
-import { createControlPlane, createTenantRegistry, type ControlPlane, type TenantRegistry } from 'tenantry/control';
+import { createControlPlane, createTenantRegistry, quotaSeatCheck, type ControlPlane, type TenantRegistry } from 'tenantry/control';
+import { createQuotas, type Quotas } from 'tenantry/quota';
 import {
   createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, roleUrl,
   type MigrateResult, type SqlPool, type TenantDatabase,
 } from 'tenantry/postgres';
 import type { ServerConfig } from '../config.js';
+import { loadPlanCatalog } from '../plans.js';
 import { CONNECT_TIMEOUT_MS, migrateDatabase } from './migrate-database.js';
 import { connectPostgresServer, type PostgresServerKind } from './postgres-server.js';
 
@@ -29,6 +31,8 @@ export interface ServerDatabase {
   readonly registry: TenantRegistry;
   /** Members, invitations, API keys, operators … over the same two pools. */
   readonly control: ControlPlane;
+  /** Plans, quotas and metering; the members' seat limit is enforced by `control`. */
+  readonly quotas: Quotas;
   /** Ends both pools, then stops the embedded server if one was started. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -44,6 +48,8 @@ export interface OpenDatabaseOptions {
  */
 export async function openDatabase(config: ServerConfig, options: OpenDatabaseOptions): Promise<ServerDatabase> {
   const { logger } = options;
+  // Before any server starts: a broken plan catalog must not leave an embedded PostgreSQL running.
+  const quotas = createQuotas({ catalog: loadPlanCatalog(config.plansFile) });
   const server = await connectPostgresServer(config, logger);
   let app: SqlPool | undefined;
   let operator: SqlPool | undefined;
@@ -73,7 +79,7 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
     const registry = createTenantRegistry({ operator, data: db });
     // Signing secrets are stored in plaintext until the server configures a key provider; no
     // /v1 route reads or writes them yet.
-    const control = createControlPlane({ db, operator, encryption: 'none' });
+    const control = createControlPlane({ db, operator, encryption: 'none', seatCheck: quotaSeatCheck(quotas) });
     let closing: Promise<void> | undefined;
     return {
       kind: server.kind,
@@ -84,6 +90,7 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       db,
       registry,
       control,
+      quotas,
       close: () => (closing ??= endAll()),
     };
   } catch (err) {

@@ -1,7 +1,8 @@
 // What the /v1 routes are built from: the registry, the app-role tenant database, the control
 // plane's services and, when configured, the verifier of tenant principals' JWTs.
 import type { ControlPlane, TenantRegistry } from 'tenantry/control';
-import type { TenantDatabase } from 'tenantry/postgres';
+import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
+import type { AlertSender, Quotas } from 'tenantry/quota';
 import type { JwtVerifier } from 'tenantry/resolve';
 
 /**
@@ -13,4 +14,15 @@ export interface ApiDependencies {
   readonly control: ControlPlane;
   /** Absent: bearer JWTs are refused (TOKEN_INVALID) and only API keys reach tenant routes. */
   readonly jwtVerifier?: JwtVerifier;
+  /** Plans, quotas and metering; absent: the usage, plans, quota-override and billing routes are not served. */
+  readonly quota?: QuotaApi;
+}
+
+/** What the quota routes need beyond the tenant database. */
+export interface QuotaApi {
+  readonly quotas: Quotas;
+  /** The operator-role pool: overrides and the billing export. */
+  readonly operator: SqlPool;
+  /** Sends the usage alerts that usage events raise (the signed webhook); absent: alerts are only stored. */
+  readonly alertSender?: AlertSender;
 }

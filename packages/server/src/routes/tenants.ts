@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Tenant } from 'tenantry';
 import { systemActor } from 'tenantry/control';
+import { requireCatalogPlan } from 'tenantry/quota';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { operatorOf } from '../http/principal.js';
 import { DateTime, IdParams, OPERATOR_SECURITY, strictObject, UserId, Uuid } from './schemas.js';
@@ -57,6 +58,8 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
     schema: { tags, summary: 'Onboard a tenant with its first owner', operationId: 'createTenant', security: OPERATOR_SECURITY, body: CreateTenant, response: { 201: TenantBody } },
   }, async (request, reply) => {
     const { owner, ...input } = request.body;
+    // A plan the catalog lacks would leave the tenant unable to use any quota (or add its owner).
+    if (deps.quota) requireCatalogPlan(deps.quota.quotas.catalog, input.plan ?? 'free');
     const author = authorOf(request);
     const tenant = await registry.create(input, author);
     // Not one transaction with the registry's insert (two pools): a failure here leaves an
@@ -75,7 +78,11 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
   }, async (request) => registry.get(request.params.id));
   app.patch<ById & { Body: Static<typeof UpdateTenant> }>('/tenants/:id', {
     schema: { tags, summary: 'Change a tenant\'s display name, plan or region (audited; a plan change applies at once)', operationId: 'updateTenant', security: OPERATOR_SECURITY, params: IdParams, body: UpdateTenant, response: { 200: TenantBody } },
-  }, async (request) => registry.update(request.params.id, request.body, { by: authorOf(request) }));
+  }, async (request) => {
+    const { plan } = request.body;
+    if (plan !== undefined && deps.quota) requireCatalogPlan(deps.quota.quotas.catalog, plan);
+    return registry.update(request.params.id, request.body, { by: authorOf(request) });
+  });
   const actions = { suspend: 'Suspend an active tenant', restore: 'Restore a suspended tenant', offboard: 'Start offboarding a tenant' } as const;
   for (const [action, summary] of Object.entries(actions) as [keyof typeof actions, string][]) {
     app.post<ById>(`/tenants/:id/${action}`, {

@@ -7,6 +7,11 @@ import { tenantScope } from '../http/tenant-auth.js';
 import { registerApiKeyRoutes } from './api-keys.js';
 import { registerDomainRoutes } from './domains.js';
 import { registerImpersonationRoutes } from './impersonations.js';
+import { registerBillingRoutes } from './billing.js';
+import { registerPlanRoutes } from './plans.js';
+import { registerQuotaOverrideRoutes } from './quota-overrides.js';
+import { registerUsageEventRoutes } from './usage-events.js';
+import { registerUsageRoutes } from './usage.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
 import { registerOriginRoutes } from './origins.js';
@@ -23,6 +28,11 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     requireOperator(operators, deps.control.operators);
     registerTenantRoutes(operators, deps);
     registerImpersonationRoutes(operators, deps);
+    if (deps.quota) {
+      registerPlanRoutes(operators, deps.quota);
+      registerQuotaOverrideRoutes(operators, deps.quota);
+      registerBillingRoutes(operators, deps.quota);
+    }
   }, { prefix: '/v1' });
   await app.register(async (tenant) => {
     await tenantScope(tenant, deps);
@@ -33,5 +43,9 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     registerOriginRoutes(tenant, deps);
     registerSigningSecretRoutes(tenant, deps);
     registerDomainRoutes(tenant, deps);
+    if (deps.quota) {
+      registerUsageRoutes(tenant, deps, deps.quota);
+      registerUsageEventRoutes(tenant, deps, deps.quota);
+    }
   }, { prefix: '/v1/tenant' });
 }

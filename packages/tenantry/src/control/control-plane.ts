@@ -15,6 +15,7 @@ import { createInvitations, type Invitations } from './invitations.js';
 import { createOperators, type Operators } from './operators.js';
 import { createSigningSecrets, type SigningSecrets } from './signing-secrets.js';
 import { createMembers, type Members } from './tenant-members.js';
+import type { SeatCheck } from './seat-check.js';
 
 export interface ControlPlaneOptions {
   /** The app-role tenant database. */
@@ -35,6 +36,8 @@ export interface ControlPlaneOptions {
    * (through the operator pool), where its members see who acted inside it and why.
    */
   readonly onAuditEvent?: AuditEventHook;
+  /** The members' seat limit, checked when a member is added or an invitation accepted: e.g. `quotaSeatCheck(quotas)`. */
+  readonly seatCheck?: SeatCheck;
 }
 
 export interface ControlPlane {
@@ -51,7 +54,7 @@ export interface ControlPlane {
 
 const KNOWN = [
   'db', 'operator', 'encryption', 'clock', 'invitationTtlMs', 'apiKeyPrefix', 'signingSecretGraceMs',
-  'maxImpersonationMs', 'dns', 'reservedDomains', 'onAuditEvent',
+  'maxImpersonationMs', 'dns', 'reservedDomains', 'onAuditEvent', 'seatCheck',
 ];
 
 /**
@@ -70,9 +73,9 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
     ?? (async ({ tenantId, ...event }) => { await withAuditOperator(operator, tenantId, (tx) => appendAuditEvent(tx, event)); });
   const pick = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
   return Object.freeze({
-    members: createMembers(clock),
+    members: createMembers({ ...clock, ...pick('seatCheck', options.seatCheck) }),
     roles: createCustomRoles(clock),
-    invitations: createInvitations({ ...clock, ...pick('ttlMs', options.invitationTtlMs) }),
+    invitations: createInvitations({ ...clock, ...pick('ttlMs', options.invitationTtlMs), ...pick('seatCheck', options.seatCheck) }),
     apiKeys: createApiKeys({ db, operator, ...clock, ...pick('prefix', options.apiKeyPrefix) }),
     origins: createAllowedOrigins(clock),
     signingSecrets: createSigningSecrets({ encryption: options.encryption, ...clock, ...pick('graceMs', options.signingSecretGraceMs) }),

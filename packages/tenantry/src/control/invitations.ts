@@ -10,6 +10,7 @@ import { controlErrors } from './errors.js';
 import { requireGrantable, type Actor, type Permission } from './permissions.js';
 import { issueToken, tokenMatches, tokenPublicPart } from './secret-token.js';
 import type { Member } from './tenant-members.js';
+import { countMembers, type SeatCheck } from './seat-check.js';
 
 export type InvitationStatus = 'pending' | 'expired' | 'accepted' | 'revoked';
 
@@ -41,6 +42,8 @@ export interface InvitationsOptions {
   readonly clock?: Clock;
   /** How long a token is valid after it was (re)sent. Default 7 days; 1 minute to 90 days. */
   readonly ttlMs?: number;
+  /** The seat limit checked when an invitation is accepted (seat-check.ts). */
+  readonly seatCheck?: SeatCheck;
 }
 
 export interface Invitations {
@@ -149,7 +152,8 @@ function requireOpen(row: InvitationRow): void {
  * await mailer.send(email, `https://app.example.com/join?token=${token}`);
  */
 export function createInvitations(options: InvitationsOptions = {}): Invitations {
-  checkKnownKeys(options, ['clock', 'ttlMs'], '');
+  checkKnownKeys(options, ['clock', 'ttlMs', 'seatCheck'], '');
+  const { seatCheck } = options;
   const clock = options.clock ?? systemClock;
   const ttlMs = integerOption(options.ttlMs, DEFAULT_TTL_MS, 60_000, 90 * 24 * 3_600_000, 'ttlMs');
   const newToken = (tenantId: TenantId, id: string) => issueToken(PREFIX, `${hexOf(tenantId)}_${hexOf(id)}`);
@@ -237,6 +241,7 @@ export function createInvitations(options: InvitationsOptions = {}): Invitations
         const now = clock.now();
         if (row.expires_at.getTime() <= now.getTime()) throw controlErrors.create('INVITATION_EXPIRED');
         if (email !== undefined && email !== row.email) throw controlErrors.create('INVITATION_EMAIL_MISMATCH');
+        if (seatCheck) await seatCheck(tx, () => countMembers(tx));
         const { rowCount } = await sql.query(
           `INSERT INTO tenantry.members (tenant_id, user_id, builtin_role, custom_role_id, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (tenant_id, user_id) DO NOTHING`,

@@ -16,13 +16,15 @@ export const PERMISSIONS = [
   'domains:read', 'domains:write',
   'secrets:read', 'secrets:write',
   'audit:read',
+  // Usage and quotas: read the tenant's usage against its plan; report usage events (a backend's API key).
+  'usage:read', 'usage:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const BUILT_IN_ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
 export type BuiltInRole = (typeof BUILT_IN_ROLES)[number];
 
-const VIEWER: readonly Permission[] = ['tenant:read', 'members:read', 'roles:read', 'settings:read', 'domains:read'];
+const VIEWER: readonly Permission[] = ['tenant:read', 'members:read', 'roles:read', 'settings:read', 'domains:read', 'usage:read'];
 
 /**
  * What each built-in role may do. Each role holds strictly fewer permissions than the one above

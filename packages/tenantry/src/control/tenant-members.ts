@@ -5,6 +5,7 @@ import type { SqlQueryable, TenantTransaction } from '../postgres/index.js';
 import { checkActor, inTransaction, sqlOf, textField, type ControlScope } from './control-sql.js';
 import { resolveRole, ROLE_COLUMNS, ROLE_JOIN, storedRole, type RoleColumns } from './custom-roles.js';
 import { auditChange } from './audit-change.js';
+import { countMembers, type SeatCheck } from './seat-check.js';
 import { controlErrors } from './errors.js';
 import { requireGrantable, type Actor, type Permission } from './permissions.js';
 
@@ -77,8 +78,9 @@ async function lockForChange(tx: TenantTransaction, userId: string): Promise<{ m
  * const member = await db.withTenant(tenantId, (scope) => members.get(scope, userId));
  * if (!hasPermission(member, 'members:write')) throw forbidden;
  */
-export function createMembers(options: { readonly clock?: Clock } = {}): Members {
+export function createMembers(options: { readonly clock?: Clock; readonly seatCheck?: SeatCheck } = {}): Members {
   const clock = options.clock ?? systemClock;
+  const { seatCheck } = options;
 
   async function tryGet(scope: ControlScope, rawUserId: string): Promise<Member | undefined> {
     if (typeof rawUserId !== 'string' || rawUserId.trim() === '' || rawUserId.length > 256) return undefined;
@@ -103,6 +105,8 @@ export function createMembers(options: { readonly clock?: Clock } = {}): Members
         const sql = sqlOf(tx);
         const role = await resolveRole(sql, tx.tenantId, input.role);
         requireGrantable(actor, role.permissions);
+        // The plan's seat limit, checked under its lock before the insert (seat-check.ts).
+        if (seatCheck) await seatCheck(tx, () => countMembers(tx));
         const now = clock.now();
         const { rowCount } = await sql.query(
           `INSERT INTO tenantry.members (tenant_id, user_id, builtin_role, custom_role_id, created_at, updated_at)

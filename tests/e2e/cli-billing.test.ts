@@ -1,0 +1,69 @@
+// `tenantry billing export` as a child process against a real database: the CSV and JSON lines
+// it prints for usage recorded through the library, and its refusals (bad period, bad catalog).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createQuotas, definePlanCatalog, type Invoice } from 'tenantry/quota';
+import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { DEFAULT_PLANS } from '../../packages/server/src/plans.js';
+import { runCli } from './support/cli.js';
+
+// Each command is a fresh Node process that compiles TypeScript: seconds each on a busy machine.
+const SLOW = { timeout: 180_000 };
+let t: TestTenantry;
+let env: Record<string, string>;
+let dir: string;
+const period = new Date().toISOString().slice(0, 7);
+const tenantry = (...args: string[]) => runCli(args, env);
+
+beforeAll(async () => {
+  const rolePasswords = inject('rolePasswords');
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords, tenants: 0 });
+  env = { DATABASE_URL: t.url, TENANTRY_APP_PASSWORD: rolePasswords.app, TENANTRY_OPERATOR_PASSWORD: rolePasswords.operator };
+  dir = await mkdtemp(join(tmpdir(), 'tenantry-billing-'));
+  const quotas = createQuotas({ catalog: definePlanCatalog(DEFAULT_PLANS) });
+  const pro = await t.registry.create({ slug: 'acme', plan: 'pro' });
+  await t.registry.create({ slug: 'tiny', plan: 'free' });
+  // 1 250 001 calls: 250 001 over the million included → 251 started blocks of 1000 at 5 cents.
+  await t.db.withTenant(pro.id, (scope) => quotas.recordUsage(scope, [{ id: 'a', meter: 'apiCalls', quantity: 1_250_001 }]));
+});
+afterAll(async () => {
+  await t?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('tenantry billing export', SLOW, () => {
+  it('prints every tenant\'s invoice lines as CSV', async () => {
+    const result = await tenantry('billing', 'export', '--period', period, '--format', 'csv');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const rows = result.stdout.trim().split('\r\n');
+    expect(rows[0]).toMatch(/^period,tenant_id,tenant_slug,plan,currency,line,/);
+    const acme = rows.filter((r) => r.includes(',acme,'));
+    expect(acme).toEqual([
+      expect.stringMatching(new RegExp(`^${period},[0-9a-f-]{36},acme,pro,EUR,base,,0,0,0,4900,1,4900$`)),
+      expect.stringMatching(/,acme,pro,EUR,overage,apiCalls,1250001,1000000,250001,5,1000,1255$/),
+      expect.stringMatching(/,acme,pro,EUR,overage,storageBytes,0,50000000000,0,2,1000000000,0$/),
+    ]);
+    expect(rows.filter((r) => r.includes(',tiny,'))).toEqual([expect.stringMatching(/,tiny,free,EUR,base,,0,0,0,0,1,0$/)]);
+  });
+
+  it('prints one invoice per line as JSON, and refuses a malformed period as a usage error', async () => {
+    const result = await tenantry('billing', 'export', '--period', period, '--format', 'json');
+    expect(result.code).toBe(0);
+    const invoices = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Invoice);
+    expect(invoices.map((i) => [i.slug, i.totalMinor]).sort()).toEqual([['acme', 4900 + 1255], ['tiny', 0]]);
+    const bad = await tenantry('billing', 'export', '--period', '2026-13');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('YYYY-MM');
+  });
+
+  it('stops with QUOTA_PLAN_CATALOG_INVALID naming the entry when TENANTRY_PLANS_FILE is wrong', async () => {
+    const file = join(dir, 'plans.json');
+    await writeFile(file, JSON.stringify({ meters: {}, plans: { pro: { price: { currency: 'EUR', baseMinor: 49.9 } } } }));
+    const result = await runCli(['billing', 'export', '--period', period], { ...env, TENANTRY_PLANS_FILE: file });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/QUOTA_PLAN_CATALOG_INVALID/);
+    expect(result.stderr).toContain('plans.pro.price.baseMinor');
+  });
+});
