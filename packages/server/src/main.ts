@@ -62,7 +62,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const jwtVerifier = jwtVerifierFromConfig(config);
   const database = await openDatabase(config, { logger });
   const { registry, db, control } = database;
-  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, ...(jwtVerifier ? { jwtVerifier } : {}) } });
+  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, operator: database.operator, ...(jwtVerifier ? { jwtVerifier } : {}) } });
   let port: number;
   try {
     port = await listen(app, config);

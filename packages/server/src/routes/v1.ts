@@ -5,6 +5,7 @@ import type { ApiDependencies } from '../http/api-dependencies.js';
 import { requireOperator } from '../http/operator-auth.js';
 import { tenantScope } from '../http/tenant-auth.js';
 import { registerApiKeyRoutes } from './api-keys.js';
+import { registerAuditRoutes } from './audit.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
 import { registerTenantRoutes } from './tenants.js';
@@ -17,6 +18,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
   await app.register(async (operators) => {
     requireOperator(operators, deps.control.operators);
     registerTenantRoutes(operators, deps);
+    if (deps.operator) registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator });
   }, { prefix: '/v1' });
   await app.register(async (tenant) => {
     await tenantScope(tenant, deps);
