@@ -1,0 +1,42 @@
+// A modal dialog on the native <dialog> element: showModal() makes the page behind it inert
+// (so Tab stays inside), Escape closes it, and focus goes back where it was on close.
+import { useEffect, useRef, type ReactNode } from 'react';
+
+export interface DialogProps {
+  readonly title: string;
+  readonly open: boolean;
+  readonly onClose: () => void;
+  readonly children: ReactNode;
+}
+
+export function Dialog({ title, open, onClose, children }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog || !open) return;
+    const returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    dialog.showModal();
+    // Escape fires `cancel`: let React state close it, so the two never disagree.
+    const onCancel = (event: Event) => {
+      event.preventDefault();
+      onCloseRef.current();
+    };
+    dialog.addEventListener('cancel', onCancel);
+    return () => {
+      dialog.removeEventListener('cancel', onCancel);
+      dialog.close();
+      returnTo?.focus();
+    };
+  }, [open]);
+
+  if (!open) return null;
+  return (
+    <dialog ref={ref} className="dialog" aria-labelledby="dialog-title">
+      <h2 id="dialog-title">{title}</h2>
+      {children}
+    </dialog>
+  );
+}
