@@ -46,11 +46,11 @@ export interface ApiServer {
 /**
  * @example const api = await startApiServer(2); afterAll(() => api.close());
  */
-export async function startApiServer(tenants = 2): Promise<ApiServer> {
+export async function startApiServer(tenants = 2, options: { dashboardDir?: string } = {}): Promise<ApiServer> {
   const t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants });
   const control = createControlPlane({ db: t.db, operator: t.operator, encryption: 'none' });
   const jwtVerifier = createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET });
-  const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: { registry: t.registry, db: t.db, control, jwtVerifier, operator: t.operator } });
+  const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: { registry: t.registry, db: t.db, control, jwtVerifier, operator: t.operator }, ...options });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${port}`;

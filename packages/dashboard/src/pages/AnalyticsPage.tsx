@@ -37,7 +37,7 @@ export function AnalyticsPage() {
         </section>
         <section className="card" aria-labelledby="growth-heading">
           <h2 id="growth-heading">Growth</h2>
-          <Loadable state={active} feature="Active tenants">
+          <Loadable state={active} feature="The active-tenant count">
             {(a) => <dl className="facts"><dt>Active today</dt><dd>{a.d1}</dd><dt>Last 7 days</dt><dd>{a.d7}</dd><dt>Last 30 days</dt><dd>{a.d30}</dd></dl>}
           </Loadable>
           <Loadable state={growth} feature="Growth">
@@ -49,16 +49,16 @@ export function AnalyticsPage() {
         </section>
         <section className="card" aria-labelledby="top-heading">
           <h2 id="top-heading">Top tenants</h2>
-          <Loadable state={topUsage} feature="Top tenants by usage">
+          <Loadable state={topUsage} feature="The top tenants by usage">
             {({ items }) => <BarChart title="By usage" bars={items.map((i) => ({ label: i.slug, value: i.value }))} />}
           </Loadable>
-          <Loadable state={topErrors} feature="Top tenants by errors">
+          <Loadable state={topErrors} feature="The top tenants by errors">
             {({ items }) => <BarChart title="By errors" bars={items.map((i) => ({ label: i.slug, value: i.value }))} />}
           </Loadable>
         </section>
         <section className="card" aria-labelledby="hour-heading">
           <h2 id="hour-heading">Requests by hour</h2>
-          <Loadable state={byHour} feature="Usage by hour">
+          <Loadable state={byHour} feature="Usage by hour of day">
             {({ points }) => <LineChart title="Requests by hour of day, last 7 days" labels={points.map((p) => `${p.hour}:00`)} series={[{ name: 'requests', values: points.map((p) => p.requests) }]} />}
           </Loadable>
         </section>

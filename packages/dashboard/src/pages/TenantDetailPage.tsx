@@ -58,7 +58,7 @@ export function TenantDetailPage({ tenantId, tab }: { tenantId: string; tab: str
           const tenant = changed?.id === fetched.id && changed.version >= fetched.version ? changed : fetched;
           return (
             <>
-              <div className="page-head">
+              <div className="page-head start">
                 <h1>{tenant.displayName || tenant.slug}</h1>
                 <StatusBadge status={tenant.status} />
               </div>

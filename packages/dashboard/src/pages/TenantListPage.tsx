@@ -38,18 +38,18 @@ export function TenantListPage() {
           <>
             {items.length === 0 ? <p className="muted">No tenants match.</p> : (
               <div className="table-wrap">
-                <table>
+                <table className="cards">
                   <caption className="visually-hidden">Tenants</caption>
                   <thead><tr><th scope="col">Tenant</th><th scope="col">Status</th><th scope="col">Plan</th><th scope="col">Tier</th><th scope="col">Region</th><th scope="col">Created</th></tr></thead>
                   <tbody>
                     {items.map((t) => (
                       <tr key={t.id}>
                         <th scope="row"><Link to={`/tenants/${t.id}`}>{t.displayName || t.slug}</Link><div className="small muted">{t.slug}</div></th>
-                        <td><StatusBadge status={t.status} /></td>
-                        <td>{t.plan}</td>
-                        <td>{t.tier}</td>
-                        <td>{t.region}</td>
-                        <td><Time value={t.createdAt} /></td>
+                        <td data-label="Status"><StatusBadge status={t.status} /></td>
+                        <td data-label="Plan">{t.plan}</td>
+                        <td data-label="Tier">{t.tier}</td>
+                        <td data-label="Region">{t.region}</td>
+                        <td data-label="Created"><Time value={t.createdAt} /></td>
                       </tr>
                     ))}
                   </tbody>

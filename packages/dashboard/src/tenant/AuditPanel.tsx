@@ -13,11 +13,11 @@ function EventRow({ event }: { event: AuditEventItem }) {
   const data = Object.keys(event.data).length === 0 ? '' : JSON.stringify(event.data);
   return (
     <tr>
-      <td className="num">{event.seq}</td>
+      <td className="num" data-label="Seq">{event.seq}</td>
       <th scope="row"><code>{event.type}</code></th>
-      <td className="break">{event.actor}</td>
-      <td className="break small">{event.target ?? ''}{data && <div className="muted">{data}</div>}</td>
-      <td><Time value={event.occurredAt} /></td>
+      <td className="break" data-label="Actor">{event.actor}</td>
+      <td className="break small" data-label="Target"><span>{event.target ?? ''}{data && <span className="muted block">{data}</span>}</span></td>
+      <td data-label="When"><Time value={event.occurredAt} /></td>
     </tr>
   );
 }
@@ -48,7 +48,7 @@ export function AuditPanel({ tenantId, refresh }: { tenantId: string; refresh: n
           <>
             {items.length === 0 ? <p className="muted">No events.</p> : (
               <div className="table-wrap">
-                <table className="audit-table">
+                <table className="audit-table cards">
                   <thead><tr><th scope="col">Seq</th><th scope="col">Type</th><th scope="col">Actor</th><th scope="col">Target / data</th><th scope="col">When</th></tr></thead>
                   <tbody>{items.map((e) => <EventRow key={e.id} event={e} />)}</tbody>
                 </table>

@@ -34,12 +34,12 @@ export function InvitationsPanel({ token }: { token: string }) {
       <Loadable state={invitations} feature="Invitations">
         {({ invitations: list }) => list.length === 0 ? <p className="muted">No invitations.</p> : (
           <div className="table-wrap">
-            <table>
+            <table className="cards">
               <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Expires</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
               <tbody>
                 {list.map((i) => (
                   <tr key={i.id}>
-                    <th scope="row">{i.email}</th><td>{i.role}</td><td><StatusBadge status={i.status} /></td><td><Time value={i.expiresAt} /></td>
+                    <th scope="row">{i.email}</th><td data-label="Role">{i.role}</td><td data-label="Status"><StatusBadge status={i.status} /></td><td data-label="Expires"><Time value={i.expiresAt} /></td>
                     <td>{i.status === 'pending' && <button type="button" className="secondary small-button" onClick={() => void revoke(i.id, i.email)} aria-label={`Revoke the invitation of ${i.email}`}>Revoke</button>}</td>
                   </tr>
                 ))}
