@@ -148,9 +148,46 @@ describe('the dashboard in a browser', () => {
     await page.getByLabel('Role').selectOption('admin');
     await page.getByRole('button', { name: 'Invite', exact: true }).click();
     await page.getByRole('rowheader', { name: 'grace@example.com' }).waitFor();
-    await screenshots('08-members-invitations');
     const invitations = await api.t.db.withTenant(tenantId, (scope) => api.control.invitations.list(scope));
     expect(invitations).toMatchObject([{ email: 'grace@example.com', role: 'admin', status: 'pending' }]);
+    await page.getByRole('button', { name: 'End session' }).click();
+  });
+
+  it('acts inside the tenant with a session token: members, invite and revoke, an API key shown once', async () => {
+    // The panels only need a token /v1/tenant/* accepts; a tenant admin's JWT stands in for the
+    // impersonation token here, so this runs whether or not the impersonation route is merged.
+    const token = await api.member(tenantId, 'grace-admin', 'admin');
+    await page.evaluate(`sessionStorage.setItem('tenantry.impersonation.${tenantId}', ${JSON.stringify(JSON.stringify({ id: 'e2e', tenantId, token, expiresAt: new Date(Date.now() + 600_000).toISOString() }))})`);
+    await page.goto(`${api.url}/dashboard/tenants/${tenantId}/people`);
+    await page.getByText('Acting inside').waitFor();
+    await page.getByRole('rowheader', { name: 'grace-admin' }).waitFor();
+    await page.getByLabel('Email').fill('linus@example.com');
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByRole('rowheader', { name: 'linus@example.com' }).waitFor();
+    await screenshots('08-members-invitations');
+    await page.getByRole('button', { name: 'Revoke the invitation of linus@example.com' }).click();
+    await page.getByText('Revoked the invitation of linus@example.com.').waitFor();
+    const invitations = await api.t.db.withTenant(tenantId, (scope) => api.control.invitations.list(scope));
+    expect(invitations.find((i) => i.email === 'linus@example.com')?.status).toBe('revoked');
+
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Name').fill('ci-deploy');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.locator('.secret').textContent();
+    expect(secret).toMatch(/\S{20,}/);
+    await screenshots('09-api-keys');
+    // The key works, and once revoked from the dashboard it no longer does.
+    expect((await api.request('GET', '/v1/tenant/members', { apiKey: secret ?? '' })).status).toBe(200);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('button', { name: 'Revoke API key ci-deploy' }).click();
+    await page.getByRole('row', { name: /ci-deploy/ }).getByText('revoked').waitFor();
+    expect((await api.request('GET', '/v1/tenant/members', { apiKey: secret ?? '' })).status).toBe(401);
+
+    for (const [tab, shot] of [['Settings & flags', '10-settings'], ['Plan & usage', '11-usage']] as const) {
+      await page.getByRole('link', { name: tab }).click();
+      await page.locator('.not-available, .problem, form.settings-form, .usage-meter, .chart').first().waitFor();
+      await screenshots(shot);
+    }
   });
 
   it('shows analytics and health, with a clear state for what this server does not offer', async () => {
@@ -158,11 +195,11 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
     await page.locator('.not-available, .chart, .problem').first().waitFor();
     expect(await page.locator('.loading').count()).toBe(0);
-    await screenshots('09-analytics');
+    await screenshots('12-analytics');
     await page.getByRole('link', { name: 'Health & alerts' }).click();
     await page.getByRole('heading', { name: 'Health & alerts', level: 1 }).waitFor();
     await page.locator('.not-available, table, .muted').first().waitFor();
-    await screenshots('10-health');
+    await screenshots('13-health');
   });
 
   it('signs out and forgets the token', async () => {

@@ -59,13 +59,13 @@ export function ApiKeysPanel({ token }: { token: string }) {
       <Loadable state={keys} feature="API keys">
         {({ apiKeys }) => apiKeys.length === 0 ? <p className="muted">No API keys.</p> : (
           <div className="table-wrap">
-            <table>
+            <table className="cards">
               <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Scopes</th><th scope="col">Status</th><th scope="col">Last used</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
               <tbody>
                 {apiKeys.map((k) => (
                   <tr key={k.id}>
-                    <th scope="row">{k.name}</th><td><code>{k.prefix}</code></td><td className="small">{k.scopes.join(', ')}</td>
-                    <td><StatusBadge status={k.status} /></td><td><Time value={k.lastUsedAt} /></td>
+                    <th scope="row">{k.name}</th><td data-label="Prefix"><code className="break">{k.prefix}</code></td><td className="small" data-label="Scopes">{k.scopes.join(', ')}</td>
+                    <td data-label="Status"><StatusBadge status={k.status} /></td><td data-label="Last used"><Time value={k.lastUsedAt} /></td>
                     <td>{k.status === 'active' && <button type="button" className="danger small-button" onClick={() => void revoke(k.id)} aria-label={`Revoke API key ${k.name}`}>Revoke</button>}</td>
                   </tr>
                 ))}

@@ -12,10 +12,10 @@ export function MembersPanel({ token }: { token: string }) {
       <Loadable state={members} feature="Members">
         {({ members: list }) => list.length === 0 ? <p className="muted">No members.</p> : (
           <div className="table-wrap">
-            <table>
+            <table className="cards">
               <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Since</th></tr></thead>
               <tbody>
-                {list.map((m) => <tr key={m.userId}><th scope="row">{m.userId}</th><td>{m.roleName}</td><td><Time value={m.createdAt} /></td></tr>)}
+                {list.map((m) => <tr key={m.userId}><th scope="row">{m.userId}</th><td data-label="Role">{m.roleName}</td><td data-label="Since"><Time value={m.createdAt} /></td></tr>)}
               </tbody>
             </table>
           </div>
