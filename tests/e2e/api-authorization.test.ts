@@ -1,5 +1,5 @@
-// The authorization matrix of the tenant routes: every route × the four built-in roles (JWT)
-// and an API key with one scope, each expected to be allowed or refused with 403
+// The authorization matrix of the tenant routes: every route × the four built-in roles (JWT),
+// an API key with one scope and an operator impersonating (admin permissions), each expected to be allowed or refused with 403
 // PERMISSION_DENIED, through a real listening server. An allowed call gets the answer of the
 // operation itself (201, 200, or 404 for the made-up ids).
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
@@ -18,6 +18,8 @@ beforeAll(async () => {
   const tenantId = api.t.tenants[0]!.id;
   for (const role of BUILT_IN_ROLES) credentials[role] = { token: await api.member(tenantId, `user-${role}`, role) };
   credentials.apiKey = { apiKey: await api.apiKey(tenantId, [KEY_SCOPE]) };
+  const session = await api.request('POST', `/v1/tenants/${tenantId}/impersonations`, { token: api.operatorToken, body: { reason: 'authorization matrix', durationMinutes: 30 } });
+  credentials.impersonation = { token: session.body.token };
 });
 afterAll(() => api?.close());
 
@@ -47,16 +49,32 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: () => '/v1/tenant/api-keys', access: 'apikeys:read', allowed: 200 },
   { method: 'GET', path: () => `/v1/tenant/api-keys/${unknownId()}`, access: 'apikeys:read', allowed: 404 },
   { method: 'POST', path: () => `/v1/tenant/api-keys/${unknownId()}/revoke`, access: 'apikeys:write', allowed: 404 },
+  { method: 'GET', path: () => '/v1/tenant/roles', access: 'roles:read', allowed: 200 },
+  { method: 'GET', path: () => `/v1/tenant/roles/${unknownId()}`, access: 'roles:read', allowed: 404 },
+  { method: 'POST', path: () => '/v1/tenant/roles', access: 'roles:write', body: () => ({ name: `r-${randomUUID()}`, permissions: ['members:read'] }), allowed: 201 },
+  { method: 'PATCH', path: () => `/v1/tenant/roles/${unknownId()}`, access: 'roles:write', body: () => ({ description: 'x' }), allowed: 404 },
+  { method: 'DELETE', path: () => `/v1/tenant/roles/${unknownId()}`, access: 'roles:write', allowed: 404 },
+  { method: 'GET', path: () => '/v1/tenant/origins', access: 'settings:read', allowed: 200 },
+  { method: 'POST', path: () => '/v1/tenant/origins', access: 'settings:write', body: () => ({ origin: `https://${randomUUID()}.example` }), allowed: 201 },
+  { method: 'POST', path: () => '/v1/tenant/origins/remove', access: 'settings:write', body: () => ({ origin: `https://${randomUUID()}.example` }), allowed: 404 },
+  { method: 'GET', path: () => '/v1/tenant/signing-secrets', access: 'secrets:read', allowed: 200 },
+  { method: 'POST', path: () => '/v1/tenant/signing-secrets/rotate', access: 'secrets:write', allowed: 201 },
+  { method: 'GET', path: () => '/v1/tenant/domains', access: 'domains:read', allowed: 200 },
+  { method: 'POST', path: () => '/v1/tenant/domains', access: 'domains:write', body: () => ({ domain: `${randomUUID()}.example.com` }), allowed: 201 },
+  { method: 'GET', path: () => `/v1/tenant/domains/${unknownId()}.example.com`, access: 'domains:read', allowed: 404 },
+  { method: 'POST', path: () => `/v1/tenant/domains/${unknownId()}.example.com/verify`, access: 'domains:write', allowed: 404 },
+  { method: 'DELETE', path: () => `/v1/tenant/domains/${unknownId()}.example.com`, access: 'domains:write', allowed: 404 },
 ];
 
 function mayCall(principal: string, access: Route['access']): boolean {
   if (principal === 'apiKey') return access === KEY_SCOPE;
+  if (principal === 'impersonation') return access !== 'signed-in-user' && BUILT_IN_ROLE_PERMISSIONS.admin.includes(access);
   if (access === 'signed-in-user') return true;
   return BUILT_IN_ROLE_PERMISSIONS[principal as keyof typeof BUILT_IN_ROLE_PERMISSIONS].includes(access);
 }
 
 describe.each(ROUTES)('$method $access route', (route) => {
-  it.each([...BUILT_IN_ROLES, 'apiKey'])('answers %s as the matrix says', async (principal) => {
+  it.each([...BUILT_IN_ROLES, 'apiKey', 'impersonation'])('answers %s as the matrix says', async (principal) => {
     const body = route.body?.();
     const res = await api.request(route.method, route.path(), { ...credentials[principal], ...(body === undefined ? {} : { body }) });
     if (mayCall(principal, route.access)) {
@@ -75,14 +93,14 @@ describe('the matrix covers the API', () => {
     const documented = Object.entries(body.paths as Record<string, Record<string, unknown>>)
       .filter(([path]) => path.startsWith('/v1/tenant/'))
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
-    const tested = new Set(ROUTES.map((r) => `${r.method} ${r.path().replace(/[0-9a-f-]{36}/, '{id}').replace(/\/members\/[^/]+$/, '/members/{userId}')}`));
+    const tested = new Set(ROUTES.map((r) => `${r.method} ${r.path().replace(/[0-9a-f-]{36}/, '{id}').replace(/\/members\/[^/]+$/, '/members/{userId}').replace(/\/domains\/[^/]+\.example\.com/, '/domains/{domain}')}`));
     expect(documented.filter((route) => !tested.has(route))).toEqual([]);
   });
 
-  it('refuses a request without credentials before any route runs', async () => {
+  it('refuses a request without credentials with 401 before any route runs', async () => {
     const res = await api.request('GET', '/v1/tenant/members');
-    expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: 'TENANT_UNRESOLVED' });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('refuses a signed-in user who is not a member of the tenant', async () => {

@@ -10,7 +10,7 @@ import { startApiServer, type ApiServer } from './support/api-server.js';
 
 let api: ApiServer;
 let ownerA: string;
-let b: { tenantId: string; invitationId: string; keyId: string };
+let b: { tenantId: string; invitationId: string; keyId: string; roleId: string; domain: string; origin: string; secretId: string };
 
 beforeAll(async () => {
   api = await startApiServer(2);
@@ -18,11 +18,15 @@ beforeAll(async () => {
   ownerA = await api.member(tenantA!.id, 'owner-a', 'owner');
   await api.member(tenantB!.id, 'owner-b', 'owner');
   await api.member(tenantB!.id, 'viewer-b', 'viewer');
-  const { invitation, keyId } = await api.t.db.withTenant(tenantB!.id, async (scope) => ({
+  const made = await api.t.db.withTenant(tenantB!.id, async (scope) => ({
     invitation: (await api.control.invitations.create(scope, { email: 'b@example.com', role: 'viewer' }, systemActor('test'))).invitation,
     keyId: (await api.control.apiKeys.create(scope, { name: 'b', scopes: ['members:read'] }, systemActor('test'))).apiKey.id,
+    roleId: (await api.control.roles.create(scope, { name: 'auditor-b', permissions: ['audit:read'] }, systemActor('test'))).id,
+    domain: (await api.control.domains.add(scope, 'shop.tenant-b.example')).domain,
+    origin: await api.control.origins.add(scope, 'https://app.tenant-b.example'),
+    secretId: (await api.control.signingSecrets.rotate(scope)).id,
   }));
-  b = { tenantId: tenantB!.id, invitationId: invitation.id, keyId };
+  b = { tenantId: tenantB!.id, invitationId: made.invitation.id, keyId: made.keyId, roleId: made.roleId, domain: made.domain, origin: made.origin, secretId: made.secretId };
 });
 afterAll(() => api?.close());
 
@@ -30,6 +34,10 @@ const stateOfB = () => api.t.db.withTenant(b.tenantId, async (scope) => ({
   members: await api.control.members.list(scope),
   invitation: await api.control.invitations.get(scope, b.invitationId),
   key: await api.control.apiKeys.get(scope, b.keyId),
+  role: await api.control.roles.get(scope, b.roleId),
+  domain: await api.control.domains.get(scope, b.domain),
+  origins: await api.control.origins.list(scope),
+  secrets: await api.control.signingSecrets.list(scope),
 }));
 const countMembersOfA = async () => (await api.t.db.withTenant(api.t.tenants[0]!.id, (scope) => api.control.members.list(scope))).length;
 
@@ -43,9 +51,16 @@ describe('another tenant\'s objects', () => {
     ['POST', '/v1/tenant/invitations/:inv/resend', undefined, 'INVITATION_NOT_FOUND'],
     ['GET', '/v1/tenant/api-keys/:key', undefined, 'API_KEY_NOT_FOUND'],
     ['POST', '/v1/tenant/api-keys/:key/revoke', undefined, 'API_KEY_NOT_FOUND'],
+    ['GET', '/v1/tenant/roles/:role', undefined, 'ROLE_NOT_FOUND'],
+    ['PATCH', '/v1/tenant/roles/:role', { permissions: ['members:write'] }, 'ROLE_NOT_FOUND'],
+    ['DELETE', '/v1/tenant/roles/:role', undefined, 'ROLE_NOT_FOUND'],
+    ['GET', '/v1/tenant/domains/:domain', undefined, 'DOMAIN_NOT_FOUND'],
+    ['POST', '/v1/tenant/domains/:domain/verify', undefined, 'DOMAIN_NOT_FOUND'],
+    ['DELETE', '/v1/tenant/domains/:domain', undefined, 'DOMAIN_NOT_FOUND'],
+    ['POST', '/v1/tenant/origins/remove', { origin: 'https://app.tenant-b.example' }, 'ORIGIN_NOT_FOUND'],
   ] as const)('answers %s %s with 404 and leaves tenant B unchanged', async (method, template, body, code) => {
     const before = await stateOfB();
-    const path = template.replace(':inv', b.invitationId).replace(':key', b.keyId);
+    const path = template.replace(':inv', b.invitationId).replace(':key', b.keyId).replace(':role', b.roleId).replace(':domain', b.domain);
     const res = await api.request(method, path, { token: ownerA, ...(body === undefined ? {} : { body }) });
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ code });
@@ -56,9 +71,17 @@ describe('another tenant\'s objects', () => {
     const members = await api.request('GET', '/v1/tenant/members', { token: ownerA });
     const invitations = await api.request('GET', '/v1/tenant/invitations', { token: ownerA });
     const keys = await api.request('GET', '/v1/tenant/api-keys', { token: ownerA });
-    expect(members.body.members.map((m: { userId: string }) => m.userId)).toEqual(['owner-a']);
-    expect(invitations.body.invitations).toEqual([]);
-    expect(keys.body.apiKeys).toEqual([]);
+    expect(members.body.items.map((m: { userId: string }) => m.userId)).toEqual(['owner-a']);
+    expect(invitations.body.items).toEqual([]);
+    expect(keys.body.items).toEqual([]);
+  });
+
+  it("never lists tenant B's roles, domains, origins or signing secrets to tenant A", async () => {
+    const list = async (path: string) => (await api.request('GET', path, { token: ownerA })).body.items;
+    expect((await list('/v1/tenant/roles')).map((r: { id: string }) => r.id)).not.toContain(b.roleId);
+    expect((await list('/v1/tenant/domains')).map((d: { domain: string }) => d.domain)).not.toContain(b.domain);
+    expect(await list('/v1/tenant/origins')).not.toContain(b.origin);
+    expect((await list('/v1/tenant/signing-secrets')).map((x: { id: string }) => x.id)).not.toContain(b.secretId);
   });
 
   it('refuses a JWT whose tenant claim names B together with an API key of A', async () => {
@@ -91,7 +114,7 @@ describe('malformed requests', () => {
   });
 
   it('rejects an API key scope that is not a permission', async () => {
-    const keys = async () => (await api.request('GET', '/v1/tenant/api-keys', { token: ownerA })).body.apiKeys.length;
+    const keys = async () => (await api.request('GET', '/v1/tenant/api-keys', { token: ownerA })).body.items.length;
     const before = await keys();
     const res = await api.request('POST', '/v1/tenant/api-keys', { token: ownerA, body: { name: 'x', scopes: ['root'] } });
     expect(res.body).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
@@ -151,7 +174,18 @@ describe('OpenAPI', () => {
     const create = doc.paths['/v1/tenant/members'].post;
     expect(create.requestBody.content['application/json'].schema).toMatchObject({ additionalProperties: false, required: ['userId', 'role'] });
     expect(doc.paths['/v1/tenants/{id}'].get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', schema: expect.objectContaining({ format: 'uuid' }) })]);
-    expect(Object.keys(doc.components.securitySchemes)).toEqual(['operatorToken', 'apiKey', 'bearerJwt']);
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['operatorToken', 'apiKey', 'bearerJwt', 'impersonationToken']);
+  });
+
+  it('documents the problem+json error response of every operation, and the impersonation credential', async () => {
+    const { body: doc } = await api.request('GET', '/openapi.json');
+    expect(doc.components.schemas.Problem.required).toEqual(expect.arrayContaining(['code', 'status']));
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>)) {
+      for (const [method, operation] of Object.entries(item)) {
+        expect(operation.responses.default?.content?.['application/problem+json'], `${method} ${path}`).toEqual({ schema: { $ref: '#/components/schemas/Problem' } });
+      }
+    }
+    expect(doc.paths['/v1/tenant/members'].get.security).toContainEqual({ impersonationToken: [] });
   });
 
   it('serves a reference page that renders the document without any other host', async () => {

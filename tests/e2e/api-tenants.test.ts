@@ -30,7 +30,7 @@ describe('POST /v1/tenants', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'active', displayName: 'Acme' });
     const members = await api.request('GET', '/v1/tenant/members', { token: await api.jwt('ada', created.body.id) });
-    expect(members.body.members).toMatchObject([{ userId: 'ada', role: 'owner' }]);
+    expect(members.body.items).toMatchObject([{ userId: 'ada', role: 'owner' }]);
   });
 
   it('refuses a taken slug with 409 and a missing owner with 400', async () => {
@@ -49,13 +49,13 @@ describe('GET /v1/tenants', () => {
     do {
       const page = await api.request('GET', `/v1/tenants?limit=2${cursor ? `&cursor=${cursor}` : ''}`, op());
       expect(page.status).toBe(200);
-      seen.push(...page.body.tenants.map((t: { id: string }) => t.id));
+      seen.push(...page.body.items.map((t: { id: string }) => t.id));
       cursor = page.body.nextCursor;
     } while (cursor);
     const all = await api.t.registry.list({ limit: 500 });
     expect(seen).toEqual(all.tenants.map((t) => t.id));
     const suspended = await api.request('GET', '/v1/tenants?status=suspended', op());
-    expect(suspended.body.tenants.every((t: { status: string }) => t.status === 'suspended')).toBe(true);
+    expect(suspended.body.items.every((t: { status: string }) => t.status === 'suspended')).toBe(true);
     expect((await api.request('GET', '/v1/tenants?status=sleeping', op())).body).toMatchObject({ code: 'REQUEST_INVALID' });
   });
 });
@@ -83,5 +83,46 @@ describe('tenant lifecycle routes', () => {
   it('answers an unknown tenant id with 404 and a malformed one with 400', async () => {
     expect((await api.request('GET', `/v1/tenants/${randomUUID()}`, op())).body).toMatchObject({ status: 404, code: 'TENANT_NOT_FOUND' });
     expect((await api.request('POST', '/v1/tenants/not-a-uuid/suspend', op())).body).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
+  });
+});
+
+describe('GET /v1/tenants filters', () => {
+  it('filters by plan, region and search, and refuses an unknown filter', async () => {
+    const marker = randomUUID().slice(0, 8);
+    const make = (s: string, plan: string, region: string) => api.request('POST', '/v1/tenants', op({ slug: `${s}-${marker}`, displayName: `Co ${s}`, plan, region, owner: { userId: 'u' } }));
+    const a = (await make('fa', 'pro', 'eu-west')).body;
+    const b = (await make('fb', 'pro', 'us-east')).body;
+    await make('fc', 'free', 'eu-west');
+    const ids = (res: { body: { items: { id: string }[] } }) => res.body.items.map((t) => t.id);
+    expect(ids(await api.request('GET', `/v1/tenants?search=${marker}&plan=pro`, op()))).toEqual([a.id, b.id]);
+    expect(ids(await api.request('GET', `/v1/tenants?search=${marker}&plan=pro&region=eu-west&tier=pooled`, op()))).toEqual([a.id]);
+    expect(ids(await api.request('GET', `/v1/tenants?search=FB-${marker.toUpperCase()}`, op()))).toEqual([b.id]);
+    expect((await api.request('GET', '/v1/tenants?colour=blue', op())).body).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
+    expect((await api.request('GET', '/v1/tenants?tier=silo', op())).body).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
+  });
+});
+
+describe('PATCH /v1/tenants/:id', () => {
+  it('changes the plan, display name and region, audited with the operator and request id', async () => {
+    const { body: tenant } = await api.request('POST', '/v1/tenants', op({ slug: slug(), owner: { userId: 'u' } }));
+    const res = await api.request('PATCH', `/v1/tenants/${tenant.id}`, op({ plan: 'enterprise', displayName: 'Renamed', region: 'eu-central' }));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ plan: 'enterprise', displayName: 'Renamed', region: 'eu-central', version: tenant.version + 1 });
+    const { rows } = await api.t.admin.query<{ actor: string; request_id: string | null; details: Record<string, unknown> }>(
+      `SELECT actor, request_id, details FROM tenantry.audit_events WHERE tenant_id = $1 AND action = 'tenant.update'`, [tenant.id]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.actor).toMatch(/^operator:/);
+    expect(rows[0]?.request_id).not.toBeNull();
+    expect(rows[0]?.details).toMatchObject({ plan: { from: 'free', to: 'enterprise' } });
+  });
+
+  it('refuses an empty body, unknown fields (status, tier), bad values and unknown tenants, changing nothing', async () => {
+    const { body: tenant } = await api.request('POST', '/v1/tenants', op({ slug: slug(), owner: { userId: 'u' } }));
+    for (const body of [{}, { status: 'deleted' }, { tier: 'database' }, { plan: 'Not A Label' }, { displayName: '' }]) {
+      const res = await api.request('PATCH', `/v1/tenants/${tenant.id}`, op(body));
+      expect(res.body, JSON.stringify(body)).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
+    }
+    expect((await api.request('PATCH', `/v1/tenants/${randomUUID()}`, op({ plan: 'pro' }))).body).toMatchObject({ status: 404, code: 'TENANT_NOT_FOUND' });
+    expect((await api.request('GET', `/v1/tenants/${tenant.id}`, op())).body).toEqual(tenant);
   });
 });

@@ -4,6 +4,35 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { API_DOCS_PAGE } from './api-docs-page.js';
 
+/** RFC 9457 problem details as http/problem-handlers.ts renders every error. */
+const PROBLEM_SCHEMA: { type: 'object'; required: string[]; properties: Record<string, object> } = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'code'],
+  properties: {
+    type: { type: 'string', description: 'urn:tenantry:error:<code>' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string', description: 'Stable UPPER_SNAKE error code, listed in docs/errors.md.' },
+    details: { type: 'object', additionalProperties: true },
+    requestId: { type: 'string', description: 'Quote it in support requests.' },
+  },
+};
+const PROBLEM_RESPONSE = {
+  description: 'An error, as application/problem+json with a stable code (docs/errors.md).',
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+};
+
+type OpenApiDocument = { paths?: Record<string, Record<string, { responses?: Record<string, unknown> }>> };
+
+/** Every operation can fail: give each the problem response as its `default`. */
+function withProblemResponses<T extends OpenApiDocument>(document: T): T {
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item)) operation.responses = { ...operation.responses, default: PROBLEM_RESPONSE };
+  }
+  return document;
+}
+
 /**
  * Registers the generator on the root instance (it must see every route, so never inside an
  * encapsulated plugin), before the routes are registered.
@@ -16,13 +45,16 @@ export function registerOpenApi(app: FastifyInstance): void {
       openapi: '3.1.0',
       info: { title: 'Tenantry control plane', version: 'v1', description: 'See docs/api.md. Errors are application/problem+json with a stable `code`.' },
       components: {
+        schemas: { Problem: PROBLEM_SCHEMA },
         securitySchemes: {
           operatorToken: { type: 'http', scheme: 'bearer', description: 'An operator token, tnt_op_… (tenantry operators create).' },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'A tenant API key; its scopes are its permissions.' },
           bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT with `tenant_id` and `sub` (the member\'s user id).' },
+          impersonationToken: { type: 'http', scheme: 'bearer', description: 'An operator\'s impersonation session token, tnt_imp_… (POST /v1/tenants/{id}/impersonations): admin permissions, recorded as the operator.' },
         },
       },
     },
+    transformObject: (documentObject) => ('openapiObject' in documentObject ? withProblemResponses(documentObject.openapiObject as OpenApiDocument) : documentObject.swaggerObject),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/docs', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(API_DOCS_PAGE));

@@ -1,5 +1,5 @@
 // Who is calling a /v1 route: an operator (operator token) or a tenant principal (a member
-// signed in with a JWT, or an API key), kept per request for the handlers.
+// signed in with a JWT, an API key, or an operator impersonating), kept per request.
 import type { FastifyRequest } from 'fastify';
 import { coreErrors } from 'tenantry';
 import { isPermission, type Actor, type Permission, type VerifiedOperator } from 'tenantry/control';
@@ -7,7 +7,8 @@ import { isPermission, type Actor, type Permission, type VerifiedOperator } from
 /** A tenant principal. `member` is false for a signed-in user who is not (yet) a member. */
 export type TenantPrincipal =
   | { readonly kind: 'user'; readonly userId: string; readonly email?: string; readonly member: boolean; readonly permissions: readonly Permission[] }
-  | { readonly kind: 'apiKey'; readonly keyId: string; readonly scopes: readonly Permission[] };
+  | { readonly kind: 'apiKey'; readonly keyId: string; readonly scopes: readonly Permission[] }
+  | { readonly kind: 'impersonation'; readonly operatorId: string; readonly sessionId: string; readonly permissions: readonly Permission[] };
 
 // WeakMaps, not request decorations: nothing else can read or forge them, and they go with the request.
 const operators = new WeakMap<FastifyRequest, VerifiedOperator>();
@@ -44,15 +45,23 @@ export function tenantPrincipalOf(request: FastifyRequest): TenantPrincipal {
 
 /**
  * The actor the control services record and bound grants by: `user:<id>` with its role's
- * permissions, or `api-key:<id>` with its scopes.
+ * permissions, `api-key:<id>` with its scopes, or `operator:<id>` (impersonating) with the
+ * admin role's.
  *
  * @example await control.members.add(scope, input, actorOf(request));
  */
 export function actorOf(request: FastifyRequest): Actor {
   const principal = tenantPrincipalOf(request);
-  return principal.kind === 'user'
-    ? { id: `user:${principal.userId}`, permissions: principal.permissions }
-    : { id: `api-key:${principal.keyId}`, permissions: principal.scopes };
+  switch (principal.kind) {
+    case 'user': return { id: `user:${principal.userId}`, permissions: principal.permissions };
+    case 'apiKey': return { id: `api-key:${principal.keyId}`, permissions: principal.scopes };
+    case 'impersonation': return { id: `operator:${principal.operatorId}`, permissions: principal.permissions };
+  }
+}
+
+/** What the principal may do, in the shape hasPermission takes. */
+export function permissionHolderOf(principal: TenantPrincipal): { permissions: readonly Permission[] } | { scopes: readonly Permission[] } {
+  return principal.kind === 'apiKey' ? { scopes: principal.scopes } : { permissions: principal.permissions };
 }
 
 /** @example permissionsFrom(['members:read', 'bogus']) // ['members:read'] */

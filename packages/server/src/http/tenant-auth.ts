@@ -1,14 +1,16 @@
 // Authentication and authorization of the tenant routes: the tenantry Fastify plugin resolves
-// the tenant from an API key or a JWT, the principal is derived from those credentials, and a
-// preValidation hook checks the route's declared access before the body is even validated.
+// the tenant from an API key, a JWT or an operator's impersonation token, the principal is
+// derived from those credentials, and a preValidation hook checks the route's declared access
+// before the body is even validated.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { coreErrors } from 'tenantry';
 import { tenantryFastify } from 'tenantry/adapters/fastify';
-import { controlErrors, hasPermission, type Permission } from 'tenantry/control';
+import { BUILT_IN_ROLE_PERMISSIONS, controlErrors, hasPermission, type Permission } from 'tenantry/control';
 import { apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant } from 'tenantry/resolve';
 import type { ApiDependencies } from './api-dependencies.js';
-import { permissionsFrom, setTenantPrincipal, tryTenantPrincipalOf, type TenantPrincipal } from './principal.js';
+import { impersonationStrategy, unlessImpersonationToken } from './impersonation-strategy.js';
+import { permissionHolderOf, permissionsFrom, setTenantPrincipal, tryTenantPrincipalOf, type TenantPrincipal } from './principal.js';
 
 /** What a route demands: a permission (member role or key scope), or a signed-in user (accepting an invitation). */
 export type RouteAccess = Permission | 'signed-in-user';
@@ -21,6 +23,12 @@ declare module 'fastify' {
 }
 
 async function principalFor(resolved: ResolvedTenant, deps: ApiDependencies): Promise<TenantPrincipal> {
+  const session = resolved.credentials.impersonation;
+  if (session !== undefined) {
+    // An operator acts as a tenant admin: everything but deleting the tenant, and (by the grant
+    // rule) never making or removing an owner.
+    return { kind: 'impersonation', operatorId: String(session.operatorId), sessionId: String(session.sessionId), permissions: BUILT_IN_ROLE_PERMISSIONS.admin };
+  }
   const key = resolved.credentials.apiKey;
   if (key !== undefined) {
     return { kind: 'apiKey', keyId: String(key.keyId), scopes: permissionsFrom(Array.isArray(key.scopes) ? key.scopes : []) };
@@ -41,8 +49,7 @@ function checkAccess(request: FastifyRequest): void {
     if (principal.kind !== 'user') throw controlErrors.create('PERMISSION_DENIED', { details: { permission: access } });
     return;
   }
-  const holder = principal.kind === 'user' ? { permissions: principal.permissions } : { scopes: principal.scopes };
-  if (access === undefined || !hasPermission(holder, access)) throw controlErrors.create('PERMISSION_DENIED', { details: { permission: access ?? 'none declared' } });
+  if (access === undefined || !hasPermission(permissionHolderOf(principal), access)) throw controlErrors.create('PERMISSION_DENIED', { details: { permission: access ?? 'none declared' } });
 }
 
 /**
@@ -55,14 +62,23 @@ export async function tenantScope(scope: FastifyInstance, deps: ApiDependencies)
   const resolver = createTenantResolver({
     strategies: [
       apiKeyStrategy({ verify: deps.control.apiKeys.verifyApiKey }),
-      ...(deps.jwtVerifier ? [jwtClaimStrategy({ verifier: deps.jwtVerifier })] : []),
+      impersonationStrategy(deps.control.impersonation),
+      ...(deps.jwtVerifier ? [unlessImpersonationToken(jwtClaimStrategy({ verifier: deps.jwtVerifier }))] : []),
     ],
     tenants: deps.registry,
   });
   // The plugin's onResolved sees a neutral request, not Fastify's: this store carries the
   // Fastify request into it, because the plugin's hook runs inside this one's `next()`.
   const current = new AsyncLocalStorage<FastifyRequest>();
-  scope.addHook('onRequest', (request, _reply, next) => current.run(request, next));
+  scope.addHook('onRequest', (request, _reply, next) => {
+    // No credential at all is an unauthenticated request (401), not an unresolvable tenant:
+    // these routes take their tenant from the credential.
+    if (request.headers.authorization === undefined && request.headers['x-api-key'] === undefined) {
+      next(resolveErrors.create('TOKEN_INVALID', { details: { reason: 'a credential is required: X-Api-Key, or Authorization: Bearer <JWT or impersonation token>' } }));
+      return;
+    }
+    current.run(request, next);
+  });
   await scope.register(tenantryFastify, {
     resolver,
     requestId: (request) => request.id,

@@ -1,8 +1,8 @@
 // Tenant routes for API keys: create (the key is in the response this once), list, get, revoke.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireTenant } from 'tenantry';
 import type { ApiDependencies } from '../http/api-dependencies.js';
+import { inCurrentTenant } from '../http/in-tenant.js';
 import { actorOf } from '../http/principal.js';
 import { DateTime, IdParams, Permission, strictObject, TENANT_SECURITY, Uuid } from './schemas.js';
 
@@ -28,7 +28,7 @@ type ById = { Params: Static<typeof IdParams> };
  */
 export function registerApiKeyRoutes(app: FastifyInstance, deps: ApiDependencies): void {
   const { db, control } = deps;
-  const inTenant = <T>(work: Parameters<typeof db.withTenant<T>>[1]) => db.withTenant(requireTenant().tenantId, work);
+  const inTenant = inCurrentTenant(db);
 
   app.post<{ Body: Static<typeof CreateApiKey> }>('/api-keys', {
     config: { access: 'apikeys:write' },
@@ -40,8 +40,8 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: ApiDependencies
   });
   app.get('/api-keys', {
     config: { access: 'apikeys:read' },
-    schema: { tags, security, summary: 'List API keys, newest first (never their secrets)', operationId: 'listApiKeys', response: { 200: strictObject({ apiKeys: Type.Array(ApiKeyBody) }) } },
-  }, async () => ({ apiKeys: await inTenant((scope) => control.apiKeys.list(scope)) }));
+    schema: { tags, security, summary: 'List API keys, newest first (never their secrets)', operationId: 'listApiKeys', response: { 200: strictObject({ items: Type.Array(ApiKeyBody) }) } },
+  }, async () => ({ items: await inTenant((scope) => control.apiKeys.list(scope)) }));
   app.get<ById>('/api-keys/:id', {
     config: { access: 'apikeys:read' },
     schema: { tags, security, summary: 'Get an API key', operationId: 'getApiKey', params: IdParams, response: { 200: ApiKeyBody } },

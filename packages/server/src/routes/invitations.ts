@@ -2,8 +2,8 @@
 // accept by the signed-in user the token was meant for.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireTenant } from 'tenantry';
 import type { ApiDependencies } from '../http/api-dependencies.js';
+import { inCurrentTenant } from '../http/in-tenant.js';
 import { actorOf, tenantPrincipalOf } from '../http/principal.js';
 import { MemberBody } from './members.js';
 import { DateTime, IdParams, Permission, RoleRef, strictObject, TENANT_SECURITY, Uuid } from './schemas.js';
@@ -28,7 +28,7 @@ type ById = { Params: Static<typeof IdParams> };
  */
 export function registerInvitationRoutes(app: FastifyInstance, deps: ApiDependencies): void {
   const { db, control } = deps;
-  const inTenant = <T>(work: Parameters<typeof db.withTenant<T>>[1]) => db.withTenant(requireTenant().tenantId, work);
+  const inTenant = inCurrentTenant(db);
 
   app.post<{ Body: Static<typeof CreateInvitation> }>('/invitations', {
     config: { access: 'invitations:write' },
@@ -36,8 +36,8 @@ export function registerInvitationRoutes(app: FastifyInstance, deps: ApiDependen
   }, async (request, reply) => reply.code(201).send(await inTenant((scope) => control.invitations.create(scope, request.body, actorOf(request)))));
   app.get('/invitations', {
     config: { access: 'invitations:read' },
-    schema: { tags, security, summary: 'List invitations, newest first', operationId: 'listInvitations', response: { 200: strictObject({ invitations: Type.Array(InvitationBody) }) } },
-  }, async () => ({ invitations: await inTenant((scope) => control.invitations.list(scope)) }));
+    schema: { tags, security, summary: 'List invitations, newest first', operationId: 'listInvitations', response: { 200: strictObject({ items: Type.Array(InvitationBody) }) } },
+  }, async () => ({ items: await inTenant((scope) => control.invitations.list(scope)) }));
   app.get<ById>('/invitations/:id', {
     config: { access: 'invitations:read' },
     schema: { tags, security, summary: 'Get an invitation', operationId: 'getInvitation', params: IdParams, response: { 200: InvitationBody } },

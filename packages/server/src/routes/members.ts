@@ -2,8 +2,8 @@
 // caller's credentials; another tenant's user id is simply not found.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireTenant } from 'tenantry';
 import type { ApiDependencies } from '../http/api-dependencies.js';
+import { inCurrentTenant } from '../http/in-tenant.js';
 import { actorOf } from '../http/principal.js';
 import { DateTime, Permission, RoleRef, strictObject, TENANT_SECURITY, UserId } from './schemas.js';
 
@@ -24,12 +24,12 @@ type ByUser = { Params: Static<typeof UserParams> };
  */
 export function registerMemberRoutes(app: FastifyInstance, deps: ApiDependencies): void {
   const { db, control } = deps;
-  const inTenant = <T>(work: Parameters<typeof db.withTenant<T>>[1]) => db.withTenant(requireTenant().tenantId, work);
+  const inTenant = inCurrentTenant(db);
 
   app.get('/members', {
     config: { access: 'members:read' },
-    schema: { tags, security, summary: 'List the tenant\'s members', operationId: 'listMembers', response: { 200: strictObject({ members: Type.Array(MemberBody) }) } },
-  }, async () => ({ members: await inTenant((scope) => control.members.list(scope)) }));
+    schema: { tags, security, summary: 'List the tenant\'s members', operationId: 'listMembers', response: { 200: strictObject({ items: Type.Array(MemberBody) }) } },
+  }, async () => ({ items: await inTenant((scope) => control.members.list(scope)) }));
   app.get<ByUser>('/members/:userId', {
     config: { access: 'members:read' },
     schema: { tags, security, summary: 'Get a member', operationId: 'getMember', params: UserParams, response: { 200: MemberBody } },

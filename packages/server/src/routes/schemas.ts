@@ -24,5 +24,5 @@ export const UserId = Type.String({ minLength: 1, maxLength: 256 });
 
 /** OpenAPI security requirement of the operator routes. */
 export const OPERATOR_SECURITY = [{ operatorToken: [] }];
-/** OpenAPI security requirement of the tenant routes: either credential. */
-export const TENANT_SECURITY = [{ apiKey: [] }, { bearerJwt: [] }];
+/** OpenAPI security requirement of the tenant routes: any one of the credentials. */
+export const TENANT_SECURITY = [{ apiKey: [] }, { bearerJwt: [] }, { impersonationToken: [] }];

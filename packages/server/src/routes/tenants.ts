@@ -1,5 +1,6 @@
-// Operator routes for tenants: onboarding (tenant + owner member in one call), cursor-paged
-// listing, lookup and the lifecycle actions suspend / restore / offboard / delete.
+// Operator routes for tenants: onboarding (tenant + owner member in one call), cursor-paged and
+// filtered listing, lookup, edits (name, plan, region) and the lifecycle actions suspend /
+// restore / offboard / delete.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Tenant } from 'tenantry';
@@ -23,12 +24,22 @@ const CreateTenant = strictObject({
   region: Type.Optional(Label),
   owner: strictObject({ userId: UserId }, { description: 'The application user who becomes the tenant\'s first owner.' }),
 });
+const TIERS = ['pooled', 'schema', 'database'] as const;
 const ListQuery = strictObject({
   status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
+  plan: Type.Optional(Label),
+  tier: Type.Optional(Type.Union(TIERS.map((t) => Type.Literal(t)))),
+  region: Type.Optional(Label),
+  search: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive part of the slug or display name.' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The nextCursor of the previous page.' })),
 });
-const TenantPage = strictObject({ tenants: Type.Array(TenantBody), nextCursor: Type.Optional(Type.String()) });
+const TenantPage = strictObject({ items: Type.Array(TenantBody), nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page.' }) });
+const UpdateTenant = Type.Object({
+  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  plan: Type.Optional(Label),
+  region: Type.Optional(Label),
+}, { additionalProperties: false, minProperties: 1 });
 
 const tags = ['tenants'];
 /** The registry's change author (not exported by tenantry/control, hence spelt out). */
@@ -55,10 +66,16 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
   });
   app.get<{ Querystring: Static<typeof ListQuery> }>('/tenants', {
     schema: { tags, summary: 'List tenants, oldest first, a page at a time', operationId: 'listTenants', security: OPERATOR_SECURITY, querystring: ListQuery, response: { 200: TenantPage } },
-  }, async (request) => registry.list(request.query));
+  }, async (request) => {
+    const page = await registry.list(request.query);
+    return { items: page.tenants, nextCursor: page.nextCursor ?? null };
+  });
   app.get<ById>('/tenants/:id', {
     schema: { tags, summary: 'Get a tenant', operationId: 'getTenant', security: OPERATOR_SECURITY, params: IdParams, response: { 200: TenantBody } },
   }, async (request) => registry.get(request.params.id));
+  app.patch<ById & { Body: Static<typeof UpdateTenant> }>('/tenants/:id', {
+    schema: { tags, summary: 'Change a tenant\'s display name, plan or region (audited; a plan change applies at once)', operationId: 'updateTenant', security: OPERATOR_SECURITY, params: IdParams, body: UpdateTenant, response: { 200: TenantBody } },
+  }, async (request) => registry.update(request.params.id, request.body, { by: authorOf(request) }));
   const actions = { suspend: 'Suspend an active tenant', restore: 'Restore a suspended tenant', offboard: 'Start offboarding a tenant' } as const;
   for (const [action, summary] of Object.entries(actions) as [keyof typeof actions, string][]) {
     app.post<ById>(`/tenants/:id/${action}`, {

@@ -6,8 +6,13 @@ import { requireOperator } from '../http/operator-auth.js';
 import { tenantScope } from '../http/tenant-auth.js';
 import { registerApiKeyRoutes } from './api-keys.js';
 import { registerAuditRoutes } from './audit.js';
+import { registerDomainRoutes } from './domains.js';
+import { registerImpersonationRoutes } from './impersonations.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
+import { registerOriginRoutes } from './origins.js';
+import { registerRoleRoutes } from './roles.js';
+import { registerSigningSecretRoutes } from './signing-secrets.js';
 import { registerTenantRoutes } from './tenants.js';
 
 /**
@@ -18,6 +23,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
   await app.register(async (operators) => {
     requireOperator(operators, deps.control.operators);
     registerTenantRoutes(operators, deps);
+    registerImpersonationRoutes(operators, deps);
     if (deps.operator) registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator });
   }, { prefix: '/v1' });
   await app.register(async (tenant) => {
@@ -25,5 +31,9 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     registerMemberRoutes(tenant, deps);
     registerInvitationRoutes(tenant, deps);
     registerApiKeyRoutes(tenant, deps);
+    registerRoleRoutes(tenant, deps);
+    registerOriginRoutes(tenant, deps);
+    registerSigningSecretRoutes(tenant, deps);
+    registerDomainRoutes(tenant, deps);
   }, { prefix: '/v1/tenant' });
 }

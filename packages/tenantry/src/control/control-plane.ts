@@ -1,5 +1,6 @@
 // createControlPlane: every control-plane service over one app-role tenant database and one
 // operator pool, with one clock — the wiring a server does once at start.
+import { appendAuditEvent, withAuditOperator } from '../audit/index.js';
 import type { Clock } from '../core/index.js';
 import type { TenantEncryption } from '../crypto/index.js';
 import type { SqlPool, TenantDatabase } from '../postgres/index.js';
@@ -29,6 +30,10 @@ export interface ControlPlaneOptions {
   readonly maxImpersonationMs?: number;
   readonly dns?: DnsOptions;
   readonly reservedDomains?: readonly string[];
+  /**
+   * Where impersonation starts and ends are recorded. Default: the tenant's own audit log
+   * (through the operator pool), where its members see who acted inside it and why.
+   */
   readonly onAuditEvent?: AuditEventHook;
 }
 
@@ -61,6 +66,8 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
   checkKnownKeys(options, KNOWN, '');
   const { db, operator } = options;
   const clock = options.clock === undefined ? {} : { clock: options.clock };
+  const onAuditEvent: AuditEventHook = options.onAuditEvent
+    ?? (async ({ tenantId, ...event }) => { await withAuditOperator(operator, tenantId, (tx) => appendAuditEvent(tx, event)); });
   const pick = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
   return Object.freeze({
     members: createMembers(clock),
@@ -70,7 +77,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
     origins: createAllowedOrigins(clock),
     signingSecrets: createSigningSecrets({ encryption: options.encryption, ...clock, ...pick('graceMs', options.signingSecretGraceMs) }),
     operators: createOperators({ operator, ...clock }),
-    impersonation: createImpersonation({ operator, ...clock, ...pick('maxDurationMs', options.maxImpersonationMs), ...pick('onAuditEvent', options.onAuditEvent) }),
+    impersonation: createImpersonation({ operator, ...clock, ...pick('maxDurationMs', options.maxImpersonationMs), onAuditEvent }),
     domains: createCustomDomains({ operator, ...clock, ...pick('dns', options.dns), ...pick('reservedDomains', options.reservedDomains) }),
   });
 }

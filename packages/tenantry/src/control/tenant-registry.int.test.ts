@@ -208,6 +208,86 @@ describe('list', () => {
   });
 });
 
+describe('list filters', () => {
+  const ids = (page: { tenants: readonly Tenant[] }) => page.tenants.map((x) => x.id);
+  let a: Tenant, b: Tenant, c: Tenant;
+  beforeAll(async () => {
+    a = await registry.create({ slug: slug('filt-alpha'), displayName: 'Alpha 50%_off GmbH', plan: 'pro', region: 'eu-west' });
+    b = await registry.create({ slug: slug('filt-beta'), displayName: 'Beta', plan: 'pro', region: 'us-east' });
+    c = await registry.create({ slug: slug('filt-gamma'), displayName: 'Gamma', plan: 'enterprise', region: 'eu-west' });
+  });
+
+  it('filters by plan, region and tier, combined with AND, each matching exactly what the table holds', async () => {
+    const byPlan = await registry.list({ plan: 'pro', limit: 500 });
+    const { rows } = await t.admin.query<{ id: string }>(`SELECT id FROM tenantry.tenants WHERE plan = 'pro' AND status <> 'deleted' ORDER BY created_at, id`);
+    expect(ids(byPlan)).toEqual(rows.map((r) => r.id));
+    expect(ids(byPlan)).toEqual(expect.arrayContaining([a.id, b.id]));
+    expect(ids(await registry.list({ plan: 'pro', region: 'eu-west', limit: 500 }))).toEqual([a.id]);
+    expect(ids(await registry.list({ region: 'eu-west', tier: 'pooled', limit: 500 }))).toEqual([a.id, c.id]);
+  });
+
+  it('searches slug and display name case-insensitively, taking % and _ literally', async () => {
+    expect(ids(await registry.list({ search: 'FILT-BETA', limit: 500 }))).toEqual([b.id]);
+    expect(ids(await registry.list({ search: 'gamma', limit: 500 }))).toEqual([c.id]);
+    expect(ids(await registry.list({ search: '50%_off', limit: 500 }))).toEqual([a.id]);
+    expect(ids(await registry.list({ search: '%', limit: 500 }))).toEqual([a.id]);
+    expect(ids(await registry.list({ search: 'no such tenant anywhere', limit: 500 }))).toEqual([]);
+  });
+
+  it('pages through a filtered list with the cursor', async () => {
+    const first = await registry.list({ search: 'filt-', limit: 2 });
+    expect(ids(first)).toEqual([a.id, b.id]);
+    expect(first.nextCursor).toBeDefined();
+    const second = await registry.list({ search: 'filt-', limit: 2, cursor: first.nextCursor as string });
+    expect(ids(second)).toEqual([c.id]);
+    expect(second.nextCursor).toBeUndefined();
+  });
+
+  it('refuses a bad plan, region, tier or an overlong search with TENANT_FIELD_INVALID naming the field', async () => {
+    for (const [opts, field] of [[{ plan: 'Pro!' }, 'plan'], [{ region: '' }, 'region'], [{ tier: 'silo' }, 'tier'], [{ search: 'x'.repeat(201) }, 'search']] as const) {
+      const err = await failure(registry.list(opts as never));
+      expect(codeOf(err), field).toBe('TENANT_FIELD_INVALID');
+      expect((err as { details: { field?: string } }).details.field).toBe(field);
+    }
+  });
+});
+
+describe('update', () => {
+  it('changes display name, plan and region, one version up, audited with old and new values', async () => {
+    const x = await registry.create({ slug: slug('upd'), displayName: 'Before' });
+    const updated = await registry.update(x.id, { displayName: '  After  ', plan: 'pro', region: 'eu-west' }, { by: { actor: 'operator:ada', requestId: 'req-9' } });
+    expect(updated).toMatchObject({ displayName: 'After', plan: 'pro', region: 'eu-west', version: x.version + 1, status: 'active' });
+    expect(await registry.get(x.id)).toEqual(updated);
+    const { rows } = await t.admin.query<{ actor: string; request_id: string; details: Record<string, unknown> }>(
+      `SELECT actor, request_id, details FROM tenantry.audit_events WHERE tenant_id = $1 AND action = 'tenant.update'`, [x.id]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ actor: 'operator:ada', request_id: 'req-9' });
+    expect(rows[0]?.details).toMatchObject({ plan: { from: 'free', to: 'pro' }, region: { from: 'default', to: 'eu-west' }, display_name: { from: 'Before', to: 'After' } });
+  });
+
+  it('changes nothing (no version, no audit event) when the values are the ones it has', async () => {
+    const x = await registry.create({ slug: slug('upd-same'), plan: 'pro' });
+    expect(await registry.update(x.id, { plan: 'pro' })).toEqual(x);
+    const { rows } = await t.admin.query(`SELECT 1 FROM tenantry.audit_events WHERE tenant_id = $1 AND action = 'tenant.update'`, [x.id]);
+    expect(rows).toHaveLength(0);
+  });
+
+  it('refuses bad values and unknown fields with TENANT_FIELD_INVALID, a stale version with TENANT_VERSION_CONFLICT, and writes nothing', async () => {
+    const x = await registry.create({ slug: slug('upd-bad') });
+    for (const [input, field] of [[{ plan: 'PRO' }, 'plan'], [{ region: 'a b' }, 'region'], [{ displayName: '   ' }, 'displayName'], [{ tier: 'schema' }, 'tier'], [{ status: 'deleted' }, 'status']] as const) {
+      const err = await failure(registry.update(x.id, input as never));
+      expect(codeOf(err), field).toBe('TENANT_FIELD_INVALID');
+      expect((err as { details: { field?: string } }).details.field).toBe(field);
+    }
+    expect(codeOf(await failure(registry.update(x.id, { plan: 'pro' }, { expectedVersion: x.version - 1 })))).toBe('TENANT_VERSION_CONFLICT');
+    expect(await registry.get(x.id)).toEqual(x);
+  });
+
+  it('answers TENANT_NOT_FOUND for an unknown or deleted tenant', async () => {
+    expect(codeOf(await failure(registry.update('0190f0e0-0000-7000-8000-000000000000', { plan: 'pro' })))).toBe('TENANT_NOT_FOUND');
+  });
+});
+
 describe('transitions', () => {
   it('suspends, restores, offboards and deletes, one version up each time', async () => {
     const tenant = await registry.create({ slug: slug('life') });

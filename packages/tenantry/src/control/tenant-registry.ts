@@ -23,10 +23,22 @@ export interface CreateTenantInput {
 export interface ListTenantsOptions {
   /** Only tenants in this status. Without it, every tenant but the deleted ones. */
   readonly status?: TenantStatus;
+  readonly plan?: string;
+  readonly tier?: IsolationTier;
+  readonly region?: string;
+  /** Case-insensitive substring of the slug or the display name (1–200 characters). */
+  readonly search?: string;
   /** 1–500, default 50. */
   readonly limit?: number;
   /** The `nextCursor` of the previous page. */
   readonly cursor?: string;
+}
+
+/** What an operator may change on a tenant (its tier changes by moving it, not by an edit). */
+export interface UpdateTenantInput {
+  readonly displayName?: string;
+  readonly plan?: string;
+  readonly region?: string;
 }
 
 export interface TenantPage {
@@ -43,6 +55,12 @@ export interface TenantRegistry {
   getBySlug(slug: string): Promise<Tenant>;
   tryGetBySlug(slug: string): Promise<Tenant | undefined>;
   list(options?: ListTenantsOptions): Promise<TenantPage>;
+  /**
+   * Changes the display name, plan or region, recorded in the tenant's audit log with each
+   * field's old and new value; with `expectedVersion`, only if nobody changed the tenant since.
+   * A plan change takes effect at once: nothing caches the plan beyond this row.
+   */
+  update(id: TenantId | string, input: UpdateTenantInput, options?: { expectedVersion?: number; by?: ChangeAuthor }): Promise<Tenant>;
   /**
    * Applies a lifecycle event, recorded in the tenant's audit log in the same transaction;
    * with `expectedVersion`, only if nobody changed the tenant since.
@@ -107,12 +125,17 @@ function checkLabel(field: string, value: string | undefined, fallback: string):
   return v;
 }
 
-function checkCreateInput(input: CreateTenantInput) {
-  const slug = parseSlug(input.slug);
-  const displayName = (input.displayName ?? slug).trim();
+function checkDisplayName(value: string): string {
+  const displayName = value.trim();
   if (displayName.length < 1 || displayName.length > 200) {
     throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'displayName', reason: 'must be 1–200 characters' } });
   }
+  return displayName;
+}
+
+function checkCreateInput(input: CreateTenantInput) {
+  const slug = parseSlug(input.slug);
+  const displayName = checkDisplayName(input.displayName ?? slug);
   const tier = input.tier ?? 'pooled';
   if (!ISOLATION_TIERS.includes(tier)) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'tier', reason: `one of ${ISOLATION_TIERS.join(', ')}` } });
   if (tier !== 'pooled') {
@@ -121,6 +144,30 @@ function checkCreateInput(input: CreateTenantInput) {
     throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'tier', reason: 'only the pooled tier can be provisioned in this version' } });
   }
   return { slug, displayName, tier, plan: checkLabel('plan', input.plan, 'free'), region: checkLabel('region', input.region, 'default') };
+}
+
+/** The columns an update sets, checked; empty when the input names no field. */
+function checkUpdateInput(input: UpdateTenantInput): Partial<Record<'display_name' | 'plan' | 'region', string>> {
+  const known = new Set(['displayName', 'plan', 'region']);
+  const unknown = Object.keys(input).find((k) => !known.has(k));
+  if (unknown !== undefined) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: unknown, reason: 'not a field an update can change' } });
+  return {
+    ...(input.displayName !== undefined ? { display_name: checkDisplayName(input.displayName) } : {}),
+    ...(input.plan !== undefined ? { plan: checkLabel('plan', input.plan, '') } : {}),
+    ...(input.region !== undefined ? { region: checkLabel('region', input.region, '') } : {}),
+  };
+}
+
+function checkListOptions(opts: ListTenantsOptions): { limit: number; search: string | null } {
+  const limit = opts.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'limit', reason: 'an integer from 1 to 500' } });
+  if (opts.status !== undefined && !TENANT_STATUSES.includes(opts.status)) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'status', reason: `one of ${TENANT_STATUSES.join(', ')}` } });
+  if (opts.tier !== undefined && !ISOLATION_TIERS.includes(opts.tier)) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'tier', reason: `one of ${ISOLATION_TIERS.join(', ')}` } });
+  if (opts.plan !== undefined) checkLabel('plan', opts.plan, '');
+  if (opts.region !== undefined) checkLabel('region', opts.region, '');
+  const search = opts.search?.trim().toLowerCase() ?? '';
+  if (search.length > 200) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'search', reason: 'at most 200 characters' } });
+  return { limit, search: search === '' ? null : search };
 }
 
 function encodeCursor(t: Tenant): string {
@@ -165,7 +212,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
     return rows[0] ? toTenant(rows[0]) : undefined;
   }
 
-  async function audit(c: SqlConnection, id: TenantId, by: ChangeAuthor, action: string, details: Record<string, string | number | Record<string, number>>): Promise<void> {
+  async function audit(c: SqlConnection, id: TenantId, by: ChangeAuthor, action: string, details: Record<string, string | number | Record<string, number> | Record<string, string>>): Promise<void> {
     const tx = await operatorAuditTransaction(c, id);
     await appendAuditEvent(tx, { actor: by.actor, action, target: `tenant:${id}`, ...(by.requestId ? { requestId: by.requestId } : {}), details }, { clock });
   }
@@ -231,21 +278,46 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
     },
     tryGetBySlug,
     async list(opts = {}) {
-      const limit = opts.limit ?? 50;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'limit', reason: 'an integer from 1 to 500' } });
-      if (opts.status !== undefined && !TENANT_STATUSES.includes(opts.status)) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'status', reason: `one of ${TENANT_STATUSES.join(', ')}` } });
+      const { limit, search } = checkListOptions(opts);
       const after = opts.cursor === undefined ? null : decodeCursor(opts.cursor);
+      // strpos, not LIKE: a search for "50%_off" means those characters, not wildcards.
       const { rows } = await operator
         .query<TenantRow>(
           `SELECT ${COLUMNS} FROM tenantry.tenants
-            WHERE (status = $1 OR ($1::text IS NULL AND status <> 'deleted')) AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
+            WHERE (status = $1 OR ($1::text IS NULL AND status <> 'deleted'))
+              AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
+              AND ($5::text IS NULL OR plan = $5) AND ($6::text IS NULL OR tier = $6) AND ($7::text IS NULL OR region = $7)
+              AND ($8::text IS NULL OR strpos(slug, $8) > 0 OR strpos(lower(display_name), $8) > 0)
             ORDER BY created_at, id LIMIT $4`,
-          [opts.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+          [opts.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1, opts.plan ?? null, opts.tier ?? null, opts.region ?? null, search],
         )
         .catch((e: unknown) => { throw toTenantryError(e); });
       const tenants = rows.slice(0, limit).map(toTenant);
       const last = tenants.at(-1);
       return rows.length > limit && last ? { tenants, nextCursor: encodeCursor(last) } : { tenants };
+    },
+    async update(rawId, input, opts = {}) {
+      const id = parseTenantId(rawId);
+      const columns = checkUpdateInput(input);
+      return inTransaction(async (c) => {
+        const { rows } = await c.query<TenantRow>(`SELECT ${COLUMNS} FROM tenantry.tenants WHERE id = $1 FOR UPDATE`, [id]);
+        const current = rows[0];
+        if (!current || current.status === 'deleted') throw coreErrors.create('TENANT_NOT_FOUND');
+        if (opts.expectedVersion !== undefined && opts.expectedVersion !== current.version) {
+          throw controlErrors.create('TENANT_VERSION_CONFLICT', { details: { expectedVersion: opts.expectedVersion, version: current.version } });
+        }
+        const changed = (Object.entries(columns) as [keyof typeof columns, string][]).filter(([column, value]) => current[column] !== value);
+        if (changed.length === 0) return toTenant(current);
+        const sets = changed.map(([column], i) => `${column} = $${i + 3}`).join(', ');
+        const { rows: updated } = await c.query<TenantRow>(
+          `UPDATE tenantry.tenants SET ${sets}, updated_at = $2, version = version + 1 WHERE id = $1 RETURNING ${COLUMNS}`,
+          [id, clock.now(), ...changed.map(([, value]) => value)],
+        );
+        const tenant = toTenant(updated[0] as TenantRow);
+        const details = Object.fromEntries(changed.map(([column, value]) => [column, { from: current[column], to: value }]));
+        await audit(c, id, opts.by ?? SYSTEM, 'tenant.update', { ...details, version: tenant.version });
+        return tenant;
+      });
     },
     transition,
     suspend: (id, by) => transition(id, 'suspend', by ? { by } : {}),

@@ -92,4 +92,39 @@ describe('createJwtVerifier', () => {
     expect(isTenantryError(thrown, 'CONFIG_INVALID')).toBe(true);
     expect(String((thrown as { details: { reason: string } }).details.reason)).toContain(reason);
   });
+
+  describe('verified-token cache', () => {
+    const manualClock = (at: number) => ({ at, now() { return new Date(this.at * 1000); } });
+
+    it('serves a cached token only until its exp plus the tolerance, by the verifier\'s clock', async () => {
+      const exp = now() + 60;
+      const clock = manualClock(now());
+      const verifier = createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET, clockToleranceSec: 10, clock });
+      const token = await hs({ tenant_id: 'acme' }, { exp });
+      expect((await verifier.verify(token)).tenant_id).toBe('acme');
+      clock.at = exp + 9;
+      expect((await verifier.verify(token)).tenant_id).toBe('acme');
+      clock.at = exp + 11;
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    });
+
+    it('hands out frozen claims, and never serves a token that differs in one character from a cached one', async () => {
+      const verifier = createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET });
+      const token = await hs({ tenant_id: 'acme', roles: ['a'] });
+      const claims = await verifier.verify(token);
+      expect(Object.isFrozen(claims) && Object.isFrozen(claims.roles)).toBe(true);
+      expect(await verifier.verify(token)).toBe(claims);
+      const last = token.at(-1) === 'A' ? 'B' : 'A';
+      await expect(verifier.verify(token.slice(0, -1) + last)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    });
+
+    it('verifies each configured HS algorithm with its own imported key', async () => {
+      const verifier = createJwtVerifier({ ...base, algorithms: ['HS256', 'HS384', 'HS512'], secret: SECRET, verifiedCacheMs: 0 });
+      for (const alg of ['HS256', 'HS384', 'HS512']) expect((await verifier.verify(await hs({ tenant_id: alg }, { alg }))).tenant_id).toBe(alg);
+    });
+
+    it.each([[-1], [1.5], [3_600_001]])('refuses verifiedCacheMs %s with CONFIG_INVALID', (verifiedCacheMs) => {
+      expect(() => createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET, verifiedCacheMs })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    });
+  });
 });

@@ -1,7 +1,8 @@
 // JWT verification with jose: configured algorithms only, the key type bound to the algorithm
 // family (no HS/RS confusion), issuer, audience and expiry checked with a bounded clock skew.
+import { webcrypto } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { coreErrors } from '../core/index.js';
+import { coreErrors, systemClock, type Clock } from '../core/index.js';
 import { resolveErrors } from './errors.js';
 
 const SYMMETRIC = ['HS256', 'HS384', 'HS512'] as const;
@@ -20,6 +21,17 @@ export interface JwtVerifierOptions {
   readonly jwksUrl?: string;
   /** How long fetched JWKS keys are trusted. Default 10 minutes. */
   readonly jwksCacheMs?: number;
+  /**
+   * How long a verified token's claims are reused for the same token string, so a client
+   * sending one token with every request pays for one signature check, not one per request.
+   * Never past the token's `exp` (plus tolerance). Default 60 s; 0 turns the cache off. With a
+   * JWKS, a key withdrawn by the identity provider stops verifying cached tokens after at most
+   * this long.
+   */
+  readonly verifiedCacheMs?: number;
+  /** Cached tokens kept at most (oldest dropped first). Default 10,000. */
+  readonly verifiedCacheEntries?: number;
+  readonly clock?: Clock;
 }
 
 export interface JwtVerifier {
@@ -48,25 +60,71 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   if (clockTolerance < 0 || clockTolerance > 300) throw invalidConfig('clockToleranceSec must be 0–300');
   if (typeof options.secret === 'string' && Buffer.byteLength(options.secret) < 32) throw invalidConfig('a secret must be at least 32 bytes');
 
-  const key: Uint8Array | JWTVerifyGetKey =
+  const cacheMs = options.verifiedCacheMs ?? 60_000;
+  const cacheEntries = options.verifiedCacheEntries ?? 10_000;
+  if (!Number.isInteger(cacheMs) || cacheMs < 0 || cacheMs > 3_600_000) throw invalidConfig('verifiedCacheMs must be an integer from 0 to 3,600,000');
+  if (!Number.isInteger(cacheEntries) || cacheEntries < 1) throw invalidConfig('verifiedCacheEntries must be a positive integer');
+  const clock = options.clock ?? systemClock;
+
+  const key: JWTVerifyGetKey =
     options.secret !== undefined
-      ? typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret
+      ? hmacKeys(typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret)
       : createRemoteJWKSet(new URL(options.jwksUrl as string), { cacheMaxAge: options.jwksCacheMs ?? 600_000, cooldownDuration: 30_000 });
+  // Keyed by the whole token, signature included: a token that differs in one byte is a miss
+  // and is verified from scratch.
+  const verified = new Map<string, { payload: JWTPayload; untilMs: number }>();
 
   return {
     async verify(token) {
+      const nowMs = clock.now().getTime();
+      const hit = verified.get(token);
+      if (hit !== undefined) {
+        if (hit.untilMs > nowMs) return hit.payload;
+        verified.delete(token);
+      }
+      let payload: JWTPayload;
       try {
-        const { payload } = await jwtVerify(token, key as Uint8Array, {
+        ({ payload } = await jwtVerify(token, key, {
           algorithms: [...options.algorithms],
           issuer: options.issuer,
           audience: options.audience,
           clockTolerance,
           requiredClaims: ['exp'],
-        });
-        return payload;
+          currentDate: new Date(nowMs),
+        }));
       } catch (cause) {
         throw resolveErrors.create('TOKEN_INVALID', { cause });
       }
+      if (cacheMs > 0) {
+        if (verified.size >= cacheEntries) verified.delete(verified.keys().next().value as string);
+        // Frozen: every request presenting this token gets this same object.
+        verified.set(token, { payload: deepFreeze(payload), untilMs: Math.min(nowMs + cacheMs, ((payload.exp as number) + clockTolerance) * 1000) });
+      }
+      return payload;
     },
   };
+}
+
+/**
+ * The shared secret imported once per HS* algorithm: importing it on every verification (what
+ * jose does with raw bytes) costs more than the HMAC itself.
+ */
+function hmacKeys(secret: Uint8Array): JWTVerifyGetKey {
+  const imported = new Map<string, Promise<webcrypto.CryptoKey>>();
+  return ({ alg }) => {
+    let key = imported.get(alg);
+    if (key === undefined) {
+      key = webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify']);
+      imported.set(alg, key);
+    }
+    return key;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
