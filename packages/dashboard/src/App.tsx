@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { setUnauthenticatedHandler } from './api/client.js';
 import { readOperatorToken, writeOperatorToken } from './api/session.js';
+import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { Layout } from './components/Layout.js';
 import { OperatorContext, type OperatorSession } from './components/operator-context.js';
 import { AnalyticsPage } from './pages/AnalyticsPage.js';
@@ -52,7 +53,7 @@ export function App() {
   }
   return (
     <OperatorContext.Provider value={session}>
-      <Layout path={path}><Page path={path} /></Layout>
+      <Layout path={path}><ErrorBoundary resetKey={path}><Page path={path} /></ErrorBoundary></Layout>
     </OperatorContext.Provider>
   );
 }

@@ -42,13 +42,22 @@ export const tenantsApi = {
   health: (token: string, id: string, signal?: Sig) => request<TenantHealth & { window: string }>(`/v1/tenants/${id}/health`, opts(token, signal)),
 };
 
+/**
+ * A list answer as `{ items }` (the API's shape), also read from the named arrays servers
+ * before the shared list contract sent (`{ members }`, `{ invitations }`, `{ apiKeys }`).
+ */
+async function list<T>(path: string, legacy: string, token: string, signal: Sig): Promise<{ items: T[] }> {
+  const body = await request<Record<string, T[] | undefined>>(path, opts(token, signal));
+  return { items: body.items ?? body[legacy] ?? [] };
+}
+
 /** Routes inside one tenant, called with an impersonation session's token. */
 export const tenantApi = {
-  members: (token: string, signal?: Sig) => request<{ members: Member[] }>('/v1/tenant/members', opts(token, signal)),
-  invitations: (token: string, signal?: Sig) => request<{ invitations: Invitation[] }>('/v1/tenant/invitations', opts(token, signal)),
+  members: (token: string, signal?: Sig) => list<Member>('/v1/tenant/members', 'members', token, signal),
+  invitations: (token: string, signal?: Sig) => list<Invitation>('/v1/tenant/invitations', 'invitations', token, signal),
   invite: (token: string, email: string, role: string) => request<{ invitation: Invitation; token: string }>('/v1/tenant/invitations', { token, method: 'POST', body: { email, role } }),
   revokeInvitation: (token: string, id: string) => request<Invitation>(`/v1/tenant/invitations/${id}/revoke`, { token, method: 'POST' }),
-  apiKeys: (token: string, signal?: Sig) => request<{ apiKeys: ApiKey[] }>('/v1/tenant/api-keys', opts(token, signal)),
+  apiKeys: (token: string, signal?: Sig) => list<ApiKey>('/v1/tenant/api-keys', 'apiKeys', token, signal),
   createApiKey: (token: string, name: string, scopes: readonly string[]) => request<{ apiKey: ApiKey; key: string }>('/v1/tenant/api-keys', { token, method: 'POST', body: { name, scopes } }),
   revokeApiKey: (token: string, id: string) => request<ApiKey>(`/v1/tenant/api-keys/${id}/revoke`, { token, method: 'POST' }),
   settings: (token: string, signal?: Sig) => request<{ values: Record<string, unknown> }>('/v1/tenant/settings', opts(token, signal)),

@@ -57,7 +57,7 @@ export function ApiKeysPanel({ token }: { token: string }) {
       </form>
       {error && <ProblemMessage error={error} />}
       <Loadable state={keys} feature="API keys">
-        {({ apiKeys }) => apiKeys.length === 0 ? <p className="muted">No API keys.</p> : (
+        {({ items: apiKeys }) => apiKeys.length === 0 ? <p className="muted">No API keys.</p> : (
           <div className="table-wrap">
             <table className="cards">
               <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Scopes</th><th scope="col">Status</th><th scope="col">Last used</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>

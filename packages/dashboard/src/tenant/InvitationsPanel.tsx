@@ -32,7 +32,7 @@ export function InvitationsPanel({ token }: { token: string }) {
       <p role="status" className="small">{notice}</p>
       {error && <ProblemMessage error={error} />}
       <Loadable state={invitations} feature="Invitations">
-        {({ invitations: list }) => list.length === 0 ? <p className="muted">No invitations.</p> : (
+        {({ items: list }) => list.length === 0 ? <p className="muted">No invitations.</p> : (
           <div className="table-wrap">
             <table className="cards">
               <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Expires</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>

@@ -10,7 +10,7 @@ export function MembersPanel({ token }: { token: string }) {
     <section aria-labelledby="members-heading" className="card">
       <h2 id="members-heading">Members</h2>
       <Loadable state={members} feature="Members">
-        {({ members: list }) => list.length === 0 ? <p className="muted">No members.</p> : (
+        {({ items: list }) => list.length === 0 ? <p className="muted">No members.</p> : (
           <div className="table-wrap">
             <table className="cards">
               <thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col">Since</th></tr></thead>
