@@ -2,7 +2,7 @@
 export function NotAvailable({ feature }: { feature: string }) {
   return (
     <p className="not-available" role="note">
-      {feature} is not available on this server.
+      {feature}: not available on this server.
     </p>
   );
 }

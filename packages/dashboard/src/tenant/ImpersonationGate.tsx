@@ -1,7 +1,7 @@
 // Acting inside a tenant: the operator states a reason and starts a time-boxed impersonation
 // session (recorded in the tenant's audit log); its token then reaches /v1/tenant/* with the
 // admin role. The session lives in this tab's sessionStorage until it expires or is ended.
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { tenantsApi } from '../api/endpoints.js';
 import type { ApiError } from '../api/problem.js';
 import { readImpersonation, writeImpersonation } from '../api/session.js';
@@ -21,6 +21,19 @@ export function ImpersonationGate({ tenant, children }: { tenant: Tenant; childr
   const [minutes, setMinutes] = useState(30);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
+  const [expired, setExpired] = useState(false);
+
+  // When the session runs out, its token stops working: go back to the form, saying why.
+  useEffect(() => {
+    if (!session) return;
+    const left = Date.parse(session.expiresAt) - Date.now();
+    const timer = setTimeout(() => {
+      writeImpersonation(tenant.id, undefined);
+      setSession(undefined);
+      setExpired(true);
+    }, Math.min(Math.max(left, 0), 2 ** 31 - 1));
+    return () => clearTimeout(timer);
+  }, [session, tenant.id]);
 
   const start = async (event: FormEvent) => {
     event.preventDefault();
@@ -29,6 +42,7 @@ export function ImpersonationGate({ tenant, children }: { tenant: Tenant; childr
     try {
       const started = await tenantsApi.impersonate(token, tenant.id, reason.trim(), minutes);
       writeImpersonation(tenant.id, started);
+      setExpired(false);
       setSession(started);
     } catch (err) {
       setError(asApiError(err));
@@ -61,6 +75,7 @@ export function ImpersonationGate({ tenant, children }: { tenant: Tenant; childr
   return (
     <form className="card impersonation-form" onSubmit={(event) => void start(event)}>
       <h2>Act inside this tenant</h2>
+      {expired && <p role="status" className="notice">The impersonation session expired.</p>}
       <p className="small">Members, invitations, API keys, settings and usage are the tenant&apos;s own. Viewing or changing them starts an impersonation session, recorded in the tenant&apos;s audit log with your reason.</p>
       <label className="field">
         Reason
