@@ -105,6 +105,18 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('link', { name: 'Tenants', exact: true }).first().click();
     await page.getByRole('searchbox', { name: 'Search' }).waitFor();
     await page.getByRole('link', { name: 'E2E Corp' }).waitFor();
+    // Search and filters go to the API: this tenant by its slug; no suspended tenant matches.
+    await api.request('POST', '/v1/tenants', { token: api.operatorToken, body: { slug: `${slug}-other`, displayName: 'Other Inc', owner: { userId: 'bob' } } });
+    await page.getByRole('searchbox', { name: 'Search' }).fill(` ${slug.toUpperCase()}-oth `);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    // Wait for the filtered answer: before it, both rows show; while it loads, none.
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await page.getByRole('link', { name: 'Other Inc' }).waitFor();
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('suspended');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('No tenants match.').waitFor();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('link', { name: 'E2E Corp' }).waitFor();
     await screenshots('04-tenant-list');
     await page.getByRole('link', { name: 'E2E Corp' }).click();
     await page.getByRole('heading', { name: 'E2E Corp', level: 1 }).waitFor();

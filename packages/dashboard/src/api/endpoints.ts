@@ -24,7 +24,8 @@ export interface TenantFilters {
 
 export const tenantsApi = {
   async list(token: string, filters: TenantFilters, cursor: string | undefined, signal?: Sig) {
-    const page = await request<TenantPage>(`/v1/tenants${query({ ...filters, limit: 25, cursor })}`, opts(token, signal));
+    const trimmed = Object.fromEntries(Object.entries(filters).map(([key, value]) => [key, typeof value === 'string' ? value.trim() : value]));
+    const page = await request<TenantPage>(`/v1/tenants${query({ ...trimmed, limit: 25, cursor })}`, opts(token, signal));
     return { items: page.items ?? page.tenants ?? [], nextCursor: page.nextCursor ?? null };
   },
   get: (token: string, id: string, signal?: Sig) => request<Tenant>(`/v1/tenants/${id}`, opts(token, signal)),
