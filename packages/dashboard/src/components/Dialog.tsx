@@ -28,7 +28,10 @@ export function Dialog({ title, open, onClose, children }: DialogProps) {
     return () => {
       dialog.removeEventListener('cancel', onCancel);
       dialog.close();
-      returnTo?.focus();
+      // The opener may be gone (a lifecycle action replaces its own button): keep focus in
+      // the page's content rather than dropping it on <body>.
+      if (returnTo?.isConnected) returnTo.focus();
+      else document.getElementById('main')?.focus();
     };
   }, [open]);
 
