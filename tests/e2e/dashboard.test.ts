@@ -33,6 +33,7 @@ const slug = `e2e-${Date.now().toString(36)}`;
 
 // Evaluated in the page as strings: the test's tsconfig has no DOM types (Node only).
 const storedToken = () => page.evaluate<string | null>("sessionStorage.getItem('tenantry.operatorToken')");
+const focusInDialog = () => page.evaluate<boolean>("document.activeElement?.closest('dialog[open]') != null");
 const focusedText = () => page.evaluate<string | null>('document.activeElement?.textContent ?? null');
 
 /** Saves the page as it looks on a laptop and on a phone. */
@@ -95,6 +96,11 @@ describe('the dashboard in a browser', () => {
     await dialog.getByLabel('Slug').fill(slug);
     await dialog.getByLabel('Display name').fill('E2E Corp');
     await dialog.getByLabel('Owner user id').fill('ada');
+    // Keyboard only: Tab cycles through the dialog's fields and buttons, never the page behind.
+    for (const key of [...Array<string>(9).fill('Tab'), ...Array<string>(9).fill('Shift+Tab')]) {
+      await page.keyboard.press(key);
+      expect(await focusInDialog(), key).toBe(true);
+    }
     await screenshots('02-create-tenant');
     await dialog.getByRole('button', { name: 'Create tenant' }).click();
     await page.getByRole('heading', { name: 'E2E Corp', level: 1 }).waitFor();

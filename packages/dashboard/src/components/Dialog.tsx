@@ -1,6 +1,26 @@
-// A modal dialog on the native <dialog> element: showModal() makes the page behind it inert
-// (so Tab stays inside), Escape closes it, and focus goes back where it was on close.
-import { useEffect, useRef, type ReactNode } from 'react';
+// A modal dialog on the native <dialog> element: showModal() makes the page behind it inert,
+// Tab and Shift+Tab wrap around inside it (the browser alone would move on to its own
+// toolbar), Escape closes it, and focus goes back where it was on close.
+import { useEffect, useRef, type KeyboardEvent, type ReactNode } from 'react';
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Keeps Tab inside the dialog: from the last control to the first, and back with Shift. */
+function trapTab(event: KeyboardEvent<HTMLDialogElement>): void {
+  if (event.key !== 'Tab') return;
+  const controls = [...event.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  const first = controls[0];
+  const last = controls.at(-1);
+  if (!first || !last) return;
+  const active = document.activeElement;
+  if (event.shiftKey && (active === first || !event.currentTarget.contains(active))) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && (active === last || !event.currentTarget.contains(active))) {
+    event.preventDefault();
+    first.focus();
+  }
+}
 
 export interface DialogProps {
   readonly title: string;
@@ -37,7 +57,7 @@ export function Dialog({ title, open, onClose, children }: DialogProps) {
 
   if (!open) return null;
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby="dialog-title">
+    <dialog ref={ref} className="dialog" aria-labelledby="dialog-title" onKeyDown={trapTab}>
       <h2 id="dialog-title">{title}</h2>
       {children}
     </dialog>
