@@ -4,6 +4,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from './support/api-server.js';
 
@@ -97,5 +98,37 @@ describe('GET /v1/tenants/:id/audit-events/verification', () => {
     }
     const broken = await api.request('GET', `/v1/tenants/${id}/audit-events/verification`, op());
     expect(broken.body).toMatchObject({ valid: false, eventsChecked: 1, firstBrokenSeq: 2, reason: expect.stringMatching(/^edited: /) });
+  });
+});
+
+describe('audit routes across tenants (property)', () => {
+  it('answers each tenant exactly its own lifecycle history, in order, whatever the interleaving', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.nat({ max: 2 }), { minLength: 1, maxLength: 8 }),
+      async (steps) => {
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i += 1) {
+          const { body } = await api.request('POST', '/v1/tenants', op({ slug: `p-${randomUUID().slice(0, 10)}`, owner: { userId: 'u' } }));
+          ids.push(body.id as string);
+        }
+        // The model: each step toggles one tenant between suspended and active.
+        const expected = ids.map((): string[] => []);
+        const suspended = ids.map(() => false);
+        for (const i of steps) {
+          const action = suspended[i] ? 'restore' : 'suspend';
+          expect((await api.request('POST', `/v1/tenants/${ids[i]}/${action}`, op())).status).toBe(200);
+          suspended[i] = !suspended[i];
+          expected[i]?.push(`tenant.${action}`);
+        }
+        for (const [i, id] of ids.entries()) {
+          const { body } = await api.request('GET', `/v1/tenants/${id}/audit-events?order=oldest-first&limit=500`, op());
+          const items = body.items as { type: string; target: string | null }[];
+          expect(items.map((e) => e.type).filter((t) => t === 'tenant.suspend' || t === 'tenant.restore')).toEqual(expected[i]);
+          // Nothing of another tenant: every tenant.* event targets this one.
+          expect(items.filter((e) => e.type.startsWith('tenant.')).every((e) => e.target === `tenant:${id}`)).toBe(true);
+          expect((await api.request('GET', `/v1/tenants/${id}/audit-events/verification`, op())).body).toMatchObject({ valid: true, eventsChecked: items.length });
+        }
+      },
+    ), { numRuns: 8 });
   });
 });
