@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { SqlQueryable } from 'tenantry/postgres';
 import type { ApiDependencies } from './http/api-dependencies.js';
+import { registerDashboard } from './http/dashboard.js';
 import { registerOpenApi } from './http/openapi.js';
 import { installProblemHandlers } from './http/problem-handlers.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   readonly readinessTimeoutMs?: number;
   /** The /v1 API's services; without them only the probes and /openapi.json are served. */
   readonly api?: ApiDependencies;
+  /** The dashboard's build served at /dashboard/. Default packages/dashboard/dist. */
+  readonly dashboardDir?: string;
 }
 
 /**
@@ -47,5 +50,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerHealthRoutes(app, { operator: options.operator, readinessTimeoutMs: options.readinessTimeoutMs ?? 2000 });
   const { api } = options;
   if (api) void app.register(async (instance) => registerV1Routes(instance, api));
+  registerDashboard(app, options.dashboardDir === undefined ? {} : { root: options.dashboardDir });
   return app;
 }

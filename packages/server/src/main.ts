@@ -66,7 +66,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const database = await openDatabase(config, { logger });
   const { registry, db, control } = database;
   const quota = { quotas: database.quotas, operator: database.operator, ...(alertSender ? { alertSender } : {}) };
-  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, quota, ...(jwtVerifier ? { jwtVerifier } : {}) } });
+  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, quota, operator: database.operator, ...(jwtVerifier ? { jwtVerifier } : {}) } });
   let port: number;
   try {
     port = await listen(app, config);

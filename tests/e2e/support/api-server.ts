@@ -36,6 +36,8 @@ export interface ApiServerOptions {
   /** Enforce the plans' seat limit on members (off by default: other suites add many members). */
   readonly seatLimit?: boolean;
   readonly alertSender?: AlertSender;
+  /** A dashboard build to serve at /dashboard. */
+  readonly dashboardDir?: string;
 }
 
 export interface ApiServer {
@@ -65,7 +67,8 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
   const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: {
     registry: t.registry, db: t.db, control, jwtVerifier,
     quota: { quotas, operator: t.operator, ...(options.alertSender ? { alertSender: options.alertSender } : {}) },
-  } });
+    operator: t.operator,
+  }, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${port}`;

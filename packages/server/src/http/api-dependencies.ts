@@ -16,6 +16,8 @@ export interface ApiDependencies {
   readonly jwtVerifier?: JwtVerifier;
   /** Plans, quotas and metering; absent: the usage, plans, quota-override and billing routes are not served. */
   readonly quota?: QuotaApi;
+  /** The operator-role pool, for the audit routes (read across tenant status). Absent: they are not served. */
+  readonly operator?: SqlPool;
 }
 
 /** What the quota routes need beyond the tenant database. */

@@ -5,6 +5,7 @@ import type { ApiDependencies } from '../http/api-dependencies.js';
 import { requireOperator } from '../http/operator-auth.js';
 import { tenantScope } from '../http/tenant-auth.js';
 import { registerApiKeyRoutes } from './api-keys.js';
+import { registerAuditRoutes } from './audit.js';
 import { registerDomainRoutes } from './domains.js';
 import { registerImpersonationRoutes } from './impersonations.js';
 import { registerBillingRoutes } from './billing.js';
@@ -33,6 +34,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerQuotaOverrideRoutes(operators, deps.quota);
       registerBillingRoutes(operators, deps.quota);
     }
+    if (deps.operator) registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator });
   }, { prefix: '/v1' });
   await app.register(async (tenant) => {
     await tenantScope(tenant, deps);

@@ -14,4 +14,9 @@ export const httpErrors = defineErrors('http', {
     message: 'The request is malformed.',
     fix: 'See `details.reason`; fix the body, headers or parameters and send it again.',
   },
+  DASHBOARD_NOT_BUILT: {
+    kind: 'unavailable',
+    message: 'The dashboard has not been built on this server.',
+    fix: 'Run `npm run build` at the repository root (it builds packages/dashboard/dist), or `npm start`, which builds first.',
+  },
 });

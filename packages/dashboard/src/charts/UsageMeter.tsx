@@ -1,0 +1,22 @@
+// One meter against its limit: a <meter> element (native semantics), with the soft limit
+// marked and the figures in text.
+import type { UsageMeter as Meter } from '../api/types.js';
+
+export function UsageMeter({ meter }: { meter: Meter }) {
+  const { limit, softLimit, used, unit } = meter;
+  const id = `meter-${meter.meter}`;
+  return (
+    <div className="usage-meter">
+      <label htmlFor={id}>{meter.meter}</label>
+      {limit === null ? (
+        <span className="muted">unlimited</span>
+      ) : (
+        <meter id={id} min={0} max={limit} value={Math.min(used, limit)} {...(softLimit === null ? {} : { high: softLimit })} optimum={0} />
+      )}
+      <span className="small">
+        {used.toLocaleString()}{limit === null ? '' : ` / ${limit.toLocaleString()}`} {unit}
+        {softLimit !== null && used >= softLimit ? ' — over the soft limit' : ''}
+      </span>
+    </div>
+  );
+}

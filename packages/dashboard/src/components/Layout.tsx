@@ -1,0 +1,31 @@
+// The signed-in shell: a skip link, the navigation, sign-out, and the page itself.
+import type { ReactNode } from 'react';
+import { Link } from './Link.js';
+import { useOperator } from './operator-context.js';
+
+const SECTIONS = [
+  { to: '/', label: 'Tenants', match: (path: string) => path === '/' || path.startsWith('/tenants') },
+  { to: '/analytics', label: 'Analytics', match: (path: string) => path.startsWith('/analytics') },
+  { to: '/health', label: 'Health & alerts', match: (path: string) => path.startsWith('/health') },
+];
+
+export function Layout({ path, children }: { path: string; children: ReactNode }) {
+  const { signOut } = useOperator();
+  return (
+    <>
+      <a className="skip-link" href="#main">Skip to content</a>
+      <header className="topbar">
+        <span className="brand">Tenantry</span>
+        <nav aria-label="Sections">
+          <ul>
+            {SECTIONS.map((s) => (
+              <li key={s.to}><Link to={s.to} current={s.match(path)}>{s.label}</Link></li>
+            ))}
+          </ul>
+        </nav>
+        <button type="button" className="secondary sign-out" onClick={() => signOut('You signed out.')}>Sign out</button>
+      </header>
+      <main id="main" tabIndex={-1}>{children}</main>
+    </>
+  );
+}

@@ -1,0 +1,71 @@
+// Health and alerts: every tenant's health (failing first) and the open or resolved alerts.
+import { useState } from 'react';
+import { platformApi } from '../api/endpoints.js';
+import { useLoad } from '../api/use-load.js';
+import { Link } from '../components/Link.js';
+import { Loadable } from '../components/Loadable.js';
+import { StatusBadge } from '../components/StatusBadge.js';
+import { Time } from '../components/Time.js';
+import { useOperator } from '../components/operator-context.js';
+
+const RANK = { failing: 0, degraded: 1, ok: 2 } as const;
+
+export function HealthPage() {
+  const { token } = useOperator();
+  const [alertStatus, setAlertStatus] = useState<'open' | 'resolved'>('open');
+  const health = useLoad((signal) => platformApi.tenantHealth(token, signal), [token]);
+  const alerts = useLoad((signal) => platformApi.alerts(token, alertStatus, signal), [token, alertStatus]);
+  return (
+    <>
+      <h1>Health &amp; alerts</h1>
+      <section className="card" aria-labelledby="alerts-heading">
+        <div className="page-head">
+          <h2 id="alerts-heading">Alerts</h2>
+          <label className="field inline">Show
+            <select value={alertStatus} onChange={(event) => setAlertStatus(event.target.value === 'resolved' ? 'resolved' : 'open')}>
+              <option value="open">open</option><option value="resolved">resolved</option>
+            </select>
+          </label>
+        </div>
+        <Loadable state={alerts} feature="Alerts">
+          {({ items }) => items.length === 0 ? <p className="muted">No {alertStatus} alerts.</p> : (
+            <div className="table-wrap">
+              <table>
+                <thead><tr><th scope="col">Rule</th><th scope="col">Tenant</th><th scope="col">Value</th><th scope="col">Count</th><th scope="col">Last seen</th></tr></thead>
+                <tbody>
+                  {items.map((a) => (
+                    <tr key={a.id}>
+                      <th scope="row">{a.rule}<div className="small muted">{a.metric}</div></th>
+                      <td><Link to={`/tenants/${a.tenantId}`}>{a.tenantId.slice(0, 8)}</Link></td>
+                      <td>{a.value} (threshold {a.threshold})</td><td>{a.count}</td><td><Time value={a.lastSeenAt} /></td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Loadable>
+      </section>
+      <section className="card" aria-labelledby="health-heading">
+        <h2 id="health-heading">Tenant health</h2>
+        <Loadable state={health} feature="Tenant health">
+          {({ items }) => items.length === 0 ? <p className="muted">No tenants reported.</p> : (
+            <div className="table-wrap">
+              <table>
+                <thead><tr><th scope="col">Tenant</th><th scope="col">Status</th><th scope="col">Error rate</th><th scope="col">p95</th><th scope="col">Quota pressure</th></tr></thead>
+                <tbody>
+                  {[...items].sort((x, y) => RANK[x.status] - RANK[y.status]).map((h) => (
+                    <tr key={h.tenantId}>
+                      <th scope="row"><Link to={`/tenants/${h.tenantId}`}>{h.slug}</Link></th>
+                      <td><StatusBadge status={h.status} /></td><td>{(h.errorRate * 100).toFixed(2)} %</td><td>{h.p95Ms} ms</td><td>{Math.round(h.quotaPressure * 100)} %</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Loadable>
+      </section>
+    </>
+  );
+}

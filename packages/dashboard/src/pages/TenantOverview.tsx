@@ -1,0 +1,29 @@
+// A tenant's facts and lifecycle actions.
+import type { Tenant } from '../api/types.js';
+import { Time } from '../components/Time.js';
+import { LifecycleActions } from '../tenant/LifecycleActions.js';
+import { TenantHealthPanel } from '../tenant/TenantHealthPanel.js';
+
+export function TenantOverview({ tenant, onChanged }: { tenant: Tenant; onChanged: (tenant: Tenant) => void }) {
+  return (
+    <div className="grid">
+      <section aria-labelledby="facts-heading" className="card">
+        <h2 id="facts-heading">Details</h2>
+        <dl className="facts">
+          <dt>Id</dt><dd><code className="break">{tenant.id}</code></dd>
+          <dt>Slug</dt><dd>{tenant.slug}</dd>
+          <dt>Plan</dt><dd>{tenant.plan}</dd>
+          <dt>Tier</dt><dd>{tenant.tier}</dd>
+          <dt>Region</dt><dd>{tenant.region}</dd>
+          <dt>Created</dt><dd><Time value={tenant.createdAt} /></dd>
+          <dt>Status since</dt><dd><Time value={tenant.statusChangedAt} /></dd>
+        </dl>
+      </section>
+      <section aria-labelledby="lifecycle-heading" className="card">
+        <h2 id="lifecycle-heading">Lifecycle</h2>
+        <LifecycleActions tenant={tenant} onChanged={onChanged} />
+      </section>
+      <TenantHealthPanel tenantId={tenant.id} />
+    </div>
+  );
+}

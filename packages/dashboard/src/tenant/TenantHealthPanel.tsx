@@ -1,0 +1,27 @@
+// The tenant's health over the server's window: status, error rate, p95 latency, quota pressure.
+import { tenantsApi } from '../api/endpoints.js';
+import { useLoad } from '../api/use-load.js';
+import { Loadable } from '../components/Loadable.js';
+import { StatusBadge } from '../components/StatusBadge.js';
+import { useOperator } from '../components/operator-context.js';
+
+export function TenantHealthPanel({ tenantId }: { tenantId: string }) {
+  const { token } = useOperator();
+  const health = useLoad((signal) => tenantsApi.health(token, tenantId, signal), [token, tenantId]);
+  return (
+    <section aria-labelledby="tenant-health-heading" className="card">
+      <h2 id="tenant-health-heading">Health</h2>
+      <Loadable state={health} feature="Tenant health">
+        {(h) => (
+          <dl className="facts">
+            <dt>Status</dt><dd><StatusBadge status={h.status} /></dd>
+            <dt>Error rate</dt><dd>{(h.errorRate * 100).toFixed(2)} %</dd>
+            <dt>p95 latency</dt><dd>{h.p95Ms} ms</dd>
+            <dt>Quota pressure</dt><dd>{Math.round(h.quotaPressure * 100)} %</dd>
+            <dt>Window</dt><dd>{h.window}</dd>
+          </dl>
+        )}
+      </Loadable>
+    </section>
+  );
+}

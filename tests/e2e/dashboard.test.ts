@@ -1,0 +1,241 @@
+// The dashboard in a real browser (Debian's chromium through playwright-core) against a real
+// listening server and database: sign in with an operator token, create a tenant, suspend and
+// restore it through confirmation dialogs, read its audit log and chain verification, invite a
+// member through an impersonation session, and visit every page on a laptop and a phone screen.
+// The dashboard is built here, into a temporary folder, so the test never runs a stale build.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
+   API response bodies are JSON of unknown shape, checked field by field with expect(). */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer, type ApiServer } from './support/api-server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SCREENSHOTS = join(ROOT, 'test/e2e/screenshots');
+const DESKTOP = { width: 1366, height: 768 };
+const PHONE = { width: 390, height: 844 };
+
+let api: ApiServer;
+let browser: Browser;
+let page: Page;
+let buildDir: string;
+let tenantId: string;
+/** Uncaught errors in the page: a crashed React tree leaves a blank page and fails nothing else. */
+const pageErrors: string[] = [];
+const slug = `e2e-${Date.now().toString(36)}`;
+
+// Evaluated in the page as strings: the test's tsconfig has no DOM types (Node only).
+const storedToken = () => page.evaluate<string | null>("sessionStorage.getItem('tenantry.operatorToken')");
+const focusInDialog = () => page.evaluate<boolean>("document.activeElement?.closest('dialog[open]') != null");
+const focusedText = () => page.evaluate<string | null>('document.activeElement?.textContent ?? null');
+
+/** Saves the page as it looks on a laptop and on a phone. */
+async function screenshots(name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize(PHONE);
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize(DESKTOP);
+}
+
+beforeAll(async () => {
+  // CI installs chromium (.ci/run); without it this suite fails rather than silently passing.
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`);
+  buildDir = await mkdtemp(join(tmpdir(), 'tenantry-dashboard-e2e-'));
+  await promisify(execFile)(join(ROOT, 'node_modules/.bin/vite'), ['build', '--outDir', buildDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: join(ROOT, 'packages/dashboard') });
+  await mkdir(SCREENSHOTS, { recursive: true });
+  api = await startApiServer(0, { dashboardDir: buildDir });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: DESKTOP });
+  // A step that cannot happen fails in seconds, well inside the suite's time budget.
+  page.setDefaultTimeout(10_000);
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+
+// The page as it was when a step failed, next to the other screenshots.
+afterEach(async ({ task }) => {
+  expect(pageErrors, 'uncaught errors in the page').toEqual([]);
+  if (task.result?.state === 'fail') await page?.screenshot({ path: join(SCREENSHOTS, `failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}.png`), fullPage: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+  if (buildDir) await rm(buildDir, { recursive: true, force: true });
+});
+
+describe('the dashboard in a browser', () => {
+  it('refuses a wrong token, then signs in with the operator token', async () => {
+    await page.goto(`${api.url}/dashboard/`);
+    await expect.poll(() => page.title()).toBe('Sign in · Tenantry');
+    await screenshots('01-sign-in');
+    await page.getByLabel('Operator token').fill('tnt_op_not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'TOKEN_INVALID' }).waitFor();
+
+    await page.getByLabel('Operator token').fill(api.operatorToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Tenants', level: 1 }).waitFor();
+    // Kept in sessionStorage for this tab only.
+    expect(await storedToken()).toBe(api.operatorToken);
+  });
+
+  it('creates a tenant from the list and lands on its page', async () => {
+    await page.getByRole('button', { name: 'Create tenant' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create a tenant' });
+    await dialog.getByLabel('Slug').fill(slug);
+    await dialog.getByLabel('Display name').fill('E2E Corp');
+    await dialog.getByLabel('Owner user id').fill('ada');
+    // Keyboard only: Tab cycles through the dialog's fields and buttons, never the page behind.
+    for (const key of [...Array<string>(9).fill('Tab'), ...Array<string>(9).fill('Shift+Tab')]) {
+      await page.keyboard.press(key);
+      expect(await focusInDialog(), key).toBe(true);
+    }
+    await screenshots('02-create-tenant');
+    await dialog.getByRole('button', { name: 'Create tenant' }).click();
+    await page.getByRole('heading', { name: 'E2E Corp', level: 1 }).waitFor();
+    tenantId = /\/tenants\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? '';
+    expect((await api.request('GET', `/v1/tenants/${tenantId}`, { token: api.operatorToken })).body).toMatchObject({ slug, status: 'active' });
+    await screenshots('03-tenant-overview');
+
+    await page.getByRole('link', { name: 'Tenants', exact: true }).first().click();
+    await page.getByRole('searchbox', { name: 'Search' }).waitFor();
+    await page.getByRole('link', { name: 'E2E Corp' }).waitFor();
+    // Search and filters go to the API: this tenant by its slug; no suspended tenant matches.
+    await api.request('POST', '/v1/tenants', { token: api.operatorToken, body: { slug: `${slug}-other`, displayName: 'Other Inc', owner: { userId: 'bob' } } });
+    await page.getByRole('searchbox', { name: 'Search' }).fill(` ${slug.toUpperCase()}-oth `);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    // Wait for the filtered answer: before it, both rows show; while it loads, none.
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await page.getByRole('link', { name: 'Other Inc' }).waitFor();
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('suspended');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('No tenants match.').waitFor();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('link', { name: 'E2E Corp' }).waitFor();
+    await screenshots('04-tenant-list');
+    await page.getByRole('link', { name: 'E2E Corp' }).click();
+    await page.getByRole('heading', { name: 'E2E Corp', level: 1 }).waitFor();
+  });
+
+  it('suspends the tenant only once confirmed (Escape cancels), then restores it', async () => {
+    await page.getByRole('button', { name: 'Suspend…' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Suspend this tenant?' });
+    await confirm.waitFor();
+    await screenshots('05-confirm-suspend');
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    expect((await api.request('GET', `/v1/tenants/${tenantId}`, { token: api.operatorToken })).body.status).toBe('active');
+    // Focus went back to the button that opened the dialog.
+    expect(await focusedText()).toBe('Suspend…');
+
+    await page.getByRole('button', { name: 'Suspend…' }).click();
+    await confirm.getByRole('button', { name: 'Suspend', exact: true }).click();
+    await page.locator('.page-head .badge', { hasText: 'suspended' }).waitFor();
+    expect((await api.request('GET', `/v1/tenants/${tenantId}`, { token: api.operatorToken })).body.status).toBe('suspended');
+
+    await page.getByRole('button', { name: 'Restore…' }).click();
+    await page.getByRole('dialog', { name: 'Restore this tenant?' }).getByRole('button', { name: 'Restore', exact: true }).click();
+    await page.locator('.page-head .badge', { hasText: 'active' }).waitFor();
+    expect((await api.request('GET', `/v1/tenants/${tenantId}`, { token: api.operatorToken })).body.status).toBe('active');
+  });
+
+  it('shows the audit log with the suspension and restore, and the chain as verified', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    const rows = page.locator('.audit-table tbody tr');
+    await rows.first().waitFor();
+    const types = await page.locator('.audit-table tbody th code').allTextContents();
+    expect(types.slice(0, 2)).toEqual(['tenant.restore', 'tenant.suspend']);
+    expect(await rows.first().textContent()).toContain('operator:');
+    await page.getByText('chain verified').waitFor();
+    const checked = await page.locator('.verified').textContent();
+    expect(checked).toMatch(new RegExp(`${types.length} events checked`));
+    await screenshots('06-audit-log');
+  });
+
+  it('invites a member inside the tenant through an impersonation session', async () => {
+    await page.getByRole('link', { name: 'Members & invitations' }).click();
+    await page.getByLabel('Reason').fill('E2E-1: checking the invitation flow');
+    await screenshots('07-impersonation');
+    await page.getByRole('button', { name: 'Start impersonation' }).click();
+    await page.getByText('Acting inside').waitFor();
+    await page.getByRole('cell', { name: 'ada' }).or(page.getByRole('rowheader', { name: 'ada' })).first().waitFor();
+    await page.getByLabel('Email').fill('grace@example.com');
+    await page.getByLabel('Role').selectOption('admin');
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByRole('rowheader', { name: 'grace@example.com' }).waitFor();
+    const invitations = await api.t.db.withTenant(tenantId, (scope) => api.control.invitations.list(scope));
+    expect(invitations).toMatchObject([{ email: 'grace@example.com', role: 'admin', status: 'pending' }]);
+    await page.getByRole('button', { name: 'End session' }).click();
+    await page.getByRole('button', { name: 'Start impersonation' }).waitFor();
+    // The session's start and end are in the tenant's audit log, with the operator's reason.
+    const { body } = await api.request('GET', `/v1/tenants/${tenantId}/audit-events?limit=10`, { token: api.operatorToken });
+    const types = (body.items as { type: string }[]).map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['impersonation.start', 'impersonation.end']));
+  });
+
+  it('acts inside the tenant with a session token: members, invite and revoke, an API key shown once', async () => {
+    // The panels only need a token /v1/tenant/* accepts; a tenant admin's JWT stands in for the
+    // impersonation token here, so this runs whether or not the impersonation route is merged.
+    const token = await api.member(tenantId, 'grace-admin', 'admin');
+    await page.evaluate(`sessionStorage.setItem('tenantry.impersonation.${tenantId}', ${JSON.stringify(JSON.stringify({ id: 'e2e', tenantId, token, expiresAt: new Date(Date.now() + 600_000).toISOString() }))})`);
+    await page.goto(`${api.url}/dashboard/tenants/${tenantId}/people`);
+    await page.getByText('Acting inside').waitFor();
+    await page.getByRole('rowheader', { name: 'grace-admin' }).waitFor();
+    await page.getByLabel('Email').fill('linus@example.com');
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByRole('rowheader', { name: 'linus@example.com' }).waitFor();
+    await screenshots('08-members-invitations');
+    await page.getByRole('button', { name: 'Revoke the invitation of linus@example.com' }).click();
+    await page.getByText('Revoked the invitation of linus@example.com.').waitFor();
+    const invitations = await api.t.db.withTenant(tenantId, (scope) => api.control.invitations.list(scope));
+    expect(invitations.find((i) => i.email === 'linus@example.com')?.status).toBe('revoked');
+
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByLabel('Name').fill('ci-deploy');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.locator('.secret').textContent();
+    expect(secret).toMatch(/\S{20,}/);
+    await screenshots('09-api-keys');
+    // The key works, and once revoked from the dashboard it no longer does.
+    expect((await api.request('GET', '/v1/tenant/members', { apiKey: secret ?? '' })).status).toBe(200);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('button', { name: 'Revoke API key ci-deploy' }).click();
+    await page.getByRole('row', { name: /ci-deploy/ }).getByText('revoked').waitFor();
+    expect((await api.request('GET', '/v1/tenant/members', { apiKey: secret ?? '' })).status).toBe(401);
+
+    for (const [tab, shot] of [['Settings & flags', '10-settings'], ['Plan & usage', '11-usage']] as const) {
+      await page.getByRole('link', { name: tab }).click();
+      await page.locator('.not-available, .problem, form.settings-form, .usage-meter, .chart').first().waitFor();
+      await screenshots(shot);
+    }
+  });
+
+  it('shows analytics and health, with a clear state for what this server does not offer', async () => {
+    await page.getByRole('link', { name: 'Analytics' }).click();
+    await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
+    await page.locator('.not-available, .chart, .problem').first().waitFor();
+    expect(await page.locator('.loading').count()).toBe(0);
+    await screenshots('12-analytics');
+    await page.getByRole('link', { name: 'Health & alerts' }).click();
+    await page.getByRole('heading', { name: 'Health & alerts', level: 1 }).waitFor();
+    await page.locator('.not-available, table, .muted').first().waitFor();
+    await screenshots('13-health');
+  });
+
+  it('signs out and forgets the token', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Operator token').waitFor();
+    expect(await storedToken()).toBeNull();
+  });
+});
