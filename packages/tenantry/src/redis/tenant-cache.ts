@@ -119,9 +119,10 @@ export function createTenantCache(options: TenantCacheOptions): TenantCache {
   const current = () => scope(requireTenant().tenantId);
   return {
     forTenant: (tenantId) => scope(tenantId),
-    get: (key) => current().get(key),
-    set: (key, value, opts) => current().set(key, value, opts),
-    delete: (key) => current().delete(key),
-    wrap: (key, load, opts) => current().wrap(key, load, opts),
+    // async, so a missing context rejects like every other failure instead of throwing synchronously.
+    get: async (key) => current().get(key),
+    set: async (key, value, opts) => current().set(key, value, opts),
+    delete: async (key) => current().delete(key),
+    wrap: async (key, load, opts) => current().wrap(key, load, opts),
   };
 }
