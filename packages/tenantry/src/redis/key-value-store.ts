@@ -45,4 +45,9 @@ export interface KeyValueStore {
    * and, only when every rule allows `cost`, records it in all of them.
    */
   gcra(rules: readonly GcraRule[], cost: number, nowUs: number | undefined): Promise<GcraOutcome>;
+  /**
+   * The same as `gcra`, synchronously, for in-process stores: the limiter then spends no
+   * promise on the store. `out` is filled and returned (the caller owns it).
+   */
+  gcraSync?(rules: readonly GcraRule[], cost: number, nowUs: number | undefined, out: GcraOutcome): GcraOutcome;
 }

@@ -6,7 +6,11 @@ import { memoryStore } from './drivers/memory.js';
 import { redisErrors } from './errors.js';
 import { checkKeyPrefix, DEFAULT_KEY_PREFIX, escapeKeyPart, tenantKeyPrefix } from './key-scope.js';
 import type { GcraOutcome, GcraRule, KeyValueStore } from './key-value-store.js';
-import { gcraParams, type RatePolicy } from './rate-policy.js';
+import { gcraParams, type GcraParams, type RatePolicy } from './rate-policy.js';
+
+// Policies are usually a handful of long-lived objects: their GCRA numbers are computed (and
+// validated) once. Shared by all limiters: the numbers depend on the policy alone.
+const policyParams = new WeakMap<RatePolicy, GcraParams>();
 
 /**
  * What happens when the store fails (unreachable, timed out): `open` allows, `closed` throws
@@ -78,6 +82,8 @@ export interface RateLimiter {
 
 const NAMESPACE = 'rl';
 
+type MutableRule = { -readonly [K in keyof GcraRule]: GcraRule[K] };
+
 const argumentInvalid = (path: string, reason: string) =>
   coreErrors.create('CONFIG_INVALID', { message: `The rate limit check's ${path} ${reason}.`, details: { path, reason } });
 
@@ -97,7 +103,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const stats: RateLimiterStats = { decisions: 0, denied: 0, storeErrors: 0, failedOpen: 0, failedClosed: 0, localFallbacks: 0 };
   let local: KeyValueStore | undefined;
 
-  // Rule names are few and fixed: their escaped key segment is computed once.
+  // Rule names are few and fixed, tenants repeat: their escaped key segments are computed
+  // once (bounded, so a flood of distinct ids cannot grow memory without limit).
   const segments = new Map<string, string>();
   const segment = (name: string): string => {
     let s = segments.get(name);
@@ -107,55 +114,100 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
     return s;
   };
+  const tenantPrefixes = new Map<string, string>();
+  const tenantPrefix = (tenantId: string): string => {
+    let p = tenantPrefixes.get(tenantId);
+    if (p === undefined) {
+      p = tenantKeyPrefix(prefix, tenantId);
+      if (tenantPrefixes.size >= 50_000) tenantPrefixes.clear();
+      tenantPrefixes.set(tenantId, p);
+    }
+    return p;
+  };
+  const paramsOf = (policy: RatePolicy): GcraParams => {
+    let params = policyParams.get(policy);
+    if (params === undefined) {
+      params = gcraParams(policy);
+      policyParams.set(policy, params);
+    }
+    return params;
+  };
 
   const decision = (outcome: GcraOutcome, rules: readonly RateRule[], bursts: readonly number[], source: DecisionSource): RateDecision => ({
     allowed: outcome.allowed,
     limit: bursts[outcome.rule] ?? 0,
-    remaining: Math.max(0, outcome.remaining),
+    remaining: outcome.remaining > 0 ? outcome.remaining : 0,
     resetAfterMs: outcome.resetAfterMs,
     retryAfterMs: outcome.retryAfterMs,
     rule: rules[outcome.rule]?.name ?? '',
     source,
   });
 
+  const sync = store.gcraSync?.bind(store);
+  // The synchronous path finishes before anything else runs, so it can reuse one outcome.
+  const scratchRules: GcraRule[] = [];
+  const scratchBursts: number[] = [];
+  const scratch: GcraOutcome = { allowed: true, rule: 0, remaining: 0, resetAfterMs: 0, retryAfterMs: 0 };
+
+  function unavailable(error: unknown, rules: readonly RateRule[], gcraRules: readonly GcraRule[], bursts: readonly number[], cost: number, nowUs: number | undefined): RateDecision {
+    stats.storeErrors += 1;
+    onStoreError?.(error, onUnavailable);
+    if (onUnavailable === 'closed') {
+      stats.failedClosed += 1;
+      throw redisErrors.create('RATE_LIMIT_UNAVAILABLE', { cause: error });
+    }
+    if (onUnavailable === 'open') {
+      stats.failedOpen += 1;
+      const burst = bursts[0] ?? 0;
+      return { allowed: true, limit: burst, remaining: burst, resetAfterMs: 0, retryAfterMs: 0, rule: rules[0]?.name ?? '', source: 'open' };
+    }
+    stats.localFallbacks += 1;
+    local ??= memoryStore({ clock: clock ?? systemClock });
+    const outcome = local.gcraSync?.(gcraRules, cost, nowUs, { allowed: true, rule: 0, remaining: 0, resetAfterMs: 0, retryAfterMs: 0 });
+    return decision(outcome as GcraOutcome, rules, bursts, 'local');
+  }
+
   async function check(tenantId: string, rules: readonly RateRule[], cost = 1): Promise<RateDecision> {
     if (!Number.isSafeInteger(cost) || cost < 1) throw argumentInvalid('cost', 'must be a positive integer');
-    if (rules.length === 0) throw argumentInvalid('rules', 'must hold at least one rule');
-    const base = tenantKeyPrefix(prefix, tenantId);
-    const gcraRules: GcraRule[] = new Array<GcraRule>(rules.length);
-    const bursts: number[] = new Array<number>(rules.length);
-    for (let i = 0; i < rules.length; i += 1) {
+    const n = rules.length;
+    if (n === 0) throw argumentInvalid('rules', 'must hold at least one rule');
+    const base = tenantPrefix(tenantId);
+    // The synchronous path reuses its arrays and rule objects (nothing else runs meanwhile);
+    // the asynchronous one gives the store its own.
+    const reuse = sync !== undefined;
+    const gcraRules = reuse ? scratchRules : new Array<GcraRule>(n);
+    const bursts = reuse ? scratchBursts : new Array<number>(n);
+    gcraRules.length = n;
+    bursts.length = n;
+    for (let i = 0; i < n; i += 1) {
       const rule = rules[i] as RateRule;
-      const params = gcraParams(rule.policy);
+      const params = paramsOf(rule.policy);
       const key = rule.subject === undefined ? base + segment(rule.name) : `${base}${segment(rule.name)}:${escapeKeyPart(rule.subject)}`;
-      gcraRules[i] = { key, intervalUs: params.intervalUs, capacityUs: params.capacityUs };
+      if (reuse) {
+        const slot = (gcraRules[i] ??= { key: '', intervalUs: 0, capacityUs: 0 }) as MutableRule;
+        slot.key = key;
+        slot.intervalUs = params.intervalUs;
+        slot.capacityUs = params.capacityUs;
+      } else {
+        gcraRules[i] = { key, intervalUs: params.intervalUs, capacityUs: params.capacityUs };
+      }
       bursts[i] = params.burst;
     }
     const nowUs = clock === undefined ? undefined : clock.now().getTime() * 1000;
     stats.decisions += 1;
     let outcome: GcraOutcome;
-    let source: DecisionSource = 'store';
     try {
-      outcome = await store.gcra(gcraRules, cost, nowUs);
+      if (sync !== undefined) {
+        scratch.allowed = true;
+        outcome = sync(gcraRules, cost, nowUs, scratch);
+      } else {
+        outcome = await store.gcra(gcraRules, cost, nowUs);
+      }
     } catch (error) {
-      stats.storeErrors += 1;
-      onStoreError?.(error, onUnavailable);
-      if (onUnavailable === 'closed') {
-        stats.failedClosed += 1;
-        throw redisErrors.create('RATE_LIMIT_UNAVAILABLE', { cause: error });
-      }
-      if (onUnavailable === 'open') {
-        stats.failedOpen += 1;
-        const burst = bursts[0] ?? 0;
-        return { allowed: true, limit: burst, remaining: burst, resetAfterMs: 0, retryAfterMs: 0, rule: rules[0]?.name ?? '', source: 'open' };
-      }
-      stats.localFallbacks += 1;
-      local ??= memoryStore({ clock: clock ?? systemClock });
-      outcome = await local.gcra(gcraRules, cost, nowUs);
-      source = 'local';
+      return unavailable(error, rules, gcraRules, bursts, cost, nowUs);
     }
     if (!outcome.allowed) stats.denied += 1;
-    return decision(outcome, rules, bursts, source);
+    return decision(outcome, rules, bursts, 'store');
   }
 
   return {

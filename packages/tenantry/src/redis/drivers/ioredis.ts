@@ -13,14 +13,14 @@ import { GCRA_LUA } from './gcra-script.js';
  *
  * @example const client = new Redis(url, { ...RECOMMENDED_IOREDIS_OPTIONS, keyPrefix: undefined });
  */
-export const RECOMMENDED_IOREDIS_OPTIONS: Readonly<RedisOptions> = Object.freeze({
+export const RECOMMENDED_IOREDIS_OPTIONS = Object.freeze({
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
   commandTimeout: 500,
   connectTimeout: 2000,
   // Back off to one attempt a second; never give up (the default also retries forever).
   retryStrategy: (times: number) => Math.min(50 * times, 1000),
-});
+} satisfies RedisOptions);
 
 const COMMAND = 'tenantryGcra';
 
