@@ -3,6 +3,7 @@
 import type { ControlPlane, TenantRegistry } from 'tenantry/control';
 import type { TenantDatabase } from 'tenantry/postgres';
 import type { JwtVerifier } from 'tenantry/resolve';
+import type { RateLimitOptions } from './rate-limit.js';
 
 /**
  * @example buildApp({ operator, logger, api: { registry, db, control, jwtVerifier } });
@@ -13,4 +14,6 @@ export interface ApiDependencies {
   readonly control: ControlPlane;
   /** Absent: bearer JWTs are refused (TOKEN_INVALID) and only API keys reach tenant routes. */
   readonly jwtVerifier?: JwtVerifier;
+  /** Tenant rate limits on /v1/tenant routes (docs/rate-limiting.md); absent: none. */
+  readonly rateLimit?: RateLimitOptions;
 }
