@@ -70,12 +70,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
   /** The common case (one rule), without the bookkeeping of several. */
   function gcraOne(rule: GcraRule, cost: number, at: number, now: number, margin: number, out: GcraOutcome): GcraOutcome {
-    let entry = entries.get(rule.key);
-    if (entry !== undefined && entry.expiresAt <= now) {
-      entries.delete(rule.key);
-      entry = undefined;
-    }
-    const tat = gcraStep(entry === undefined ? 0 : storedTat(entry), at, rule.intervalUs, rule.capacityUs, cost, out);
+    // An expired entry is reused in place, not deleted and re-added: a busy limiter's keys
+    // expire within moments of each use (the bucket is full again), and Map delete + set per
+    // decision was most of this store's cost. Expired means "no state", exactly as absent.
+    const entry = entries.get(rule.key);
+    const stored = entry === undefined || entry.expiresAt <= now ? 0 : storedTat(entry);
+    const tat = gcraStep(stored, at, rule.intervalUs, rule.capacityUs, cost, out);
     out.rule = 0;
     if (tat < 0) return out;
     const expiresAt = now + Math.ceil((tat - at) / 1000) + margin;
@@ -96,9 +96,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     if (rules.length === 1) return gcraOne(rules[0] as GcraRule, cost, at, now, nowUs === undefined ? 0 : FOREIGN_CLOCK_MARGIN_MS, overall);
     for (let i = 0; i < rules.length; i += 1) {
       const rule = rules[i] as GcraRule;
-      const entry = live(rule.key, now);
+      const entry = entries.get(rule.key);
       found[i] = entry;
-      tats[i] = gcraStep(entry === undefined ? 0 : storedTat(entry), at, rule.intervalUs, rule.capacityUs, cost, step);
+      tats[i] = gcraStep(entry === undefined || entry.expiresAt <= now ? 0 : storedTat(entry), at, rule.intervalUs, rule.capacityUs, cost, step);
       bindingRule(overall, i, step);
     }
     if (!overall.allowed) return overall;
