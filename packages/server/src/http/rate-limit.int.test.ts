@@ -7,8 +7,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createControlPlane, systemActor, type ControlPlane } from 'tenantry/control';
 import { createRateLimiter, ioredisStore, memoryStore, RECOMMENDED_IOREDIS_OPTIONS, type KeyValueStore } from 'tenantry/redis';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { createServer } from 'node:net';
 import { buildApp } from '../app.js';
+import { resolveConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { serverRateLimit } from './rate-limit.js';
 
 const redisUrl = inject('redisUrl');
 const prefix = `test-http-rl-${randomBytes(5).toString('hex')}`;
@@ -62,7 +65,7 @@ describe.each(backends)('rate limits on /v1/tenant with the $name store', (backe
     await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/v1/tenant/members`;
-      const [a, b] = t.tenants as [{ id: string }, { id: string }];
+      const [a, b] = t.tenants as readonly [{ id: string }, { id: string }];
       const [a1, a2, a3, b1] = [await apiKey(a.id), await apiKey(a.id), await apiKey(a.id), await apiKey(b.id)];
       const call = async (key: string) => {
         const res = await fetch(url, { headers: { 'x-api-key': key } });
@@ -107,6 +110,46 @@ describe.each(backends)('rate limits on /v1/tenant with the $name store', (backe
       expect(anonymous.headers.get('ratelimit-limit')).toBeNull();
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('serverRateLimit (what main.ts starts)', () => {
+  it.skipIf(!redisUrl)(`uses Redis from REDIS_URL with the configured limits, and closes its client${redisUrl ? '' : ' (SKIPPED: no Redis reachable at REDIS_URL)'}`, async () => {
+    const rateLimit = serverRateLimit(resolveConfig({ redisUrl, rateLimitPerMinute: 60, rateLimitBurst: 7 }), createLogger({ level: 'silent' }));
+    try {
+      expect(rateLimit.store.kind).toBe('redis');
+      const tenant = { tenantId: t.tenants[0]!.id, resolvedBy: 'test' };
+      const rate = rateLimit.options.limitFor(tenant);
+      expect(rate).toEqual({ perMinute: 60, burst: 7 });
+      expect(rateLimit.options.apiKeyLimitFor?.(tenant, 'k')).toEqual({ perMinute: 300, burst: 50 });
+      // The client connects in the background (the server starts without waiting for it).
+      await rateLimit.ready();
+      const decision = await rateLimit.options.limiter.check(`${prefix}-main`, [{ name: 'tenant', policy: { limit: 60, periodMs: 60_000, burst: 7 } }]);
+      expect(decision).toMatchObject({ source: 'store', allowed: true, limit: 7, remaining: 6 });
+    } finally {
+      await rateLimit.close();
+    }
+  });
+
+  it('fails closed without waiting when Redis cannot be reached, and logs the outage once', async () => {
+    // A port nobody listens on.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => probe.once('listening', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise((resolve) => probe.close(resolve));
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const rateLimit = serverRateLimit(resolveConfig({ redisUrl: `redis://127.0.0.1:${port}`, rateLimitOnUnavailable: 'closed' }), logger);
+    try {
+      const rules = [{ name: 'tenant', policy: { limit: 60, periodMs: 60_000 } }];
+      for (let i = 0; i < 3; i += 1) {
+        await expect(rateLimit.options.limiter.check(t.tenants[0]!.id, rules)).rejects.toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE', kind: 'unavailable' });
+      }
+      expect(rateLimit.options.limiter.stats()).toMatchObject({ storeErrors: 3, failedClosed: 3 });
+      expect(lines.filter((line) => line.includes('applying the unavailability policy'))).toHaveLength(1);
+    } finally {
+      await rateLimit.close();
     }
   });
 });

@@ -76,6 +76,8 @@ export function registerRateLimit(scope: FastifyInstance, options: RateLimitOpti
 export interface ServerRateLimit {
   readonly options: RateLimitOptions;
   readonly store: KeyValueStore;
+  /** Settles once Redis answers (at once for the in-process store); the server does not wait for it. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,7 @@ export interface ServerRateLimit {
 export function serverRateLimit(config: ServerConfig, logger: Logger): ServerRateLimit {
   let client: Redis | undefined;
   let store: KeyValueStore;
+  let readyPromise: Promise<void> = Promise.resolve();
   /** True from the first failure until Redis is ready again: one log line per outage. */
   let down = false;
   if (config.redisUrl === undefined) {
@@ -101,6 +104,8 @@ export function serverRateLimit(config: ServerConfig, logger: Logger): ServerRat
       if (down) logger.info('rate limiter: Redis is reachable again');
       down = false;
     });
+    const connecting = client;
+    readyPromise = new Promise((resolve) => connecting.once('ready', () => resolve()));
     client.connect().catch((err: unknown) => logger.warn({ err }, 'rate limiter: Redis is not reachable yet; retrying in the background'));
     store = ioredisStore(client);
   }
@@ -119,6 +124,7 @@ export function serverRateLimit(config: ServerConfig, logger: Logger): ServerRat
   return {
     store,
     options: { limiter, limitFor: () => tenantRate, apiKeyLimitFor: () => keyRate },
+    ready: () => readyPromise,
     async close() {
       if (client !== undefined) await client.quit().catch(() => client?.disconnect());
     },
