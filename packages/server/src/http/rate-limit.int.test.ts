@@ -65,7 +65,7 @@ describe.each(backends)('rate limits on /v1/tenant with the $name store', (backe
     await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/v1/tenant/members`;
-      const [a, b] = t.tenants as readonly [{ id: string }, { id: string }];
+      const [a, b] = [t.tenants[0]!, t.tenants[1]!];
       const [a1, a2, a3, b1] = [await apiKey(a.id), await apiKey(a.id), await apiKey(a.id), await apiKey(b.id)];
       const call = async (key: string) => {
         const res = await fetch(url, { headers: { 'x-api-key': key } });
