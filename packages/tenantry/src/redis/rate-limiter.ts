@@ -103,8 +103,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const stats: RateLimiterStats = { decisions: 0, denied: 0, storeErrors: 0, failedOpen: 0, failedClosed: 0, localFallbacks: 0 };
   let local: KeyValueStore | undefined;
 
-  // Rule names are few and fixed, tenants repeat: their escaped key segments are computed
-  // once (bounded, so a flood of distinct ids cannot grow memory without limit).
+  // Rule names are few and fixed: their escaped key segments are computed once (bounded, so a
+  // flood of distinct names cannot grow memory without limit).
   const segments = new Map<string, string>();
   const segment = (name: string): string => {
     let s = segments.get(name);
@@ -114,16 +114,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
     return s;
   };
-  const tenantPrefixes = new Map<string, string>();
-  const tenantPrefix = (tenantId: string): string => {
-    let p = tenantPrefixes.get(tenantId);
-    if (p === undefined) {
-      p = tenantKeyPrefix(prefix, tenantId);
-      if (tenantPrefixes.size >= 50_000) tenantPrefixes.clear();
-      tenantPrefixes.set(tenantId, p);
-    }
-    return p;
-  };
+  // Tenant prefixes are not cached: escaping a UUID is one regex test, cheaper than a lookup
+  // in a map of every active tenant (measured: the lookup's cache misses cost more).
   const paramsOf = (policy: RatePolicy): GcraParams => {
     let params = policyParams.get(policy);
     if (params === undefined) {
@@ -171,14 +163,15 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (!Number.isSafeInteger(cost) || cost < 1) throw argumentInvalid('cost', 'must be a positive integer');
     const n = rules.length;
     if (n === 0) throw argumentInvalid('rules', 'must hold at least one rule');
-    const base = tenantPrefix(tenantId);
+    const base = tenantKeyPrefix(prefix, tenantId);
     // The synchronous path reuses its arrays and rule objects (nothing else runs meanwhile);
     // the asynchronous one gives the store its own.
     const reuse = sync !== undefined;
     const gcraRules = reuse ? scratchRules : new Array<GcraRule>(n);
     const bursts = reuse ? scratchBursts : new Array<number>(n);
-    gcraRules.length = n;
-    bursts.length = n;
+    // Resizing an array costs even when the size is unchanged (measured), so only when it changes.
+    if (gcraRules.length !== n) gcraRules.length = n;
+    if (bursts.length !== n) bursts.length = n;
     for (let i = 0; i < n; i += 1) {
       const rule = rules[i] as RateRule;
       const params = paramsOf(rule.policy);
