@@ -198,7 +198,7 @@ describe.skipIf(!redisUrl)(`Redis's own clock (TIME)${redisSkipReason}`, () => {
     expect(denied.retryAfterMs).toBeLessThanOrEqual(60_000);
     expect(denied.resetAfterMs).toBeGreaterThan(270_000);
     expect(denied.resetAfterMs).toBeLessThanOrEqual(300_000);
-    // The key lives exactly as long as it matters (no margin without a foreign clock).
+    // The key lives until its TAT (here also one capacity, 5 × 60 s), with no margin for a foreign clock.
     const ttl = await (client as Redis).pttl(`${keySpace}:{${TENANT_A}}:rl:tenant`);
     expect(ttl).toBeGreaterThan(270_000);
     expect(ttl).toBeLessThanOrEqual(300_000);
