@@ -4,7 +4,7 @@
 // 10,000 tenants (one key per tenant on both sides), measured ABBA in interleaved rounds.
 // Equivalent configurations: 1,000,000 points per 60 s on both sides, so every decision is an
 // allowance that writes its key (neither side short-cuts a refusal).
-//   npm run bench -- ratelimit            full: 10,000 tenants, 21 rounds × 0.8 s per pair
+//   npm run bench -- ratelimit            full: 10,000 tenants, 41 rounds × 0.3 s per pair (ABBA, 75 ms slices)
 //   npm run bench -- ratelimit --smoke    CI: 1,000 tenants, 1 round × 0.3 s
 // Many short ABBA rounds and their median, rather than a few long ones: on a shared machine a
 // burst of someone else's load then spoils a round or two, not the result.
@@ -18,8 +18,8 @@ import { median, pairedRatio, throughput } from './support/database.js';
 
 const smoke = process.argv.includes('--smoke');
 const TENANTS = smoke ? 1000 : 10_000;
-const ROUNDS = smoke ? 1 : 21;
-const MS = smoke ? 300 : 800;
+const ROUNDS = smoke ? 1 : 41;
+const MS = smoke ? 300 : 300;
 const CLIENTS = 8;
 const POINTS = 1_000_000;
 const DURATION_S = 60;

@@ -3,7 +3,7 @@
 // sends EVALSHA and falls back to EVAL once on NOSCRIPT (after a restart or SCRIPT FLUSH).
 import type { Redis, RedisOptions } from 'ioredis';
 import type { GcraOutcome, GcraRule, KeyValueStore } from '../key-value-store.js';
-import { GCRA_LUA } from './gcra-script.js';
+import { GCRA_LUA, GCRA_ONE_LUA } from './gcra-script.js';
 
 /**
  * ioredis options that keep a dead Redis from stalling requests: no offline queue (a command
@@ -22,10 +22,13 @@ export const RECOMMENDED_IOREDIS_OPTIONS = Object.freeze({
   retryStrategy: (times: number) => Math.min(50 * times, 1000),
 } satisfies RedisOptions);
 
-const COMMAND = 'tenantryGcra';
+type Reply = Promise<[number, number, number, number, number]>;
 
-interface GcraCommand {
-  tenantryGcra(numberOfKeys: number, ...args: (string | number)[]): Promise<[number, number, number, number, number]>;
+interface GcraCommands {
+  /** Any number of rules: the key count comes first. */
+  tenantryGcra(numberOfKeys: number, ...args: (string | number)[]): Reply;
+  /** One rule, the common case, without building an argument array. */
+  tenantryGcra1(key: string, now: string | number, cost: number, intervalUs: number, capacityUs: number): Reply;
 }
 
 /**
@@ -36,8 +39,12 @@ interface GcraCommand {
  * const store = ioredisStore(new Redis(config.redisUrl, RECOMMENDED_IOREDIS_OPTIONS));
  */
 export function ioredisStore(client: Redis): KeyValueStore {
-  client.defineCommand(COMMAND, { lua: GCRA_LUA });
-  const gcra = client as unknown as GcraCommand;
+  client.defineCommand('tenantryGcra', { lua: GCRA_LUA });
+  client.defineCommand('tenantryGcra1', { lua: GCRA_ONE_LUA, numberOfKeys: 1 });
+  const gcra = client as unknown as GcraCommands;
+  const outcome = ([allowed, rule, remaining, resetAfterMs, retryAfterMs]: Awaited<Reply>): GcraOutcome => ({
+    allowed: allowed === 1, rule: rule - 1, remaining, resetAfterMs, retryAfterMs,
+  });
   return {
     kind: 'redis',
     async get(key) {
@@ -60,6 +67,10 @@ export function ioredisStore(client: Redis): KeyValueStore {
     },
     async gcra(rules: readonly GcraRule[], cost: number, nowUs: number | undefined): Promise<GcraOutcome> {
       const n = rules.length;
+      if (n === 1) {
+        const rule = rules[0] as GcraRule;
+        return outcome(await gcra.tenantryGcra1(rule.key, nowUs ?? '', cost, rule.intervalUs, rule.capacityUs));
+      }
       const args: (string | number)[] = new Array<string | number>(n + 2 + 2 * n);
       for (let i = 0; i < n; i += 1) {
         const rule = rules[i] as GcraRule;
@@ -69,8 +80,7 @@ export function ioredisStore(client: Redis): KeyValueStore {
       }
       args[n] = nowUs === undefined ? '' : nowUs;
       args[n + 1] = cost;
-      const [allowed, rule, remaining, resetAfterMs, retryAfterMs] = await gcra.tenantryGcra(n, ...args);
-      return { allowed: allowed === 1, rule: rule - 1, remaining, resetAfterMs, retryAfterMs };
+      return outcome(await gcra.tenantryGcra(n, ...args));
     },
   };
 }
