@@ -37,7 +37,11 @@ const rlfAllow = () => undefined; // a refusal would reject: count it like an al
 
 async function redisClients(): Promise<[Redis, Redis] | undefined> {
   const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const make = () => new Redis(url, { ...RECOMMENDED_IOREDIS_OPTIONS, lazyConnect: true, commandTimeout: 5000 });
+  const make = () => {
+    const client = new Redis(url, { ...RECOMMENDED_IOREDIS_OPTIONS, lazyConnect: true, commandTimeout: 5000 });
+    client.on('error', () => {}); // a missing Redis is reported once below, not per attempt
+    return client;
+  };
   const [a, b] = [make(), make()];
   try {
     await Promise.all([a.connect(), b.connect()]);
