@@ -21,7 +21,25 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** PING over a raw socket: no client library needed, and a dead address fails within 2 s. */
+async function redisAnswers(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(2000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const redisUrl = process.env.REDIS_URL;
+  const redisOk = redisUrl !== undefined && redisUrl !== '' && (await redisAnswers(redisUrl));
+  if (redisUrl && !redisOk) console.warn(`[tenantry tests] REDIS_URL (${new URL(redisUrl).host}) does not answer: Redis tests skip`);
+  project.provide('redisUrl', redisOk ? redisUrl : '');
   const configured = process.env.DATABASE_URL;
   if (configured && (await answers(configured))) {
     project.provide('adminUrl', configured);

@@ -7,5 +7,7 @@ declare module 'vitest' {
     adminUrl: string;
     /** Passwords set on the shared login roles for this run (ignored under trust auth). */
     rolePasswords: { app: string; operator: string };
+    /** REDIS_URL when it answers PING, else '' (Redis tests then skip, saying so). */
+    redisUrl: string;
   }
 }

@@ -18,7 +18,10 @@ function configError(load: () => unknown): { message: string; details: Record<st
 describe('loadConfig', () => {
   it('applies the documented defaults when no variable is set', () => {
     const config = loadConfig({});
-    expect(config).toEqual({ dataDir: resolve('.tenantry'), port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000 });
+    expect(config).toEqual({
+      dataDir: resolve('.tenantry'), port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000,
+      rateLimitPerMinute: 600, rateLimitBurst: 100, rateLimitApiKeyPerMinute: 300, rateLimitApiKeyBurst: 50, rateLimitOnUnavailable: 'local',
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -103,5 +106,38 @@ describe('JWT settings', () => {
     const error = configError(() => loadConfig({ TENANTRY_JWT_ISSUER: 'i', TENANTRY_JWT_AUDIENCE: 'a', TENANTRY_JWT_SECRET: 'short' }));
     expect(error.details).toMatchObject({ path: 'TENANTRY_JWT_SECRET' });
     expect(error.message).not.toContain('short');
+  });
+});
+
+describe('Redis and rate-limit settings', () => {
+  it('reads REDIS_URL and the rate-limit variables', () => {
+    const config = loadConfig({
+      REDIS_URL: 'rediss://:pw@cache.internal:6380/2',
+      RATE_LIMIT_PER_MINUTE: '1200',
+      RATE_LIMIT_BURST: '40',
+      RATE_LIMIT_API_KEY_PER_MINUTE: '60',
+      RATE_LIMIT_API_KEY_BURST: '10',
+      RATE_LIMIT_ON_UNAVAILABLE: 'closed',
+    });
+    expect(config).toMatchObject({
+      redisUrl: 'rediss://:pw@cache.internal:6380/2',
+      rateLimitPerMinute: 1200, rateLimitBurst: 40, rateLimitApiKeyPerMinute: 60, rateLimitApiKeyBurst: 10, rateLimitOnUnavailable: 'closed',
+    });
+  });
+
+  it.each(['http://cache:6379', 'not a url', 'postgres://db/app'])('names REDIS_URL when it is %j, without echoing it', (url) => {
+    const { message, details } = configError(() => loadConfig({ REDIS_URL: url }));
+    expect(details).toEqual({ path: 'REDIS_URL', reason: 'must be a redis:// or rediss:// URL' });
+    expect(message).not.toContain(url);
+  });
+
+  it.each([['RATE_LIMIT_PER_MINUTE', '0'], ['RATE_LIMIT_BURST', 'ten'], ['RATE_LIMIT_API_KEY_BURST', '2000000']])('names %s when it is %j', (name, value) => {
+    expect(configError(() => loadConfig({ [name]: value })).details).toEqual({ path: name, reason: 'must be an integer from 1 to 1000000' });
+  });
+
+  it('names RATE_LIMIT_ON_UNAVAILABLE and lists the modes', () => {
+    expect(configError(() => loadConfig({ RATE_LIMIT_ON_UNAVAILABLE: 'fail-open' })).details).toEqual({
+      path: 'RATE_LIMIT_ON_UNAVAILABLE', reason: 'must be one of open, closed, local',
+    });
   });
 });

@@ -17,6 +17,17 @@ FormatRegistry.Set('postgres-url', (value) => {
   }
 });
 
+FormatRegistry.Set('redis-url', (value) => {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'redis:' || protocol === 'rediss:';
+  } catch {
+    return false;
+  }
+});
+
+export const RATE_LIMIT_ON_UNAVAILABLE = ['open', 'closed', 'local'] as const;
+
 /**
  * `env`: the variable an option is read from (options without one are set in code only).
  * `reason`: what the error says, instead of TypeBox's generic wording.
@@ -60,6 +71,21 @@ const ServerConfigSchema = Type.Object(
     /** Where usage alerts are POSTed, signed with the secret below (both or neither). */
     usageWebhookUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_USAGE_WEBHOOK_URL', reason: 'must be an http:// or https:// URL' }) })),
     usageWebhookSecret: Type.Optional(Type.String({ minLength: 32, ...annotate({ env: 'TENANTRY_USAGE_WEBHOOK_SECRET', reason: 'must be at least 32 characters', secret: true }) })),
+    /** Redis for rate limits (and caches); absent → the in-process store (one server only). */
+    redisUrl: Type.Optional(
+      Type.String({ format: 'redis-url', ...annotate({ env: 'REDIS_URL', reason: 'must be a redis:// or rediss:// URL', secret: true }) }),
+    ),
+    /** Per tenant on /v1/tenant routes: the average rate and how many requests may come at once. */
+    rateLimitPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600, ...annotate({ env: 'RATE_LIMIT_PER_MINUTE', reason: 'must be an integer from 1 to 1000000' }) }),
+    rateLimitBurst: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100, ...annotate({ env: 'RATE_LIMIT_BURST', reason: 'must be an integer from 1 to 1000000' }) }),
+    /** Per API key within its tenant. */
+    rateLimitApiKeyPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 300, ...annotate({ env: 'RATE_LIMIT_API_KEY_PER_MINUTE', reason: 'must be an integer from 1 to 1000000' }) }),
+    rateLimitApiKeyBurst: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 50, ...annotate({ env: 'RATE_LIMIT_API_KEY_BURST', reason: 'must be an integer from 1 to 1000000' }) }),
+    /** When Redis cannot be reached: allow (open), refuse with 503 (closed), or limit per server (local). */
+    rateLimitOnUnavailable: Type.Union(
+      RATE_LIMIT_ON_UNAVAILABLE.map((mode) => Type.Literal(mode)),
+      { default: 'local', ...annotate({ env: 'RATE_LIMIT_ON_UNAVAILABLE', reason: `must be one of ${RATE_LIMIT_ON_UNAVAILABLE.join(', ')}` }) },
+    ),
     /** After a SIGINT/SIGTERM, how long a graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000, ...annotate({ reason: 'must be an integer from 1 to 600000' }) }),
   },

@@ -8,6 +8,7 @@ import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
 import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
+import { serverRateLimit } from './http/rate-limit.js';
 import { createLogger } from './logger.js';
 
 export interface StartServerOptions {
@@ -66,12 +67,14 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const database = await openDatabase(config, { logger });
   const { registry, db, control } = database;
   const quota = { quotas: database.quotas, operator: database.operator, ...(alertSender ? { alertSender } : {}) };
-  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, quota, operator: database.operator, ...(jwtVerifier ? { jwtVerifier } : {}) } });
+  const rateLimit = serverRateLimit(config, logger, { catalog: database.quotas.catalog });
+  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, quota, operator: database.operator, rateLimit: rateLimit.options, ...(jwtVerifier ? { jwtVerifier } : {}) } });
   let port: number;
   try {
     port = await listen(app, config);
   } catch (err) {
     await app.close().catch(() => {});
+    await rateLimit.close();
     await database.close();
     throw err;
   }
@@ -88,6 +91,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     let outcome: ShutdownOutcome = 'clean';
     // In this order: no request may start on a pool that is already ending.
     await app.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing HTTP failed'); });
+    await rateLimit.close();
     await database.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing the database failed'); });
     logger.info({ outcome }, 'tenantry stopped');
     settle(outcome);

@@ -4,6 +4,7 @@ import type { ControlPlane, TenantRegistry } from 'tenantry/control';
 import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
 import type { AlertSender, Quotas } from 'tenantry/quota';
 import type { JwtVerifier } from 'tenantry/resolve';
+import type { RateLimitOptions } from './rate-limit.js';
 
 /**
  * @example buildApp({ operator, logger, api: { registry, db, control, jwtVerifier } });
@@ -18,6 +19,8 @@ export interface ApiDependencies {
   readonly quota?: QuotaApi;
   /** The operator-role pool, for the audit routes (read across tenant status). Absent: they are not served. */
   readonly operator?: SqlPool;
+  /** Tenant rate limits on /v1/tenant routes (docs/rate-limiting.md); absent: none. */
+  readonly rateLimit?: RateLimitOptions;
 }
 
 /** What the quota routes need beyond the tenant database. */

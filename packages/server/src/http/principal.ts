@@ -1,7 +1,7 @@
 // Who is calling a /v1 route: an operator (operator token) or a tenant principal (a member
 // signed in with a JWT, an API key, or an operator impersonating), kept per request.
 import type { FastifyRequest } from 'fastify';
-import { coreErrors } from 'tenantry';
+import { coreErrors, type Tenant } from 'tenantry';
 import { isPermission, type Actor, type Permission, type VerifiedOperator } from 'tenantry/control';
 
 /** A tenant principal. `member` is false for a signed-in user who is not (yet) a member. */
@@ -13,6 +13,7 @@ export type TenantPrincipal =
 // WeakMaps, not request decorations: nothing else can read or forge them, and they go with the request.
 const operators = new WeakMap<FastifyRequest, VerifiedOperator>();
 const principals = new WeakMap<FastifyRequest, TenantPrincipal>();
+const resolvedTenants = new WeakMap<FastifyRequest, Tenant>();
 
 /** @example setOperator(request, await control.operators.verifyToken(token)); */
 export function setOperator(request: FastifyRequest, operator: VerifiedOperator): void {
@@ -29,6 +30,18 @@ export function operatorOf(request: FastifyRequest): VerifiedOperator {
   const operator = operators.get(request);
   if (!operator) throw coreErrors.create('INTERNAL', { message: 'operator route without an authenticated operator' });
   return operator;
+}
+
+/** @example setResolvedTenant(request, resolved.tenant); */
+export function setResolvedTenant(request: FastifyRequest, tenant: Tenant): void {
+  resolvedTenants.set(request, tenant);
+}
+
+/** The registry record the tenant of a tenant route was resolved to (its plan, status …). */
+export function resolvedTenantOf(request: FastifyRequest): Tenant {
+  const tenant = resolvedTenants.get(request);
+  if (!tenant) throw coreErrors.create('INTERNAL', { message: 'tenant route without a resolved tenant' });
+  return tenant;
 }
 
 /** @example const principal = tryTenantPrincipalOf(request); */

@@ -10,7 +10,7 @@ import { BUILT_IN_ROLE_PERMISSIONS, controlErrors, hasPermission, type Permissio
 import { apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant } from 'tenantry/resolve';
 import type { ApiDependencies } from './api-dependencies.js';
 import { impersonationStrategy, unlessImpersonationToken } from './impersonation-strategy.js';
-import { permissionHolderOf, permissionsFrom, setTenantPrincipal, tryTenantPrincipalOf, type TenantPrincipal } from './principal.js';
+import { permissionHolderOf, permissionsFrom, setResolvedTenant, setTenantPrincipal, tryTenantPrincipalOf, type TenantPrincipal } from './principal.js';
 
 /** What a route demands: a permission (member role or key scope), or a signed-in user (accepting an invitation). */
 export type RouteAccess = Permission | 'signed-in-user';
@@ -85,6 +85,7 @@ export async function tenantScope(scope: FastifyInstance, deps: ApiDependencies)
     onResolved: async (resolved) => {
       const request = current.getStore();
       if (request === undefined) throw coreErrors.create('INTERNAL', { message: 'tenant request store is empty' });
+      setResolvedTenant(request, resolved.tenant);
       setTenantPrincipal(request, await principalFor(resolved, deps));
     },
   });

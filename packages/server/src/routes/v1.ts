@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { requireOperator } from '../http/operator-auth.js';
+import { registerRateLimit } from '../http/rate-limit.js';
 import { tenantScope } from '../http/tenant-auth.js';
 import { registerApiKeyRoutes } from './api-keys.js';
 import { registerAuditRoutes } from './audit.js';
@@ -38,6 +39,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
   }, { prefix: '/v1' });
   await app.register(async (tenant) => {
     await tenantScope(tenant, deps);
+    if (deps.rateLimit) registerRateLimit(tenant, deps.rateLimit);
     registerMemberRoutes(tenant, deps);
     registerInvitationRoutes(tenant, deps);
     registerApiKeyRoutes(tenant, deps);
