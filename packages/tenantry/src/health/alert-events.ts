@@ -57,7 +57,7 @@ const LIST = `SELECT ${ALERT_COLUMNS} FROM tenantry.alert_events
 export function createAlertEvents(options: AlertEventsOptions): AlertEvents {
   const clock = options.clock ?? systemClock;
   return {
-    list(query, reader) {
+    async list(query, reader) {
       if (query.status !== undefined && query.status !== 'open' && query.status !== 'resolved') {
         throw healthErrors.create('HEALTH_QUERY_INVALID', { details: { field: 'status', reason: 'must be open or resolved' } });
       }

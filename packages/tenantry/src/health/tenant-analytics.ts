@@ -107,7 +107,7 @@ export function createTenantAnalytics(options: TenantAnalyticsOptions): TenantAn
       for (const row of rows) result[row.dim][row.key] = row.n;
       return result;
     }),
-    growth(query, reader) {
+    async growth(query, reader) {
       const days = integerInRange(query.days, 'days', 1, 366, 90);
       return auditedRead(operator, clock, reader, { action: 'analytics.growth', details: { days } }, async (c) => {
         const { rows } = await c.query<GrowthPoint>(GROWTH, [now(), days]);
@@ -118,7 +118,7 @@ export function createTenantAnalytics(options: TenantAnalyticsOptions): TenantAn
       const { rows } = await c.query<ActiveTenants>(ACTIVE, [now()]);
       return rows[0] ?? { d1: 0, d7: 0, d30: 0 };
     }),
-    top(query, reader) {
+    async top(query, reader) {
       if (query.by !== 'usage' && query.by !== 'errors') throw healthErrors.create('HEALTH_QUERY_INVALID', { details: { field: 'by', reason: 'must be usage or errors' } });
       const limit = integerInRange(query.limit, 'limit', 1, 1000, 10);
       const days = integerInRange(query.days, 'days', 1, 366, 7);
@@ -129,7 +129,7 @@ export function createTenantAnalytics(options: TenantAnalyticsOptions): TenantAn
         return { items: rows.map((r) => ({ tenantId: r.tenant_id, slug: r.slug, value: r.value })) };
       });
     },
-    usageByHour(query, reader) {
+    async usageByHour(query, reader) {
       const days = integerInRange(query.days, 'days', 1, 366, 7);
       return auditedRead(operator, clock, reader, { action: 'analytics.usage_by_hour', details: { days } }, async (c) => {
         const { rows } = await c.query<HourPoint>(USAGE_BY_HOUR, [now(), days]);
