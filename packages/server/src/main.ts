@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { coreErrors } from 'tenantry';
 import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
+import { startHealthServices } from './database/health-services.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
 import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
 import { createLogger } from './logger.js';
@@ -62,12 +63,14 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const jwtVerifier = jwtVerifierFromConfig(config);
   const database = await openDatabase(config, { logger });
   const { registry, db, control } = database;
-  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, ...(jwtVerifier ? { jwtVerifier } : {}) } });
+  const health = startHealthServices(database.operator, { logger });
+  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, health: health.services, ...(jwtVerifier ? { jwtVerifier } : {}) } });
   let port: number;
   try {
     port = await listen(app, config);
   } catch (err) {
     await app.close().catch(() => {});
+    await health.close().catch(() => {});
     await database.close();
     throw err;
   }
@@ -84,6 +87,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     let outcome: ShutdownOutcome = 'clean';
     // In this order: no request may start on a pool that is already ending.
     await app.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing HTTP failed'); });
+    // After HTTP (no request records any more), before the pools end: the last activity is written.
+    await health.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'flushing activity failed'); });
     await database.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing the database failed'); });
     logger.info({ outcome }, 'tenantry stopped');
     settle(outcome);

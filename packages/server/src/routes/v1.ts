@@ -3,8 +3,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { requireOperator } from '../http/operator-auth.js';
+import { recordTenantActivity } from '../http/tenant-activity.js';
 import { tenantScope } from '../http/tenant-auth.js';
+import { registerAlertRoutes } from './alerts.js';
+import { registerAnalyticsRoutes } from './analytics.js';
 import { registerApiKeyRoutes } from './api-keys.js';
+import { registerHealthReportRoutes } from './health-report.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
 import { registerTenantRoutes } from './tenants.js';
@@ -17,9 +21,15 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
   await app.register(async (operators) => {
     requireOperator(operators, deps.control.operators);
     registerTenantRoutes(operators, deps);
+    if (deps.health) {
+      registerAnalyticsRoutes(operators, deps.health.analytics);
+      registerHealthReportRoutes(operators, deps.health.reports);
+      registerAlertRoutes(operators, deps.health.alerts);
+    }
   }, { prefix: '/v1' });
   await app.register(async (tenant) => {
     await tenantScope(tenant, deps);
+    if (deps.health) recordTenantActivity(tenant, deps.health.activity);
     registerMemberRoutes(tenant, deps);
     registerInvitationRoutes(tenant, deps);
     registerApiKeyRoutes(tenant, deps);
