@@ -1,6 +1,7 @@
 // The activity recorder against a real PostgreSQL: counts add up per tenant and 5-minute bucket
 // across flushes and concurrent recorders (two server processes), a failed flush loses nothing,
 // close() writes the rest, and the app role can neither read nor write the rollups.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, newTenantId, type Clock, type TenantId } from '../core/index.js';
 import { DEFAULT_ROLE_NAMES, pgPool, roleUrl, type SqlPool } from '../postgres/index.js';
@@ -97,6 +98,34 @@ describe('createActivityRecorder', () => {
     const recorder = createActivityRecorder({ operator: t.operator, clock, flushIntervalMs: 0, maxBufferedEntries: 2 });
     for (let i = 0; i < 3; i += 1) recorder.record(newTenantId(), { statusCode: 200, durationMs: 1 });
     expect([recorder.buffered, recorder.dropped]).toEqual([2, 1]);
+  });
+
+  it('stores for each of many tenants exactly what was recorded for it, whichever recorder and flush carried it', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.record({ tenant: fc.nat(11), recorder: fc.nat(1), status: fc.constantFrom(200, 201, 404, 429, 500, 503), flushAfter: fc.boolean() }), { maxLength: 120 }),
+      async (events) => {
+        const tenants = Array.from({ length: 12 }, () => newTenantId());
+        const clock = at('2026-03-05T08:00:00Z');
+        const recorders = [t.operator, operator2].map((operator) => createActivityRecorder({ operator, clock, flushIntervalMs: 0 }));
+        const model = tenants.map(() => ({ requests: 0, server: 0, client: 0 }));
+        const flushes: Promise<unknown>[] = [];
+        for (const e of events) {
+          recorders[e.recorder]!.record(tenants[e.tenant]!, { statusCode: e.status, durationMs: 1 });
+          const m = model[e.tenant]!;
+          m.requests += 1;
+          if (e.status >= 500) m.server += 1;
+          else if (e.status >= 400) m.client += 1;
+          if (e.flushAfter) flushes.push(recorders[e.recorder]!.flush());
+        }
+        await Promise.all([...flushes, ...recorders.map((r) => r.close())]);
+        const { rows } = await t.admin.query<{ subject_tenant: string; requests: string; server_errors: string; client_errors: string }>(
+          'SELECT subject_tenant, requests, server_errors, client_errors FROM tenantry.tenant_activity WHERE subject_tenant = ANY($1)', [tenants]);
+        const stored = new Map(rows.map((r) => [r.subject_tenant, { requests: Number(r.requests), server: Number(r.server_errors), client: Number(r.client_errors) }]));
+        tenants.forEach((tenant, i) => {
+          expect(stored.get(tenant) ?? { requests: 0, server: 0, client: 0 }).toEqual(model[i]);
+        });
+      },
+    ), { numRuns: 25 });
   });
 
   it('gives the app role no access to the rollups, even with a tenant in context', async () => {
