@@ -18,7 +18,7 @@ function configError(load: () => unknown): { message: string; details: Record<st
 describe('loadConfig', () => {
   it('applies the documented defaults when no variable is set', () => {
     const config = loadConfig({});
-    expect(config).toEqual({ dataDir: resolve('.tenantry'), port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000 });
+    expect(config).toEqual({ dataDir: resolve('.tenantry'), port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000, healthWindowMinutes: 15 });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -103,5 +103,15 @@ describe('JWT settings', () => {
     const error = configError(() => loadConfig({ TENANTRY_JWT_ISSUER: 'i', TENANTRY_JWT_AUDIENCE: 'a', TENANTRY_JWT_SECRET: 'short' }));
     expect(error.details).toMatchObject({ path: 'TENANTRY_JWT_SECRET' });
     expect(error.message).not.toContain('short');
+  });
+});
+
+describe('alert webhook settings', () => {
+  it('reads the URL and secret together and refuses one without the other', () => {
+    expect(loadConfig({ TENANTRY_ALERT_WEBHOOK_URL: 'https://ops.example/hook', TENANTRY_ALERT_WEBHOOK_SECRET: 'x'.repeat(16) }))
+      .toMatchObject({ alertWebhookUrl: 'https://ops.example/hook', alertWebhookSecret: 'x'.repeat(16), healthWindowMinutes: 15 });
+    expect(configError(() => loadConfig({ TENANTRY_ALERT_WEBHOOK_URL: 'https://ops.example/hook' })).details).toMatchObject({ path: 'TENANTRY_ALERT_WEBHOOK_SECRET' });
+    expect(configError(() => loadConfig({ TENANTRY_ALERT_WEBHOOK_SECRET: 'x'.repeat(16) })).details).toMatchObject({ path: 'TENANTRY_ALERT_WEBHOOK_URL' });
+    expect(configError(() => loadConfig({ TENANTRY_HEALTH_WINDOW_MINUTES: '0' })).details).toMatchObject({ path: 'TENANTRY_HEALTH_WINDOW_MINUTES' });
   });
 });

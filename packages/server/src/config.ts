@@ -55,6 +55,11 @@ const ServerConfigSchema = Type.Object(
     /** HS256 shared secret; at least 32 characters so it cannot be brute-forced offline. */
     jwtSecret: Type.Optional(Type.String({ minLength: 32, ...annotate({ env: 'TENANTRY_JWT_SECRET', reason: 'must be at least 32 characters', secret: true }) })),
     jwtJwksUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_JWT_JWKS_URL', reason: 'must be an http:// or https:// URL' }) })),
+    /** How far back per-tenant health looks (docs/health-and-analytics.md). */
+    healthWindowMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15, ...annotate({ env: 'TENANTRY_HEALTH_WINDOW_MINUTES', reason: 'must be an integer from 1 to 1440' }) }),
+    /** Where alert openings and resolutions are POSTed; with the secret, or neither. */
+    alertWebhookUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_ALERT_WEBHOOK_URL', reason: 'must be an http:// or https:// URL' }) })),
+    alertWebhookSecret: Type.Optional(Type.String({ minLength: 16, ...annotate({ env: 'TENANTRY_ALERT_WEBHOOK_SECRET', reason: 'must be at least 16 characters', secret: true }) })),
     /** After a SIGINT/SIGTERM, how long a graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000, ...annotate({ reason: 'must be an integer from 1 to 600000' }) }),
   },
@@ -97,6 +102,10 @@ function validate(raw: Record<string, unknown>, nameOf: (key: string) => string)
   }
   const config = candidate as Shape;
   checkJwt(config, nameOf);
+  // An unsigned webhook could be forged by anyone who finds its URL; a secret without a URL is a typo.
+  if ((config.alertWebhookUrl === undefined) !== (config.alertWebhookSecret === undefined)) {
+    invalid(nameOf(config.alertWebhookUrl === undefined ? 'alertWebhookUrl' : 'alertWebhookSecret'), 'is required when the other alert webhook setting is set');
+  }
   return Object.freeze({ ...config, dataDir: resolve(config.dataDir) });
 }
 

@@ -63,7 +63,11 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const jwtVerifier = jwtVerifierFromConfig(config);
   const database = await openDatabase(config, { logger });
   const { registry, db, control } = database;
-  const health = startHealthServices(database.operator, { logger });
+  const health = startHealthServices(database.operator, {
+    logger,
+    windowMinutes: config.healthWindowMinutes,
+    ...(config.alertWebhookUrl && config.alertWebhookSecret ? { webhook: { url: config.alertWebhookUrl, secret: config.alertWebhookSecret } } : {}),
+  });
   const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, health: health.services, ...(jwtVerifier ? { jwtVerifier } : {}) } });
   let port: number;
   try {
