@@ -112,6 +112,13 @@ describe('operator analytics, health and alerts routes', () => {
     }
   });
 
+  it('are documented in /openapi.json under the operator token', async () => {
+    const { body } = await call('/openapi.json');
+    for (const path of ['/v1/analytics/distribution', '/v1/analytics/growth', '/v1/analytics/active', '/v1/analytics/top', '/v1/analytics/usage-by-hour', '/v1/health/tenants', '/v1/tenants/{id}/health', '/v1/alerts']) {
+      expect(body.paths[path]?.get?.security, path).toEqual([{ operatorToken: [] }]);
+    }
+  });
+
   it('record every read with the operator and the request id', async () => {
     const { rows } = await t.admin.query<{ action: string; actor: string; request_id: string }>('SELECT action, actor, request_id FROM tenantry.operator_actions');
     expect(new Set(rows.map((r) => r.action))).toEqual(new Set(['analytics.distribution', 'analytics.growth', 'analytics.active', 'analytics.top', 'analytics.usage_by_hour', 'health.list', 'health.get', 'alerts.list']));

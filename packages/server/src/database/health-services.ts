@@ -2,7 +2,7 @@
 // reports, alert events and a periodic alert evaluator, with one close() for shutdown.
 import type { Logger } from 'pino';
 import {
-  alertWebhook, createActivityRecorder, createAlertEvaluator, createAlertEvents, createTenantAnalytics, createTenantHealth,
+  alertWebhook, createActivityRecorder, pruneActivity, createAlertEvaluator, createAlertEvents, createTenantAnalytics, createTenantHealth,
   type AlertRule, type QuotaPressureReader,
 } from 'tenantry/health';
 import type { SqlPool } from 'tenantry/postgres';
@@ -24,7 +24,11 @@ export interface HealthServicesOptions {
   readonly quotaPressure?: QuotaPressureReader;
   /** Default 60 000 ms. */
   readonly alertIntervalMs?: number;
+  /** Activity buckets older than this are deleted, hourly. Default 90 (the longest analytics window is 366 days on request; 90 is the default growth window). */
+  readonly activityRetentionDays?: number;
 }
+
+const HOUR_MS = 3_600_000;
 
 export interface RunningHealthServices {
   readonly services: HealthServices;
@@ -57,10 +61,18 @@ export function startHealthServices(operator: SqlPool, options: HealthServicesOp
     onError: (err) => logger.warn({ err }, 'alert evaluation failed'),
   });
   evaluator.start();
+  const retentionMs = (options.activityRetentionDays ?? 90) * 86_400_000;
+  const prune = setInterval(() => {
+    pruneActivity(operator, new Date(Date.now() - retentionMs))
+      .then((deleted) => { if (deleted > 0) logger.debug({ deleted }, 'old activity pruned'); })
+      .catch((err: unknown) => logger.warn({ err }, 'pruning activity failed'));
+  }, HOUR_MS);
+  prune.unref();
   let closing: Promise<void> | undefined;
   return {
     services: { activity, reports, analytics: createTenantAnalytics({ operator }), alerts: createAlertEvents({ operator }) },
     close: () => (closing ??= (async () => {
+      clearInterval(prune);
       await evaluator.stop();
       const { requests } = await activity.close();
       logger.debug({ requests }, 'activity flushed');

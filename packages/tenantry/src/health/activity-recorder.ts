@@ -102,26 +102,35 @@ export function createActivityRecorder(options: ActivityRecorderOptions): Activi
   const flushIntervalMs = positiveInteger(options.flushIntervalMs ?? 10_000, 'flushIntervalMs', true);
   const maxEntries = positiveInteger(options.maxBufferedEntries ?? 100_000, 'maxBufferedEntries', false);
   let pending = new Map<string, Entry>();
+  // Each tenant's entry of `pending` for its latest bucket: the per-request path finds it by
+  // the tenant id alone, without building the composite key.
+  let latest = new Map<string, Entry>();
   let dropped = 0;
   let closed = false;
   let running: Promise<FlushResult> | undefined;
 
-  function add(entry: Entry): void {
+  function add(entry: Entry): Entry {
     const key = `${entry.tenantId}|${entry.bucketStart}`;
     const existing = pending.get(key);
-    if (existing) return merge(existing, entry);
+    if (existing) {
+      merge(existing, entry);
+      return existing;
+    }
     if (pending.size >= maxEntries) {
       // Maps iterate in insertion order: the first key is the oldest entry.
-      const oldest = pending.keys().next().value;
-      if (oldest !== undefined) pending.delete(oldest);
+      const [oldestKey, oldest] = pending.entries().next().value ?? [];
+      if (oldestKey !== undefined) pending.delete(oldestKey);
+      if (oldest && latest.get(oldest.tenantId) === oldest) latest.delete(oldest.tenantId);
       dropped += 1;
     }
     pending.set(key, entry);
+    return entry;
   }
 
   async function write(): Promise<FlushResult> {
     const batch = pending;
     pending = new Map();
+    latest = new Map();
     if (batch.size === 0) return { rows: 0, requests: 0 };
     const rows = [...batch.values()].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.bucketStart - b.bucketStart));
     try {
@@ -138,6 +147,7 @@ export function createActivityRecorder(options: ActivityRecorderOptions): Activi
       // Put the counts back (before anything recorded meanwhile, which is newer) for the next flush.
       const newer = pending;
       pending = new Map();
+      latest = new Map();
       for (const row of rows) add(row);
       for (const entry of newer.values()) add(entry);
       throw err;
@@ -172,8 +182,8 @@ export function createActivityRecorder(options: ActivityRecorderOptions): Activi
       const clientErrors = sample.statusCode >= 400 && sample.statusCode < 500 ? 1 : 0;
       const bucket = latencyBucket(duration);
       // The common case (the tenant's current bucket exists) allocates nothing.
-      const existing = pending.get(`${tenantId}|${bucketStart}`);
-      if (existing) {
+      const existing = latest.get(tenantId);
+      if (existing && existing.bucketStart === bucketStart) {
         existing.requests += 1;
         existing.serverErrors += serverErrors;
         existing.clientErrors += clientErrors;
@@ -183,7 +193,7 @@ export function createActivityRecorder(options: ActivityRecorderOptions): Activi
       }
       const latencyCounts = new Array<number>(LATENCY_BUCKETS).fill(0);
       latencyCounts[bucket] = 1;
-      add({ tenantId, bucketStart, requests: 1, serverErrors, clientErrors, durationMsSum: duration, latencyCounts });
+      latest.set(tenantId, add({ tenantId, bucketStart, requests: 1, serverErrors, clientErrors, durationMsSum: duration, latencyCounts }));
     },
     flush,
     close() {
