@@ -16,7 +16,7 @@ const DAY = 86_400_000;
 const reader = { actor: 'operator:ann', requestId: 'req-1' };
 
 let t: TestTenantry;
-let tenants: Record<'busy' | 'failing' | 'slow' | 'idle' | 'old' | 'gone' | 'paused', Tenant>;
+let tenants: Record<'busy' | 'failing' | 'slow' | 'idle' | 'old' | 'gone' | 'paused' | 'left', Tenant>;
 
 async function record(tenant: Tenant, when: Clock, n: number, statusCode: number, durationMs: number): Promise<void> {
   const recorder = createActivityRecorder({ operator: t.operator, clock: when, flushIntervalMs: 0 });
@@ -38,14 +38,23 @@ beforeAll(async () => {
     old: await make('old', 'free', 'us'),
     gone: await make('gone', 'free', 'eu'),
     paused: await make('paused', 'pro', 'us'),
+    left: await make('left', 'free', 'eu'),
   };
   await t.registry.suspend(tenants.paused.id);
   await t.registry.offboard(tenants.gone.id);
+  await t.registry.offboard(tenants.left.id);
+  await t.registry.delete(tenants.left.id);
   // Creation and churn days relative to NOW (the registry stamped the real time).
-  await t.admin.query(`UPDATE tenantry.tenants SET created_at = $2 WHERE id = $1`, [tenants.old.id, new Date(NOW.getTime() - 40 * DAY)]);
+  await t.admin.query(`UPDATE tenantry.tenants SET created_at = $2 WHERE id = ANY($1)`, [[tenants.old.id, tenants.left.id], new Date(NOW.getTime() - 40 * DAY)]);
   await t.admin.query(`UPDATE tenantry.tenants SET created_at = $2 WHERE id = ANY($1)`, [[tenants.busy.id, tenants.failing.id], new Date(NOW.getTime() - 2 * DAY)]);
   await t.admin.query(`UPDATE tenantry.tenants SET created_at = $2 WHERE id = ANY($1)`, [[tenants.slow.id, tenants.idle.id, tenants.gone.id, tenants.paused.id], new Date(NOW.getTime() - 3 * DAY)]);
-  await t.admin.query(`UPDATE tenantry.tenants SET status_changed_at = $2 WHERE id = $1`, [tenants.gone.id, new Date(NOW.getTime() - 1 * DAY)]);
+  // The status history the trigger wrote, moved to days relative to NOW: gone started offboarding
+  // yesterday; left started 4 days ago and was deleted 2 days ago (churn counts the first day).
+  const moveHistory = (tenant: Tenant, status: string, ms: number) =>
+    t.admin.query(`UPDATE tenantry.tenant_status_changes SET changed_at = $3 WHERE subject_tenant = $1 AND to_status = $2`, [tenant.id, status, new Date(NOW.getTime() - ms)]);
+  await moveHistory(tenants.gone, 'offboarding', 1 * DAY);
+  await moveHistory(tenants.left, 'offboarding', 4 * DAY);
+  await moveHistory(tenants.left, 'deleted', 2 * DAY);
 
   // Traffic: busy now and 3 days ago at 09:xx UTC; failing now; slow now; old 20 days ago; gone 6 days ago.
   await record(tenants.busy, ago(2 * MIN), 100, 200, 20);
@@ -65,23 +74,27 @@ describe('createTenantAnalytics', () => {
 
   it('distributes tenants by status, and live ones by plan, tier and region', async () => {
     expect(await analytics().distribution(reader)).toEqual({
-      byStatus: { active: 5, suspended: 1, offboarding: 1 },
+      byStatus: { active: 5, suspended: 1, offboarding: 1, deleted: 1 },
       byPlan: { pro: 3, free: 4 },
       byTier: { pooled: 7 },
       byRegion: { eu: 3, us: 4 },
     });
   });
 
-  it('counts tenants created and churned per UTC day, every day of the window present', async () => {
+  it('counts tenants created and churned (started offboarding) per UTC day, every day of the window present', async () => {
     const { points } = await analytics().growth({ days: 5 }, reader);
     expect(points).toEqual([
-      { day: '2026-06-11', created: 0, churned: 0 },
+      { day: '2026-06-11', created: 0, churned: 1 },
       { day: '2026-06-12', created: 4, churned: 0 },
       { day: '2026-06-13', created: 2, churned: 0 },
       { day: '2026-06-14', created: 0, churned: 1 },
       { day: '2026-06-15', created: 0, churned: 0 },
     ]);
     expect((await analytics().growth({}, reader)).points).toHaveLength(90);
+    // The trigger recorded every transition of the registry, with its author's time.
+    const { rows } = await t.admin.query<{ from_status: string; to_status: string }>(
+      'SELECT from_status, to_status FROM tenantry.tenant_status_changes WHERE subject_tenant = $1 ORDER BY changed_at', [tenants.left.id]);
+    expect(rows.map((r) => `${r.from_status}→${r.to_status}`).sort()).toEqual(['active→offboarding', 'offboarding→deleted', 'provisioning→active']);
   });
 
   it('counts tenants with requests in the last 1, 7 and 30 days', async () => {

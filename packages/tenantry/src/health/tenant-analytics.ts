@@ -45,19 +45,21 @@ const DISTRIBUTION = `
   UNION ALL SELECT 'byTier', tier, count(*)::int FROM tenantry.tenants WHERE status <> 'deleted' GROUP BY tier
   UNION ALL SELECT 'byRegion', region, count(*)::int FROM tenantry.tenants WHERE status <> 'deleted' GROUP BY region`;
 
-// Churn is read from the registry's current state: a tenant counts on the day of its latest
-// status change if that left it offboarding or deleted (an offboarded tenant deleted later
-// moves to its deletion day). The registry keeps no history of transitions outside the
-// tenants' own audit chains, which this cross-tenant query does not open.
+// A tenant churns on the day it starts offboarding (the first change that left it offboarding
+// or deleted, from the registry's status history of migration 0009; tenants that left before
+// that migration count on the day of their status then).
 const GROWTH = `
   WITH days AS (
     SELECT d::date AS day FROM generate_series(($1::timestamptz AT TIME ZONE 'UTC')::date - ($2::int - 1), ($1::timestamptz AT TIME ZONE 'UTC')::date, interval '1 day') AS d),
   created AS (
     SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*)::int AS n FROM tenantry.tenants
     WHERE created_at >= ((($1::timestamptz AT TIME ZONE 'UTC')::date - ($2::int - 1))::timestamp AT TIME ZONE 'UTC') GROUP BY 1),
+  left_at AS (
+    SELECT subject_tenant, min(changed_at) AS left_on FROM tenantry.tenant_status_changes
+    WHERE to_status IN ('offboarding', 'deleted') GROUP BY subject_tenant),
   churned AS (
-    SELECT (status_changed_at AT TIME ZONE 'UTC')::date AS day, count(*)::int AS n FROM tenantry.tenants
-    WHERE status IN ('offboarding', 'deleted') AND status_changed_at >= ((($1::timestamptz AT TIME ZONE 'UTC')::date - ($2::int - 1))::timestamp AT TIME ZONE 'UTC') GROUP BY 1)
+    SELECT (left_on AT TIME ZONE 'UTC')::date AS day, count(*)::int AS n FROM left_at
+    WHERE left_on >= ((($1::timestamptz AT TIME ZONE 'UTC')::date - ($2::int - 1))::timestamp AT TIME ZONE 'UTC') GROUP BY 1)
   SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(created.n, 0) AS created, coalesce(churned.n, 0) AS churned
   FROM days LEFT JOIN created USING (day) LEFT JOIN churned USING (day) ORDER BY days.day`;
 

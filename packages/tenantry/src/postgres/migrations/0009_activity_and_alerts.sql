@@ -1,7 +1,7 @@
--- Per-tenant activity, alert events and the record of operators' cross-tenant reads, for the
--- health capability (src/health, docs/health-and-analytics.md).
+-- Per-tenant activity, alert events, the registry's status history and the record of operators'
+-- cross-tenant reads, for the health capability (src/health, docs/health-and-analytics.md).
 --
--- All three are platform records, not tenant data: the platform observes tenants and writes
+-- All four are platform records, not tenant data: the platform observes tenants and writes
 -- these itself, in batches across tenants; no tenant reads them. So, like the registries of
 -- migration 0005, they carry `subject_tenant` (not `tenant_id`), are not under row-level
 -- security, and the app role has no privilege on them at all: a request path that got past the
@@ -74,7 +74,41 @@ CREATE TRIGGER operator_actions_append_only BEFORE UPDATE OR DELETE ON tenantry.
 CREATE TRIGGER operator_actions_no_truncate BEFORE TRUNCATE ON tenantry.operator_actions
   FOR EACH STATEMENT EXECUTE FUNCTION tenantry.operator_actions_append_only();
 
-REVOKE ALL ON tenantry.tenant_activity, tenantry.alert_events, tenantry.operator_actions FROM PUBLIC;
+-- Lifecycle history of the registry, for churn over time: tenantry.tenants keeps only the
+-- latest status, so an offboarding followed by a deletion days later would move the churn to
+-- the deletion day. A trigger records every status change, whoever makes it.
+CREATE TABLE tenantry.tenant_status_changes (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  subject_tenant uuid NOT NULL REFERENCES tenantry.tenants (id),
+  changed_at timestamptz NOT NULL,
+  -- NULL for the rows backfilled below (the status before is unknown).
+  from_status text,
+  to_status text NOT NULL
+);
+CREATE INDEX tenant_status_changes_to ON tenantry.tenant_status_changes (to_status, changed_at);
+CREATE INDEX tenant_status_changes_tenant ON tenantry.tenant_status_changes (subject_tenant, changed_at);
+
+-- SECURITY INVOKER: it inserts with the rights of whoever changed the status (the operator role,
+-- or the owner), which the grants below allow; the app role cannot change a status at all.
+CREATE FUNCTION tenantry.tenants_record_status_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY INVOKER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  INSERT INTO tenantry.tenant_status_changes (subject_tenant, changed_at, from_status, to_status)
+  VALUES (NEW.id,
+          CASE WHEN NEW.status_changed_at IS DISTINCT FROM OLD.status_changed_at THEN NEW.status_changed_at ELSE pg_catalog.now() END,
+          OLD.status, NEW.status);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER tenants_status_history AFTER UPDATE OF status ON tenantry.tenants
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION tenantry.tenants_record_status_change();
+
+-- What is known of tenants that left before this migration: their current status and when.
+INSERT INTO tenantry.tenant_status_changes (subject_tenant, changed_at, from_status, to_status)
+  SELECT id, status_changed_at, NULL, status FROM tenantry.tenants WHERE status IN ('offboarding', 'deleted');
+
+REVOKE ALL ON tenantry.tenant_activity, tenantry.alert_events, tenantry.operator_actions, tenantry.tenant_status_changes FROM PUBLIC;
+REVOKE ALL ON FUNCTION tenantry.tenants_record_status_change() FROM PUBLIC;
+GRANT SELECT, INSERT ON tenantry.tenant_status_changes TO {{operator}};
 REVOKE ALL ON FUNCTION tenantry.operator_actions_append_only() FROM PUBLIC;
 -- DELETE on activity for retention (pruneActivity); alert events are resolved, never deleted.
 GRANT SELECT, INSERT, UPDATE, DELETE ON tenantry.tenant_activity TO {{operator}};
