@@ -84,6 +84,15 @@ describe('createActivityRecorder', () => {
     expect((await stored(tenant)).map((r) => [r.requests, r.server_errors])).toEqual([['2', '1']]);
   });
 
+  it('writes a backlog larger than one statement in several, all of it', async () => {
+    const recorder = createActivityRecorder({ operator: t.operator, clock: at('2026-03-06T08:00:00Z'), flushIntervalMs: 0 });
+    const tenants = Array.from({ length: 2500 }, () => newTenantId());
+    for (const tenant of tenants) recorder.record(tenant, { statusCode: 200, durationMs: 1 });
+    expect(await recorder.close()).toEqual({ rows: 2500, requests: 2500 });
+    const { rows } = await t.admin.query<{ n: string }>('SELECT count(*)::text AS n FROM tenantry.tenant_activity WHERE subject_tenant = ANY($1)', [tenants]);
+    expect(rows[0]?.n).toBe('2500');
+  });
+
   it('writes everything recorded before close() and refuses recording after it', async () => {
     const recorder = createActivityRecorder({ operator: t.operator, flushIntervalMs: 60_000 });
     const tenant = newTenantId();

@@ -5,6 +5,9 @@ import type { SqlPool } from '../postgres/index.js';
 import { healthErrors } from './errors.js';
 import { LATENCY_BUCKETS, latencyBucket } from './activity-histogram.js';
 
+/** Rows per INSERT statement of a flush. */
+const CHUNK = 1000;
+
 /** Width of an activity bucket; the table checks that every bucket_start is a multiple of it. */
 export const ACTIVITY_BUCKET_MS = 5 * 60_000;
 
@@ -133,24 +136,30 @@ export function createActivityRecorder(options: ActivityRecorderOptions): Activi
     latest = new Map();
     if (batch.size === 0) return { rows: 0, requests: 0 };
     const rows = [...batch.values()].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.bucketStart - b.bucketStart));
-    try {
-      await options.operator.query(UPSERT, [
-        rows.map((r) => r.tenantId),
-        rows.map((r) => new Date(r.bucketStart).toISOString()),
-        rows.map((r) => r.requests),
-        rows.map((r) => r.serverErrors),
-        rows.map((r) => r.clientErrors),
-        rows.map((r) => r.durationMsSum),
-        rows.map((r) => `{${r.latencyCounts.join(',')}}`),
-      ]);
-    } catch (err) {
-      // Put the counts back (before anything recorded meanwhile, which is newer) for the next flush.
-      const newer = pending;
-      pending = new Map();
-      latest = new Map();
-      for (const row of rows) add(row);
-      for (const entry of newer.values()) add(entry);
-      throw err;
+    // Statements of at most CHUNK rows: after a backlog (the database was down) one flush does
+    // not become one huge statement holding thousands of row locks.
+    for (let start = 0; start < rows.length; start += CHUNK) {
+      const chunk = rows.slice(start, start + CHUNK);
+      try {
+        await options.operator.query(UPSERT, [
+          chunk.map((r) => r.tenantId),
+          chunk.map((r) => new Date(r.bucketStart).toISOString()),
+          chunk.map((r) => r.requests),
+          chunk.map((r) => r.serverErrors),
+          chunk.map((r) => r.clientErrors),
+          chunk.map((r) => r.durationMsSum),
+          chunk.map((r) => `{${r.latencyCounts.join(',')}}`),
+        ]);
+      } catch (err) {
+        // Put back what was not written (before anything recorded meanwhile, which is newer)
+        // for the next flush; the chunks before this one are committed.
+        const newer = pending;
+        pending = new Map();
+        latest = new Map();
+        for (const row of rows.slice(start)) add(row);
+        for (const entry of newer.values()) add(entry);
+        throw err;
+      }
     }
     return { rows: rows.length, requests: rows.reduce((sum, r) => sum + r.requests, 0) };
   }
