@@ -99,6 +99,12 @@ describe('operator analytics, health and alerts routes', () => {
     expect(open.body.items).toHaveLength(1);
     expect(open.body.items[0]).toMatchObject({ tenantId: t.tenants[0]!.id, rule: 'any-client-traffic', metric: 'p95Ms', threshold: 0, status: 'open', count: 1, resolvedAt: null });
     expect((await op('/v1/alerts?status=resolved')).body).toEqual({ items: [] });
+    // No longer firing: resolved, with its resolution time.
+    await createAlertEvaluator({ operator: t.operator, health: reports, rules: [{ name: 'any-client-traffic', metric: 'p95Ms', threshold: 1e9 }] }).evaluate();
+    const resolved = await op('/v1/alerts?status=resolved');
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.items).toMatchObject([{ rule: 'any-client-traffic', status: 'resolved', count: 1 }]);
+    expect(Date.parse(resolved.body.items[0].resolvedAt)).toBeGreaterThanOrEqual(Date.parse(resolved.body.items[0].lastSeenAt));
     expect((await op('/v1/alerts?status=closed')).body).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
   });
 
