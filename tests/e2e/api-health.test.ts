@@ -1,7 +1,7 @@
 // The analytics, health and alerts routes and /readyz through a real listening server: tenant
 // requests feed the activity rollups through the onResponse hook, the operator routes answer
 // in the contract's shapes and record each read, and tenant credentials are refused on them.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
