@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isTenantryError } from 'tenantry';
 import { describe, expect, it } from 'vitest';
-import { configVariables, loadConfig, resolveConfig } from './config.js';
+import { configVariables, loadConfig, parseAlertRules, resolveConfig } from './config.js';
 
 function configError(load: () => unknown): { message: string; details: Record<string, unknown> } {
   try {
@@ -113,5 +113,15 @@ describe('alert webhook settings', () => {
     expect(configError(() => loadConfig({ TENANTRY_ALERT_WEBHOOK_URL: 'https://ops.example/hook' })).details).toMatchObject({ path: 'TENANTRY_ALERT_WEBHOOK_SECRET' });
     expect(configError(() => loadConfig({ TENANTRY_ALERT_WEBHOOK_SECRET: 'x'.repeat(16) })).details).toMatchObject({ path: 'TENANTRY_ALERT_WEBHOOK_URL' });
     expect(configError(() => loadConfig({ TENANTRY_HEALTH_WINDOW_MINUTES: '0' })).details).toMatchObject({ path: 'TENANTRY_HEALTH_WINDOW_MINUTES' });
+  });
+
+  it('checks TENANTRY_ALERT_RULES when loading, naming the rule field at fault', () => {
+    const rules = '[{"name":"pro-errors","metric":"errorRate","threshold":0.05,"plans":["pro"]}]';
+    expect(parseAlertRules(loadConfig({ TENANTRY_ALERT_RULES: rules }).alertRules ?? '')).toEqual([{ name: 'pro-errors', metric: 'errorRate', threshold: 0.05, plans: ['pro'] }]);
+    const bad = configError(() => loadConfig({ TENANTRY_ALERT_RULES: '[{"name":"x","metric":"cpu","threshold":1}]' }));
+    expect(bad.details).toMatchObject({ path: 'TENANTRY_ALERT_RULES' });
+    expect(bad.message).toContain('rules[0].metric');
+    expect(configError(() => loadConfig({ TENANTRY_ALERT_RULES: '{"name":"x"}' })).details).toMatchObject({ path: 'TENANTRY_ALERT_RULES' });
+    expect(configError(() => loadConfig({ TENANTRY_ALERT_RULES: 'not json' })).details).toMatchObject({ path: 'TENANTRY_ALERT_RULES' });
   });
 });

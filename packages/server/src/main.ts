@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { coreErrors } from 'tenantry';
 import { buildApp } from './app.js';
-import type { ServerConfig } from './config.js';
+import { parseAlertRules, type ServerConfig } from './config.js';
 import { startHealthServices } from './database/health-services.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
 import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
@@ -66,6 +66,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const health = startHealthServices(database.operator, {
     logger,
     windowMinutes: config.healthWindowMinutes,
+    ...(config.alertRules === undefined ? {} : { rules: parseAlertRules(config.alertRules) }),
     ...(config.alertWebhookUrl && config.alertWebhookSecret ? { webhook: { url: config.alertWebhookUrl, secret: config.alertWebhookSecret } } : {}),
   });
   const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, health: health.services, ...(jwtVerifier ? { jwtVerifier } : {}) } });
