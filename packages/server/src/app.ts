@@ -8,7 +8,7 @@ import type { ApiDependencies } from './http/api-dependencies.js';
 import { registerDashboard } from './http/dashboard.js';
 import { registerOpenApi } from './http/openapi.js';
 import { installProblemHandlers } from './http/problem-handlers.js';
-import { registerHealthRoutes } from './routes/health.js';
+import { registerHealthRoutes, type ReadinessCheck } from './routes/health.js';
 import { registerV1Routes } from './routes/v1.js';
 
 // Control-plane bodies are small JSON documents; a larger one is a mistake or an attack and is
@@ -21,6 +21,8 @@ export interface AppOptions {
   readonly logger: Logger;
   /** Default 2000. */
   readonly readinessTimeoutMs?: number;
+  /** Dependencies /readyz checks besides PostgreSQL (Redis …). */
+  readonly readinessChecks?: readonly ReadinessCheck[];
   /** The /v1 API's services; without them only the probes and /openapi.json are served. */
   readonly api?: ApiDependencies;
   /** The dashboard's build served at /dashboard/. Default packages/dashboard/dist. */
@@ -47,7 +49,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   installProblemHandlers(app);
   registerOpenApi(app);
-  registerHealthRoutes(app, { operator: options.operator, readinessTimeoutMs: options.readinessTimeoutMs ?? 2000 });
+  registerHealthRoutes(app, {
+    operator: options.operator,
+    readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
+    ...(options.readinessChecks ? { checks: options.readinessChecks } : {}),
+  });
   const { api } = options;
   if (api) void app.register(async (instance) => registerV1Routes(instance, api));
   registerDashboard(app, options.dashboardDir === undefined ? {} : { root: options.dashboardDir });

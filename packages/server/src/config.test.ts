@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isTenantryError } from 'tenantry';
 import { describe, expect, it } from 'vitest';
-import { configVariables, loadConfig, resolveConfig } from './config.js';
+import { configVariables, loadConfig, parseAlertRules, resolveConfig } from './config.js';
 
 function configError(load: () => unknown): { message: string; details: Record<string, unknown> } {
   try {
@@ -20,7 +20,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toEqual({
       dataDir: resolve('.tenantry'), port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000,
-      rateLimitPerMinute: 600, rateLimitBurst: 100, rateLimitApiKeyPerMinute: 300, rateLimitApiKeyBurst: 50, rateLimitOnUnavailable: 'local',
+      rateLimitPerMinute: 600, rateLimitBurst: 100, rateLimitApiKeyPerMinute: 300, rateLimitApiKeyBurst: 50, rateLimitOnUnavailable: 'local', healthWindowMinutes: 15,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -139,5 +139,25 @@ describe('Redis and rate-limit settings', () => {
     expect(configError(() => loadConfig({ RATE_LIMIT_ON_UNAVAILABLE: 'fail-open' })).details).toEqual({
       path: 'RATE_LIMIT_ON_UNAVAILABLE', reason: 'must be one of open, closed, local',
     });
+  });
+});
+
+describe('alert webhook settings', () => {
+  it('reads the URL and secret together and refuses one without the other', () => {
+    expect(loadConfig({ TENANTRY_ALERT_WEBHOOK_URL: 'https://ops.example/hook', TENANTRY_ALERT_WEBHOOK_SECRET: 'x'.repeat(16) }))
+      .toMatchObject({ alertWebhookUrl: 'https://ops.example/hook', alertWebhookSecret: 'x'.repeat(16), healthWindowMinutes: 15 });
+    expect(configError(() => loadConfig({ TENANTRY_ALERT_WEBHOOK_URL: 'https://ops.example/hook' })).details).toMatchObject({ path: 'TENANTRY_ALERT_WEBHOOK_SECRET' });
+    expect(configError(() => loadConfig({ TENANTRY_ALERT_WEBHOOK_SECRET: 'x'.repeat(16) })).details).toMatchObject({ path: 'TENANTRY_ALERT_WEBHOOK_URL' });
+    expect(configError(() => loadConfig({ TENANTRY_HEALTH_WINDOW_MINUTES: '0' })).details).toMatchObject({ path: 'TENANTRY_HEALTH_WINDOW_MINUTES' });
+  });
+
+  it('checks TENANTRY_ALERT_RULES when loading, naming the rule field at fault', () => {
+    const rules = '[{"name":"pro-errors","metric":"errorRate","threshold":0.05,"plans":["pro"]}]';
+    expect(parseAlertRules(loadConfig({ TENANTRY_ALERT_RULES: rules }).alertRules ?? '')).toEqual([{ name: 'pro-errors', metric: 'errorRate', threshold: 0.05, plans: ['pro'] }]);
+    const bad = configError(() => loadConfig({ TENANTRY_ALERT_RULES: '[{"name":"x","metric":"cpu","threshold":1}]' }));
+    expect(bad.details).toMatchObject({ path: 'TENANTRY_ALERT_RULES' });
+    expect(bad.message).toContain('rules[0].metric');
+    expect(configError(() => loadConfig({ TENANTRY_ALERT_RULES: '{"name":"x"}' })).details).toMatchObject({ path: 'TENANTRY_ALERT_RULES' });
+    expect(configError(() => loadConfig({ TENANTRY_ALERT_RULES: 'not json' })).details).toMatchObject({ path: 'TENANTRY_ALERT_RULES' });
   });
 });

@@ -3,7 +3,8 @@
 import { resolve } from 'node:path';
 import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { coreErrors } from 'tenantry';
+import { coreErrors, isTenantryError } from 'tenantry';
+import { checkAlertRules, type AlertRule } from 'tenantry/health';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -86,6 +87,13 @@ const ServerConfigSchema = Type.Object(
       RATE_LIMIT_ON_UNAVAILABLE.map((mode) => Type.Literal(mode)),
       { default: 'local', ...annotate({ env: 'RATE_LIMIT_ON_UNAVAILABLE', reason: `must be one of ${RATE_LIMIT_ON_UNAVAILABLE.join(', ')}` }) },
     ),
+    /** How far back per-tenant health looks (docs/health-and-analytics.md). */
+    healthWindowMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 15, ...annotate({ env: 'TENANTRY_HEALTH_WINDOW_MINUTES', reason: 'must be an integer from 1 to 1440' }) }),
+    /** Where alert openings and resolutions are POSTed; with the secret, or neither. */
+    alertWebhookUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_ALERT_WEBHOOK_URL', reason: 'must be an http:// or https:// URL' }) })),
+    /** JSON array of alert rules ({ name, metric, threshold, minRequests?, plans?, tenantIds? }); default: the server's two rules. */
+    alertRules: Type.Optional(Type.String({ minLength: 2, ...annotate({ env: 'TENANTRY_ALERT_RULES', reason: 'must be a JSON array of alert rules' }) })),
+    alertWebhookSecret: Type.Optional(Type.String({ minLength: 16, ...annotate({ env: 'TENANTRY_ALERT_WEBHOOK_SECRET', reason: 'must be at least 16 characters', secret: true }) })),
     /** After a SIGINT/SIGTERM, how long a graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000, ...annotate({ reason: 'must be an integer from 1 to 600000' }) }),
   },
@@ -131,6 +139,18 @@ function validate(raw: Record<string, unknown>, nameOf: (key: string) => string)
   if ((config.usageWebhookUrl === undefined) !== (config.usageWebhookSecret === undefined)) {
     invalid(nameOf(config.usageWebhookUrl === undefined ? 'usageWebhookUrl' : 'usageWebhookSecret'), 'is required when the other usage webhook setting is set');
   }
+  if (config.alertRules !== undefined) {
+    try {
+      parseAlertRules(config.alertRules);
+    } catch (err) {
+      const reason = isTenantryError(err) ? `has an invalid rule: ${String(err.details.path)} ${String(err.details.reason)}` : 'must be a JSON array of alert rules';
+      invalid(nameOf('alertRules'), reason);
+    }
+  }
+  // An unsigned webhook could be forged by anyone who finds its URL; a secret without a URL is a typo.
+  if ((config.alertWebhookUrl === undefined) !== (config.alertWebhookSecret === undefined)) {
+    invalid(nameOf(config.alertWebhookUrl === undefined ? 'alertWebhookUrl' : 'alertWebhookSecret'), 'is required when the other alert webhook setting is set');
+  }
   return Object.freeze({ ...config, dataDir: resolve(config.dataDir) });
 }
 
@@ -168,4 +188,17 @@ export function configVariables(): readonly { readonly name: string; readonly op
     if (p.env === undefined) return [];
     return [{ name: p.env, option, ...(typeof fallback === 'string' || typeof fallback === 'number' ? { default: String(fallback) } : {}) }];
   });
+}
+
+/**
+ * The rules of TENANTRY_ALERT_RULES, checked (HEALTH_OPTIONS_INVALID names the rule's field).
+ *
+ * @example parseAlertRules('[{"name":"errors","metric":"errorRate","threshold":0.1}]')
+ */
+export function parseAlertRules(json: string): readonly AlertRule[] {
+  const value: unknown = JSON.parse(json);
+  if (!Array.isArray(value) || !value.every((rule) => typeof rule === 'object' && rule !== null && !Array.isArray(rule))) {
+    throw new TypeError('not an array of objects');
+  }
+  return checkAlertRules(value as AlertRule[]);
 }

@@ -1,5 +1,6 @@
 // startServer on a real port: the probes over HTTP, /readyz once the database is gone, and a
 // shutdown (by close() or by signal) that leaves nothing listening and no pool open.
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError } from 'tenantry';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
@@ -42,6 +43,22 @@ describe('startServer', () => {
       expect(ready.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await ready.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503 });
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('checks Redis in /readyz when REDIS_URL is set: 503 READINESS_CHECK_FAILED naming it when it does not answer', async () => {
+    // A port nobody listens on: the server starts anyway (Redis is reconnected in the background).
+    const probe = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => probe.once('listening', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise((resolve) => probe.close(resolve));
+    const server = await startServer(config({ redisUrl: `redis://127.0.0.1:${port}` }), { signals: [], logger });
+    try {
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ code: 'READINESS_CHECK_FAILED', details: { check: 'redis' } });
     } finally {
       await server.close();
     }

@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { coreErrors } from 'tenantry';
 import { createAlertWebhook } from 'tenantry/control';
 import { buildApp } from './app.js';
-import type { ServerConfig } from './config.js';
+import { parseAlertRules, type ServerConfig } from './config.js';
+import { startHealthServices } from './database/health-services.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
 import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
 import { serverRateLimit } from './http/rate-limit.js';
@@ -68,13 +69,20 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const { registry, db, control } = database;
   const quota = { quotas: database.quotas, operator: database.operator, ...(alertSender ? { alertSender } : {}) };
   const rateLimit = serverRateLimit(config, logger, { catalog: database.quotas.catalog });
-  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, quota, operator: database.operator, rateLimit: rateLimit.options, ...(jwtVerifier ? { jwtVerifier } : {}) } });
+  const health = startHealthServices(database.operator, {
+    logger,
+    windowMinutes: config.healthWindowMinutes,
+    ...(config.alertRules === undefined ? {} : { rules: parseAlertRules(config.alertRules) }),
+    ...(config.alertWebhookUrl && config.alertWebhookSecret ? { webhook: { url: config.alertWebhookUrl, secret: config.alertWebhookSecret } } : {}),
+  });
+  const app = buildApp({ operator: database.operator, logger, readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [], api: { registry, db, control, quota, operator: database.operator, rateLimit: rateLimit.options, health: health.services, ...(jwtVerifier ? { jwtVerifier } : {}) } });
   let port: number;
   try {
     port = await listen(app, config);
   } catch (err) {
     await app.close().catch(() => {});
     await rateLimit.close();
+    await health.close().catch(() => {});
     await database.close();
     throw err;
   }
@@ -92,6 +100,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     // In this order: no request may start on a pool that is already ending.
     await app.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing HTTP failed'); });
     await rateLimit.close();
+    // After HTTP (no request records any more), before the pools end: the last activity is written.
+    await health.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'flushing activity failed'); });
     await database.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing the database failed'); });
     logger.info({ outcome }, 'tenantry stopped');
     settle(outcome);

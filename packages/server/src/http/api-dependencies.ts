@@ -1,6 +1,7 @@
 // What the /v1 routes are built from: the registry, the app-role tenant database, the control
 // plane's services and, when configured, the verifier of tenant principals' JWTs.
 import type { ControlPlane, TenantRegistry } from 'tenantry/control';
+import type { ActivityRecorder, AlertEvents, TenantAnalytics, TenantHealthReports } from 'tenantry/health';
 import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
 import type { AlertSender, Quotas } from 'tenantry/quota';
 import type { JwtVerifier } from 'tenantry/resolve';
@@ -21,6 +22,8 @@ export interface ApiDependencies {
   readonly operator?: SqlPool;
   /** Tenant rate limits on /v1/tenant routes (docs/rate-limiting.md); absent: none. */
   readonly rateLimit?: RateLimitOptions;
+  /** Absent: no activity is recorded and the analytics, health and alerts routes are not served. */
+  readonly health?: HealthServices;
 }
 
 /** What the quota routes need beyond the tenant database. */
@@ -30,4 +33,12 @@ export interface QuotaApi {
   readonly operator: SqlPool;
   /** Sends the usage alerts that usage events raise (the signed webhook); absent: alerts are only stored. */
   readonly alertSender?: AlertSender;
+}
+
+/** The health capability's services (tenantry/health), all over the operator pool. */
+export interface HealthServices {
+  readonly activity: ActivityRecorder;
+  readonly analytics: TenantAnalytics;
+  readonly reports: TenantHealthReports;
+  readonly alerts: AlertEvents;
 }

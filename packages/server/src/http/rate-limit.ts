@@ -79,6 +79,8 @@ export interface ServerRateLimit {
   readonly store: KeyValueStore;
   /** Settles once Redis answers (at once for the in-process store); the server does not wait for it. */
   ready(): Promise<void>;
+  /** PING to Redis for the readiness probe; absent with the in-process store. */
+  readonly ping?: () => Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export function serverRateLimit(config: ServerConfig, logger: Logger, plans: { c
     store,
     options: { limiter, limitFor: plans.catalog ? planRates(plans.catalog, tenantRate) : () => tenantRate, apiKeyLimitFor: () => keyRate },
     ready: () => readyPromise,
+    ...(client === undefined ? {} : { ping: () => (client as Redis).ping() }),
     async close() {
       if (client !== undefined) await client.quit().catch(() => client?.disconnect());
     },

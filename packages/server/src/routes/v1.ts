@@ -4,7 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { requireOperator } from '../http/operator-auth.js';
 import { registerRateLimit } from '../http/rate-limit.js';
+import { recordTenantActivity } from '../http/tenant-activity.js';
 import { tenantScope } from '../http/tenant-auth.js';
+import { registerAlertRoutes } from './alerts.js';
+import { registerAnalyticsRoutes } from './analytics.js';
 import { registerApiKeyRoutes } from './api-keys.js';
 import { registerAuditRoutes } from './audit.js';
 import { registerDomainRoutes } from './domains.js';
@@ -14,6 +17,7 @@ import { registerPlanRoutes } from './plans.js';
 import { registerQuotaOverrideRoutes } from './quota-overrides.js';
 import { registerUsageEventRoutes } from './usage-events.js';
 import { registerUsageRoutes } from './usage.js';
+import { registerHealthReportRoutes } from './health-report.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
 import { registerOriginRoutes } from './origins.js';
@@ -36,9 +40,15 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerBillingRoutes(operators, deps.quota);
     }
     if (deps.operator) registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator });
+    if (deps.health) {
+      registerAnalyticsRoutes(operators, deps.health.analytics);
+      registerHealthReportRoutes(operators, deps.health.reports);
+      registerAlertRoutes(operators, deps.health.alerts);
+    }
   }, { prefix: '/v1' });
   await app.register(async (tenant) => {
     await tenantScope(tenant, deps);
+    if (deps.health) recordTenantActivity(tenant, deps.health.activity);
     if (deps.rateLimit) registerRateLimit(tenant, deps.rateLimit);
     registerMemberRoutes(tenant, deps);
     registerInvitationRoutes(tenant, deps);

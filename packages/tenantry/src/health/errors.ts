@@ -1,0 +1,25 @@
+// Error codes of the health capability (activity, health reports, alerts, analytics, readiness).
+import { defineErrors } from '../core/index.js';
+
+export const healthErrors = defineErrors('health', {
+  HEALTH_OPTIONS_INVALID: {
+    kind: 'invalid',
+    message: 'An option of the health capability is invalid.',
+    fix: 'See `details.path` and `details.reason`: windows and intervals are positive integers, thresholds finite numbers, rule names lower-case words.',
+  },
+  HEALTH_QUERY_INVALID: {
+    kind: 'invalid',
+    message: 'The analytics or health query is invalid.',
+    fix: 'See `details.field` and `details.reason` (days 1–366, limit 1–1000, by one of the listed values).',
+  },
+  ACTIVITY_RECORDER_CLOSED: {
+    kind: 'unavailable',
+    message: 'The activity recorder was closed.',
+    fix: 'Record activity before closing the recorder; close it once, at shutdown, after the HTTP server stopped.',
+  },
+  READINESS_CHECK_FAILED: {
+    kind: 'unavailable',
+    message: 'A readiness check failed: this instance cannot serve yet.',
+    fix: 'See `details.check` for the dependency that failed (the cause is in the server log); the orchestrator retries the probe.',
+  },
+});

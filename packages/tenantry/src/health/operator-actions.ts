@@ -1,0 +1,37 @@
+// The record of operators' cross-tenant reads (analytics, health, alerts): one append-only row
+// in tenantry.operator_actions per read, written in the read's own transaction.
+import { randomUUID } from 'node:crypto';
+import type { Clock, TenantId } from '../core/index.js';
+import { withPoolTransaction, type SqlConnection, type SqlPool } from '../postgres/index.js';
+
+/** Who reads: `operator:<id>` and the request it came with. */
+export interface OperatorReader {
+  readonly actor: string;
+  readonly requestId?: string;
+}
+
+export interface OperatorAction {
+  readonly action: string;
+  readonly subjectTenant?: TenantId;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+const INSERT = `INSERT INTO tenantry.operator_actions (id, occurred_at, actor, action, subject_tenant, request_id, details)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`;
+
+/**
+ * Runs `read` in one operator transaction that first records the action: a read whose record
+ * could not be written returns nothing (audit first, like the registry's changes).
+ *
+ * @example
+ * const counts = await auditedRead(operator, clock, { actor: 'operator:ann' }, { action: 'analytics.distribution' }, (c) => c.query('…'));
+ */
+export function auditedRead<T>(operator: SqlPool, clock: Clock, reader: OperatorReader, action: OperatorAction, read: (connection: SqlConnection) => Promise<T>): Promise<T> {
+  return withPoolTransaction(operator, async (connection) => {
+    await connection.query(INSERT, [
+      randomUUID(), clock.now().toISOString(), reader.actor, action.action,
+      action.subjectTenant ?? null, reader.requestId ?? null, JSON.stringify(action.details ?? {}),
+    ]);
+    return read(connection);
+  });
+}
