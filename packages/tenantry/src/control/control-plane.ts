@@ -1,21 +1,27 @@
 // createControlPlane: every control-plane service over one app-role tenant database and one
 // operator pool, with one clock — the wiring a server does once at start.
+import { Type, type TObject } from '@sinclair/typebox';
 import type { Clock } from '../core/index.js';
 import type { TenantEncryption } from '../crypto/index.js';
 import type { SqlPool, TenantDatabase } from '../postgres/index.js';
+import type { ChangeFeed } from '../redis/index.js';
 import { createAllowedOrigins, type AllowedOrigins } from './allowed-origins.js';
 import { createApiKeys, type ApiKeys } from './api-keys.js';
 import { checkKnownKeys } from './check-options.js';
 import { createCustomDomains, type CustomDomains } from './custom-domains.js';
 import { createCustomRoles, type CustomRoles } from './custom-roles.js';
 import type { DnsOptions } from './dns-txt.js';
+import { createFeatureFlags, type FeatureFlags, type FlagDefinition } from './feature-flags.js';
 import { createImpersonation, type AuditEventHook, type Impersonation } from './impersonation.js';
 import { createInvitations, type Invitations } from './invitations.js';
 import { createOperators, type Operators } from './operators.js';
 import { createSigningSecrets, type SigningSecrets } from './signing-secrets.js';
+import { createTenantBranding, type TenantBranding } from './tenant-branding.js';
+import type { CacheOptions } from './tenant-document.js';
 import { createMembers, type Members } from './tenant-members.js';
+import { createTenantSettings, type TenantSettings } from './tenant-settings.js';
 
-export interface ControlPlaneOptions {
+export interface ControlPlaneOptions<S extends TObject = TObject> {
   /** The app-role tenant database. */
   readonly db: TenantDatabase;
   /** The operator-role pool (registries, operators). */
@@ -30,9 +36,22 @@ export interface ControlPlaneOptions {
   readonly dns?: DnsOptions;
   readonly reservedDomains?: readonly string[];
   readonly onAuditEvent?: AuditEventHook;
+  /** The tenants' settings (TypeBox, with defaults). Default: no settings. */
+  readonly settingsSchema?: S;
+  /** The feature flags the application knows, and the features each plan sets. */
+  readonly flags?: Readonly<Record<string, FlagDefinition>>;
+  readonly planFeatures?: (plan: string) => Readonly<Record<string, boolean>>;
+  /**
+   * Tells every instance what changed, so settings, flags and branding can be cached per
+   * instance: `memoryChangeFeed()` for one instance, `redisChangeFeed(…)` for several. Without
+   * one nothing is cached and every read goes to the database.
+   */
+  readonly changeFeed?: ChangeFeed;
+  /** Tuning of those caches. */
+  readonly cache?: CacheOptions;
 }
 
-export interface ControlPlane {
+export interface ControlPlane<S extends TObject = TObject> {
   readonly members: Members;
   readonly roles: CustomRoles;
   readonly invitations: Invitations;
@@ -42,11 +61,18 @@ export interface ControlPlane {
   readonly operators: Operators;
   readonly impersonation: Impersonation;
   readonly domains: CustomDomains;
+  readonly settings: TenantSettings<S['static']>;
+  readonly flags: FeatureFlags;
+  readonly branding: TenantBranding;
+  /** Resolves once the caches follow the change feed (reads before are served from the database). */
+  ready(): Promise<void>;
+  /** Unsubscribes the caches from the change feed (the feed's connections stay the caller's). */
+  close(): Promise<void>;
 }
 
 const KNOWN = [
   'db', 'operator', 'encryption', 'clock', 'invitationTtlMs', 'apiKeyPrefix', 'signingSecretGraceMs',
-  'maxImpersonationMs', 'dns', 'reservedDomains', 'onAuditEvent',
+  'maxImpersonationMs', 'dns', 'reservedDomains', 'onAuditEvent', 'settingsSchema', 'flags', 'planFeatures', 'changeFeed', 'cache',
 ];
 
 /**
@@ -57,11 +83,16 @@ const KNOWN = [
  *   tenants: registry,
  * });
  */
-export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
+export function createControlPlane<S extends TObject = TObject>(options: ControlPlaneOptions<S>): ControlPlane<S> {
   checkKnownKeys(options, KNOWN, '');
   const { db, operator } = options;
   const clock = options.clock === undefined ? {} : { clock: options.clock };
   const pick = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+  const cached = { db, ...clock, ...pick('feed', options.changeFeed), ...pick('cache', options.cache) };
+  const settings = createTenantSettings({ ...cached, schema: options.settingsSchema ?? (Type.Object({}) as TObject as S) });
+  const flags = createFeatureFlags({ ...cached, ...pick('flags', options.flags), ...pick('planFeatures', options.planFeatures) });
+  const branding = createTenantBranding(cached);
+  const documents = [settings, flags, branding];
   return Object.freeze({
     members: createMembers(clock),
     roles: createCustomRoles(clock),
@@ -72,5 +103,10 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlane {
     operators: createOperators({ operator, ...clock }),
     impersonation: createImpersonation({ operator, ...clock, ...pick('maxDurationMs', options.maxImpersonationMs), ...pick('onAuditEvent', options.onAuditEvent) }),
     domains: createCustomDomains({ operator, ...clock, ...pick('dns', options.dns), ...pick('reservedDomains', options.reservedDomains) }),
+    settings,
+    flags,
+    branding,
+    ready: async () => { await Promise.all(documents.map((d) => d.ready())); },
+    close: async () => { await Promise.all(documents.map((d) => d.close())); },
   });
 }
