@@ -126,7 +126,7 @@ export function createTenantSettings<S extends TObject>(options: TenantSettingsO
       return cache.get(tenantId, async () => resolve(await readChosen(tenantId)));
     },
     peek: (tenantId) => cache.peek(tenantId as TenantId),
-    update(rawTenantId, patch, actor) {
+    async update(rawTenantId, patch, actor) {
       const tenantId = tenantOf(rawTenantId);
       const fields = Object.keys(plainObject(patch, 'SETTINGS_INVALID'));
       for (const field of fields) {
@@ -134,7 +134,7 @@ export function createTenantSettings<S extends TObject>(options: TenantSettingsO
       }
       return change(tenantId, actor, 'settings.update', (current) => ({ chosen: { ...current, ...structuredClone(patch) }, fields }));
     },
-    reset(rawTenantId, fields, actor) {
+    async reset(rawTenantId, fields, actor) {
       const tenantId = tenantOf(rawTenantId);
       for (const field of fields) {
         if (!keys.has(field)) throw controlErrors.create('SETTINGS_INVALID', { details: { field, reason: 'not a known setting' } });
