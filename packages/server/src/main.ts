@@ -3,17 +3,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { coreErrors } from 'tenantry';
+import type { TObject } from '@sinclair/typebox';
 import { buildApp } from './app.js';
+import { openChangeFeed } from './change-feed.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
 import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
 import { createLogger } from './logger.js';
+import { DEFAULT_SETTINGS_SCHEMA } from './settings-schema.js';
 
 export interface StartServerOptions {
   /** Signals that start a graceful shutdown. Default SIGINT and SIGTERM; tests pass []. */
   readonly signals?: readonly NodeJS.Signals[];
   /** Default: a JSON logger on stdout at `config.logLevel`. */
   readonly logger?: Logger;
+  /** The tenants' settings (TypeBox, with defaults). Default DEFAULT_SETTINGS_SCHEMA (settings-schema.ts). */
+  readonly settingsSchema?: TObject;
 }
 
 /** How a shutdown ended: `failed` when closing HTTP, the pools or PostgreSQL threw (logged). */
@@ -60,15 +65,21 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   // Before the database: a bad JWT setting must not leave an embedded PostgreSQL running.
   const jwtVerifier = jwtVerifierFromConfig(config);
-  const database = await openDatabase(config, { logger });
+  const settingsSchema = options.settingsSchema ?? DEFAULT_SETTINGS_SCHEMA;
+  const changes = openChangeFeed(config, logger);
+  const database = await openDatabase(config, { logger, control: { settingsSchema, changeFeed: changes.feed } }).catch(async (err: unknown) => {
+    await changes.close();
+    throw err;
+  });
   const { registry, db, control } = database;
-  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, ...(jwtVerifier ? { jwtVerifier } : {}) } });
+  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, settingsSchema, ...(jwtVerifier ? { jwtVerifier } : {}) } });
   let port: number;
   try {
     port = await listen(app, config);
   } catch (err) {
     await app.close().catch(() => {});
     await database.close();
+    await changes.close();
     throw err;
   }
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -85,6 +96,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     // In this order: no request may start on a pool that is already ending.
     await app.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing HTTP failed'); });
     await database.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing the database failed'); });
+    await changes.close();
     logger.info({ outcome }, 'tenantry stopped');
     settle(outcome);
     return outcome;
@@ -103,6 +115,6 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   }
   for (const signal of signals) process.on(signal, onSignal);
 
-  logger.info({ url, database: database.location, migrationsApplied: database.migrations.applied }, 'tenantry listening');
+  logger.info({ url, database: database.location, migrationsApplied: database.migrations.applied, changeFeed: changes.kind }, 'tenantry listening');
   return { url, port, app, database, close, closed };
 }

@@ -2,7 +2,7 @@
 // operator-role pools → tenant database and registry. Request handling gets only the two role
 // pools; the admin login is used for migrations and closed before this returns.
 import type { Logger } from 'pino';
-import { createControlPlane, createTenantRegistry, type ControlPlane, type TenantRegistry } from 'tenantry/control';
+import { createControlPlane, createTenantRegistry, type ControlPlane, type ControlPlaneOptions, type TenantRegistry } from 'tenantry/control';
 import {
   createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, roleUrl,
   type MigrateResult, type SqlPool, type TenantDatabase,
@@ -35,6 +35,8 @@ export interface ServerDatabase {
 
 export interface OpenDatabaseOptions {
   readonly logger: Logger;
+  /** Settings schema, change feed … for the control plane. */
+  readonly control?: Pick<ControlPlaneOptions, 'settingsSchema' | 'changeFeed' | 'planFeatures' | 'flags'>;
 }
 
 /**
@@ -47,7 +49,9 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
   const server = await connectPostgresServer(config, logger);
   let app: SqlPool | undefined;
   let operator: SqlPool | undefined;
+  let control: ControlPlane | undefined;
   const endAll = async () => {
+    await control?.close();
     const ended = await Promise.allSettled([app?.end(), operator?.end()]);
     await server.stop();
     const failure = ended.find((r) => r.status === 'rejected');
@@ -73,7 +77,7 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
     const registry = createTenantRegistry({ operator, data: db });
     // Signing secrets are stored in plaintext until the server configures a key provider; no
     // /v1 route reads or writes them yet.
-    const control = createControlPlane({ db, operator, encryption: 'none' });
+    control = createControlPlane({ db, operator, encryption: 'none', ...options.control });
     let closing: Promise<void> | undefined;
     return {
       kind: server.kind,

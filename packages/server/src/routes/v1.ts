@@ -5,8 +5,11 @@ import type { ApiDependencies } from '../http/api-dependencies.js';
 import { requireOperator } from '../http/operator-auth.js';
 import { tenantScope } from '../http/tenant-auth.js';
 import { registerApiKeyRoutes } from './api-keys.js';
+import { registerBrandingRoutes } from './branding.js';
+import { registerFlagRoutes } from './flags.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
+import { registerSettingsRoutes } from './settings.js';
 import { registerTenantRoutes } from './tenants.js';
 
 /**
@@ -23,5 +26,8 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     registerMemberRoutes(tenant, deps);
     registerInvitationRoutes(tenant, deps);
     registerApiKeyRoutes(tenant, deps);
+    registerSettingsRoutes(tenant, deps);
+    registerFlagRoutes(tenant, deps);
+    registerBrandingRoutes(tenant, deps);
   }, { prefix: '/v1/tenant' });
 }

@@ -15,7 +15,7 @@ export interface TenantCacheOptions {
    * publish that failed): entries older than this are swept. Default 60 s.
    */
   readonly maxAgeMs?: number;
-  /** Errors of the feed subscription. Default: ignored (the cache then reads through). */
+  /** A subscription that failed (the cache then reads through) or a publish that failed (others stay stale up to maxAgeMs). Default: ignored. */
   readonly onError?: (err: unknown) => void;
 }
 
@@ -132,9 +132,10 @@ export function createTenantCache<V>(options: TenantCacheOptions): TenantCache<V
     invalidate,
     async changed(tenantId) {
       invalidate(tenantId);
-      // The write has committed; if telling the others fails they are stale until their
-      // sweep (maxAgeMs) — or until their own link drops, which empties them too.
-      await feed?.publish(topic, tenantId);
+      // The write has committed, so a failed publish is reported, not thrown: the others are
+      // then stale until their sweep (maxAgeMs), or until their own link drops (Redis down
+      // for them too), which empties them.
+      await feed?.publish(topic, tenantId).catch(onError);
     },
     ready: () => subscribed,
     async close() {
@@ -142,9 +143,11 @@ export function createTenantCache<V>(options: TenantCacheOptions): TenantCache<V
       live = false;
       clear();
       if (sweeper !== undefined) clearInterval(sweeper);
-      await subscribed;
-      await unsubscribe?.();
+      // Not waiting for a subscription still pending (Redis unreachable): it unsubscribes
+      // itself when it completes, and a shutdown must not hang on it.
+      const stop = unsubscribe;
       unsubscribe = undefined;
+      await stop?.();
     },
   };
 }

@@ -113,7 +113,9 @@ export function redisChangeFeed(options: RedisChangeFeedOptions): RedisChangeFee
         if (current === undefined || !current.delete(subscription)) return;
         if (current.size > 0) return;
         channels.delete(channel);
-        await subscriber.unsubscribe(channel);
+        // Disconnected: nothing to tell Redis, and waiting for it could hang a shutdown. Should
+        // ioredis resubscribe the channel on reconnect, its messages find no subscription here.
+        if (subscriber.status === 'ready') await subscriber.unsubscribe(channel);
       };
     },
     stats: () => ({ received, malformed }),
