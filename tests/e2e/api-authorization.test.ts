@@ -47,6 +47,13 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: () => '/v1/tenant/api-keys', access: 'apikeys:read', allowed: 200 },
   { method: 'GET', path: () => `/v1/tenant/api-keys/${unknownId()}`, access: 'apikeys:read', allowed: 404 },
   { method: 'POST', path: () => `/v1/tenant/api-keys/${unknownId()}/revoke`, access: 'apikeys:write', allowed: 404 },
+  { method: 'GET', path: () => '/v1/tenant/settings', access: 'settings:read', allowed: 200 },
+  { method: 'PATCH', path: () => '/v1/tenant/settings', access: 'settings:write', body: () => ({ locale: 'fr-FR' }), allowed: 200 },
+  { method: 'GET', path: () => '/v1/tenant/flags', access: 'settings:read', allowed: 200 },
+  { method: 'PUT', path: () => '/v1/tenant/flags/beta', access: 'settings:write', body: () => ({ enabled: true }), allowed: 200 },
+  { method: 'DELETE', path: () => '/v1/tenant/flags/beta', access: 'settings:write', allowed: 204 },
+  { method: 'GET', path: () => '/v1/tenant/branding', access: 'settings:read', allowed: 200 },
+  { method: 'PUT', path: () => '/v1/tenant/branding', access: 'settings:write', body: () => ({ name: 'Acme' }), allowed: 200 },
 ];
 
 function mayCall(principal: string, access: Route['access']): boolean {
@@ -75,7 +82,7 @@ describe('the matrix covers the API', () => {
     const documented = Object.entries(body.paths as Record<string, Record<string, unknown>>)
       .filter(([path]) => path.startsWith('/v1/tenant/'))
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
-    const tested = new Set(ROUTES.map((r) => `${r.method} ${r.path().replace(/[0-9a-f-]{36}/, '{id}').replace(/\/members\/[^/]+$/, '/members/{userId}')}`));
+    const tested = new Set(ROUTES.map((r) => `${r.method} ${r.path().replace(/[0-9a-f-]{36}/, '{id}').replace(/\/members\/[^/]+$/, '/members/{userId}').replace(/\/flags\/[^/]+$/, '/flags/{key}')}`));
     expect(documented.filter((route) => !tested.has(route))).toEqual([]);
   });
 

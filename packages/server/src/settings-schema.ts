@@ -3,6 +3,9 @@
 // (startServer's `settingsSchema` option replaces this one).
 import { FormatRegistry, Type, type TSchema } from '@sinclair/typebox';
 
+/** The formats above, which only TypeBox's Value checks (the library validates settings; Ajv never sees them). */
+export const SETTINGS_FORMATS: ReadonlySet<string> = new Set(['time-zone', 'locale']);
+
 FormatRegistry.Set('time-zone', (value) => {
   try {
     return new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone !== '';
@@ -18,12 +21,14 @@ FormatRegistry.Set('locale', (value) => {
   }
 });
 
+// A key that reads as a name: no spaces, no `__proto__`-like surprises, bounded.
+const KEY = '^[A-Za-z][A-Za-z0-9_.-]{0,63}$';
 const Scalar = Type.Union([Type.String({ maxLength: 1000 }), Type.Number(), Type.Boolean(), Type.Null()]);
 // Two levels deep at most: enough for an application's flags and lists, too shallow to abuse.
 const CustomValue: TSchema = Type.Union([
   Scalar,
   Type.Array(Scalar, { maxItems: 100 }),
-  Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,63}$' }), Scalar, { maxProperties: 50 }),
+  Type.Record(Type.String({ pattern: KEY }), Scalar, { maxProperties: 50, additionalProperties: false }),
 ]);
 
 /**
@@ -32,7 +37,7 @@ const CustomValue: TSchema = Type.Union([
 export const DEFAULT_SETTINGS_SCHEMA = Type.Object({
   timezone: Type.String({ format: 'time-zone', maxLength: 64, default: 'UTC', description: 'An IANA time zone (`Europe/Paris`).' }),
   locale: Type.String({ format: 'locale', maxLength: 35, default: 'en-US', description: 'A BCP 47 language tag (`fr-CA`).' }),
-  custom: Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,63}$' }), CustomValue, {
-    maxProperties: 100, default: {}, description: 'Application-defined values: keys a letter then up to 63 of A–Z a–z 0–9 _ . -; values JSON, two levels deep.',
+  custom: Type.Record(Type.String({ pattern: KEY }), CustomValue, {
+    maxProperties: 100, default: {}, additionalProperties: false, description: 'Application-defined values: keys a letter then up to 63 of A–Z a–z 0–9 _ . -; values JSON, two levels deep.',
   }),
 }, { additionalProperties: false });

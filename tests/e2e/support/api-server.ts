@@ -3,11 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { inject } from 'vitest';
-import { createControlPlane, systemActor, type BuiltInRole, type ControlPlane, type Permission } from 'tenantry/control';
+import { createControlPlane, systemActor, type BuiltInRole, type ControlPlane, type ControlPlaneOptions, type Permission } from 'tenantry/control';
+import { memoryChangeFeed } from 'tenantry/redis';
 import { createJwtVerifier } from 'tenantry/resolve';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { buildApp } from '../../../packages/server/src/app.js';
 import { createLogger } from '../../../packages/server/src/logger.js';
+import { DEFAULT_SETTINGS_SCHEMA } from '../../../packages/server/src/settings-schema.js';
 
 const ISSUER = 'https://id.test.example';
 const AUDIENCE = 'tenantry-api-test';
@@ -46,11 +48,12 @@ export interface ApiServer {
 /**
  * @example const api = await startApiServer(2); afterAll(() => api.close());
  */
-export async function startApiServer(tenants = 2): Promise<ApiServer> {
-  const t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants });
-  const control = createControlPlane({ db: t.db, operator: t.operator, encryption: 'none' });
+export async function startApiServer(tenants = 2, options: { readonly control?: Pick<ControlPlaneOptions, 'changeFeed' | 'planFeatures' | 'flags'>; readonly t?: TestTenantry } = {}): Promise<ApiServer> {
+  const t = options.t ?? await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants });
+  const settingsSchema = DEFAULT_SETTINGS_SCHEMA;
+  const control = createControlPlane({ db: t.db, operator: t.operator, encryption: 'none', settingsSchema, changeFeed: memoryChangeFeed(), ...options.control });
   const jwtVerifier = createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET });
-  const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: { registry: t.registry, db: t.db, control, jwtVerifier } });
+  const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: { registry: t.registry, db: t.db, control, jwtVerifier, settingsSchema } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${port}`;
@@ -85,7 +88,9 @@ export async function startApiServer(tenants = 2): Promise<ApiServer> {
     },
     async close() {
       await app.close();
-      await t.close();
+      await control.close();
+      // A database handed in belongs to the caller (several servers over one database).
+      if (options.t === undefined) await t.close();
     },
   };
 }

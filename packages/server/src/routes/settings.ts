@@ -6,10 +6,19 @@ import type { FastifyInstance } from 'fastify';
 import { requireTenant } from 'tenantry';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { actorOf } from '../http/principal.js';
+import { SETTINGS_FORMATS } from '../settings-schema.js';
 import { strictObject, TENANT_SECURITY } from './schemas.js';
 
 const tags = ['settings'];
 const security = TENANT_SECURITY;
+/**
+ * The schema as plain JSON Schema for the response, without the formats only TypeBox knows:
+ * Fastify's serializer would warn about each on every start (values are checked on write).
+ */
+function responseSchema(schema: TObject): TObject {
+  return JSON.parse(JSON.stringify(schema, (key, value: unknown) => (key === 'format' && typeof value === 'string' && SETTINGS_FORMATS.has(value) ? undefined : value))) as TObject;
+}
+
 const Patch = Type.Object({}, { additionalProperties: true, description: 'Some settings, by name; the others keep their values.' });
 
 /**
@@ -18,7 +27,7 @@ const Patch = Type.Object({}, { additionalProperties: true, description: 'Some s
 export function registerSettingsRoutes(app: FastifyInstance, deps: ApiDependencies): void {
   const { settings } = deps.control;
   // The response is documented (and serialized) by the deployment's own schema when it is known.
-  const Values: TObject = deps.settingsSchema ?? Type.Object({}, { additionalProperties: true });
+  const Values: TObject = deps.settingsSchema === undefined ? Type.Object({}, { additionalProperties: true }) : responseSchema(deps.settingsSchema);
   const Reply = strictObject({ values: Values });
 
   app.get('/settings', {
