@@ -20,7 +20,7 @@ async function eventually(predicate: () => boolean, budgetMs = 1000): Promise<vo
   }
 }
 
-interface Pair { readonly a: ChangeFeed; readonly b: ChangeFeed; close(): Promise<void> }
+interface Pair { readonly a: ChangeFeed; readonly b: ChangeFeed; readonly close: () => Promise<void> }
 
 const connections: Redis[] = [];
 afterAll(() => { for (const c of connections) c.disconnect(); });
@@ -33,7 +33,7 @@ function redisPair(url: string, prefix = uniquePrefix('feed')): Pair & { readonl
     b: redisChangeFeed({ publisher: pb, subscriber: sb, channelPrefix: prefix }),
     subscriberA: sa,
     publisherA: pa,
-    async close() { for (const c of [pa, sa, pb, sb]) c.disconnect(); },
+    close: async () => { for (const c of [pa, sa, pb, sb]) c.disconnect(); },
   };
 }
 

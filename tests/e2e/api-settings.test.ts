@@ -2,7 +2,7 @@
 // SETTINGS_INVALID naming the field, overrides and their sources, and tenant A's credentials
 // never reading or changing tenant B's. Then two servers, each with its own Redis connections:
 // a change through one is served by the other within a second.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

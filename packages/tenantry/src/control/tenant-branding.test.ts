@@ -27,6 +27,12 @@ describe('parseBranding', () => {
     [{ name: 'Acme\nInc' }, 'name'],
     [{ favicon: 'https://x.example/f.ico' }, 'favicon'],
   ])('refuses %j naming %s', (input, field) => {
-    expect(() => parseBranding(input)).toThrow(expect.objectContaining({ code: 'BRANDING_INVALID', details: expect.objectContaining({ field }) }));
+    let error: unknown;
+    try {
+      parseBranding(input);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ code: 'BRANDING_INVALID', details: { field } });
   });
 });
