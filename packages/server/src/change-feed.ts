@@ -23,14 +23,18 @@ export function openChangeFeed(config: ServerConfig, logger: Logger): ServerChan
   if (config.redisUrl === undefined) return { feed: memoryChangeFeed({ onError }), kind: 'memory', close: async () => {} };
   const retryStrategy = (attempt: number) => Math.min(attempt * 100, 2000);
   const publisher = new Redis(config.redisUrl, { connectionName: 'tenantry-feed-pub', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy });
-  const subscriber = new Redis(config.redisUrl, { connectionName: 'tenantry-feed-sub', retryStrategy });
+  // The subscription waits for Redis however long it takes (no retry limit): meanwhile the
+  // caches read through, and they go live once it is established.
+  const subscriber = new Redis(config.redisUrl, { connectionName: 'tenantry-feed-sub', maxRetriesPerRequest: null, retryStrategy });
   // ioredis emits 'error' on every failed reconnect; unhandled, it would crash the process.
   for (const connection of [publisher, subscriber]) connection.on('error', (err: Error) => logger.debug({ err }, 'redis connection'));
   return {
     feed: redisChangeFeed({ publisher, subscriber, onError }),
     kind: 'redis',
     async close() {
-      await Promise.allSettled([publisher.quit(), subscriber.quit()]);
+      // QUIT is queued like any command: on a connection that is not up it would wait out
+      // the retries, so those are simply dropped.
+      await Promise.allSettled([publisher, subscriber].map((c) => (c.status === 'ready' ? c.quit() : Promise.resolve(c.disconnect()))));
     },
   };
 }
