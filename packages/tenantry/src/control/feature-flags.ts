@@ -126,15 +126,13 @@ export function createFeatureFlags(options: FeatureFlagsOptions): FeatureFlags {
   }
 
   async function read(tenantId: TenantId): Promise<TenantFlags> {
-    const [planRows, overrideRows] = await db.transaction(tenantId, async (tx) => {
-      const sql = sqlOf(tx);
-      // The app role may read its own tenant's registry row (0002's tenants_self policy).
-      const plan = await sql.query<{ plan: string }>('SELECT plan FROM tenantry.tenants WHERE id = $1', [tenantId]);
-      const overrides = await sql.query<{ flag_key: string; enabled: boolean }>(
-        'SELECT flag_key, enabled FROM tenantry.feature_flag_overrides WHERE tenant_id = $1', [tenantId]);
-      return [plan.rows, overrides.rows] as const;
-    });
-    return resolve(tenantId, planRows[0]?.plan ?? '', new Map(overrideRows.map((r) => [r.flag_key, r.enabled])));
+    // One statement, one round trip. The app role may read its own tenant's registry row
+    // (0002's tenants_self policy); the overrides come under the tenant's isolation policy.
+    const { rows } = await db.withTenant(tenantId, (scope) => sqlOf(scope).query<{ plan: string; overrides: Record<string, boolean> }>(
+      `SELECT t.plan, coalesce((SELECT jsonb_object_agg(o.flag_key, o.enabled) FROM tenantry.feature_flag_overrides o WHERE o.tenant_id = $1), '{}') AS overrides
+         FROM tenantry.tenants t WHERE t.id = $1`, [tenantId]));
+    const row = rows[0];
+    return resolve(tenantId, row?.plan ?? '', new Map(Object.entries(row?.overrides ?? {})));
   }
 
   const load = (rawTenantId: TenantId | string) => {

@@ -23,7 +23,7 @@ let t: TestTenantry;
 let ids: TenantId[];
 const actor = systemActor('user:ada');
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 6, appPoolSize: 2 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 10, appPoolSize: 2 });
   ids = t.tenants.map((x) => x.id);
 });
 afterAll(() => t?.close());
@@ -114,7 +114,21 @@ describe('tenant settings', () => {
     await Promise.all([one.close(), two.close()]);
   });
 
-  it('keeps every tenant to its own settings (fast-check, 6 tenants, a pool of 2)', async () => {
+  it('is purged with the tenant\'s other data when the tenant is deleted, with flags and branding', async () => {
+    const doomed = await t.registry.create({ slug: 'doomed-settings' });
+    const settings = createTenantSettings({ db: t.db, schema: Schema });
+    await settings.update(doomed.id, { seats: 3 }, actor);
+    await t.db.transaction(doomed.id, async (tx) => {
+      const sql = unguardedQuery(tx);
+      await sql.query(`INSERT INTO tenantry.feature_flag_overrides (flag_key, enabled, updated_at, updated_by) VALUES ('x', true, now(), 'test')`);
+      await sql.query(`INSERT INTO tenantry.tenant_branding (name, updated_at, updated_by) VALUES ('Doomed', now(), 'test')`);
+    });
+    await t.registry.offboard(doomed.id);
+    const { purged } = await t.registry.delete(doomed.id);
+    expect(purged.deleted).toMatchObject({ 'tenantry.tenant_settings': 1, 'tenantry.feature_flag_overrides': 1, 'tenantry.tenant_branding': 1 });
+  });
+
+  it('keeps every tenant to its own settings (fast-check, 10 tenants, a pool of 2)', async () => {
     const settings = createTenantSettings({ db: t.db, schema: Schema, feed: memoryChangeFeed() });
     await settings.ready();
     for (const id of ids) await settings.reset(id, ['seats', 'timezone', 'notifications', 'nickname'], actor);

@@ -1,5 +1,4 @@
-// The redis capability: tenant-scoped keys and the Redis-backed building blocks (docs/redis.md),
-// and the change feed that tells every instance what changed (docs/settings.md).
+// The redis capability: the change feed that tells every instance what changed (docs/settings.md).
 export { memoryChangeFeed, checkTopic } from './change-feed.js';
 export type { ChangeFeed, ChangeFeedStats, FeedLink, SubscribeOptions } from './change-feed.js';
 export { redisChangeFeed } from './drivers/ioredis-change-feed.js';
