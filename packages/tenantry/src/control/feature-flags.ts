@@ -4,6 +4,7 @@ import { coreErrors, systemClock, type Clock, type TenantId } from '../core/inde
 import type { TenantDatabase } from '../postgres/index.js';
 import type { ChangeFeed } from '../redis/index.js';
 import { auditChange } from './audit-change.js';
+import { checkKnownKeys } from './check-options.js';
 import { checkActor, sqlOf } from './control-sql.js';
 import { controlErrors } from './errors.js';
 import { rolloutBucket } from './flag-rollout.js';
@@ -97,6 +98,7 @@ function checkDefinitions(flags: Readonly<Record<string, FlagDefinition>>): void
  * const on = (flags.peek(tenantId) ?? await flags.load(tenantId)).isEnabled('new-editor');
  */
 export function createFeatureFlags(options: FeatureFlagsOptions): FeatureFlags {
+  checkKnownKeys(options, ['db', 'flags', 'planFeatures', 'feed', 'clock', 'cache'], '');
   const { db } = options;
   const definitions = options.flags ?? {};
   checkDefinitions(definitions);

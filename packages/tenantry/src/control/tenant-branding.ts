@@ -4,6 +4,7 @@ import { systemClock, type Clock, type TenantId } from '../core/index.js';
 import type { TenantDatabase } from '../postgres/index.js';
 import type { ChangeFeed } from '../redis/index.js';
 import { auditChange } from './audit-change.js';
+import { checkKnownKeys } from './check-options.js';
 import { checkActor, sqlOf } from './control-sql.js';
 import { controlErrors } from './errors.js';
 import type { Actor } from './permissions.js';
@@ -106,6 +107,7 @@ interface Row { name: string | null; primary_color: string | null; accent_color:
  * const { primaryColor } = branding.peek(tenantId) ?? await branding.get(tenantId);
  */
 export function createTenantBranding(options: TenantBrandingOptions): TenantBranding {
+  checkKnownKeys(options, ['db', 'feed', 'clock', 'cache'], '');
   const { db } = options;
   const clock = options.clock ?? systemClock;
   const cache = createTenantCache<Branding>({ topic: 'branding', ...(options.feed ? { feed: options.feed } : {}), ...options.cache });

@@ -114,6 +114,13 @@ describe('createTenantCache', () => {
     await cache.close();
   });
 
+  it('refuses a misspelt option or a bad bound rather than falling back to a default', () => {
+    const error = (options: unknown) => { try { createTenantCache(options as never); } catch (err) { return err; } return undefined; };
+    expect(error({ topic: 'settings', maxAgeMS: 5 })).toMatchObject({ code: 'CONFIG_INVALID', details: { path: 'cache.maxAgeMS' } });
+    expect(error({ topic: 'settings', maxEntries: 0 })).toMatchObject({ code: 'CONFIG_INVALID', details: { path: 'cache.maxEntries' } });
+    expect(error({ topic: 'Settings!' })).toMatchObject({ code: 'CONFIG_INVALID', details: { path: 'topic' } });
+  });
+
   it('serves nothing after close', async () => {
     const cache = createTenantCache<string>({ topic: 'settings', feed: memoryChangeFeed() });
     await cache.ready();

@@ -1,7 +1,8 @@
 // A per-instance read-through cache of one per-tenant document (settings, flags, branding),
 // kept honest by the change feed: a change on any instance drops the entry on every instance.
 import type { TenantId } from '../core/index.js';
-import type { ChangeFeed, FeedLink } from '../redis/index.js';
+import { checkTopic, type ChangeFeed, type FeedLink } from '../redis/index.js';
+import { checkKnownKeys, integerOption } from './check-options.js';
 
 export interface TenantCacheOptions {
   /** The feed that tells this instance about changes made on others; without one nothing is cached. */
@@ -49,9 +50,11 @@ interface Flight<V> { readonly promise: Promise<V>; stale: boolean }
  * const values = cache.peek(tenantId) ?? await cache.get(tenantId, () => loadFromDb(tenantId));
  */
 export function createTenantCache<V>(options: TenantCacheOptions): TenantCache<V> {
-  const { feed, topic } = options;
-  const maxEntries = options.maxEntries ?? 10_000;
-  const maxAgeMs = options.maxAgeMs ?? 60_000;
+  checkKnownKeys(options, ['feed', 'topic', 'maxEntries', 'maxAgeMs', 'onError'], 'cache');
+  const { feed } = options;
+  const topic = checkTopic(options.topic);
+  const maxEntries = integerOption(options.maxEntries, 10_000, 1, 10_000_000, 'cache.maxEntries');
+  const maxAgeMs = integerOption(options.maxAgeMs, 60_000, 100, 86_400_000, 'cache.maxAgeMs');
   const onError = options.onError ?? (() => {});
   const entries = new Map<TenantId, Entry<V>>();
   const flights = new Map<TenantId, Flight<V>>();

@@ -138,8 +138,9 @@ describe('tenant settings', () => {
       async (steps) => {
         await Promise.all(steps.map(async ({ tenant, seats, read }) => {
           const id = ids[tenant]!;
-          if (read) return;
-          await settings.update(id, { seats }, actor);
+          // Reads race the writes: a read that loaded before a write must not stay cached after it.
+          if (read) await settings.get(id);
+          else await settings.update(id, { seats }, actor);
         }));
         // Concurrent writes to one tenant: the last committed one wins; read the truth back.
         for (const id of ids) {

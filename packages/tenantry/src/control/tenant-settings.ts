@@ -6,6 +6,7 @@ import { coreErrors, systemClock, type Clock, type TenantId } from '../core/inde
 import type { TenantDatabase } from '../postgres/index.js';
 import type { ChangeFeed } from '../redis/index.js';
 import { auditChange } from './audit-change.js';
+import { checkKnownKeys } from './check-options.js';
 import { checkActor, sqlOf } from './control-sql.js';
 import { controlErrors } from './errors.js';
 import type { Actor } from './permissions.js';
@@ -61,6 +62,7 @@ function fieldOf(path: string): string {
  * const { timezone } = settings.peek(tenantId) ?? await settings.get(tenantId);
  */
 export function createTenantSettings<S extends TObject>(options: TenantSettingsOptions<S>): TenantSettings<Static<S>> {
+  checkKnownKeys(options, ['db', 'schema', 'feed', 'clock', 'cache'], '');
   type T = Static<S>;
   const { db, schema } = options;
   const clock = options.clock ?? systemClock;
