@@ -1,7 +1,7 @@
 // The per-instance cache over the change feed: hits only while the feed is live, an invalidation
 // beats a load that raced it, concurrent misses share one load, a lost link empties it.
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { TenantId } from '../core/index.js';
 import { memoryChangeFeed, type ChangeFeed, type FeedLink } from '../redis/index.js';
 import { createTenantCache } from './tenant-cache.js';
@@ -112,6 +112,25 @@ describe('createTenantCache', () => {
     for (const [i, id] of ids.entries()) await cache.get(id, async () => i);
     expect(ids.map((id) => cache.peek(id))).toEqual([undefined, 1, 2, 3]);
     await cache.close();
+  });
+
+  it('sweeps entries older than maxAgeMs, a bound should an invalidation be lost', async () => {
+    vi.useFakeTimers();
+    try {
+      const cache = createTenantCache<string>({ topic: 'settings', feed: memoryChangeFeed(), maxAgeMs: 1000 });
+      await cache.ready();
+      const [old, fresh] = [tenant(), tenant()];
+      await cache.get(old, async () => 'old');
+      await vi.advanceTimersByTimeAsync(800);
+      await cache.get(fresh, async () => 'fresh');
+      await vi.advanceTimersByTimeAsync(500); // old is 1300 ms old, fresh 500 ms
+      expect([cache.peek(old), cache.peek(fresh)]).toEqual([undefined, 'fresh']);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(cache.peek(fresh)).toBeUndefined();
+      await cache.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a misspelt option or a bad bound rather than falling back to a default', () => {
