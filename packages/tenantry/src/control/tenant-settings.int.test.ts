@@ -82,6 +82,8 @@ describe('tenant settings', () => {
     const Narrower = Type.Object({ timezone: Type.String({ default: 'UTC' }), seats: Type.Integer({ maximum: 100, default: 5 }) });
     const now = createTenantSettings({ db: t.db, schema: Narrower });
     expect(await now.get(ids[4]!)).toEqual({ timezone: 'America/Lima', seats: 5 });
+    // …and does not block a patch of another setting; the stale choice is dropped on that write.
+    expect(await now.update(ids[4]!, { timezone: 'America/Bogota' }, actor)).toEqual({ timezone: 'America/Bogota', seats: 5 });
   });
 
   it('refuses at creation a schema whose defaults are not valid settings', () => {

@@ -74,20 +74,23 @@ export function createTenantSettings<S extends TObject>(options: TenantSettingsO
   }
   const cache = createTenantCache<Readonly<T>>({ topic: 'settings', ...(options.feed ? { feed: options.feed } : {}), ...options.cache });
 
-  /** The values a tenant sees: its choices that still pass the schema, over the defaults. */
-  function resolve(chosen: Json): Readonly<T> {
+  /**
+   * The stored choices the schema still accepts, and the values they give over the defaults. A
+   * choice the application's schema no longer knows or accepts falls back to the default.
+   */
+  function validChoices(stored: Json): { kept: Json; values: Json } {
     const kept: Json = {};
-    for (const [key, value] of Object.entries(chosen)) if (keys.has(key)) kept[key] = value;
+    for (const [key, value] of Object.entries(stored)) if (keys.has(key)) kept[key] = value;
     for (;;) {
       const values = Value.Default(schema, structuredClone(kept)) as Json;
       const error = Value.Errors(schema, values).First();
-      if (error === undefined) return deepFreeze(values) as Readonly<T>;
-      // A choice the schema no longer accepts (the application changed it) falls back to the default.
+      if (error === undefined) return { kept, values };
       const key = fieldOf(error.path).split('.')[0] ?? '';
       if (!(key in kept)) throw coreErrors.create('INTERNAL', { message: 'settings defaults do not pass the schema' });
       delete kept[key];
     }
   }
+  const resolve = (stored: Json): Readonly<T> => deepFreeze(validChoices(stored).values) as Readonly<T>;
 
   async function readChosen(tenantId: TenantId): Promise<Json> {
     const { rows } = await db.withTenant(tenantId, (scope) =>
@@ -106,9 +109,8 @@ export function createTenantSettings<S extends TObject>(options: TenantSettingsO
         [tenantId, now, actor.id],
       );
       const { rows } = await sql.query<{ settings: Json }>('SELECT settings FROM tenantry.tenant_settings WHERE tenant_id = $1 FOR UPDATE', [tenantId]);
-      const current: Json = {};
-      for (const [key, value] of Object.entries(rows[0]?.settings ?? {})) if (keys.has(key)) current[key] = value;
-      const { chosen, fields } = edit(current);
+      // A stale stored value (the schema changed) must not block a patch of another setting.
+      const { chosen, fields } = edit(validChoices(rows[0]?.settings ?? {}).kept);
       const candidate = Value.Default(schema, structuredClone(chosen)) as Json;
       const error = Value.Errors(schema, candidate).First();
       if (error !== undefined) throw controlErrors.create('SETTINGS_INVALID', { details: { field: fieldOf(error.path), reason: error.message } });
