@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TenantId } from 'tenantry';
 import { createControlPlane, systemActor, type ControlPlane } from 'tenantry/control';
-import { memoryChangeFeed, redisChangeFeed, type ChangeFeed } from 'tenantry/redis';
+import { memoryChangeFeed, redisChangeFeed, type ChangeFeed, type FeedLink } from 'tenantry/redis';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { reachableRedis, redisConnection, uniquePrefix } from '../support/redis.js';
 
@@ -41,6 +41,7 @@ describe.each(variants)('two instances over the %s feed', (kind) => {
   let two: ControlPlane<typeof Settings>;
   let tenant: TenantId;
   const connections: Redis[] = [];
+  const feeds: ChangeFeed[] = [];
 
   beforeAll(async () => {
     t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 1 });
@@ -52,7 +53,9 @@ describe.each(variants)('two instances over the %s feed', (kind) => {
       const publisher = redisConnection(redisUrl!);
       const subscriber = redisConnection(redisUrl!);
       connections.push(publisher, subscriber);
-      return redisChangeFeed({ publisher, subscriber, channelPrefix: prefix });
+      const made = redisChangeFeed({ publisher, subscriber, channelPrefix: prefix });
+      feeds.push(made);
+      return made;
     };
     const plane = () => createControlPlane({
       db: t.db, operator: t.operator, encryption: 'none', settingsSchema: Settings, changeFeed: feed(),
@@ -76,6 +79,35 @@ describe.each(variants)('two instances over the %s feed', (kind) => {
     await two.settings.update(tenant, { timezone: 'Europe/Oslo' }, actor);
     await visibleWithin(async () => one.settings.get(tenant), { timezone: 'Europe/Oslo', seats: 17 });
   });
+
+  // The in-process feed has no link to lose: this case is Redis's alone.
+  if (kind === 'redis') {
+    it('reads through while instance two\'s subscriber is down, and caches again once it is back', async () => {
+      const subscriber = connections[3]!; // instance two's: [publisher, subscriber] were made last
+      const links: FeedLink[] = [];
+      const stop = await feeds[1]!.subscribe('settings', () => {}, { onLink: (link) => links.push(link) });
+      const heard = async (link: FeedLink) => { while (!links.includes(link)) await new Promise((r) => setTimeout(r, 5)); };
+      await two.settings.get(tenant);
+      expect(two.settings.peek(tenant)).toBeDefined();
+      // Down until the test reconnects it (a killed connection would come back on its own, too
+      // soon to look at the outage; the conformance suite kills one with CLIENT KILL).
+      subscriber.disconnect();
+      await heard('lost');
+      expect(two.settings.peek(tenant)).toBeUndefined();
+      // A change two cannot hear about: two reads it from the database and caches nothing.
+      await one.settings.update(tenant, { seats: 99 }, actor);
+      expect((await two.settings.get(tenant)).seats).toBe(99);
+      expect(two.settings.peek(tenant)).toBeUndefined();
+      await subscriber.connect();
+      await heard('restored');
+      expect((await two.settings.get(tenant)).seats).toBe(99);
+      expect(two.settings.peek(tenant)?.seats).toBe(99);
+      // And the feed works again: a change on one reaches two's cache.
+      await one.settings.update(tenant, { seats: 100 }, actor);
+      await visibleWithin(async () => (await two.settings.get(tenant)).seats, 100);
+      await stop();
+    });
+  }
 
   it('spreads flag overrides, plan invalidations and branding the same way', async () => {
     expect((await two.flags.load(tenant)).get('sso')).toEqual({ key: 'sso', enabled: false, source: 'plan' });

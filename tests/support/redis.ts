@@ -25,7 +25,9 @@ export async function reachableRedis(): Promise<string | undefined> {
 
 /** A connection that gives up on commands quickly while disconnected (tests must not hang). */
 export function redisConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 2000, retryStrategy: (attempt) => Math.min(attempt * 50, 500) });
+  // A name of its own, so a test can find (and kill) exactly this connection in CLIENT LIST.
+  const connectionName = `tenantry-test-${randomBytes(6).toString('hex')}`;
+  return new Redis(url, { connectionName, maxRetriesPerRequest: 2, connectTimeout: 2000, retryStrategy: (attempt) => Math.min(attempt * 50, 500) });
 }
 
 /** A channel prefix of its own for one test file. */
