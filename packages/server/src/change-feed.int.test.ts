@@ -53,8 +53,8 @@ const call = async (server: RunningServer, key: string, method: string, body?: u
 
 describe('the change feed startServer wires', () => {
   it.runIf(redisAnswers)('lets two servers with REDIS_URL serve each other\'s changes within a second', async () => {
-    const one = await startServer(config({ redisUrl }), { signals: [], logger });
-    const two = await startServer(config({ redisUrl }), { signals: [], logger });
+    const one = await startServer(config({ redisUrl: redisUrl as string }), { signals: [], logger });
+    const two = await startServer(config({ redisUrl: redisUrl as string }), { signals: [], logger });
     try {
       await Promise.all([one.database.control.ready(), two.database.control.ready()]);
       const key = await keyFor(one);

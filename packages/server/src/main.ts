@@ -19,6 +19,8 @@ export interface StartServerOptions {
   readonly logger?: Logger;
   /** The tenants' settings (TypeBox, with defaults). Default DEFAULT_SETTINGS_SCHEMA (settings-schema.ts). */
   readonly settingsSchema?: TObject;
+  /** The features each plan turns on or off (the plan catalog's), for the tenants' feature flags. */
+  readonly planFeatures?: (plan: string) => Readonly<Record<string, boolean>>;
 }
 
 /** How a shutdown ended: `failed` when closing HTTP, the pools or PostgreSQL threw (logged). */
@@ -67,7 +69,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const jwtVerifier = jwtVerifierFromConfig(config);
   const settingsSchema = options.settingsSchema ?? DEFAULT_SETTINGS_SCHEMA;
   const changes = openChangeFeed(config, logger);
-  const database = await openDatabase(config, { logger, control: { settingsSchema, changeFeed: changes.feed } }).catch(async (err: unknown) => {
+  const database = await openDatabase(config, { logger, control: { settingsSchema, changeFeed: changes.feed, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
     await changes.close();
     throw err;
   });
