@@ -32,7 +32,7 @@ async function answers(url: string | undefined): Promise<boolean> {
 // The environment's REDIS_URL, read the one way the server reads it.
 const redisUrl = loadConfig().redisUrl;
 const redisAnswers = await answers(redisUrl);
-if (!redisAnswers) console.warn('[tenantry tests] no Redis at REDIS_URL: the two-server Redis case skips');
+if (!redisAnswers) console.warn('[tenantry tests] no REDIS_URL, or no Redis answering there: the two-server Redis case skips');
 
 beforeAll(async () => {
   t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 1 });
