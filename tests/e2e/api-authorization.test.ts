@@ -67,6 +67,13 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: () => '/v1/tenant/usage', access: 'usage:read', allowed: 200 },
   { method: 'GET', path: () => '/v1/tenant/usage/history', access: 'usage:read', allowed: 200 },
   { method: 'POST', path: () => '/v1/tenant/usage-events', access: 'usage:write', body: () => ({ events: [{ id: randomUUID(), meter: 'apiCalls', quantity: 1 }] }), allowed: 200 },
+  { method: 'GET', path: () => '/v1/tenant/settings', access: 'settings:read', allowed: 200 },
+  { method: 'PATCH', path: () => '/v1/tenant/settings', access: 'settings:write', body: () => ({ locale: 'fr-FR' }), allowed: 200 },
+  { method: 'GET', path: () => '/v1/tenant/flags', access: 'settings:read', allowed: 200 },
+  { method: 'PUT', path: () => '/v1/tenant/flags/beta', access: 'settings:write', body: () => ({ enabled: true }), allowed: 200 },
+  { method: 'DELETE', path: () => '/v1/tenant/flags/beta', access: 'settings:write', allowed: 204 },
+  { method: 'GET', path: () => '/v1/tenant/branding', access: 'settings:read', allowed: 200 },
+  { method: 'PUT', path: () => '/v1/tenant/branding', access: 'settings:write', body: () => ({ name: 'Acme' }), allowed: 200 },
 ];
 
 function mayCall(principal: string, access: Route['access']): boolean {
@@ -96,7 +103,12 @@ describe('the matrix covers the API', () => {
     const documented = Object.entries(body.paths as Record<string, Record<string, unknown>>)
       .filter(([path]) => path.startsWith('/v1/tenant/'))
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
-    const tested = new Set(ROUTES.map((r) => `${r.method} ${r.path().replace(/[0-9a-f-]{36}/, '{id}').replace(/\/members\/[^/]+$/, '/members/{userId}').replace(/\/domains\/[^/]+\.example\.com/, '/domains/{domain}')}`));
+    const template = (path: string) => path
+      .replace(/[0-9a-f-]{36}/, '{id}')
+      .replace(/\/members\/[^/]+$/, '/members/{userId}')
+      .replace(/\/domains\/[^/]+\.example\.com/, '/domains/{domain}')
+      .replace(/\/flags\/[^/]+$/, '/flags/{key}');
+    const tested = new Set(ROUTES.map((r) => `${r.method} ${template(r.path())}`));
     expect(documented.filter((route) => !tested.has(route))).toEqual([]);
   });
 

@@ -116,6 +116,15 @@ describe('PATCH /v1/tenants/:id', () => {
     expect(rows[0]?.details).toMatchObject({ plan: { from: 'free', to: 'enterprise' } });
   });
 
+  it("switches the tenant's plan-default flags at once when its plan changes", async () => {
+    const { body: tenant } = await api.request('POST', '/v1/tenants', op({ slug: slug(), plan: 'free', owner: { userId: 'owner' } }));
+    const token = await api.jwt('owner', tenant.id);
+    const sso = async () => (await api.request('GET', '/v1/tenant/flags', { token })).body.items.find((f: { key: string }) => f.key === 'sso');
+    expect(await sso()).toMatchObject({ enabled: false, source: 'plan' });
+    await api.request('PATCH', `/v1/tenants/${tenant.id}`, op({ plan: 'pro' }));
+    expect(await sso()).toMatchObject({ enabled: true, source: 'plan' });
+  });
+
   it('refuses an empty body, unknown fields (status, tier), bad values and unknown tenants, changing nothing', async () => {
     const { body: tenant } = await api.request('POST', '/v1/tenants', op({ slug: slug(), owner: { userId: 'u' } }));
     for (const body of [{}, { status: 'deleted' }, { tier: 'database' }, { plan: 'Not A Label' }, { displayName: '' }]) {

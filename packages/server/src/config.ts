@@ -72,7 +72,7 @@ const ServerConfigSchema = Type.Object(
     /** Where usage alerts are POSTed, signed with the secret below (both or neither). */
     usageWebhookUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_USAGE_WEBHOOK_URL', reason: 'must be an http:// or https:// URL' }) })),
     usageWebhookSecret: Type.Optional(Type.String({ minLength: 32, ...annotate({ env: 'TENANTRY_USAGE_WEBHOOK_SECRET', reason: 'must be at least 32 characters', secret: true }) })),
-    /** Redis for rate limits (and caches); absent → the in-process store (one server only). */
+    /** Redis for rate limits and the change feed of cached settings; absent → in-process (one server only). */
     redisUrl: Type.Optional(
       Type.String({ format: 'redis-url', ...annotate({ env: 'REDIS_URL', reason: 'must be a redis:// or rediss:// URL', secret: true }) }),
     ),

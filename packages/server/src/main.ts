@@ -3,20 +3,27 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { coreErrors } from 'tenantry';
+import type { TObject } from '@sinclair/typebox';
 import { createAlertWebhook } from 'tenantry/control';
 import { buildApp } from './app.js';
+import { openChangeFeed } from './change-feed.js';
 import { parseAlertRules, type ServerConfig } from './config.js';
 import { startHealthServices } from './database/health-services.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
 import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
 import { serverRateLimit } from './http/rate-limit.js';
 import { createLogger } from './logger.js';
+import { DEFAULT_SETTINGS_SCHEMA } from './settings-schema.js';
 
 export interface StartServerOptions {
   /** Signals that start a graceful shutdown. Default SIGINT and SIGTERM; tests pass []. */
   readonly signals?: readonly NodeJS.Signals[];
   /** Default: a JSON logger on stdout at `config.logLevel`. */
   readonly logger?: Logger;
+  /** The tenants' settings (TypeBox, with defaults). Default DEFAULT_SETTINGS_SCHEMA (settings-schema.ts). */
+  readonly settingsSchema?: TObject;
+  /** The features each plan turns on or off (the plan catalog's), for the tenants' feature flags. */
+  readonly planFeatures?: (plan: string) => Readonly<Record<string, boolean>>;
 }
 
 /** How a shutdown ended: `failed` when closing HTTP, the pools or PostgreSQL threw (logged). */
@@ -65,7 +72,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const jwtVerifier = jwtVerifierFromConfig(config);
   const alertSender = config.usageWebhookUrl !== undefined && config.usageWebhookSecret !== undefined
     ? createAlertWebhook({ url: config.usageWebhookUrl, secret: config.usageWebhookSecret }) : undefined;
-  const database = await openDatabase(config, { logger });
+  const settingsSchema = options.settingsSchema ?? DEFAULT_SETTINGS_SCHEMA;
+  const changes = openChangeFeed(config, logger);
+  const database = await openDatabase(config, { logger, control: { settingsSchema, changeFeed: changes.feed, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
+    await changes.close();
+    throw err;
+  });
   const { registry, db, control } = database;
   const quota = { quotas: database.quotas, operator: database.operator, ...(alertSender ? { alertSender } : {}) };
   const rateLimit = serverRateLimit(config, logger, { catalog: database.quotas.catalog });
@@ -75,7 +87,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     ...(config.alertRules === undefined ? {} : { rules: parseAlertRules(config.alertRules) }),
     ...(config.alertWebhookUrl && config.alertWebhookSecret ? { webhook: { url: config.alertWebhookUrl, secret: config.alertWebhookSecret } } : {}),
   });
-  const app = buildApp({ operator: database.operator, logger, readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [], api: { registry, db, control, quota, operator: database.operator, rateLimit: rateLimit.options, health: health.services, ...(jwtVerifier ? { jwtVerifier } : {}) } });
+  const app = buildApp({
+    operator: database.operator,
+    logger,
+    readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [],
+    api: { registry, db, control, quota, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, ...(jwtVerifier ? { jwtVerifier } : {}) },
+  });
   let port: number;
   try {
     port = await listen(app, config);
@@ -84,6 +101,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     await rateLimit.close();
     await health.close().catch(() => {});
     await database.close();
+    await changes.close();
     throw err;
   }
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -103,6 +121,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     // After HTTP (no request records any more), before the pools end: the last activity is written.
     await health.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'flushing activity failed'); });
     await database.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing the database failed'); });
+    await changes.close();
     logger.info({ outcome }, 'tenantry stopped');
     settle(outcome);
     return outcome;
@@ -121,6 +140,6 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   }
   for (const signal of signals) process.on(signal, onSignal);
 
-  logger.info({ url, database: database.location, migrationsApplied: database.migrations.applied }, 'tenantry listening');
+  logger.info({ url, database: database.location, migrationsApplied: database.migrations.applied, changeFeed: changes.kind }, 'tenantry listening');
   return { url, port, app, database, close, closed };
 }

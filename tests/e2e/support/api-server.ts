@@ -3,13 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { inject } from 'vitest';
-import { createControlPlane, quotaSeatCheck, systemActor, type BuiltInRole, type ControlPlane, type Permission } from 'tenantry/control';
-import { createQuotas, definePlanCatalog, type AlertSender, type PlanCatalogOptions, type Quotas } from 'tenantry/quota';
+import { createControlPlane, quotaSeatCheck, systemActor, type BuiltInRole, type ControlPlane, type ControlPlaneOptions, type Permission } from 'tenantry/control';
+import { createQuotas, definePlanCatalog, planFeatures, type AlertSender, type PlanCatalogOptions, type Quotas } from 'tenantry/quota';
+import { memoryChangeFeed } from 'tenantry/redis';
 import { createJwtVerifier } from 'tenantry/resolve';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { buildApp } from '../../../packages/server/src/app.js';
 import { createLogger } from '../../../packages/server/src/logger.js';
 import { DEFAULT_PLANS } from '../../../packages/server/src/plans.js';
+import { DEFAULT_SETTINGS_SCHEMA } from '../../../packages/server/src/settings-schema.js';
 
 const ISSUER = 'https://id.test.example';
 const AUDIENCE = 'tenantry-api-test';
@@ -38,6 +40,10 @@ export interface ApiServerOptions {
   readonly alertSender?: AlertSender;
   /** A dashboard build to serve at /dashboard. */
   readonly dashboardDir?: string;
+  /** Control-plane options (a Redis change feed, plan features, flags); default: an in-process feed. */
+  readonly control?: Pick<ControlPlaneOptions, 'changeFeed' | 'planFeatures' | 'flags'>;
+  /** A test database of the caller's (two servers over one database); default: a new one. */
+  readonly t?: TestTenantry;
 }
 
 export interface ApiServer {
@@ -60,12 +66,18 @@ export interface ApiServer {
  * @example const api = await startApiServer(2); afterAll(() => api.close());
  */
 export async function startApiServer(tenants = 2, options: ApiServerOptions = {}): Promise<ApiServer> {
-  const t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants });
+  const t = options.t ?? await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants });
   const quotas = createQuotas({ catalog: definePlanCatalog(options.plans ?? DEFAULT_PLANS) });
-  const control = createControlPlane({ db: t.db, operator: t.operator, encryption: 'none', ...(options.seatLimit ? { seatCheck: quotaSeatCheck(quotas) } : {}) });
+  const settingsSchema = DEFAULT_SETTINGS_SCHEMA;
+  const control = createControlPlane({
+    db: t.db, operator: t.operator, encryption: 'none', settingsSchema, changeFeed: memoryChangeFeed(),
+    planFeatures: (plan) => planFeatures(quotas.catalog, plan),
+    ...(options.seatLimit ? { seatCheck: quotaSeatCheck(quotas) } : {}),
+    ...options.control,
+  });
   const jwtVerifier = createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET });
   const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: {
-    registry: t.registry, db: t.db, control, jwtVerifier,
+    registry: t.registry, db: t.db, control, jwtVerifier, settingsSchema,
     quota: { quotas, operator: t.operator, ...(options.alertSender ? { alertSender: options.alertSender } : {}) },
     operator: t.operator,
   }, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}) });
@@ -103,7 +115,9 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     },
     async close() {
       await app.close();
-      await t.close();
+      await control.close();
+      // A database handed in belongs to the caller (several servers over one database).
+      if (options.t === undefined) await t.close();
     },
   };
 }

@@ -2,8 +2,8 @@
 // operator-role pools → tenant database and registry. Request handling gets only the two role
 // pools; the admin login is used for migrations and closed before this returns.
 import type { Logger } from 'pino';
-import { createControlPlane, createTenantRegistry, quotaSeatCheck, type ControlPlane, type TenantRegistry } from 'tenantry/control';
-import { createQuotas, type Quotas } from 'tenantry/quota';
+import { createControlPlane, createTenantRegistry, quotaSeatCheck, type ControlPlane, type ControlPlaneOptions, type TenantRegistry } from 'tenantry/control';
+import { createQuotas, planFeatures, type Quotas } from 'tenantry/quota';
 import {
   createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, roleUrl,
   type MigrateResult, type SqlPool, type TenantDatabase,
@@ -39,6 +39,8 @@ export interface ServerDatabase {
 
 export interface OpenDatabaseOptions {
   readonly logger: Logger;
+  /** Settings schema, change feed … for the control plane. */
+  readonly control?: Pick<ControlPlaneOptions, 'settingsSchema' | 'changeFeed' | 'planFeatures' | 'flags'>;
 }
 
 /**
@@ -53,7 +55,9 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
   const server = await connectPostgresServer(config, logger);
   let app: SqlPool | undefined;
   let operator: SqlPool | undefined;
+  let control: ControlPlane | undefined;
   const endAll = async () => {
+    await control?.close();
     const ended = await Promise.allSettled([app?.end(), operator?.end()]);
     await server.stop();
     const failure = ended.find((r) => r.status === 'rejected');
@@ -77,9 +81,17 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
     });
     const db = createTenantDatabase({ pool: app });
     const registry = createTenantRegistry({ operator, data: db });
-    // Signing secrets are stored in plaintext until the server configures a key provider; no
-    // /v1 route reads or writes them yet.
-    const control = createControlPlane({ db, operator, encryption: 'none', seatCheck: quotaSeatCheck(quotas) });
+    // Signing secrets are stored in plaintext until the server configures a key provider (the
+    // signing-secret routes say so in docs/api.md).
+    control = createControlPlane({
+      db,
+      operator,
+      encryption: 'none',
+      seatCheck: quotaSeatCheck(quotas),
+      // Flags default to what the tenant's plan sets in the catalog (unless the caller says otherwise).
+      planFeatures: (plan) => planFeatures(quotas.catalog, plan),
+      ...options.control,
+    });
     let closing: Promise<void> | undefined;
     return {
       kind: server.kind,

@@ -1,5 +1,6 @@
 // What the /v1 routes are built from: the registry, the app-role tenant database, the control
 // plane's services and, when configured, the verifier of tenant principals' JWTs.
+import type { TObject } from '@sinclair/typebox';
 import type { ControlPlane, TenantRegistry } from 'tenantry/control';
 import type { ActivityRecorder, AlertEvents, TenantAnalytics, TenantHealthReports } from 'tenantry/health';
 import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
@@ -24,6 +25,8 @@ export interface ApiDependencies {
   readonly rateLimit?: RateLimitOptions;
   /** Absent: no activity is recorded and the analytics, health and alerts routes are not served. */
   readonly health?: HealthServices;
+  /** The settings schema `control` was built with: it documents (and serializes) GET/PATCH /v1/tenant/settings. */
+  readonly settingsSchema?: TObject;
 }
 
 /** What the quota routes need beyond the tenant database. */
@@ -41,4 +44,6 @@ export interface HealthServices {
   readonly analytics: TenantAnalytics;
   readonly reports: TenantHealthReports;
   readonly alerts: AlertEvents;
+  /** The settings schema `control` was built with: it documents (and serializes) GET/PATCH /v1/tenant/settings. */
+  readonly settingsSchema?: TObject;
 }

@@ -81,7 +81,10 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
   }, async (request) => {
     const { plan } = request.body;
     if (plan !== undefined && deps.quota) requireCatalogPlan(deps.quota.quotas.catalog, plan);
-    return registry.update(request.params.id, request.body, { by: authorOf(request) });
+    const tenant = await registry.update(request.params.id, request.body, { by: authorOf(request) });
+    // Flags default to the plan's features: every instance must drop what it cached for the old plan.
+    if (plan !== undefined) await control.flags.invalidate(tenant.id);
+    return tenant;
   });
   const actions = { suspend: 'Suspend an active tenant', restore: 'Restore a suspended tenant', offboard: 'Start offboarding a tenant' } as const;
   for (const [action, summary] of Object.entries(actions) as [keyof typeof actions, string][]) {

@@ -10,20 +10,23 @@ import { registerAlertRoutes } from './alerts.js';
 import { registerAnalyticsRoutes } from './analytics.js';
 import { registerApiKeyRoutes } from './api-keys.js';
 import { registerAuditRoutes } from './audit.js';
-import { registerDomainRoutes } from './domains.js';
-import { registerImpersonationRoutes } from './impersonations.js';
 import { registerBillingRoutes } from './billing.js';
-import { registerPlanRoutes } from './plans.js';
-import { registerQuotaOverrideRoutes } from './quota-overrides.js';
-import { registerUsageEventRoutes } from './usage-events.js';
-import { registerUsageRoutes } from './usage.js';
+import { registerBrandingRoutes } from './branding.js';
+import { registerDomainRoutes } from './domains.js';
+import { registerFlagRoutes } from './flags.js';
 import { registerHealthReportRoutes } from './health-report.js';
+import { registerImpersonationRoutes } from './impersonations.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
 import { registerOriginRoutes } from './origins.js';
+import { registerPlanRoutes } from './plans.js';
+import { registerQuotaOverrideRoutes } from './quota-overrides.js';
 import { registerRoleRoutes } from './roles.js';
+import { registerSettingsRoutes } from './settings.js';
 import { registerSigningSecretRoutes } from './signing-secrets.js';
 import { registerTenantRoutes } from './tenants.js';
+import { registerUsageEventRoutes } from './usage-events.js';
+import { registerUsageRoutes } from './usage.js';
 
 /**
  * @example await app.register(registerV1Routes, deps);
@@ -61,5 +64,8 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerUsageRoutes(tenant, deps, deps.quota);
       registerUsageEventRoutes(tenant, deps, deps.quota);
     }
+    registerSettingsRoutes(tenant, deps);
+    registerFlagRoutes(tenant, deps);
+    registerBrandingRoutes(tenant, deps);
   }, { prefix: '/v1/tenant' });
 }

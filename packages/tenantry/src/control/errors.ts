@@ -208,5 +208,26 @@ export const controlErrors = defineErrors('control', {
     message: 'The caller lacks the permission this endpoint needs.',
     fix: 'Use a member whose role holds `details.permission`, or an API key with that scope.',
   },
+  SETTINGS_INVALID: {
+    kind: 'invalid',
+    message: 'A tenant setting is invalid.',
+    fix: 'See `details.field` (the setting, `a.b` for a nested one) and `details.reason`; the application\'s settings schema says what each setting accepts.',
+  },
+  FLAG_KEY_INVALID: {
+    kind: 'invalid',
+    message: 'The feature flag key is not valid.',
+    fix: 'Use 1–64 characters a–z, 0–9, ".", "_" or "-", starting with a letter.',
+  },
+  FLAG_OVERRIDE_LIMIT_REACHED: {
+    kind: 'limited',
+    message: 'The tenant has as many feature flag overrides as it may have.',
+    fix: 'Delete overrides that are no longer needed; see `details.limit`.',
+  },
+  BRANDING_INVALID: {
+    kind: 'invalid',
+    message: 'A branding field is invalid.',
+    fix: 'See `details.field` and `details.reason`: colours are `#rrggbb` (or `#rgb`), the logo an https URL of at most 2048 characters, the name 1–200 characters.',
+  },
 });
+
 

@@ -1,6 +1,7 @@
 // Layer 3, the control plane: the tenant registry and its lifecycle; members, roles and
 // permissions; invitations; API keys; allowed origins; signing secrets and request signatures;
-// operators and impersonation; custom domains (docs/control-plane.md).
+// operators and impersonation; custom domains (docs/control-plane.md); settings, feature flags
+// and branding, cached per instance and invalidated through the change feed (docs/settings.md).
 export { controlErrors } from './errors.js';
 export { parseSlug, RESERVED_SLUGS } from './slug.js';
 export { allowedEvents, nextStatus, LIFECYCLE_EVENTS } from './tenant-lifecycle.js';
@@ -41,5 +42,15 @@ export { countMembers, quotaSeatCheck } from './seat-check.js';
 export type { SeatCheck } from './seat-check.js';
 export { alertWebhookBody, createAlertWebhook } from './usage-alert-webhook.js';
 export type { AlertWebhookOptions } from './usage-alert-webhook.js';
+export { createTenantCache } from './tenant-cache.js';
+export type { TenantCache, TenantCacheOptions } from './tenant-cache.js';
+export type { CacheOptions } from './tenant-document.js';
+export { createTenantSettings } from './tenant-settings.js';
+export type { TenantSettings, TenantSettingsOptions } from './tenant-settings.js';
+export { createFeatureFlags, flagKey, MAX_FLAG_OVERRIDES } from './feature-flags.js';
+export type { FeatureFlags, FeatureFlagsOptions, FlagDefinition, FlagSource, FlagState, TenantFlags } from './feature-flags.js';
+export { rolloutBucket, ROLLOUT_BUCKETS } from './flag-rollout.js';
+export { createTenantBranding, MAX_LOGO_URL_LENGTH, parseBranding, parseColor, parseLogoUrl } from './tenant-branding.js';
+export type { Branding, BrandingInput, TenantBranding, TenantBrandingOptions } from './tenant-branding.js';
 export { createControlPlane } from './control-plane.js';
 export type { ControlPlane, ControlPlaneOptions } from './control-plane.js';

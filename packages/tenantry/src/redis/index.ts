@@ -13,3 +13,8 @@ export { createTenantCache, type TenantCache, type TenantCacheScope, type Tenant
 export { purgeTenantKeys, type PurgeTenantOptions } from './purge-tenant.js';
 export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './drivers/memory.js';
 export { ioredisStore, RECOMMENDED_IOREDIS_OPTIONS } from './drivers/ioredis.js';
+// The redis capability: the change feed that tells every instance what changed (docs/settings.md).
+export { memoryChangeFeed, checkTopic } from './change-feed.js';
+export type { ChangeFeed, ChangeFeedStats, FeedLink, SubscribeOptions } from './change-feed.js';
+export { redisChangeFeed } from './drivers/ioredis-change-feed.js';
+export type { RedisChangeFeed, RedisChangeFeedOptions } from './drivers/ioredis-change-feed.js';
