@@ -7,6 +7,7 @@ import type { SqlQueryable } from 'tenantry/postgres';
 import type { ApiDependencies } from './http/api-dependencies.js';
 import { registerOpenApi } from './http/openapi.js';
 import { installProblemHandlers } from './http/problem-handlers.js';
+import { AccessLog, telemetryPlugin, type TelemetryOptions } from './http/telemetry.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerV1Routes } from './routes/v1.js';
 
@@ -22,6 +23,8 @@ export interface AppOptions {
   readonly readinessTimeoutMs?: number;
   /** The /v1 API's services; without them only the probes and /openapi.json are served. */
   readonly api?: ApiDependencies;
+  /** Metrics, tracing and /metrics (http/telemetry.ts); absent: request context and access log only. */
+  readonly telemetry?: TelemetryOptions;
 }
 
 /**
@@ -41,7 +44,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Fastify's default strips unknown fields silently; the API rejects them instead, so a
     // misspelt field is a 400, never an ignored setting.
     ajv: { customOptions: { removeAdditional: false } },
+    // One access-log line per request (with the tenant id) instead of Fastify's two.
+    logController: new AccessLog(),
   });
+  // First, so its hooks run before every other hook of every route.
+  const operators = options.telemetry?.operators ?? options.api?.control.operators;
+  void app.register(telemetryPlugin, { ...options.telemetry, ...(operators ? { operators } : {}) });
   installProblemHandlers(app);
   registerOpenApi(app);
   registerHealthRoutes(app, { operator: options.operator, readinessTimeoutMs: options.readinessTimeoutMs ?? 2000 });

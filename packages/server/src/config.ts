@@ -55,6 +55,18 @@ const ServerConfigSchema = Type.Object(
     /** HS256 shared secret; at least 32 characters so it cannot be brute-forced offline. */
     jwtSecret: Type.Optional(Type.String({ minLength: 32, ...annotate({ env: 'TENANTRY_JWT_SECRET', reason: 'must be at least 32 characters', secret: true }) })),
     jwtJwksUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_JWT_JWKS_URL', reason: 'must be an http:// or https:// URL' }) })),
+    /**
+     * Per-tenant Prometheus metrics and GET /metrics: `off` (nothing collected), `operator` (served
+     * to a bearer operator token) or `open` (served to anyone: only on a private network).
+     */
+    metrics: Type.Union([Type.Literal('off'), Type.Literal('operator'), Type.Literal('open')], {
+      default: 'off',
+      ...annotate({ env: 'TENANTRY_METRICS', reason: 'must be one of off, operator, open' }),
+    }),
+    /** N: tenants with a tenant label value of their own in metrics; the rest are `other`. */
+    metricsTopTenants: Type.Integer({ minimum: 0, maximum: 1000, default: 20, ...annotate({ env: 'TENANTRY_METRICS_TOP_TENANTS', reason: 'must be an integer from 0 to 1000' }) }),
+    /** Spans through @opentelemetry/api's global tracer provider (register an SDK yourself): `off` or `on`. */
+    tracing: Type.Union([Type.Literal('off'), Type.Literal('on')], { default: 'off', ...annotate({ env: 'TENANTRY_TRACING', reason: 'must be one of off, on' }) }),
     /** After a SIGINT/SIGTERM, how long a graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000, ...annotate({ reason: 'must be an integer from 1 to 600000' }) }),
   },

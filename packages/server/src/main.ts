@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
 import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
+import { serverTelemetry } from './http/telemetry.js';
 import { createLogger } from './logger.js';
 
 export interface StartServerOptions {
@@ -60,9 +61,11 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   // Before the database: a bad JWT setting must not leave an embedded PostgreSQL running.
   const jwtVerifier = jwtVerifierFromConfig(config);
-  const database = await openDatabase(config, { logger });
+  const { databaseObserver, ...telemetry } = serverTelemetry(config);
+  const database = await openDatabase(config, { logger, observer: databaseObserver });
   const { registry, db, control } = database;
-  const app = buildApp({ operator: database.operator, logger, api: { registry, db, control, ...(jwtVerifier ? { jwtVerifier } : {}) } });
+  telemetry.metrics?.observePools({ app: () => database.app.stats?.(), operator: () => database.operator.stats?.() });
+  const app = buildApp({ operator: database.operator, logger, telemetry, api: { registry, db, control, ...(jwtVerifier ? { jwtVerifier } : {}) } });
   let port: number;
   try {
     port = await listen(app, config);

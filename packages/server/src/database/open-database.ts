@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { createControlPlane, createTenantRegistry, type ControlPlane, type TenantRegistry } from 'tenantry/control';
 import {
   createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, roleUrl,
-  type MigrateResult, type SqlPool, type TenantDatabase,
+  type MigrateResult, type SqlPool, type TenantDatabase, type TenantDatabaseObserver,
 } from 'tenantry/postgres';
 import type { ServerConfig } from '../config.js';
 import { CONNECT_TIMEOUT_MS, migrateDatabase } from './migrate-database.js';
@@ -35,6 +35,8 @@ export interface ServerDatabase {
 
 export interface OpenDatabaseOptions {
   readonly logger: Logger;
+  /** Database metrics and spans (http/telemetry.ts serverTelemetry). */
+  readonly observer?: TenantDatabaseObserver | undefined;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'tenantry-server',
     });
-    const db = createTenantDatabase({ pool: app });
+    const db = createTenantDatabase({ pool: app, observer: options.observer });
     const registry = createTenantRegistry({ operator, data: db });
     // Signing secrets are stored in plaintext until the server configures a key provider; no
     // /v1 route reads or writes them yet.

@@ -1,7 +1,7 @@
 // Per-tenant metrics: the exposition names at most N tenants plus `other` whatever the number of
 // tenants, heavy tenants get their own series, and errors, rejections, usage and pools are counted.
 import { randomUUID } from 'node:crypto';
-import { isTenantryError } from 'tenantry';
+import { isTenantryError } from '../core/index.js';
 import { describe, expect, it } from 'vitest';
 import { createTenantMetrics, NO_TENANT } from './tenant-metrics.js';
 import { OTHER_TENANTS } from './tenant-labels.js';

@@ -85,11 +85,11 @@ class Children<Child> {
 
   get(tenant: string, a = '', b = '', c = ''): Child {
     let byA = this.#byTenant.get(tenant);
-    if (byA === undefined) this.#byTenant.set(tenant, (byA = new Map()));
+    if (byA === undefined) this.#byTenant.set(tenant, (byA = new Map<string, Map<string, Map<string, Child>>>()));
     let byB = byA.get(a);
-    if (byB === undefined) byA.set(a, (byB = new Map()));
+    if (byB === undefined) byA.set(a, (byB = new Map<string, Map<string, Child>>()));
     let byC = byB.get(b);
-    if (byC === undefined) byB.set(b, (byC = new Map()));
+    if (byC === undefined) byB.set(b, (byC = new Map<string, Child>()));
     let child = byC.get(c);
     if (child === undefined) byC.set(c, (child = this.make(tenant, a, b, c)));
     return child;

@@ -20,7 +20,7 @@ export interface TenantDatabaseOptions {
    * Told the tenant and the duration of every statement and every transaction, after each
    * settled (metrics and traces: see `tenantry/observability`). Absent, nothing is measured.
    */
-  readonly observer?: TenantDatabaseObserver;
+  readonly observer?: TenantDatabaseObserver | undefined;
 }
 
 export interface WithTenantOptions {

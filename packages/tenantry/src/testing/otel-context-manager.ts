@@ -1,9 +1,14 @@
-// An AsyncLocalStorage context manager for @opentelemetry/api, for tests and benchmarks: the
-// OpenTelemetry Node SDK registers one like it (@opentelemetry/context-async-hooks), which is
-// not installed here. Types only from the API, so it works with whichever copy registers it.
+// An AsyncLocalStorage context manager for @opentelemetry/api, for tests of traced code: the
+// OpenTelemetry Node SDK registers one like it (@opentelemetry/context-async-hooks); a test that
+// uses only sdk-trace-base has none, and spans would then never have parents. Types only from
+// the API, so it works with whichever copy of the API registers it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context, ContextManager } from '@opentelemetry/api';
 
+/**
+ * @example
+ * context.setGlobalContextManager(new AsyncLocalStorageContextManager(ROOT_CONTEXT));
+ */
 export class AsyncLocalStorageContextManager implements ContextManager {
   readonly #storage = new AsyncLocalStorage<Context>();
 
