@@ -8,6 +8,7 @@ import type { ApiDependencies } from './http/api-dependencies.js';
 import { registerOpenApi } from './http/openapi.js';
 import { installProblemHandlers } from './http/problem-handlers.js';
 import { AccessLog, telemetryPlugin, type TelemetryOptions } from './http/telemetry.js';
+import { accessLogger } from './logger.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerV1Routes } from './routes/v1.js';
 
@@ -45,7 +46,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // misspelt field is a 400, never an ignored setting.
     ajv: { customOptions: { removeAdditional: false } },
     // One access-log line per request (with the tenant id) instead of Fastify's two.
-    logController: new AccessLog(),
+    logController: new AccessLog(accessLogger(options.logger)),
   });
   // First, so its hooks run before every other hook of every route.
   const operators = options.telemetry?.operators ?? options.api?.control.operators;

@@ -80,3 +80,16 @@ export function createLogger(options: LoggerOptions): Logger {
     options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
+
+/**
+ * A child of `logger` without redaction, for the one access-log line per request: that line is
+ * built by us from serialized fields only (method, URL with secret query values replaced, status,
+ * time, ids; never headers or bodies), and pino's redaction with the wildcard paths above costs
+ * ~30 µs a line (measured with bench/telemetry's setup), more than the rest of a request's
+ * telemetry together. Every other line keeps the full redaction.
+ *
+ * @example new AccessLog(accessLogger(logger));
+ */
+export function accessLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}

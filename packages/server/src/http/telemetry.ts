@@ -2,7 +2,7 @@
 // access-log line per request, per-tenant request metrics and error codes, a server span per
 // request, and GET /metrics (Prometheus text) behind the operator token or open, as configured.
 import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { LogController, type FastifyInstance, type FastifyPluginCallback, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginCallback, type FastifyReply, type FastifyRequest } from 'fastify';
 import { currentTenant } from 'tenantry';
 import type { Operators } from 'tenantry/control';
 import { combineObservers, createTenantMetrics, TENANT_ID_ATTRIBUTE, tracingDatabaseObserver, type TenantMetrics } from 'tenantry/observability';
@@ -89,6 +89,11 @@ function registerMetricsRoute(app: FastifyInstance, metrics: TenantMetrics, opti
  * @example Fastify({ loggerInstance: logger, logController: new AccessLog() });
  */
 export class AccessLog extends LogController {
+  /** `access`: where the success lines go (logger.ts accessLogger); default the request's logger. */
+  constructor(private readonly access?: FastifyBaseLogger) {
+    super();
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
@@ -96,7 +101,9 @@ export class AccessLog extends LogController {
     // Captured in preHandler: this may run outside the tenant context.
     const tenantId = request.tenantryTelemetry?.tenantId ?? currentTenant()?.tenantId;
     const fields = { req: request, res: reply, responseTimeMs: reply.elapsedTime, ...(tenantId === undefined ? {} : { tenantId }) };
+    // An error line may carry anything the error holds: it goes through the redacting logger.
     if (error) reply.log.error({ ...fields, err: error }, 'request errored');
+    else if (this.access) this.access.info({ reqId: request.id, ...fields }, 'request completed');
     else reply.log.info(fields, 'request completed');
   }
 }
@@ -105,10 +112,17 @@ const plugin: FastifyPluginCallback<TelemetryOptions> = (app, options, done) => 
   const { metrics, tracer } = options;
   app.decorateRequest('tenantryTelemetry', null);
   // Fastify's request logger binds reqId itself; the mark keeps the mixin from adding it twice.
+  // Marked once per parent logger, not per request: pino children inherit by prototype, and a
+  // property added to each request's child would cost a shape change per request.
+  const marked = new WeakMap<FastifyBaseLogger, FastifyBaseLogger>();
   app.setChildLoggerFactory((logger, bindings, opts) => {
-    const child = logger.child(bindings, opts);
-    Object.defineProperty(child, REQUEST_ID_BOUND, { value: true });
-    return child;
+    let parent = marked.get(logger);
+    if (parent === undefined) {
+      parent = logger.child({});
+      Object.defineProperty(parent, REQUEST_ID_BOUND, { value: true });
+      marked.set(logger, parent);
+    }
+    return parent.child(bindings, opts);
   });
 
   // Callback style: `next()` inside `run` starts the rest of the chain (the tenant plugin, the

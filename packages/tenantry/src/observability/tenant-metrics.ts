@@ -1,9 +1,10 @@
 // Per-tenant Prometheus metrics (prom-client, an optional peer): requests, latency, errors by
 // code, rate-limit and quota rejections, database time, usage gauges, pool and process metrics,
 // in a registry of their own, with the tenant label bounded to the top N tenants plus `other`.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { coreErrors } from '../core/index.js';
 import type { SqlPoolStats, TenantDatabaseObserver } from '../postgres/index.js';
+import { HistogramSeries, LabelledMetric } from './labelled-metric.js';
 import { TenantLabels, OTHER_TENANTS } from './tenant-labels.js';
 
 /** The tenant label value of work done outside any tenant (operator routes, probes). */
@@ -72,38 +73,6 @@ function integer(value: number | undefined, fallback: number, min: number, max: 
 }
 
 /**
- * A cache of a metric's children by label values, tenant first, so the hot path looks up
- * nested maps (no label object, no key string per request) and a tenant's series can be
- * removed together when it loses its label.
- */
-class Children<Child> {
-  readonly #byTenant = new Map<string, Map<string, Map<string, Map<string, Child>>>>();
-  constructor(
-    private readonly make: (tenant: string, a: string, b: string, c: string) => Child,
-    private readonly remove: (tenant: string, a: string, b: string, c: string) => void,
-  ) {}
-
-  get(tenant: string, a = '', b = '', c = ''): Child {
-    let byA = this.#byTenant.get(tenant);
-    if (byA === undefined) this.#byTenant.set(tenant, (byA = new Map<string, Map<string, Map<string, Child>>>()));
-    let byB = byA.get(a);
-    if (byB === undefined) byA.set(a, (byB = new Map<string, Map<string, Child>>()));
-    let byC = byB.get(b);
-    if (byC === undefined) byB.set(b, (byC = new Map<string, Child>()));
-    let child = byC.get(c);
-    if (child === undefined) byC.set(c, (child = this.make(tenant, a, b, c)));
-    return child;
-  }
-
-  drop(tenant: string): void {
-    const byA = this.#byTenant.get(tenant);
-    if (byA === undefined) return;
-    this.#byTenant.delete(tenant);
-    for (const [a, byB] of byA) for (const [b, byC] of byB) for (const c of byC.keys()) this.remove(tenant, a, b, c);
-  }
-}
-
-/**
  * @example
  * const metrics = createTenantMetrics({ topTenants: 20 });
  * const db = createTenantDatabase({ pool, observer: metrics.databaseObserver });
@@ -125,15 +94,20 @@ export function createTenantMetrics(options: TenantMetricsOptions = {}): TenantM
   const registers = [registry];
   if ((options.processMetrics ?? 'on') === 'on') collectDefaultMetrics({ register: registry });
 
-  const requests = new Counter({ name: 'tenantry_http_requests_total', help: 'HTTP requests answered, by tenant, method, route template and status code.', labelNames: ['tenant', 'method', 'route', 'status'], registers });
-  const latency = new Histogram({ name: 'tenantry_http_request_duration_seconds', help: 'HTTP request duration, by tenant, method and route template.', labelNames: ['tenant', 'method', 'route'], buckets: LATENCY_BUCKETS, registers });
-  const errors = new Counter({ name: 'tenantry_http_errors_total', help: 'Error answers (application/problem+json), by tenant and error code.', labelNames: ['tenant', 'code'], registers });
-  const rateLimited = new Counter({ name: 'tenantry_rate_limit_rejections_total', help: 'Requests refused with RATE_LIMITED, by tenant.', labelNames: ['tenant'], registers });
-  const quotaExceeded = new Counter({ name: 'tenantry_quota_rejections_total', help: 'Requests refused with QUOTA_EXCEEDED, by tenant.', labelNames: ['tenant'], registers });
-  const statementTime = new Histogram({ name: 'tenantry_db_statement_duration_seconds', help: 'Tenant statement duration (the _sum is database time), by tenant.', labelNames: ['tenant'], buckets: DB_BUCKETS, registers });
-  const statementErrors = new Counter({ name: 'tenantry_db_statement_errors_total', help: 'Tenant statements that failed, by tenant.', labelNames: ['tenant'], registers });
-  const transactions = new Histogram({ name: 'tenantry_db_transaction_duration_seconds', help: 'Explicit tenant transactions, by tenant and outcome (commit, rollback).', labelNames: ['tenant', 'outcome'], buckets: LATENCY_BUCKETS, registers });
-  const usage = new Gauge({ name: 'tenantry_tenant_usage', help: 'Usage of a metered resource, set by the quota engine, for labelled tenants only.', labelNames: ['tenant', 'meter'], registers });
+  const counter = (name: string, help: string, labelNames: string[]) => new LabelledMetric(name, help, 'counter', labelNames);
+  const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) =>
+    new LabelledMetric<HistogramSeries>(name, help, 'histogram', labelNames, buckets);
+  const requests = counter('tenantry_http_requests_total', 'HTTP requests answered, by tenant, method, route template and status code.', ['tenant', 'method', 'route', 'status']);
+  const latency = histogram('tenantry_http_request_duration_seconds', 'HTTP request duration, by tenant, method and route template.', ['tenant', 'method', 'route'], LATENCY_BUCKETS);
+  const errors = counter('tenantry_http_errors_total', 'Error answers (application/problem+json), by tenant and error code.', ['tenant', 'code']);
+  const rateLimited = counter('tenantry_rate_limit_rejections_total', 'Requests refused with RATE_LIMITED, by tenant.', ['tenant']);
+  const quotaExceeded = counter('tenantry_quota_rejections_total', 'Requests refused with QUOTA_EXCEEDED, by tenant.', ['tenant']);
+  const statementTime = histogram('tenantry_db_statement_duration_seconds', 'Tenant statement duration (the _sum is database time), by tenant.', ['tenant'], DB_BUCKETS);
+  const statementErrors = counter('tenantry_db_statement_errors_total', 'Tenant statements that failed, by tenant.', ['tenant']);
+  const transactions = histogram('tenantry_db_transaction_duration_seconds', 'Explicit tenant transactions, by tenant and outcome (commit, rollback).', ['tenant', 'outcome'], LATENCY_BUCKETS);
+  const usage = new LabelledMetric('tenantry_tenant_usage', 'Usage of a metered resource, set by the quota engine, for labelled tenants only.', 'gauge', ['tenant', 'meter']);
+  const all = [requests, latency, errors, rateLimited, quotaExceeded, statementTime, statementErrors, transactions, usage];
+  for (const metric of all) registry.registerMetric(metric as never);
   new Gauge({
     name: 'tenantry_metrics_labelled_tenants',
     help: 'Tenants holding their own tenant label value now (at most the configured top N).',
@@ -143,26 +117,10 @@ export function createTenantMetrics(options: TenantMetricsOptions = {}): TenantM
     },
   });
 
-  const requestChildren = new Children(
-    (tenant, method, route, status) => requests.labels(tenant, method, route, status),
-    (tenant, method, route, status) => requests.remove(tenant, method, route, status),
-  );
-  const latencyChildren = new Children(
-    (tenant, method, route) => latency.labels(tenant, method, route),
-    (tenant, method, route) => latency.remove(tenant, method, route),
-  );
-  const errorChildren = new Children((tenant, code) => errors.labels(tenant, code), (tenant, code) => errors.remove(tenant, code));
-  const rateChildren = new Children((tenant) => rateLimited.labels(tenant), (tenant) => rateLimited.remove(tenant));
-  const quotaChildren = new Children((tenant) => quotaExceeded.labels(tenant), (tenant) => quotaExceeded.remove(tenant));
-  const statementChildren = new Children((tenant) => statementTime.labels(tenant), (tenant) => statementTime.remove(tenant));
-  const statementErrorChildren = new Children((tenant) => statementErrors.labels(tenant), (tenant) => statementErrors.remove(tenant));
-  const transactionChildren = new Children((tenant, outcome) => transactions.labels(tenant, outcome), (tenant, outcome) => transactions.remove(tenant, outcome));
-  const usageChildren = new Children((tenant, meter) => usage.labels(tenant, meter), (tenant, meter) => usage.remove(tenant, meter));
-  const all = [requestChildren, latencyChildren, errorChildren, rateChildren, quotaChildren, statementChildren, statementErrorChildren, transactionChildren, usageChildren];
   // A tenant that lost its label loses its series too: the exposition then never names more
   // than N tenants, whatever happened before. (Its traffic counts under `other` from now on.)
   labels.onRelabel = (dropped) => {
-    for (const tenant of dropped) for (const children of all) children.drop(tenant);
+    for (const tenant of dropped) for (const metric of all) metric.remove(tenant);
   };
 
   const observe = (tenantId: string | undefined) => (tenantId === undefined ? NO_TENANT : labels.observe(tenantId));
@@ -179,28 +137,28 @@ export function createTenantMetrics(options: TenantMetricsOptions = {}): TenantM
     databaseObserver: {
       onStatement(event) {
         const tenant = labels.observe(event.tenantId);
-        statementChildren.get(tenant).observe(event.durationMs / 1000);
-        if (event.error !== undefined) statementErrorChildren.get(tenant).inc();
+        statementTime.series(tenant).observe(event.durationMs / 1000);
+        if (event.error !== undefined) statementErrors.series(tenant).inc();
       },
       onTransaction(event) {
-        transactionChildren.get(labels.labelOf(event.tenantId), event.outcome).observe(event.durationMs / 1000);
+        transactions.series(labels.labelOf(event.tenantId), event.outcome).observe(event.durationMs / 1000);
       },
     },
     observeRequest(tenantId, method, route, statusCode, durationSeconds) {
       const tenant = observe(tenantId);
-      requestChildren.get(tenant, method, route, status(statusCode)).inc();
-      latencyChildren.get(tenant, method, route).observe(durationSeconds);
+      requests.series(tenant, method, route, status(statusCode)).inc();
+      latency.series(tenant, method, route).observe(durationSeconds);
     },
     countError(tenantId, code) {
       if (!CODE.test(code)) return;
       const tenant = tenantId === undefined ? NO_TENANT : labels.labelOf(tenantId);
-      errorChildren.get(tenant, code).inc();
-      if (code === 'RATE_LIMITED') rateChildren.get(tenant).inc();
-      else if (code === 'QUOTA_EXCEEDED') quotaChildren.get(tenant).inc();
+      errors.series(tenant, code).inc();
+      if (code === 'RATE_LIMITED') rateLimited.series(tenant).inc();
+      else if (code === 'QUOTA_EXCEEDED') quotaExceeded.series(tenant).inc();
     },
     setUsage(tenantId, meter, value) {
       const tenant = labels.labelOf(tenantId);
-      if (tenant !== OTHER_TENANTS) usageChildren.get(tenant, meter).set(value);
+      if (tenant !== OTHER_TENANTS) usage.series(tenant, meter).set(value);
     },
     observePools(pools) {
       const entries = Object.entries(pools);
