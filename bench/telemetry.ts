@@ -4,7 +4,9 @@
 // at info, and a span per request and per tenant statement through a registered tracer provider
 // — ÷ the same endpoint with all of it off. Two apps on one server process, the load from a
 // separate autocannon process; rounds run ABBA (off, on, on, off), the median ratio is reported.
-//   npm run bench -- telemetry            full: 200 tenants × 1,000 rows, 5 rounds × 4 × 2 s
+// Beside it, the server process's CPU time per request (off ÷ on): on a shared machine the
+// req/s ratio swings with the neighbours' load, the CPU cost per request much less.
+//   npm run bench -- telemetry            full: 200 tenants × 1,000 rows, 9 rounds × 4 × 1.5 s
 //   npm run bench -- telemetry --smoke    CI: 20 tenants × 50 rows, 1 round × 4 × 1 s
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -27,8 +29,8 @@ import { benchServer, median } from './support/database.js';
 import { isolationFixture } from './support/isolation-fixture.js';
 
 const smoke = process.argv.includes('--smoke');
-const ROUNDS = smoke ? 1 : 5;
-const SECONDS = smoke ? 1 : 2;
+const ROUNDS = smoke ? 1 : 9;
+const SECONDS = smoke ? 1 : 1.5;
 
 // The API copy the server and the library resolve (packages/*/node_modules): the global tracer
 // provider and context manager must be registered through it, as an application's own SDK
@@ -80,16 +82,20 @@ try {
 
   const dir = mkdtempSync(join(tmpdir(), 'tenantry-bench-telemetry-'));
   const requests = () => tenants.flatMap((id) => Array.from({ length: 5 }, () => ({ path: `/t/items/${pickRow()}`, headers: { 'x-tenant': id } })));
-  const load = async (variant: 'on' | 'off'): Promise<number> => {
+  /** Requests/s, and the server process's CPU microseconds per request. */
+  const load = async (variant: 'on' | 'off'): Promise<{ rps: number; cpuUs: number }> => {
     const config = join(dir, `${variant}.json`);
     writeFileSync(config, JSON.stringify({ url: variant === 'on' ? onUrl : offUrl, durationSec: SECONDS, connections: 8, requests: requests() }));
+    const cpuBefore = process.cpuUsage();
     const { stdout } = await promisify(execFile)(process.execPath, [new URL('./support/http-load.mjs', import.meta.url).pathname, config], { maxBuffer: 1 << 24 });
     const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { rps: number; errors: number; non2xx: number };
+    const cpu = process.cpuUsage(cpuBefore);
     if (result.errors > 0 || result.non2xx > 0) throw new Error(`${variant}: ${result.errors} errors, ${result.non2xx} non-2xx responses`);
-    return result.rps;
+    return { rps: result.rps, cpuUs: (cpu.user + cpu.system) / (result.rps * SECONDS) };
   };
 
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   await load('off');
   await load('on');
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -97,8 +103,11 @@ try {
     const s1 = await load('on');
     const s2 = await load('on');
     const b2 = await load('off');
-    ratios.push((s1 + s2) / (b1 + b2));
-    console.log(`round ${round + 1}: off ${((b1 + b2) / 2).toFixed(0)} req/s, on ${((s1 + s2) / 2).toFixed(0)} req/s, ratio ${((s1 + s2) / (b1 + b2)).toFixed(3)}`);
+    const [off, on] = [(b1.rps + b2.rps) / 2, (s1.rps + s2.rps) / 2];
+    const [offCpu, onCpu] = [(b1.cpuUs + b2.cpuUs) / 2, (s1.cpuUs + s2.cpuUs) / 2];
+    ratios.push(on / off);
+    cpuRatios.push(offCpu / onCpu);
+    console.log(`round ${round + 1}: off ${off.toFixed(0)} req/s ${offCpu.toFixed(0)} µs cpu/req, on ${on.toFixed(0)} req/s ${onCpu.toFixed(0)} µs cpu/req, ratio ${(on / off).toFixed(3)}`);
   }
   // The telemetry really ran: series for the busiest tenants, and spans ended.
   const exposition = await telemetry.metrics.exposition();
@@ -107,7 +116,7 @@ try {
   if (labelled.size === 0 || spansEnded === 0) throw new Error('telemetry recorded nothing');
   await Promise.all([on.close(), off.close()]);
   logger.flush();
-  console.log(JSON.stringify({ telemetry_on_off: Number(median(ratios).toFixed(3)) }));
+  console.log(JSON.stringify({ telemetry_on_off: Number(median(ratios).toFixed(3)), server_cpu_per_request_off_on: Number(median(cpuRatios).toFixed(3)) }));
 } finally {
   await t.close();
   await server.stop();
