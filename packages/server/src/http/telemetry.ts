@@ -131,7 +131,9 @@ const plugin: FastifyPluginCallback<TelemetryOptions> = (app, options, done) => 
     const state: RequestTelemetry = { span: undefined, tenantId: undefined };
     request.tenantryTelemetry = state;
     if (tracer === undefined) return runWithRequestId(request.id, next);
-    const span = tracer.startSpan(`${request.method}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method } }, context.active());
+    // The route template is known before the first hook: the span is named once, at its start.
+    const route = routeOf(request);
+    const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route } }, context.active());
     state.span = span;
     runWithRequestId(request.id, () => context.with(trace.setSpan(context.active(), span), next));
   });
@@ -169,8 +171,6 @@ const plugin: FastifyPluginCallback<TelemetryOptions> = (app, options, done) => 
     metrics?.observeRequest(tenantId, request.method, route, status, reply.elapsedTime / 1000);
     const span = state?.span;
     if (span !== undefined) {
-      span.updateName(`${request.method} ${route}`);
-      span.setAttribute('http.route', route);
       span.setAttribute('http.response.status_code', status);
       if (tenantId !== undefined) span.setAttribute(TENANT_ID_ATTRIBUTE, tenantId);
       // Server spans are errors for 5xx only: a 4xx is the caller's mistake (OpenTelemetry semconv).
