@@ -65,7 +65,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const database = await openDatabase(config, { logger, observer: databaseObserver });
   const { registry, db, control } = database;
   telemetry.metrics?.observePools({ app: () => database.app.stats?.(), operator: () => database.operator.stats?.() });
-  const app = buildApp({ operator: database.operator, logger, telemetry, api: { registry, db, control, ...(jwtVerifier ? { jwtVerifier } : {}) } });
+  const app = buildApp({ operator: database.operator, logger, telemetry, api: { registry, db, control, ...(jwtVerifier ? { jwtVerifier } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}) } });
   let port: number;
   try {
     port = await listen(app, config);
