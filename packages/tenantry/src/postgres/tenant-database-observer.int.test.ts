@@ -85,3 +85,19 @@ describe('TenantDatabaseOptions.observer', () => {
     expect((await plain.withTenant(a, (s) => s.query<{ n: string }>('SELECT count(*) AS n FROM notes'))).rows[0]?.n).toBe('2');
   });
 });
+
+describe('pgPool stats', () => {
+  it('tells how many connections are open, idle and awaited, as pg counts them', async () => {
+    const db = observed();
+    let during: ReturnType<NonNullable<typeof t.app.stats>> | undefined;
+    await db.withTenant(a, async (s) => {
+      await s.query('SELECT 1');
+      during = t.app.stats?.();
+    });
+    expect(during?.totalCount).toBeGreaterThanOrEqual(1);
+    expect((during?.totalCount ?? 0) - (during?.idleCount ?? 0)).toBeGreaterThanOrEqual(1); // ours is checked out
+    const after = t.app.stats?.();
+    expect(after?.waitingCount).toBe(0);
+    expect(after?.idleCount).toBe(after?.totalCount);
+  });
+});
