@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createControlPlane, systemActor, type ControlPlane } from 'tenantry/control';
 import { combineObservers, createTenantMetrics, TENANT_ID_ATTRIBUTE, tracingDatabaseObserver, type TenantMetrics } from 'tenantry/observability';
@@ -14,7 +14,7 @@ import { buildApp } from '../app.js';
 import { resolveConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { tenantScope } from './tenant-auth.js';
-import { serverTelemetry } from './telemetry.js';
+import { serverTelemetry, telemetryPlugin } from './telemetry.js';
 
 let t: TestTenantry;
 let control: ControlPlane;
@@ -164,6 +164,8 @@ describe('serverTelemetry', () => {
     const open = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), telemetry: { metrics: createTenantMetrics({ processMetrics: 'off' }), metricsAccess: 'open' } });
     expect((await open.inject({ url: '/metrics' })).statusCode).toBe(200);
     await open.close();
+    const unguarded = Fastify({ logger: false });
+    await expect(unguarded.register(telemetryPlugin, { metrics: createTenantMetrics({ processMetrics: 'off' }) })).rejects.toMatchObject({ code: 'CONFIG_INVALID', details: { path: 'metricsAccess' } });
     const off = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }) });
     expect((await off.inject({ url: '/metrics' })).statusCode).toBe(404);
     await off.close();

@@ -3,7 +3,7 @@
 // request, and GET /metrics (Prometheus text) behind the operator token or open, as configured.
 import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginCallback, type FastifyReply, type FastifyRequest } from 'fastify';
-import { currentTenant } from 'tenantry';
+import { coreErrors, currentTenant } from 'tenantry';
 import type { Operators } from 'tenantry/control';
 import { combineObservers, createTenantMetrics, TENANT_ID_ATTRIBUTE, tracingDatabaseObserver, type TenantMetrics } from 'tenantry/observability';
 import type { TenantDatabaseObserver } from 'tenantry/postgres';
@@ -75,7 +75,6 @@ function problemCode(payload: unknown): string | undefined {
 function registerMetricsRoute(app: FastifyInstance, metrics: TenantMetrics, options: TelemetryOptions): void {
   const access = options.metricsAccess ?? 'operator';
   const { operators } = options;
-  if (access === 'operator' && operators === undefined) throw new Error('telemetry: metricsAccess "operator" needs the operators service');
   void app.register(async (scope) => {
     if (access === 'operator' && operators !== undefined) requireOperator(scope, operators);
     scope.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.exposition()));
@@ -110,6 +109,10 @@ export class AccessLog extends LogController {
 
 const plugin: FastifyPluginCallback<TelemetryOptions> = (app, options, done) => {
   const { metrics, tracer } = options;
+  if (metrics !== undefined && (options.metricsAccess ?? 'operator') === 'operator' && options.operators === undefined) {
+    // Fail `register`, not serve the tenants' traffic to anyone.
+    return done(coreErrors.create('CONFIG_INVALID', { details: { path: 'metricsAccess', reason: '"operator" needs the operators service' } }));
+  }
   app.decorateRequest('tenantryTelemetry', null);
   // Fastify's request logger binds reqId itself; the mark keeps the mixin from adding it twice.
   // Marked once per parent logger, not per request: pino children inherit by prototype, and a
