@@ -71,7 +71,8 @@ try {
     return app.listen({ port: 0, host: '127.0.0.1' });
   }
 
-  const off = Fastify({ logger: false });
+  // Request ids as the server makes them, in both: they are not telemetry.
+  const off = Fastify({ logger: false, genReqId: () => randomUUID() });
   const offUrl = await scopedApp(off, createTenantDatabase({ pool: t.app }));
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
   // Typed as Fastify's logger, as app.ts does, so the app is a plain FastifyInstance.

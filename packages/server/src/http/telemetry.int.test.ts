@@ -111,11 +111,16 @@ describe('GET /metrics', () => {
     await app.inject({ url: '/test/probe', headers: { 'x-api-key': keys[1] as string } });
     await app.inject({ url: '/test/probe', headers: { 'x-api-key': 'tnt_nonsense' } });
     await app.inject({ url: '/nowhere/123' });
+    // Refused by the access check (the key may only read): still counted for its tenant.
+    const refused = await app.inject({ method: 'POST', url: '/v1/tenant/members', headers: { 'x-api-key': keys[0] as string }, payload: { userId: 'u1', role: 'viewer' } });
+    expect(refused.statusCode).toBe(403);
     const text = (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${operatorToken}` } })).body;
     expect(text).toMatch(new RegExp(`tenantry_http_requests_total\\{tenant="${a}",method="GET",route="/test/probe",status="200"\\} ([3-9]|\\d\\d)`));
     expect(text).toMatch(new RegExp(`tenantry_http_requests_total\\{tenant="${b}",method="GET",route="/test/probe",status="200"\\} \\d`));
     expect(text).toMatch(/tenantry_http_requests_total\{tenant="none",method="GET",route="unmatched",status="404"\} \d/);
     expect(text).toMatch(/tenantry_http_errors_total\{tenant="none",code="ROUTE_NOT_FOUND"\} \d/);
+    expect(text).toMatch(new RegExp(`tenantry_http_errors_total\\{tenant="${a}",code="PERMISSION_DENIED"\\} 1`));
+    expect(text).toMatch(new RegExp(`tenantry_http_requests_total\\{tenant="${a}",method="POST",route="/v1/tenant/members",status="403"\\} 1`));
     expect(text).toMatch(new RegExp(`tenantry_db_statement_duration_seconds_count\\{tenant="${a}"\\} \\d`));
     expect(text).not.toContain('/nowhere/123');
   });

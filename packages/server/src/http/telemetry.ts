@@ -51,7 +51,7 @@ export function serverTelemetry(config: Pick<ServerConfig, 'metrics' | 'metricsT
 
 interface RequestTelemetry {
   span: Span | undefined;
-  /** Captured while the tenant context is in force (the response hooks may run outside it). */
+  /** Captured in preValidation, while the tenant context is in force (the response hooks may run outside it). */
   tenantId: string | undefined;
 }
 
@@ -97,13 +97,12 @@ export class AccessLog extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
-    // Captured in preHandler: this may run outside the tenant context.
+    // Captured in preValidation: this may run outside the tenant context.
     const tenantId = request.tenantryTelemetry?.tenantId ?? currentTenant()?.tenantId;
-    const fields = { req: request, res: reply, responseTimeMs: reply.elapsedTime, ...(tenantId === undefined ? {} : { tenantId }) };
     // An error line may carry anything the error holds: it goes through the redacting logger.
-    if (error) reply.log.error({ ...fields, err: error }, 'request errored');
-    else if (this.access) this.access.info({ reqId: request.id, ...fields }, 'request completed');
-    else reply.log.info(fields, 'request completed');
+    if (error) reply.log.error({ req: request, res: reply, responseTimeMs: reply.elapsedTime, tenantId, err: error }, 'request errored');
+    else if (this.access) this.access.info({ reqId: request.id, req: request, res: reply, responseTimeMs: reply.elapsedTime, tenantId }, 'request completed');
+    else reply.log.info({ req: request, res: reply, responseTimeMs: reply.elapsedTime, tenantId }, 'request completed');
   }
 }
 
@@ -140,8 +139,9 @@ const plugin: FastifyPluginCallback<TelemetryOptions> = (app, options, done) => 
     state.span = span;
     runWithRequestId(request.id, () => context.with(trace.setSpan(context.active(), span), next));
   });
-  // The first hook that runs inside the tenant context (tenant routes resolve it in onRequest).
-  app.addHook('preHandler', (request, _reply, next) => {
+  // Inside the tenant context (tenant routes resolve it in onRequest), and before the tenant
+  // scope's own preValidation (the access check): a refused tenant request keeps its tenant.
+  app.addHook('preValidation', (request, _reply, next) => {
     const state = request.tenantryTelemetry;
     if (state !== null) state.tenantId = currentTenant()?.tenantId;
     next();
