@@ -171,6 +171,7 @@ const plugin: FastifyPluginCallback<TelemetryOptions> = (app, options, done) => 
     const tenantId = state?.tenantId ?? currentTenant()?.tenantId;
     const route = routeOf(request);
     const status = reply.statusCode;
+    // Fastify's own hrtime-based elapsed time: no histogram timer closure per request.
     metrics?.observeRequest(tenantId, request.method, route, status, reply.elapsedTime / 1000);
     const span = state?.span;
     if (span !== undefined) {

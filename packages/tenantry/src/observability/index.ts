@@ -7,4 +7,5 @@ export { TenantLabels, OTHER_TENANTS } from './tenant-labels.js';
 export type { TenantLabelsOptions } from './tenant-labels.js';
 export { SpaceSaving } from './space-saving.js';
 export type { HeavyHitter } from './space-saving.js';
-export { combineObservers, recordSpanError, TENANT_ID_ATTRIBUTE, tracingDatabaseObserver } from './tenant-tracing.js';
+export { recordSpanError, TENANT_ID_ATTRIBUTE, tracingDatabaseObserver } from './tenant-tracing.js';
+export { combineObservers } from './combine-observers.js';

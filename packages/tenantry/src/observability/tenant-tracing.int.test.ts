@@ -7,7 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import type { TenantId } from '../core/index.js';
 import { createTenantDatabase, isolateTable, type TenantDatabase } from '../postgres/index.js';
 import { AsyncLocalStorageContextManager, createTestTenantry, type TestTenantry } from '../testing/index.js';
-import { combineObservers, TENANT_ID_ATTRIBUTE, tracingDatabaseObserver } from './tenant-tracing.js';
+import { combineObservers } from './combine-observers.js';
+import { TENANT_ID_ATTRIBUTE, tracingDatabaseObserver } from './tenant-tracing.js';
 import { createTenantMetrics } from './tenant-metrics.js';
 
 let t: TestTenantry;
