@@ -72,6 +72,11 @@ function problemCode(payload: unknown): string | undefined {
   return text === undefined ? undefined : PROBLEM_CODE.exec(text)?.[1];
 }
 
+function hasOwnKeys(value: object): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}
+
 function registerMetricsRoute(app: FastifyInstance, metrics: TenantMetrics, options: TelemetryOptions): void {
   const access = options.metricsAccess ?? 'operator';
   const { operators } = options;
@@ -124,7 +129,8 @@ const plugin: FastifyPluginCallback<TelemetryOptions> = (app, options, done) => 
       Object.defineProperty(parent, REQUEST_ID_BOUND, { value: true });
       marked.set(logger, parent);
     }
-    return parent.child(bindings, opts);
+    // Fastify always passes an options object; pino takes a slower path for any, even empty.
+    return hasOwnKeys(opts) ? parent.child(bindings, opts) : parent.child(bindings);
   });
 
   // Callback style: `next()` inside `run` starts the rest of the chain (the tenant plugin, the
