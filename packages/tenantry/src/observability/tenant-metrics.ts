@@ -107,6 +107,8 @@ export function createTenantMetrics(options: TenantMetricsOptions = {}): TenantM
   const transactions = histogram('tenantry_db_transaction_duration_seconds', 'Explicit tenant transactions, by tenant and outcome (commit, rollback).', ['tenant', 'outcome'], LATENCY_BUCKETS);
   const usage = new LabelledMetric('tenantry_tenant_usage', 'Usage of a metered resource, set by the quota engine, for labelled tenants only.', 'gauge', ['tenant', 'meter']);
   const all = [requests, latency, errors, rateLimited, quotaExceeded, statementTime, statementErrors, transactions, usage];
+  // prom-client types registerMetric for its own classes; the Registry reads only name, get()
+  // and reset(), which LabelledMetric has (its rendering is tested against prom-client's).
   for (const metric of all) registry.registerMetric(metric as never);
   new Gauge({
     name: 'tenantry_metrics_labelled_tenants',
