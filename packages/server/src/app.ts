@@ -8,6 +8,8 @@ import type { ApiDependencies } from './http/api-dependencies.js';
 import { registerDashboard } from './http/dashboard.js';
 import { registerOpenApi } from './http/openapi.js';
 import { installProblemHandlers } from './http/problem-handlers.js';
+import { AccessLog, telemetryPlugin, type TelemetryOptions } from './http/telemetry.js';
+import { accessLogger } from './logger.js';
 import { registerHealthRoutes, type ReadinessCheck } from './routes/health.js';
 import { registerV1Routes } from './routes/v1.js';
 
@@ -27,6 +29,8 @@ export interface AppOptions {
   readonly api?: ApiDependencies;
   /** The dashboard's build served at /dashboard/. Default packages/dashboard/dist. */
   readonly dashboardDir?: string;
+  /** Metrics, tracing and /metrics (http/telemetry.ts); absent: request context and access log only. */
+  readonly telemetry?: TelemetryOptions;
 }
 
 /**
@@ -46,7 +50,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Fastify's default strips unknown fields silently; the API rejects them instead, so a
     // misspelt field is a 400, never an ignored setting.
     ajv: { customOptions: { removeAdditional: false } },
+    // One access-log line per request (with the tenant id) instead of Fastify's two.
+    logController: new AccessLog(accessLogger(options.logger)),
   });
+  // First, so its hooks run before every other hook of every route.
+  const operators = options.telemetry?.operators ?? options.api?.control.operators;
+  void app.register(telemetryPlugin, { ...options.telemetry, ...(operators ? { operators } : {}) });
   installProblemHandlers(app);
   registerOpenApi(app);
   registerHealthRoutes(app, {

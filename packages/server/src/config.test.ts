@@ -21,6 +21,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       dataDir: resolve('.tenantry'), port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000,
       rateLimitPerMinute: 600, rateLimitBurst: 100, rateLimitApiKeyPerMinute: 300, rateLimitApiKeyBurst: 50, rateLimitOnUnavailable: 'local', healthWindowMinutes: 15,
+      metrics: 'off', metricsTopTenants: 20, tracing: 'off',
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -77,6 +78,21 @@ describe('resolveConfig', () => {
   it('names the option, not a variable, and rejects unknown options', () => {
     expect(configError(() => resolveConfig({ port: 65536 })).details).toMatchObject({ path: 'port' });
     expect(configError(() => resolveConfig({ prot: 1 } as never)).details).toEqual({ path: 'prot', reason: 'is not a known option' });
+  });
+});
+
+describe('telemetry settings', () => {
+  it('reads TENANTRY_METRICS, TENANTRY_METRICS_TOP_TENANTS and TENANTRY_TRACING', () => {
+    expect(loadConfig({ TENANTRY_METRICS: 'operator', TENANTRY_METRICS_TOP_TENANTS: '50', TENANTRY_TRACING: 'on' })).toMatchObject({ metrics: 'operator', metricsTopTenants: 50, tracing: 'on' });
+    expect(loadConfig({ TENANTRY_METRICS: 'open' }).metrics).toBe('open');
+  });
+
+  it.each([
+    ['TENANTRY_METRICS', 'on', 'must be one of off, operator, open'],
+    ['TENANTRY_METRICS_TOP_TENANTS', '5000', 'must be an integer from 0 to 1000'],
+    ['TENANTRY_TRACING', 'yes', 'must be one of off, on'],
+  ])('names %s when it is %j', (name, value, reason) => {
+    expect(configError(() => loadConfig({ [name]: value })).details).toEqual({ path: name, reason });
   });
 });
 

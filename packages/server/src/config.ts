@@ -94,6 +94,18 @@ const ServerConfigSchema = Type.Object(
     /** JSON array of alert rules ({ name, metric, threshold, minRequests?, plans?, tenantIds? }); default: the server's two rules. */
     alertRules: Type.Optional(Type.String({ minLength: 2, ...annotate({ env: 'TENANTRY_ALERT_RULES', reason: 'must be a JSON array of alert rules' }) })),
     alertWebhookSecret: Type.Optional(Type.String({ minLength: 16, ...annotate({ env: 'TENANTRY_ALERT_WEBHOOK_SECRET', reason: 'must be at least 16 characters', secret: true }) })),
+    /**
+     * Per-tenant Prometheus metrics and GET /metrics: `off` (nothing collected), `operator` (served
+     * to a bearer operator token) or `open` (served to anyone: only on a private network).
+     */
+    metrics: Type.Union([Type.Literal('off'), Type.Literal('operator'), Type.Literal('open')], {
+      default: 'off',
+      ...annotate({ env: 'TENANTRY_METRICS', reason: 'must be one of off, operator, open' }),
+    }),
+    /** N: tenants with a tenant label value of their own in metrics; the rest are `other`. */
+    metricsTopTenants: Type.Integer({ minimum: 0, maximum: 1000, default: 20, ...annotate({ env: 'TENANTRY_METRICS_TOP_TENANTS', reason: 'must be an integer from 0 to 1000' }) }),
+    /** Spans through @opentelemetry/api's global tracer provider (register an SDK yourself): `off` or `on`. */
+    tracing: Type.Union([Type.Literal('off'), Type.Literal('on')], { default: 'off', ...annotate({ env: 'TENANTRY_TRACING', reason: 'must be one of off, on' }) }),
     /** After a SIGINT/SIGTERM, how long a graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000, ...annotate({ reason: 'must be an integer from 1 to 600000' }) }),
   },

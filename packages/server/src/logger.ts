@@ -1,7 +1,9 @@
 // The server's pino logger: JSON lines, secrets redacted, request and error serializers shared
 // by Fastify and the wiring so every line has the same shape.
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
+import { currentTenant } from 'tenantry';
 import type { LogLevel } from './config.js';
+import { currentRequestId, REQUEST_ID_BOUND } from './http/request-context.js';
 
 /**
  * Paths pino replaces with "[Redacted]". Tokens and passwords must never reach a log, whoever
@@ -12,10 +14,24 @@ export const REDACTED_PATHS: readonly string[] = Object.freeze([
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
-  ...['password', 'token', 'secret', 'apiKey', 'databaseUrl', 'adminUrl', 'appPassword', 'operatorPassword', 'rolePasswords'].flatMap(
+  // Headers logged as an object of their own (`{ headers }`), one or two levels down.
+  ...['authorization', 'cookie', '["x-api-key"]', '["set-cookie"]'].flatMap((h) => [`headers.${h}`, `*.headers.${h}`]),
+  ...['password', 'token', 'secret', 'key', 'apiKey', 'accessToken', 'refreshToken', 'clientSecret', 'authorization', 'cookie', 'databaseUrl', 'adminUrl', 'appPassword', 'operatorPassword', 'rolePasswords'].flatMap(
     (key) => [key, `*.${key}`],
   ),
 ]);
+
+/**
+ * Adds the tenant id (from the tenant context) and the request id (from the request context)
+ * to every line written while a request is served, whichever logger writes it. A fresh object
+ * each time: pino merges the line's own fields into it, and those win.
+ */
+function requestFields(_merge: object, _level: number, logger: Logger): object {
+  const tenantId = currentTenant()?.tenantId;
+  const reqId = (logger as Logger & { [REQUEST_ID_BOUND]?: true })[REQUEST_ID_BOUND] ? undefined : currentRequestId();
+  if (tenantId === undefined) return reqId === undefined ? {} : { reqId };
+  return reqId === undefined ? { tenantId } : { tenantId, reqId };
+}
 
 // Query parameters that carry credentials in links (magic links, OAuth codes, signed URLs).
 const SECRET_PARAM = /token|key|secret|password|signature|code/i;
@@ -51,6 +67,7 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
+      mixin: requestFields,
       redact: { paths: [...REDACTED_PATHS], censor: '[Redacted]' },
       serializers: {
         // Only what identifies the request: headers carry credentials, so they are left out.
@@ -62,4 +79,17 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
+}
+
+/**
+ * A child of `logger` without redaction, for the one access-log line per request: that line is
+ * built by us from serialized fields only (method, URL with secret query values replaced, status,
+ * time, ids; never headers or bodies), and pino's redaction with the wildcard paths above costs
+ * ~30 µs a line (measured with bench/telemetry's setup), more than the rest of a request's
+ * telemetry together. Every other line keeps the full redaction.
+ *
+ * @example new AccessLog(accessLogger(logger));
+ */
+export function accessLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
 }

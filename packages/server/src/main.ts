@@ -12,6 +12,7 @@ import { startHealthServices } from './database/health-services.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
 import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
 import { serverRateLimit } from './http/rate-limit.js';
+import { serverTelemetry } from './http/telemetry.js';
 import { createLogger } from './logger.js';
 import { DEFAULT_SETTINGS_SCHEMA } from './settings-schema.js';
 
@@ -74,11 +75,13 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     ? createAlertWebhook({ url: config.usageWebhookUrl, secret: config.usageWebhookSecret }) : undefined;
   const settingsSchema = options.settingsSchema ?? DEFAULT_SETTINGS_SCHEMA;
   const changes = openChangeFeed(config, logger);
-  const database = await openDatabase(config, { logger, control: { settingsSchema, changeFeed: changes.feed, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
+  const { databaseObserver, ...telemetry } = serverTelemetry(config);
+  const database = await openDatabase(config, { logger, observer: databaseObserver, control: { settingsSchema, changeFeed: changes.feed, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
     await changes.close();
     throw err;
   });
   const { registry, db, control } = database;
+  telemetry.metrics?.observePools({ app: () => database.app.stats?.(), operator: () => database.operator.stats?.() });
   const quota = { quotas: database.quotas, operator: database.operator, ...(alertSender ? { alertSender } : {}) };
   const rateLimit = serverRateLimit(config, logger, { catalog: database.quotas.catalog });
   const health = startHealthServices(database.operator, {
@@ -90,8 +93,9 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const app = buildApp({
     operator: database.operator,
     logger,
+    telemetry,
     readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [],
-    api: { registry, db, control, quota, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, ...(jwtVerifier ? { jwtVerifier } : {}) },
+    api: { registry, db, control, quota, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, ...(jwtVerifier ? { jwtVerifier } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}) },
   });
   let port: number;
   try {

@@ -6,7 +6,7 @@ import { createControlPlane, createTenantRegistry, quotaSeatCheck, type ControlP
 import { createQuotas, planFeatures, type Quotas } from 'tenantry/quota';
 import {
   createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, roleUrl,
-  type MigrateResult, type SqlPool, type TenantDatabase,
+  type MigrateResult, type SqlPool, type TenantDatabase, type TenantDatabaseObserver,
 } from 'tenantry/postgres';
 import type { ServerConfig } from '../config.js';
 import { loadPlanCatalog } from '../plans.js';
@@ -41,6 +41,8 @@ export interface OpenDatabaseOptions {
   readonly logger: Logger;
   /** Settings schema, change feed … for the control plane. */
   readonly control?: Pick<ControlPlaneOptions, 'settingsSchema' | 'changeFeed' | 'planFeatures' | 'flags'>;
+  /** Database metrics and spans (http/telemetry.ts serverTelemetry). */
+  readonly observer?: TenantDatabaseObserver | undefined;
 }
 
 /**
@@ -79,7 +81,7 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'tenantry-server',
     });
-    const db = createTenantDatabase({ pool: app });
+    const db = createTenantDatabase({ pool: app, observer: options.observer });
     const registry = createTenantRegistry({ operator, data: db });
     // Signing secrets are stored in plaintext until the server configures a key provider (the
     // signing-secret routes say so in docs/api.md).

@@ -3,6 +3,7 @@
 import type { TObject } from '@sinclair/typebox';
 import type { ControlPlane, TenantRegistry } from 'tenantry/control';
 import type { ActivityRecorder, AlertEvents, TenantAnalytics, TenantHealthReports } from 'tenantry/health';
+import type { TenantMetrics } from 'tenantry/observability';
 import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
 import type { AlertSender, Quotas } from 'tenantry/quota';
 import type { JwtVerifier } from 'tenantry/resolve';
@@ -27,6 +28,8 @@ export interface ApiDependencies {
   readonly health?: HealthServices;
   /** The settings schema `control` was built with: it documents (and serializes) GET/PATCH /v1/tenant/settings. */
   readonly settingsSchema?: TObject;
+  /** Present when metrics are on: routes may record into it (e.g. `metrics.setUsage` for quotas). */
+  readonly metrics?: TenantMetrics;
 }
 
 /** What the quota routes need beyond the tenant database. */

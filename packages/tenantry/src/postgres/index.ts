@@ -1,6 +1,6 @@
 // The postgres capability: tenant transactions, RLS DDL for the application's tables, roles,
 // migrations and the driver interface. Import drivers from here too (`pgPool`).
-export type { SqlConnection, SqlPool, SqlQueryable, SqlResult, PreambleStatement } from './sql-client.js';
+export type { SqlConnection, SqlPool, SqlPoolStats, SqlQueryable, SqlResult, PreambleStatement } from './sql-client.js';
 export { pgPool } from './drivers/pg.js';
 export type { PgPoolOptions } from './drivers/pg.js';
 export { postgresErrors, toTenantryError } from './errors.js';
@@ -8,6 +8,7 @@ export type { TransactionStatus } from './sql-client.js';
 export { createTenantDatabase } from './tenant-database.js';
 export { withPoolTransaction } from './pool-transaction.js';
 export type { TenantDatabase, TenantDatabaseOptions, WithTenantOptions } from './tenant-database.js';
+export type { TenantDatabaseObserver, TenantStatementEvent, TenantTransactionEvent } from './tenant-database-observer.js';
 export { createSqlGuard, judgeStatement } from './sql-guard.js';
 export type { RefusalReason, SqlGuard, SqlGuardOptions } from './sql-guard.js';
 export type { TenantScope } from './tenant-scope.js';

@@ -47,8 +47,19 @@ export interface SqlConnection extends SqlQueryable {
   release(destroyBecause?: Error): void;
 }
 
+/** How busy a pool is (the same three numbers as pg's `Pool`), for pool metrics. */
+export interface SqlPoolStats {
+  /** Connections open, idle or checked out. */
+  readonly totalCount: number;
+  readonly idleCount: number;
+  /** Callers queued for a connection because the pool is at its maximum. */
+  readonly waitingCount: number;
+}
+
 /** A pool of connections, all logged in as one role. */
 export interface SqlPool extends SqlQueryable {
   connect(): Promise<SqlConnection>;
   end(): Promise<void>;
+  /** Optional: drivers that can tell how busy the pool is. */
+  stats?(): SqlPoolStats;
 }

@@ -1,6 +1,7 @@
 // createTenantDatabase: the tenant-scoped face of an app-role pool.
 import { parseTenantId, requireTenant, runWithTenant, type TenantId } from '../core/index.js';
 import type { AdmitMode } from './tenant-gate.js';
+import type { TenantDatabaseObserver } from './tenant-database-observer.js';
 import { PooledTenantScope, type TenantScope } from './tenant-scope.js';
 import type { TenantTransaction } from './tenant-transaction.js';
 import type { SqlPool } from './sql-client.js';
@@ -15,6 +16,11 @@ export interface TenantDatabaseOptions {
    * (measurement, or SQL that never comes from outside your code).
    */
   readonly sqlGuard?: 'enforce' | 'off';
+  /**
+   * Told the tenant and the duration of every statement and every transaction, after each
+   * settled (metrics and traces: see `tenantry/observability`). Absent, nothing is measured.
+   */
+  readonly observer?: TenantDatabaseObserver | undefined;
 }
 
 export interface WithTenantOptions {
@@ -62,12 +68,13 @@ export interface TenantDatabase {
 export function createTenantDatabase(options: TenantDatabaseOptions): TenantDatabase {
   const { pool } = options;
   const guard = options.sqlGuard === 'off' ? undefined : createSqlGuard();
+  const { observer } = options;
 
   async function withTenant<T>(rawTenantId: TenantId | string, fn: (scope: TenantScope) => Promise<T>, opts: WithTenantOptions = {}): Promise<T> {
     // Parse and capture the tenant before any connection is acquired (ISOLATION.md rule 13).
     const tenantId = parseTenantId(rawTenantId);
     return runWithTenant({ tenantId, resolvedBy: 'withTenant' }, async () => {
-      const scope = new PooledTenantScope(tenantId, pool, opts.admit ?? 'active', guard);
+      const scope = new PooledTenantScope(tenantId, pool, opts.admit ?? 'active', guard, observer);
       try {
         return await fn(scope);
       } finally {

@@ -8,6 +8,7 @@ import { PooledTenantTransaction, type TenantTransaction } from './tenant-transa
 import { RUN_UNGUARDED } from './internal.js';
 import type { SqlConnection, SqlPool, SqlQueryable, SqlResult, TransactionStatus } from './sql-client.js';
 import type { SqlGuard } from './sql-guard.js';
+import type { TenantDatabaseObserver } from './tenant-database-observer.js';
 
 /** The handle withTenant's callback gets. */
 export interface TenantScope extends SqlQueryable {
@@ -35,6 +36,7 @@ export class PooledTenantScope implements TenantScope {
     private readonly pool: SqlPool,
     private readonly admit: AdmitMode,
     private readonly guard: SqlGuard | undefined,
+    private readonly observer: TenantDatabaseObserver | undefined = undefined,
   ) {}
 
   [RUN_UNGUARDED]<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
@@ -70,12 +72,17 @@ export class PooledTenantScope implements TenantScope {
     const connection = await this.#acquire();
     // Every statement passes the gate: a tenant suspended or offboarded while the scope runs
     // gets no further statement, and the gate's lifecycle lock holds off the purge.
+    const observe = this.observer?.onStatement;
+    const started = observe === undefined ? 0 : performance.now();
     let result: SqlResult<Row>;
     try {
       result = await connection.queryAfter<Row>([enterTenant(this.tenantId, this.admit)], text, values);
     } catch (err) {
-      throw toTenantryError(err);
+      const mapped = toTenantryError(err);
+      observe?.({ tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: false });
+      throw mapped;
     }
+    observe?.({ tenantId: this.tenantId, durationMs: performance.now() - started, error: undefined, inTransaction: false });
     if (connection.transactionStatus !== 'idle') {
       // The statement opened a transaction (BEGIN sent as SQL): the tenant setting would
       // outlive it and later statements would join it. Undo it now and refuse.
@@ -97,6 +104,21 @@ export class PooledTenantScope implements TenantScope {
     this.#checkUsable();
     // Busy before the first await, so a concurrent scope.query cannot slip into the transaction.
     this.#busy = 'transaction';
+    const observe = this.observer?.onTransaction;
+    if (observe === undefined) return this.#transaction(fn);
+    const started = performance.now();
+    let result: T;
+    try {
+      result = await this.#transaction(fn);
+    } catch (err) {
+      observe({ tenantId: this.tenantId, durationMs: performance.now() - started, outcome: 'rollback', error: err });
+      throw err;
+    }
+    observe({ tenantId: this.tenantId, durationMs: performance.now() - started, outcome: 'commit', error: undefined });
+    return result;
+  }
+
+  async #transaction<T>(fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
     let connection: SqlConnection;
     try {
       connection = await this.#acquire();
@@ -104,7 +126,7 @@ export class PooledTenantScope implements TenantScope {
       this.#busy = undefined;
       throw err;
     }
-    const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit, this.guard);
+    const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit, this.guard, this.observer);
     try {
       let result: T;
       try {

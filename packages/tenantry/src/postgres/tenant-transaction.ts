@@ -6,6 +6,7 @@ import { BEGIN, enterTenant, type AdmitMode } from './tenant-gate.js';
 import { RUN_UNGUARDED } from './internal.js';
 import type { SqlConnection, SqlQueryable, SqlResult } from './sql-client.js';
 import type { SqlGuard } from './sql-guard.js';
+import type { TenantDatabaseObserver } from './tenant-database-observer.js';
 
 /** The handle of an atomic unit of work for one tenant. */
 export interface TenantTransaction extends SqlQueryable {
@@ -30,6 +31,7 @@ export class PooledTenantTransaction implements TenantTransaction {
     private readonly connection: SqlConnection,
     private readonly admit: AdmitMode,
     private readonly guard: SqlGuard | undefined,
+    private readonly observer: TenantDatabaseObserver | undefined = undefined,
   ) {}
 
   [RUN_UNGUARDED]<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
@@ -49,18 +51,25 @@ export class PooledTenantTransaction implements TenantTransaction {
 
   async #run<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
     if (this.#state === 'closed') throw postgresErrors.create('TRANSACTION_CLOSED');
+    const observe = this.observer?.onStatement;
+    const started = observe === undefined ? 0 : performance.now();
+    let result: SqlResult<Row>;
     try {
       if (this.#state === 'idle') {
         // BEGIN, the tenant gate and the first statement go out in one write.
         this.#state = 'open';
-        return await this.connection.queryAfter<Row>([BEGIN, enterTenant(this.tenantId, this.admit)], text, values);
+        result = await this.connection.queryAfter<Row>([BEGIN, enterTenant(this.tenantId, this.admit)], text, values);
+      } else {
+        result = await this.connection.query<Row>(text, values);
       }
-      return await this.connection.query<Row>(text, values);
     } catch (err) {
       const mapped = toTenantryError(err);
       this.#failure ??= mapped;
+      observe?.({ tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: true });
       throw mapped;
     }
+    observe?.({ tenantId: this.tenantId, durationMs: performance.now() - started, error: undefined, inTransaction: true });
+    return result;
   }
 
   async savepoint<T>(fn: () => Promise<T>): Promise<T> {

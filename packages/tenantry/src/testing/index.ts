@@ -1,3 +1,4 @@
 // Helpers for the tests of Tenantry and of the applications that use it.
 export { createTestTenantry } from './test-tenantry.js';
 export type { TestTenantry, TestTenantryOptions } from './test-tenantry.js';
+export { AsyncLocalStorageContextManager } from './otel-context-manager.js';

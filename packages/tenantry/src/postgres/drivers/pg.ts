@@ -132,5 +132,6 @@ export function pgPool(poolOrConfig: pg.Pool | pg.PoolConfig, options: PgPoolOpt
     // of whichever request released the connection (ISOLATION.md rule 13).
     connect,
     end: () => pool.end(),
+    stats: () => ({ totalCount: pool.totalCount, idleCount: pool.idleCount, waitingCount: pool.waitingCount }),
   };
 }

@@ -1,0 +1,124 @@
+// bench/telemetry: requests/s of bench/http's tenant-scoped endpoint (tenant from a header, one
+// row read under RLS) with the server's telemetry all on — per-tenant metrics (requests,
+// latency, database time), a pino logger writing one JSON access line per request to /dev/null
+// at info, and a span per request and per tenant statement through a registered tracer provider
+// — ÷ the same endpoint with all of it off. Two apps on one server process, the load from a
+// separate autocannon process; rounds run ABBA (off, on, on, off), the median ratio is reported.
+// Beside it, the server process's CPU time per request (off ÷ on): on a shared machine the
+// req/s ratio swings with the neighbours' load, the CPU cost per request much less.
+//   npm run bench -- telemetry            full: 200 tenants × 1,000 rows, 9 rounds × 4 × 1.5 s
+//   npm run bench -- telemetry --smoke    CI: 20 tenants × 50 rows, 1 round × 4 × 1 s
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type * as OtelApi from '@opentelemetry/api';
+import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { fastifyProblemHandler, tenantryFastify } from 'tenantry/adapters/fastify';
+import { createTenantDatabase, type TenantDatabase } from 'tenantry/postgres';
+import { cachedTenantLookup, createTenantResolver, headerStrategy } from 'tenantry/resolve';
+import { AsyncLocalStorageContextManager } from 'tenantry/testing';
+import { AccessLog, serverTelemetry, telemetryPlugin } from '../packages/server/src/http/telemetry.js';
+import { accessLogger, createLogger } from '../packages/server/src/logger.js';
+import { benchServer, median } from './support/database.js';
+import { isolationFixture } from './support/isolation-fixture.js';
+
+const smoke = process.argv.includes('--smoke');
+const ROUNDS = smoke ? 1 : 9;
+const SECONDS = smoke ? 1 : 1.5;
+
+// The API copy the server and the library resolve (packages/*/node_modules): the global tracer
+// provider and context manager must be registered through it, as an application's own SDK
+// setup would be with a single, deduplicated copy.
+const otel = createRequire(new URL('../packages/server/package.json', import.meta.url))('@opentelemetry/api') as typeof OtelApi;
+let spansEnded = 0;
+// No-op-ish: the SDK builds and ends every span; nothing is exported.
+const countingProcessor: SpanProcessor = {
+  onStart: () => {},
+  onEnd: () => void (spansEnded += 1),
+  forceFlush: async () => {},
+  shutdown: async () => {},
+};
+otel.context.setGlobalContextManager(new AsyncLocalStorageContextManager(otel.ROOT_CONTEXT));
+otel.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [countingProcessor] }));
+
+const server = await benchServer();
+const { t, pickRow } = await isolationFixture(server, smoke ? 20 : 200, smoke ? 50 : 1000, 8);
+try {
+  const tenants = (await t.admin.query<{ id: string }>('SELECT id FROM tenantry.tenants')).rows.map((r) => r.id);
+  const { databaseObserver, ...telemetry } = serverTelemetry({ metrics: 'open', metricsTopTenants: 20, tracing: 'on' });
+  if (!telemetry.metrics || !telemetry.tracer || !databaseObserver) throw new Error('telemetry was not built');
+
+  /** bench/http's tenant-scoped endpoint on an app of its own. */
+  async function scopedApp(app: FastifyInstance, db: TenantDatabase): Promise<string> {
+    app.setErrorHandler(fastifyProblemHandler());
+    await app.register(
+      async (scoped) => {
+        await scoped.register(tenantryFastify, {
+          resolver: createTenantResolver({ strategies: [headerStrategy()], tenants: cachedTenantLookup(t.registry, { ttlMs: 5000 }) }),
+        });
+        scoped.get<{ Params: { id: string } }>('/items/:id', (request) =>
+          db.withCurrentTenant(async (scope) => (await scope.query('SELECT id, name, qty FROM items_rls WHERE id = $1', [Number(request.params.id)])).rows[0]),
+        );
+      },
+      { prefix: '/t' },
+    );
+    return app.listen({ port: 0, host: '127.0.0.1' });
+  }
+
+  // Request ids as the server makes them, in both: they are not telemetry.
+  const off = Fastify({ logger: false, genReqId: () => randomUUID() });
+  const offUrl = await scopedApp(off, createTenantDatabase({ pool: t.app }));
+  const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
+  // Typed as Fastify's logger, as app.ts does, so the app is a plain FastifyInstance.
+  const loggerInstance: FastifyBaseLogger = logger;
+  const on = Fastify({ loggerInstance, logController: new AccessLog(accessLogger(logger)), genReqId: () => randomUUID() });
+  await on.register(telemetryPlugin, telemetry);
+  const onUrl = await scopedApp(on, createTenantDatabase({ pool: t.app, observer: databaseObserver }));
+
+  const dir = mkdtempSync(join(tmpdir(), 'tenantry-bench-telemetry-'));
+  const requests = () => tenants.flatMap((id) => Array.from({ length: 5 }, () => ({ path: `/t/items/${pickRow()}`, headers: { 'x-tenant': id } })));
+  /** Requests/s, and the server process's CPU microseconds per request. */
+  const load = async (variant: 'on' | 'off'): Promise<{ rps: number; cpuUs: number }> => {
+    const config = join(dir, `${variant}.json`);
+    writeFileSync(config, JSON.stringify({ url: variant === 'on' ? onUrl : offUrl, durationSec: SECONDS, connections: 8, requests: requests() }));
+    const cpuBefore = process.cpuUsage();
+    const { stdout } = await promisify(execFile)(process.execPath, [new URL('./support/http-load.mjs', import.meta.url).pathname, config], { maxBuffer: 1 << 24 });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { rps: number; errors: number; non2xx: number };
+    const cpu = process.cpuUsage(cpuBefore);
+    if (result.errors > 0 || result.non2xx > 0) throw new Error(`${variant}: ${result.errors} errors, ${result.non2xx} non-2xx responses`);
+    return { rps: result.rps, cpuUs: (cpu.user + cpu.system) / (result.rps * SECONDS) };
+  };
+
+  const ratios: number[] = [];
+  const cpuRatios: number[] = [];
+  await load('off');
+  await load('on');
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const b1 = await load('off');
+    const s1 = await load('on');
+    const s2 = await load('on');
+    const b2 = await load('off');
+    const [off, on] = [(b1.rps + b2.rps) / 2, (s1.rps + s2.rps) / 2];
+    const [offCpu, onCpu] = [(b1.cpuUs + b2.cpuUs) / 2, (s1.cpuUs + s2.cpuUs) / 2];
+    ratios.push(on / off);
+    cpuRatios.push(offCpu / onCpu);
+    console.log(`round ${round + 1}: off ${off.toFixed(0)} req/s ${offCpu.toFixed(0)} µs cpu/req, on ${on.toFixed(0)} req/s ${onCpu.toFixed(0)} µs cpu/req, ratio ${(on / off).toFixed(3)}`);
+  }
+  // The telemetry really ran: series for the busiest tenants, and spans ended.
+  const exposition = await telemetry.metrics.exposition();
+  const labelled = new Set([...exposition.matchAll(/tenantry_http_requests_total\{tenant="([^"]+)"/g)].map((m) => m[1]));
+  console.log(`telemetry: ${labelled.size} tenant label values (top 20 + other), ${spansEnded} spans ended`);
+  if (labelled.size === 0 || spansEnded === 0) throw new Error('telemetry recorded nothing');
+  await Promise.all([on.close(), off.close()]);
+  logger.flush();
+  console.log(JSON.stringify({ telemetry_on_off: Number(median(ratios).toFixed(3)), server_cpu_per_request_off_on: Number(median(cpuRatios).toFixed(3)) }));
+} finally {
+  await t.close();
+  await server.stop();
+}
