@@ -128,7 +128,7 @@ export function serverRateLimit(config: ServerConfig, logger: Logger, plans: { c
     store,
     options: { limiter, limitFor: plans.catalog ? planRates(plans.catalog, tenantRate) : () => tenantRate, apiKeyLimitFor: () => keyRate },
     ready: () => readyPromise,
-    ...(client === undefined ? {} : { ping: () => (client).ping() }),
+    ...(client === undefined ? {} : { ping: () => client.ping() }),
     async close() {
       if (client !== undefined) await client.quit().catch(() => client?.disconnect());
     },
