@@ -9,6 +9,7 @@ import { memoryChangeFeed } from 'tenantry/redis';
 import { createJwtVerifier } from 'tenantry/resolve';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { buildApp } from '../../../packages/server/src/app.js';
+import { startHealthServices } from '../../../packages/server/src/database/health-services.js';
 import { createLogger } from '../../../packages/server/src/logger.js';
 import { DEFAULT_PLANS } from '../../../packages/server/src/plans.js';
 import { DEFAULT_SETTINGS_SCHEMA } from '../../../packages/server/src/settings-schema.js';
@@ -44,6 +45,8 @@ export interface ApiServerOptions {
   readonly control?: Pick<ControlPlaneOptions, 'changeFeed' | 'planFeatures' | 'flags'>;
   /** A test database of the caller's (two servers over one database); default: a new one. */
   readonly t?: TestTenantry;
+  /** Serve the analytics, health and alerts routes (and record tenant activity), as the server does. */
+  readonly health?: boolean;
 }
 
 export interface ApiServer {
@@ -76,10 +79,12 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     ...options.control,
   });
   const jwtVerifier = createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET });
+  const health = options.health ? startHealthServices(t.operator, { logger: createLogger({ level: 'silent' }) }) : undefined;
   const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: {
     registry: t.registry, db: t.db, control, jwtVerifier, settingsSchema,
     quota: { quotas, operator: t.operator, ...(options.alertSender ? { alertSender: options.alertSender } : {}) },
     operator: t.operator,
+    ...(health ? { health: health.services } : {}),
   }, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
@@ -115,6 +120,7 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     },
     async close() {
       await app.close();
+      await health?.close();
       await control.close();
       // A database handed in belongs to the caller (several servers over one database).
       if (options.t === undefined) await t.close();

@@ -115,8 +115,18 @@ export interface TenantHealth {
   readonly slug: string;
   readonly status: 'ok' | 'degraded' | 'failing';
   readonly errorRate: number;
-  readonly p95Ms: number;
-  readonly quotaPressure: number;
+  /** Null without requests in the window. */
+  readonly p95Ms: number | null;
+  /** Null without limits or quota data. */
+  readonly quotaPressure: number | null;
+  readonly requests: number;
+}
+
+/** The period a health report covers. */
+export interface HealthWindow {
+  readonly start: string;
+  readonly end: string;
+  readonly minutes: number;
 }
 
 export interface Alert {

@@ -10,7 +10,7 @@ const LABEL_WIDTH = 120;
 const WIDTH = 420;
 
 export function BarChart({ title, bars, format = String }: { title: string; bars: readonly Bar[]; format?: (value: number) => string }) {
-  if (bars.length === 0) return <p className="muted">No data for {title.toLowerCase()}.</p>;
+  if (bars.length === 0) return <p className="muted">{title}: no data yet.</p>;
   const max = Math.max(1, ...bars.map((bar) => bar.value));
   const room = WIDTH - LABEL_WIDTH - 60;
   return (

@@ -19,7 +19,7 @@ describe('BarChart', () => {
   });
 
   it('says there is no data instead of drawing nothing', () => {
-    expect(renderToStaticMarkup(createElement(BarChart, { title: 'By plan', bars: [] }))).toContain('No data for by plan.');
+    expect(renderToStaticMarkup(createElement(BarChart, { title: 'By plan', bars: [] }))).toContain('By plan: no data yet.');
   });
 });
 

@@ -1,6 +1,7 @@
 // Health and alerts: every tenant's health (failing first) and the open or resolved alerts.
 import { useState } from 'react';
 import { platformApi } from '../api/endpoints.js';
+import { formatP95, formatPressure } from '../api/health-format.js';
 import { useLoad } from '../api/use-load.js';
 import { Link } from '../components/Link.js';
 import { Loadable } from '../components/Loadable.js';
@@ -57,7 +58,7 @@ export function HealthPage() {
                   {[...items].sort((x, y) => RANK[x.status] - RANK[y.status]).map((h) => (
                     <tr key={h.tenantId}>
                       <th scope="row"><Link to={`/tenants/${h.tenantId}`}>{h.slug}</Link></th>
-                      <td><StatusBadge status={h.status} /></td><td>{(h.errorRate * 100).toFixed(2)} %</td><td>{h.p95Ms} ms</td><td>{Math.round(h.quotaPressure * 100)} %</td>
+                      <td><StatusBadge status={h.status} /></td><td>{(h.errorRate * 100).toFixed(2)} %</td><td>{formatP95(h.p95Ms)}</td><td>{formatPressure(h.quotaPressure)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -1,5 +1,6 @@
 // The tenant's health over the server's window: status, error rate, p95 latency, quota pressure.
 import { tenantsApi } from '../api/endpoints.js';
+import { formatP95, formatPressure, formatWindow } from '../api/health-format.js';
 import { useLoad } from '../api/use-load.js';
 import { Loadable } from '../components/Loadable.js';
 import { StatusBadge } from '../components/StatusBadge.js';
@@ -16,9 +17,10 @@ export function TenantHealthPanel({ tenantId }: { tenantId: string }) {
           <dl className="facts">
             <dt>Status</dt><dd><StatusBadge status={h.status} /></dd>
             <dt>Error rate</dt><dd>{(h.errorRate * 100).toFixed(2)} %</dd>
-            <dt>p95 latency</dt><dd>{h.p95Ms} ms</dd>
-            <dt>Quota pressure</dt><dd>{Math.round(h.quotaPressure * 100)} %</dd>
-            <dt>Window</dt><dd>{h.window}</dd>
+            <dt>Requests</dt><dd>{h.requests}</dd>
+            <dt>p95 latency</dt><dd>{formatP95(h.p95Ms)}</dd>
+            <dt>Quota pressure</dt><dd>{formatPressure(h.quotaPressure)}</dd>
+            <dt>Window</dt><dd>{formatWindow(h.window)}</dd>
           </dl>
         )}
       </Loadable>
