@@ -10,7 +10,7 @@ const HEIGHT = 160;
 const PAD = { left: 36, right: 8, top: 8, bottom: 22 };
 
 export function LineChart({ title, labels, series }: { title: string; labels: readonly string[]; series: readonly Series[] }) {
-  if (labels.length === 0) return <p className="muted">No data for {title.toLowerCase()}.</p>;
+  if (labels.length === 0) return <p className="muted">{title}: no data yet.</p>;
   const max = Math.max(1, ...series.flatMap((s) => s.values));
   const x = (i: number) => PAD.left + (labels.length === 1 ? 0 : (i / (labels.length - 1)) * (WIDTH - PAD.left - PAD.right));
   const y = (v: number) => HEIGHT - PAD.bottom - (v / max) * (HEIGHT - PAD.top - PAD.bottom);
