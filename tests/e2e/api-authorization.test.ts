@@ -1,12 +1,12 @@
 // The authorization matrix of the tenant routes: every route × the four built-in roles (JWT),
-// an API key with one scope and an operator impersonating (admin permissions), each expected to be allowed or refused with 403
+// an API key with one scope and an operator impersonating (an admin who cannot mint access), each expected to be allowed or refused with 403
 // PERMISSION_DENIED, through a real listening server. An allowed call gets the answer of the
 // operation itself (201, 200, or 404 for the made-up ids).
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT_IN_ROLE_PERMISSIONS, BUILT_IN_ROLES, type Permission } from 'tenantry/control';
+import { BUILT_IN_ROLE_PERMISSIONS, BUILT_IN_ROLES, IMPERSONATION_PERMISSIONS, type Permission } from 'tenantry/control';
 import { startApiServer, type ApiServer, type Call } from './support/api-server.js';
 
 let api: ApiServer;
@@ -78,7 +78,7 @@ const ROUTES: readonly Route[] = [
 
 function mayCall(principal: string, access: Route['access']): boolean {
   if (principal === 'apiKey') return access === KEY_SCOPE;
-  if (principal === 'impersonation') return access !== 'signed-in-user' && BUILT_IN_ROLE_PERMISSIONS.admin.includes(access);
+  if (principal === 'impersonation') return access !== 'signed-in-user' && IMPERSONATION_PERMISSIONS.includes(access);
   if (access === 'signed-in-user') return true;
   return BUILT_IN_ROLE_PERMISSIONS[principal as keyof typeof BUILT_IN_ROLE_PERMISSIONS].includes(access);
 }

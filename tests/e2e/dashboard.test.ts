@@ -171,11 +171,11 @@ describe('the dashboard in a browser', () => {
     await page.getByText('Acting inside').waitFor();
     await page.getByRole('cell', { name: 'ada' }).or(page.getByRole('rowheader', { name: 'ada' })).first().waitFor();
     await page.getByLabel('Email').fill('grace@example.com');
-    await page.getByLabel('Role').selectOption('admin');
+    await page.getByLabel('Role').selectOption('viewer');
     await page.getByRole('button', { name: 'Invite', exact: true }).click();
     await page.getByRole('rowheader', { name: 'grace@example.com' }).waitFor();
     const invitations = await api.t.db.withTenant(tenantId, (scope) => api.control.invitations.list(scope));
-    expect(invitations).toMatchObject([{ email: 'grace@example.com', role: 'admin', status: 'pending' }]);
+    expect(invitations).toMatchObject([{ email: 'grace@example.com', role: 'viewer', status: 'pending' }]);
     await page.getByRole('button', { name: 'End session' }).click();
     await page.getByRole('button', { name: 'Start impersonation' }).waitFor();
     // The session's start and end are in the tenant's audit log, with the operator's reason.

@@ -12,7 +12,7 @@ import { ProblemMessage } from '../components/ProblemMessage.js';
 import { Time } from '../components/Time.js';
 import { useOperator } from '../components/operator-context.js';
 
-const DURATIONS = [15, 30, 60, 120, 240];
+const DURATIONS = [15, 30, 60];
 
 export function ImpersonationGate({ tenant, children }: { tenant: Tenant; children: (token: string) => ReactNode }) {
   const { token } = useOperator();

@@ -5,11 +5,12 @@ import type { ApiError } from '../api/problem.js';
 import { asApiError } from '../api/use-load.js';
 import { ProblemMessage } from '../components/ProblemMessage.js';
 
-const ROLES = ['member', 'viewer', 'admin', 'owner'];
+// An impersonating operator can invite viewers only (it cannot grant what it does not hold).
+const ROLES = ['viewer', 'member', 'admin', 'owner'];
 
 export function InviteForm({ token, onInvited }: { token: string; onInvited: (email: string) => void }) {
   const [email, setEmail] = useState('');
-  const [role, setRole] = useState('member');
+  const [role, setRole] = useState('viewer');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
 

@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { coreErrors } from 'tenantry';
 import { tenantryFastify } from 'tenantry/adapters/fastify';
-import { BUILT_IN_ROLE_PERMISSIONS, controlErrors, hasPermission, type Permission } from 'tenantry/control';
+import { controlErrors, IMPERSONATION_PERMISSIONS, hasPermission, type Permission } from 'tenantry/control';
 import { apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant } from 'tenantry/resolve';
 import type { ApiDependencies } from './api-dependencies.js';
 import { impersonationStrategy, unlessImpersonationToken } from './impersonation-strategy.js';
@@ -25,9 +25,9 @@ declare module 'fastify' {
 async function principalFor(resolved: ResolvedTenant, deps: ApiDependencies): Promise<TenantPrincipal> {
   const session = resolved.credentials.impersonation;
   if (session !== undefined) {
-    // An operator acts as a tenant admin: everything but deleting the tenant, and (by the grant
-    // rule) never making or removing an owner.
-    return { kind: 'impersonation', operatorId: String(session.operatorId), sessionId: String(session.sessionId), permissions: BUILT_IN_ROLE_PERMISSIONS.admin };
+    // An operator acts as an admin who cannot mint lasting access (keys, members, roles,
+    // secrets): the session ends, what it made must not outlive it.
+    return { kind: 'impersonation', operatorId: String(session.operatorId), sessionId: String(session.sessionId), permissions: IMPERSONATION_PERMISSIONS };
   }
   const key = resolved.credentials.apiKey;
   if (key !== undefined) {

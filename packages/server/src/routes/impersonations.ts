@@ -10,7 +10,9 @@ import type { ApiDependencies } from '../http/api-dependencies.js';
 import { operatorOf } from '../http/principal.js';
 import { DateTime, IdParams, OPERATOR_SECURITY, strictObject, Uuid } from './schemas.js';
 
-const MAX_MINUTES = 240;
+// The control plane's default cap on a session (maxImpersonationMs, one hour): a longer ask is
+// refused by the schema, before any work.
+const MAX_MINUTES = 60;
 const SessionBody = strictObject({
   id: Type.String(), tenantId: Uuid, operatorId: Type.String(), reason: Type.String(),
   status: Type.Union([Type.Literal('active'), Type.Literal('ended'), Type.Literal('expired')]),

@@ -11,7 +11,7 @@ export type { ChangeAuthor, CreateTenantInput, ListTenantsOptions, TenantPage, T
 export type { PurgeResult } from './tenant-purge.js';
 export type { ControlScope } from './control-sql.js';
 export {
-  BUILT_IN_ROLE_PERMISSIONS, BUILT_IN_ROLES, hasPermission, isBuiltInRole, isPermission, missingPermissions,
+  BUILT_IN_ROLE_PERMISSIONS, BUILT_IN_ROLES, hasPermission, IMPERSONATION_PERMISSIONS, isBuiltInRole, isPermission, missingPermissions,
   parsePermissions, PERMISSIONS, requireGrantable, systemActor,
 } from './permissions.js';
 export type { Actor, BuiltInRole, Permission, PermissionHolder } from './permissions.js';

@@ -86,6 +86,20 @@ describe('TenantDatabaseOptions.observer', () => {
   });
 });
 
+describe('an observer that throws', () => {
+  const throwing = () => { throw new Error('observer bug'); };
+
+  it('changes no outcome: statements answer, transactions commit, and a BEGIN sent as SQL is still undone and refused', async () => {
+    const db = createTenantDatabase({ pool: t.app, sqlGuard: 'off', observer: { onStatement: throwing, onTransaction: throwing } });
+    expect((await db.withTenant(a, (s) => s.query<{ one: number }>('SELECT 1 AS one'))).rows).toEqual([{ one: 1 }]);
+    await db.transaction(a, (tx) => tx.query('INSERT INTO notes (id) VALUES (900)'));
+    expect((await t.admin.query('SELECT 1 FROM notes WHERE tenant_id = $1 AND id = 900', [a])).rowCount).toBe(1);
+    await expect(db.withTenant(a, (s) => s.query('BEGIN'))).rejects.toMatchObject({ code: 'TRANSACTION_CONTROL_REFUSED' });
+    // The connection went back clean: the next statement runs outside any leftover transaction.
+    expect((await db.withTenant(b, (s) => s.query<{ n: string }>('SELECT count(*) AS n FROM notes WHERE id = 900'))).rows[0]?.n).toBe('0');
+  });
+});
+
 describe('pgPool stats', () => {
   it('tells how many connections are open, idle and awaited, as pg counts them', async () => {
     const db = observed();

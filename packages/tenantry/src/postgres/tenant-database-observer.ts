@@ -35,3 +35,18 @@ export interface TenantDatabaseObserver {
   readonly onStatement?: (event: TenantStatementEvent) => void;
   readonly onTransaction?: (event: TenantTransactionEvent) => void;
 }
+
+/**
+ * Calls an observer callback, swallowing what it throws: metrics or tracing must never change
+ * the outcome of a tenant's statement, nor skip the cleanup that follows it.
+ *
+ * @example notify(observer?.onStatement, { tenantId, durationMs, error: undefined, inTransaction: false });
+ */
+export function notify<E>(callback: ((event: E) => void) | undefined, event: E): void {
+  if (callback === undefined) return;
+  try {
+    callback(event);
+  } catch {
+    // The observer's own bug; the data path goes on.
+  }
+}

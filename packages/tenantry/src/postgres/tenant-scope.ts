@@ -8,7 +8,7 @@ import { PooledTenantTransaction, type TenantTransaction } from './tenant-transa
 import { RUN_UNGUARDED } from './internal.js';
 import type { SqlConnection, SqlPool, SqlQueryable, SqlResult, TransactionStatus } from './sql-client.js';
 import type { SqlGuard } from './sql-guard.js';
-import type { TenantDatabaseObserver } from './tenant-database-observer.js';
+import { notify, type TenantDatabaseObserver } from './tenant-database-observer.js';
 
 /** The handle withTenant's callback gets. */
 export interface TenantScope extends SqlQueryable {
@@ -79,16 +79,17 @@ export class PooledTenantScope implements TenantScope {
       result = await connection.queryAfter<Row>([enterTenant(this.tenantId, this.admit)], text, values);
     } catch (err) {
       const mapped = toTenantryError(err);
-      observe?.({ tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: false });
+      notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: false });
       throw mapped;
     }
-    observe?.({ tenantId: this.tenantId, durationMs: performance.now() - started, error: undefined, inTransaction: false });
+    // Before the observer: whatever it does, a transaction the statement opened is undone.
     if (connection.transactionStatus !== 'idle') {
       // The statement opened a transaction (BEGIN sent as SQL): the tenant setting would
       // outlive it and later statements would join it. Undo it now and refuse.
       await this.#rollBack(connection);
       throw postgresErrors.create('TRANSACTION_CONTROL_REFUSED');
     }
+    notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: undefined, inTransaction: false });
     return result;
   }
 
@@ -111,10 +112,10 @@ export class PooledTenantScope implements TenantScope {
     try {
       result = await this.#transaction(fn);
     } catch (err) {
-      observe({ tenantId: this.tenantId, durationMs: performance.now() - started, outcome: 'rollback', error: err });
+      notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, outcome: 'rollback', error: err });
       throw err;
     }
-    observe({ tenantId: this.tenantId, durationMs: performance.now() - started, outcome: 'commit', error: undefined });
+    notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, outcome: 'commit', error: undefined });
     return result;
   }
 

@@ -6,7 +6,7 @@ import { BEGIN, enterTenant, type AdmitMode } from './tenant-gate.js';
 import { RUN_UNGUARDED } from './internal.js';
 import type { SqlConnection, SqlQueryable, SqlResult } from './sql-client.js';
 import type { SqlGuard } from './sql-guard.js';
-import type { TenantDatabaseObserver } from './tenant-database-observer.js';
+import { notify, type TenantDatabaseObserver } from './tenant-database-observer.js';
 
 /** The handle of an atomic unit of work for one tenant. */
 export interface TenantTransaction extends SqlQueryable {
@@ -65,10 +65,10 @@ export class PooledTenantTransaction implements TenantTransaction {
     } catch (err) {
       const mapped = toTenantryError(err);
       this.#failure ??= mapped;
-      observe?.({ tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: true });
+      notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: true });
       throw mapped;
     }
-    observe?.({ tenantId: this.tenantId, durationMs: performance.now() - started, error: undefined, inTransaction: true });
+    notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: undefined, inTransaction: true });
     return result;
   }
 
