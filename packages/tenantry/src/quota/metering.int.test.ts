@@ -54,6 +54,17 @@ describe('recordUsage', () => {
     expect(await usedOf(tenant, 'storageBytes')).toBe(500);
   });
 
+  it('refuses a batch that would take a level below zero, and records none of it (room beyond the limit, a lower billed peak)', async () => {
+    const tenant = await newTenant('free');
+    await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'lv-up', meter: 'storageBytes', quantity: 300 }]));
+    const before = await usedOf(tenant, 'storageBytes');
+    await expect(t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'lv-ok', meter: 'apiCalls', quantity: 1 }, { id: 'lv-down', meter: 'storageBytes', quantity: -(before + 1) }])))
+      .rejects.toMatchObject({ code: 'USAGE_EVENT_INVALID', details: { field: 'quantity' } });
+    expect(await usedOf(tenant, 'storageBytes')).toBe(before);
+    const { rows } = await t.admin.query('SELECT id FROM tenantry.usage_events WHERE tenant_id = $1 AND id IN ($2, $3)', [tenant, 'lv-ok', 'lv-down']);
+    expect(rows).toEqual([]);
+  });
+
   it('counts a retried event once when the retries race, for every tenant independently (property)', async () => {
     const event = fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), tenant: fc.nat({ max: 2 }), copies: fc.integer({ min: 1, max: 6 }) });
     await fc.assert(fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 50 }), async (events, quantity) => {

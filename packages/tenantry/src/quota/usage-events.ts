@@ -129,6 +129,9 @@ export async function recordUsageEvents(catalog: PlanCatalog, clock: Clock, sql:
       [tenantId, g.meter, g.period, g.quantity, now],
     );
     const used = int(row?.used);
+    // A level (storage, seats) never goes below zero: a negative event larger than what is there
+    // would make room beyond the hard limit and lower the billed peak. The whole batch rolls back.
+    if (used < 0) throw quotaErrors.create('USAGE_EVENT_INVALID', { details: { index: -1, field: 'quantity', reason: `would take ${g.meter} below zero` } });
     for (const [day, quantity] of dailyQuantities(kind, g.events, used - g.quantity)) await recordDaily(sql, tenantId, g.meter, kind, new Date(`${day}T00:00:00Z`), quantity);
     const limit = limits[g.meter] ?? { hard: null, soft: null };
     const alertPeriod = g.period === 'all' ? periodOf(now).name : g.period;
