@@ -48,6 +48,16 @@ describe('GET /v1/tenants/:id/audit-events', () => {
     expect(suspensions.body).toMatchObject({ items: [{ type: 'tenant.suspend' }], nextCursor: null });
   });
 
+  it('records each read (and each verification) of a tenant\'s log as an operator action, with the operator and request', async () => {
+    const tenantId = (await api.request('POST', '/v1/tenants', op({ slug: `aud-${Date.now().toString(36)}`, owner: { userId: 'u' } }))).body.id as string;
+    await api.request('GET', `/v1/tenants/${tenantId}/audit-events`, op());
+    await api.request('GET', `/v1/tenants/${tenantId}/audit-events/verification`, op());
+    const { rows } = await api.t.admin.query<{ action: string; actor: string; request_id: string | null }>(
+      'SELECT action, actor, request_id FROM tenantry.operator_actions WHERE subject_tenant = $1 ORDER BY occurred_at', [tenantId]);
+    expect(rows.map((r) => r.action)).toEqual(['audit.read', 'audit.verify']);
+    expect(rows.every((r) => r.actor.startsWith('operator:') && r.request_id !== null)).toBe(true);
+  });
+
   it('keeps a suspended tenant\'s log readable', async () => {
     const id = await tenantWithHistory();
     await api.request('POST', `/v1/tenants/${id}/suspend`, op());

@@ -169,4 +169,14 @@ describe('billing export', () => {
       await api.t.admin.query('UPDATE tenantry.tenants SET plan = $2 WHERE id = $1', [tenantId, 'free']);
     }
   });
+
+  it('records every billing export as an operator action before reading', async () => {
+    const period = new Date().toISOString().slice(0, 7);
+    const before = (await api.t.admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM tenantry.operator_actions WHERE action = 'billing.export'`)).rows[0]?.n ?? 0;
+    expect((await api.request('GET', `/v1/billing/export?period=${period}`, operator())).status).toBe(200);
+    const { rows } = await api.t.admin.query<{ actor: string; details: { period?: string } }>(
+      `SELECT actor, details FROM tenantry.operator_actions WHERE action = 'billing.export' ORDER BY occurred_at DESC LIMIT 1`);
+    expect((await api.t.admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM tenantry.operator_actions WHERE action = 'billing.export'`)).rows[0]?.n).toBe(before + 1);
+    expect(rows[0]).toMatchObject({ actor: expect.stringMatching(/^operator:/), details: { period } });
+  });
 });

@@ -4,8 +4,11 @@
 import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { systemClock } from 'tenantry';
+import { recordOperatorAction } from 'tenantry/health';
 import { billingPage, CSV_HEADER, invoiceCsvRows, type BillingPage } from 'tenantry/quota';
 import type { QuotaApi } from '../http/api-dependencies.js';
+import { operatorOf } from '../http/principal.js';
 import { OPERATOR_SECURITY, strictObject, Uuid } from './schemas.js';
 
 const Query = strictObject({
@@ -38,6 +41,8 @@ export function registerBillingRoutes(app: FastifyInstance, { quotas, operator }
     },
   }, async (request, reply) => {
     const { period, format = 'json', limit, cursor } = request.query;
+    // Every tenant's usage, read through the operator role: recorded before anything is read.
+    await recordOperatorAction(operator, systemClock, { actor: `operator:${operatorOf(request).operatorId}`, requestId: request.id }, { action: 'billing.export', details: { period, format, ...(cursor === undefined ? {} : { cursor }) } });
     if (format === 'json') {
       return reply.type('application/json').send(await billingPage(operator, catalog, { period, ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) }));
     }

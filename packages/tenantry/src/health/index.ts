@@ -6,6 +6,7 @@ export { histogramQuantile, latencyBucket, LATENCY_BOUNDS_MS, LATENCY_BUCKETS } 
 export { ACTIVITY_BUCKET_MS, createActivityRecorder } from './activity-recorder.js';
 export type { ActivityRecorder, ActivityRecorderOptions, ActivitySample, FlushResult } from './activity-recorder.js';
 export { pruneActivity } from './prune-activity.js';
+export { recordOperatorAction } from './operator-actions.js';
 export type { OperatorAction, OperatorReader } from './operator-actions.js';
 export { createTenantAnalytics } from './tenant-analytics.js';
 export type { ActiveTenants, Distribution, GrowthPoint, HourPoint, TenantAnalytics, TenantAnalyticsOptions, TopBy, TopTenant } from './tenant-analytics.js';

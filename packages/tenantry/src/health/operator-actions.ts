@@ -1,5 +1,5 @@
-// The record of operators' cross-tenant reads (analytics, health, alerts): one append-only row
-// in tenantry.operator_actions per read, written in the read's own transaction.
+// The record of operators' cross-tenant reads (analytics, health, alerts, billing export, a
+// tenant's audit log): one append-only row in tenantry.operator_actions per read.
 import { randomUUID } from 'node:crypto';
 import type { Clock, TenantId } from '../core/index.js';
 import { withPoolTransaction, type SqlConnection, type SqlPool } from '../postgres/index.js';
@@ -18,6 +18,17 @@ export interface OperatorAction {
 
 const INSERT = `INSERT INTO tenantry.operator_actions (id, occurred_at, actor, action, subject_tenant, request_id, details)
   VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`;
+
+/**
+ * Records an operator action on its own, before the work it describes (a streamed export, a
+ * read through another capability's transaction): if the record cannot be written, the caller
+ * does not go on.
+ *
+ * @example await recordOperatorAction(operator, clock, { actor: 'operator:ann', requestId }, { action: 'billing.export', details: { period } });
+ */
+export async function recordOperatorAction(operator: SqlPool, clock: Clock, reader: OperatorReader, action: OperatorAction): Promise<void> {
+  await auditedRead(operator, clock, reader, action, async () => undefined);
+}
 
 /**
  * Runs `read` in one operator transaction that first records the action: a read whose record
