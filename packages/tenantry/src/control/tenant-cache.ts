@@ -13,7 +13,8 @@ export interface TenantCacheOptions {
   readonly maxEntries?: number;
   /**
    * A bound on staleness should an invalidation ever be lost (a write outside this library, a
-   * publish that failed): entries older than this are swept. Default 60 s.
+   * publish that failed): entries older than this are swept, by a sweep every quarter of it, so
+   * an entry lives at most 1.25 × this. Default 60 s.
    */
   readonly maxAgeMs?: number;
   /** A subscription that failed (the cache then reads through) or a publish that failed (others stay stale up to maxAgeMs). Default: ignored. */

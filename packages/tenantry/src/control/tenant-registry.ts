@@ -58,7 +58,9 @@ export interface TenantRegistry {
   /**
    * Changes the display name, plan or region, recorded in the tenant's audit log with each
    * field's old and new value; with `expectedVersion`, only if nobody changed the tenant since.
-   * A plan change takes effect at once: nothing caches the plan beyond this row.
+   * A plan change takes effect at once for quotas and rate limits (they read this row); feature
+   * flags cache plan defaults per instance: call `control.flags.invalidate(id)` after a plan
+   * change (the server's PATCH route does).
    */
   update(id: TenantId | string, input: UpdateTenantInput, options?: { expectedVersion?: number; by?: ChangeAuthor }): Promise<Tenant>;
   /**
