@@ -151,6 +151,30 @@ describe('serverRateLimit (what main.ts starts)', () => {
     expect(onPlan('not-in-catalog')).toEqual({ perMinute: 100, burst: 80 });
   });
 
+  it("with RATE_LIMIT_ON_UNAVAILABLE=open, lets ordinary routes through while Redis is down but keeps limiting routes that mint access, per server", async () => {
+    const probe = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => probe.once('listening', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise((resolve) => probe.close(resolve));
+    const rateLimit = serverRateLimit(resolveConfig({ redisUrl: `redis://127.0.0.1:${port}`, rateLimitOnUnavailable: 'open', rateLimitPerMinute: 1, rateLimitBurst: 2 }), createLogger({ level: 'silent' }));
+    const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: { registry: t.registry, db: t.db, control, rateLimit: rateLimit.options } });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/v1/tenant`;
+      const headers = { 'x-api-key': await apiKey(t.tenants[1]!.id), 'content-type': 'application/json' };
+      // Ordinary reads: open (the configured policy) — beyond the burst of 2.
+      for (let i = 0; i < 4; i += 1) expect((await fetch(`${base}/members`, { headers })).status).toBe(200);
+      // Minting a key: limited in process (the key lacks apikeys:write, so allowed calls get 403).
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i += 1) statuses.push((await fetch(`${base}/api-keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'x', scopes: ['members:read'] }) })).status);
+      expect(statuses).toEqual([403, 403, 429]);
+      expect(rateLimit.options.limiter.stats()).toMatchObject({ failedOpen: 4 });
+    } finally {
+      await app.close();
+      await rateLimit.close();
+    }
+  });
+
   it('fails closed without waiting when Redis cannot be reached, and logs the outage once', async () => {
     // A port nobody listens on.
     const probe = createServer().listen(0, '127.0.0.1');

@@ -19,8 +19,24 @@ export interface TenantRate {
   readonly burst: number;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * `sensitive`: a route that mints credentials or access (keys, invitations, members, roles,
+     * secrets). While Redis is down it never goes unlimited (ISOLATION.md rule 20).
+     */
+    rateClass?: 'sensitive';
+  }
+}
+
 export interface RateLimitOptions {
   readonly limiter: RateLimiter;
+  /**
+   * The limiter of `rateClass: 'sensitive'` routes: the same store and limits, but while the
+   * store is unavailable it refuses (`closed`) or limits per server (`local`), never `open`.
+   * Default: `limiter`.
+   */
+  readonly sensitiveLimiter?: RateLimiter;
   /** The tenant-wide limit (from its plan: the registry record it was resolved to); undefined: none. */
   readonly limitFor: (tenant: Tenant) => TenantRate | undefined;
   /** The limit of one API key within its tenant; undefined: none. */
@@ -46,7 +62,8 @@ const policyOf = (rate: TenantRate): RatePolicy => {
  * @example await tenantScope(scope, deps); registerRateLimit(scope, deps.rateLimit);
  */
 export function registerRateLimit(scope: FastifyInstance, options: RateLimitOptions): void {
-  const { limiter, limitFor, apiKeyLimitFor } = options;
+  const { limitFor, apiKeyLimitFor } = options;
+  const sensitiveLimiter = options.sensitiveLimiter ?? options.limiter;
   scope.addHook('onRequest', async (request, reply) => {
     if (currentTenant() === undefined) throw coreErrors.create('INTERNAL', { message: 'rate limit hook ran before tenant resolution' });
     const tenant = resolvedTenantOf(request);
@@ -59,6 +76,7 @@ export function registerRateLimit(scope: FastifyInstance, options: RateLimitOpti
       if (keyRate !== undefined) rules.push({ name: 'api-key', subject: principal.keyId, policy: policyOf(keyRate) });
     }
     if (rules.length === 0) return;
+    const limiter = request.routeOptions.config.rateClass === 'sensitive' ? sensitiveLimiter : options.limiter;
     const decision = await limiter.check(tenant.id, rules);
     // draft-ietf-httpapi-ratelimit-headers-06 style (as express-rate-limit's 'draft-6'):
     // the binding rule's burst, what is left of it, and seconds until it is full again.
@@ -113,20 +131,19 @@ export function serverRateLimit(config: ServerConfig, logger: Logger, plans: { c
     store = ioredisStore(client);
   }
   const onUnavailable: OnUnavailable = config.rateLimitOnUnavailable;
-  const limiter = createRateLimiter({
-    store,
-    onUnavailable,
-    onStoreError: (err) => {
-      if (down) return;
-      down = true;
-      logger.warn({ err, onUnavailable }, 'rate limiter: Redis failed; applying the unavailability policy until it answers again');
-    },
-  });
+  const onStoreError = (err: unknown) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err, onUnavailable }, 'rate limiter: Redis failed; applying the unavailability policy until it answers again');
+  };
+  const limiter = createRateLimiter({ store, onUnavailable, onStoreError });
+  // Routes that mint access never go unlimited: `open` becomes per-server limits for them.
+  const sensitiveLimiter = onUnavailable === 'open' ? createRateLimiter({ store, onUnavailable: 'local', onStoreError }) : limiter;
   const tenantRate: TenantRate = { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst };
   const keyRate: TenantRate = { perMinute: config.rateLimitApiKeyPerMinute, burst: config.rateLimitApiKeyBurst };
   return {
     store,
-    options: { limiter, limitFor: plans.catalog ? planRates(plans.catalog, tenantRate) : () => tenantRate, apiKeyLimitFor: () => keyRate },
+    options: { limiter, sensitiveLimiter, limitFor: plans.catalog ? planRates(plans.catalog, tenantRate) : () => tenantRate, apiKeyLimitFor: () => keyRate },
     ready: () => readyPromise,
     ...(client === undefined ? {} : { ping: () => client.ping() }),
     async close() {

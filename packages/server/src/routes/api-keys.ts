@@ -31,7 +31,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: ApiDependencies
   const inTenant = inCurrentTenant(db);
 
   app.post<{ Body: Static<typeof CreateApiKey> }>('/api-keys', {
-    config: { access: 'apikeys:write' },
+    config: { access: 'apikeys:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Create an API key with scopes the caller holds', operationId: 'createApiKey', body: CreateApiKey, response: { 201: Created } },
   }, async (request, reply) => {
     const { expiresAt, ...rest } = request.body;
@@ -47,7 +47,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: ApiDependencies
     schema: { tags, security, summary: 'Get an API key', operationId: 'getApiKey', params: IdParams, response: { 200: ApiKeyBody } },
   }, async (request) => inTenant((scope) => control.apiKeys.get(scope, request.params.id)));
   app.post<ById>('/api-keys/:id/revoke', {
-    config: { access: 'apikeys:write' },
+    config: { access: 'apikeys:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Revoke an API key at once', operationId: 'revokeApiKey', params: IdParams, response: { 200: ApiKeyBody } },
   }, async (request) => inTenant((scope) => control.apiKeys.revoke(scope, request.params.id, actorOf(request))));
 }

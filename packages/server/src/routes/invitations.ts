@@ -31,7 +31,7 @@ export function registerInvitationRoutes(app: FastifyInstance, deps: ApiDependen
   const inTenant = inCurrentTenant(db);
 
   app.post<{ Body: Static<typeof CreateInvitation> }>('/invitations', {
-    config: { access: 'invitations:write' },
+    config: { access: 'invitations:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Invite an email address with a role the caller may grant', operationId: 'createInvitation', body: CreateInvitation, response: { 201: Issued } },
   }, async (request, reply) => reply.code(201).send(await inTenant((scope) => control.invitations.create(scope, request.body, actorOf(request)))));
   app.get('/invitations', {
@@ -43,16 +43,16 @@ export function registerInvitationRoutes(app: FastifyInstance, deps: ApiDependen
     schema: { tags, security, summary: 'Get an invitation', operationId: 'getInvitation', params: IdParams, response: { 200: InvitationBody } },
   }, async (request) => inTenant((scope) => control.invitations.get(scope, request.params.id)));
   app.post<ById>('/invitations/:id/revoke', {
-    config: { access: 'invitations:write' },
+    config: { access: 'invitations:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Revoke an open invitation', operationId: 'revokeInvitation', params: IdParams, response: { 200: InvitationBody } },
   }, async (request) => inTenant((scope) => control.invitations.revoke(scope, request.params.id, actorOf(request))));
   app.post<ById>('/invitations/:id/resend', {
-    config: { access: 'invitations:write' },
+    config: { access: 'invitations:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Issue a new token and expiry (the old token stops working)', operationId: 'resendInvitation', params: IdParams, response: { 200: Issued } },
   }, async (request) => inTenant((scope) => control.invitations.resend(scope, request.params.id, actorOf(request))));
   app.post<{ Body: Static<typeof AcceptInvitation> }>('/invitations/accept', {
     // Any signed-in user of this tenant's identity provider: they are not a member yet.
-    config: { access: 'signed-in-user' },
+    config: { access: 'signed-in-user', rateClass: 'sensitive' },
     schema: { tags, security: [{ bearerJwt: [] }], summary: 'Accept an invitation as the signed-in user', operationId: 'acceptInvitation', body: AcceptInvitation, response: { 200: strictObject({ invitation: InvitationBody, member: MemberBody }) } },
   }, async (request) => {
     const principal = tenantPrincipalOf(request);

@@ -35,15 +35,15 @@ export function registerMemberRoutes(app: FastifyInstance, deps: ApiDependencies
     schema: { tags, security, summary: 'Get a member', operationId: 'getMember', params: UserParams, response: { 200: MemberBody } },
   }, async (request) => inTenant((scope) => control.members.get(scope, request.params.userId)));
   app.post<{ Body: Static<typeof AddMember> }>('/members', {
-    config: { access: 'members:write' },
+    config: { access: 'members:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Add a member with a role the caller may grant', operationId: 'addMember', body: AddMember, response: { 201: MemberBody } },
   }, async (request, reply) => reply.code(201).send(await inTenant((scope) => control.members.add(scope, request.body, actorOf(request)))));
   app.patch<ByUser & { Body: Static<typeof ChangeRole> }>('/members/:userId', {
-    config: { access: 'members:write' },
+    config: { access: 'members:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Change a member\'s role (never the last owner\'s)', operationId: 'changeMemberRole', params: UserParams, body: ChangeRole, response: { 200: MemberBody } },
   }, async (request) => inTenant((scope) => control.members.changeRole(scope, request.params.userId, request.body.role, actorOf(request))));
   app.delete<ByUser>('/members/:userId', {
-    config: { access: 'members:write' },
+    config: { access: 'members:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Remove a member (never the last owner)', operationId: 'removeMember', params: UserParams, response: { 204: Type.Null() } },
   }, async (request, reply) => {
     await inTenant((scope) => control.members.remove(scope, request.params.userId, actorOf(request)));

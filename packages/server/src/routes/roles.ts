@@ -42,15 +42,15 @@ export function registerRoleRoutes(app: FastifyInstance, deps: ApiDependencies):
     schema: { tags, security, summary: 'Get a custom role', operationId: 'getRole', params: RoleParams, response: { 200: RoleBody } },
   }, async (request) => inTenant((scope) => control.roles.get(scope, request.params.id)));
   app.post<{ Body: Static<typeof CreateRole> }>('/roles', {
-    config: { access: 'roles:write' },
+    config: { access: 'roles:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Create a custom role of permissions the caller holds', operationId: 'createRole', body: CreateRole, response: { 201: RoleBody } },
   }, async (request, reply) => reply.code(201).send(await inTenant((scope) => control.roles.create(scope, request.body, actorOf(request)))));
   app.patch<ById & { Body: Static<typeof UpdateRole> }>('/roles/:id', {
-    config: { access: 'roles:write' },
+    config: { access: 'roles:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Rename a custom role or change its permissions (its members get them at once)', operationId: 'updateRole', params: RoleParams, body: UpdateRole, response: { 200: RoleBody } },
   }, async (request) => inTenant((scope) => control.roles.update(scope, request.params.id, request.body, actorOf(request))));
   app.delete<ById>('/roles/:id', {
-    config: { access: 'roles:write' },
+    config: { access: 'roles:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Delete a custom role no member or invitation uses', operationId: 'deleteRole', params: RoleParams, response: { 204: Type.Null() } },
   }, async (request, reply) => {
     await inTenant((scope) => control.roles.delete(scope, request.params.id, actorOf(request)));

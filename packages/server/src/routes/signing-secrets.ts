@@ -27,7 +27,7 @@ export function registerSigningSecretRoutes(app: FastifyInstance, deps: ApiDepen
     schema: { tags, security, summary: 'List the signing secrets in use (never their values)', operationId: 'listSigningSecrets', response: { 200: strictObject({ items: Type.Array(SecretInfoBody) }) } },
   }, async () => ({ items: await inTenant((scope) => control.signingSecrets.list(scope)) }));
   app.post('/signing-secrets/rotate', {
-    config: { access: 'secrets:write' },
+    config: { access: 'secrets:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Make a new signing secret current; the previous one retires after the grace period', operationId: 'rotateSigningSecret', response: { 201: Rotated } },
   }, async (_request, reply) => reply.code(201).send(await inTenant((scope) => control.signingSecrets.rotate(scope))));
 }
