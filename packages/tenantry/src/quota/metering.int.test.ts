@@ -58,7 +58,7 @@ describe('recordUsage', () => {
     const tenant = await newTenant('free');
     await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'lv-up', meter: 'storageBytes', quantity: 300 }]));
     const before = await usedOf(tenant, 'storageBytes');
-    await expect(t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'lv-ok', meter: 'apiCalls', quantity: 1 }, { id: 'lv-down', meter: 'storageBytes', quantity: -(before + 1) }])))
+    await expect(t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'lv-ok', meter: 'apiCalls', quantity: 1 }, { id: 'lv-down', meter: 'storageBytes', quantity: -((before ?? 0) + 1) }])))
       .rejects.toMatchObject({ code: 'USAGE_EVENT_INVALID', details: { field: 'quantity' } });
     expect(await usedOf(tenant, 'storageBytes')).toBe(before);
     const { rows } = await t.admin.query('SELECT id FROM tenantry.usage_events WHERE tenant_id = $1 AND id IN ($2, $3)', [tenant, 'lv-ok', 'lv-down']);
