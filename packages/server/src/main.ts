@@ -9,6 +9,7 @@ import { buildApp } from './app.js';
 import { openChangeFeed } from './change-feed.js';
 import { parseAlertRules, type ServerConfig } from './config.js';
 import { startHealthServices } from './database/health-services.js';
+import { quotaPressureReader } from './database/quota-pressure.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
 import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
 import { serverRateLimit } from './http/rate-limit.js';
@@ -86,6 +87,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const rateLimit = serverRateLimit(config, logger, { catalog: database.quotas.catalog });
   const health = startHealthServices(database.operator, {
     logger,
+    quotaPressure: quotaPressureReader(db, database.quotas),
     windowMinutes: config.healthWindowMinutes,
     ...(config.alertRules === undefined ? {} : { rules: parseAlertRules(config.alertRules) }),
     ...(config.alertWebhookUrl && config.alertWebhookSecret ? { webhook: { url: config.alertWebhookUrl, secret: config.alertWebhookSecret } } : {}),
