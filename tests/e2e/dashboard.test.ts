@@ -128,6 +128,16 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('heading', { name: 'E2E Corp', level: 1 }).waitFor();
   });
 
+  it("changes the tenant's plan from its overview (the catalog's plans offered), audited", async () => {
+    const form = page.getByRole('form', { name: 'Edit tenant' });
+    await form.getByRole('combobox', { name: 'Plan' }).locator('option', { hasText: 'pro' }).waitFor({ state: 'attached' });
+    await form.getByRole('combobox', { name: 'Plan' }).selectOption('pro');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(async () => (await api.request('GET', `/v1/tenants/${tenantId}`, { token: api.operatorToken })).body.plan).toBe('pro');
+    await page.locator('.facts dd', { hasText: /^pro$/ }).waitFor();
+    expect(await form.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
+  });
+
   it('suspends the tenant only once confirmed (Escape cancels), then restores it', async () => {
     await page.getByRole('button', { name: 'Suspend…' }).click();
     const confirm = page.getByRole('dialog', { name: 'Suspend this tenant?' });

@@ -31,6 +31,9 @@ export const tenantsApi = {
   get: (token: string, id: string, signal?: Sig) => request<Tenant>(`/v1/tenants/${id}`, opts(token, signal)),
   create: (token: string, body: { slug: string; displayName?: string; plan?: string; region?: string; owner: { userId: string } }) =>
     request<Tenant>('/v1/tenants', { token, method: 'POST', body }),
+  update: (token: string, id: string, body: { displayName?: string; plan?: string; region?: string }) =>
+    request<Tenant>(`/v1/tenants/${id}`, { token, method: 'PATCH', body }),
+  plans: (token: string, signal?: Sig) => request<{ items: { name: string }[] }>('/v1/plans', opts(token, signal)),
   act: (token: string, id: string, action: 'suspend' | 'restore' | 'offboard') => request<Tenant>(`/v1/tenants/${id}/${action}`, { token, method: 'POST' }),
   remove: (token: string, id: string) => request<Tenant>(`/v1/tenants/${id}`, { token, method: 'DELETE' }),
   auditEvents: (token: string, id: string, cursor: string | undefined, type: string | undefined, signal?: Sig) =>

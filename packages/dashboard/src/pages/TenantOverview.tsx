@@ -1,7 +1,8 @@
-// A tenant's facts and lifecycle actions.
+// A tenant's facts, the fields an operator may change, its lifecycle actions and its health.
 import type { Tenant } from '../api/types.js';
 import { Time } from '../components/Time.js';
 import { LifecycleActions } from '../tenant/LifecycleActions.js';
+import { TenantEditForm } from '../tenant/TenantEditForm.js';
 import { TenantHealthPanel } from '../tenant/TenantHealthPanel.js';
 
 export function TenantOverview({ tenant, onChanged }: { tenant: Tenant; onChanged: (tenant: Tenant) => void }) {
@@ -18,6 +19,10 @@ export function TenantOverview({ tenant, onChanged }: { tenant: Tenant; onChange
           <dt>Created</dt><dd><Time value={tenant.createdAt} /></dd>
           <dt>Status since</dt><dd><Time value={tenant.statusChangedAt} /></dd>
         </dl>
+      </section>
+      <section aria-labelledby="edit-heading" className="card">
+        <h2 id="edit-heading">Name, plan and region</h2>
+        <TenantEditForm key={tenant.version} tenant={tenant} onChanged={onChanged} />
       </section>
       <section aria-labelledby="lifecycle-heading" className="card">
         <h2 id="lifecycle-heading">Lifecycle</h2>
