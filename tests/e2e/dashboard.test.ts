@@ -133,7 +133,7 @@ describe('the dashboard in a browser', () => {
     await form.getByRole('combobox', { name: 'Plan' }).locator('option', { hasText: 'pro' }).waitFor({ state: 'attached' });
     await form.getByRole('combobox', { name: 'Plan' }).selectOption('pro');
     await form.getByRole('button', { name: 'Save changes' }).click();
-    await expect.poll(async () => (await api.request('GET', `/v1/tenants/${tenantId}`, { token: api.operatorToken })).body.plan).toBe('pro');
+    await expect.poll(async (): Promise<unknown> => (await api.request('GET', `/v1/tenants/${tenantId}`, { token: api.operatorToken })).body.plan).toBe('pro');
     await page.locator('.facts dd', { hasText: /^pro$/ }).waitFor();
     expect(await form.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
   });
