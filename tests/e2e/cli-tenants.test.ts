@@ -47,6 +47,13 @@ describe('tenantry tenants create', SLOW, () => {
     expect(result.stderr).toMatch(/^error TENANT_SLUG_TAKEN: .+\n {2}slug: taken\n/);
   });
 
+  it('refuses a plan the plan catalog lacks with QUOTA_PLAN_INVALID and creates nothing', async () => {
+    const result = await tenantry('tenants', 'create', '--slug', 'platinum-co', '--plan', 'platinum');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error QUOTA_PLAN_INVALID: /);
+    expect(await t.registry.tryGetBySlug('platinum-co')).toBeUndefined();
+  });
+
   it('refuses a reserved slug with TENANT_SLUG_RESERVED and creates nothing', async () => {
     const result = await tenantry('tenants', 'create', '--slug', 'admin');
     expect(result.code).toBe(1);

@@ -3,7 +3,7 @@
 // limit or a float price stops the server with the path of the entry, not the first invoice.
 import { readFileSync } from 'node:fs';
 import { coreErrors } from 'tenantry';
-import { definePlanCatalog, type PlanCatalog, type PlanCatalogOptions } from 'tenantry/quota';
+import { definePlanCatalog, requireCatalogPlan, type PlanCatalog, type PlanCatalogOptions } from 'tenantry/quota';
 
 /** The plans a fresh control plane offers. Prices in euro cents. */
 export const DEFAULT_PLANS: PlanCatalogOptions = {
@@ -53,4 +53,16 @@ export function loadPlanCatalog(file: string | undefined): PlanCatalog {
     throw coreErrors.create('CONFIG_INVALID', { message: `TENANTRY_PLANS_FILE ${file} is not a readable JSON file.`, details: { path: 'TENANTRY_PLANS_FILE', reason: 'is not a readable JSON file' }, cause });
   }
   return definePlanCatalog(options as PlanCatalogOptions);
+}
+
+/**
+ * The plan a new tenant gets: the one asked for, which must be in the catalog (else
+ * QUOTA_PLAN_INVALID, before anything is written), or `free` when the catalog has it, else the
+ * catalog's first plan — so a catalog without a `free` plan can still onboard without one.
+ *
+ * @example registry.create({ slug, plan: planForNewTenant(catalog, body.plan) });
+ */
+export function planForNewTenant(catalog: PlanCatalog, requested: string | undefined): string {
+  if (requested !== undefined) return requireCatalogPlan(catalog, requested).name;
+  return catalog.has('free') ? 'free' : (catalog.list()[0] as { name: string }).name;
 }

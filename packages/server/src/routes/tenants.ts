@@ -7,6 +7,7 @@ import type { Tenant } from 'tenantry';
 import { systemActor } from 'tenantry/control';
 import { requireCatalogPlan } from 'tenantry/quota';
 import type { ApiDependencies } from '../http/api-dependencies.js';
+import { planForNewTenant } from '../plans.js';
 import { operatorOf } from '../http/principal.js';
 import { DateTime, IdParams, OPERATOR_SECURITY, strictObject, UserId, Uuid } from './schemas.js';
 
@@ -57,9 +58,9 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
   app.post<{ Body: Static<typeof CreateTenant> }>('/tenants', {
     schema: { tags, summary: 'Onboard a tenant with its first owner', operationId: 'createTenant', security: OPERATOR_SECURITY, body: CreateTenant, response: { 201: TenantBody } },
   }, async (request, reply) => {
-    const { owner, ...input } = request.body;
+    const { owner, ...fields } = request.body;
     // A plan the catalog lacks would leave the tenant unable to use any quota (or add its owner).
-    if (deps.quota) requireCatalogPlan(deps.quota.quotas.catalog, input.plan ?? 'free');
+    const input = deps.quota ? { ...fields, plan: planForNewTenant(deps.quota.quotas.catalog, fields.plan) } : fields;
     const author = authorOf(request);
     const tenant = await registry.create(input, author);
     // Not one transaction with the registry's insert (two pools): a failure here leaves an
