@@ -47,6 +47,15 @@ async function apiKey(tenantId: string): Promise<string> {
  * A header in seconds, rounded to the 5 s it should be close to: Redis's clock runs on while the
  * test makes its calls, so a value may come out a second or two below the exact one.
  */
+/** A port nobody listens on (a Redis that cannot be reached). */
+async function unusedPort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => probe.once('listening', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 const seconds = (value: string | null | undefined): number => Math.round(Number(value) / 5) * 5;
 
 const backends: { name: string; skip: boolean; store: () => KeyValueStore }[] = [
@@ -152,10 +161,7 @@ describe('serverRateLimit (what main.ts starts)', () => {
   });
 
   it("with RATE_LIMIT_ON_UNAVAILABLE=open, lets ordinary routes through while Redis is down but keeps limiting routes that mint access, per server", async () => {
-    const probe = createServer().listen(0, '127.0.0.1');
-    await new Promise((resolve) => probe.once('listening', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await unusedPort();
     const rateLimit = serverRateLimit(resolveConfig({ redisUrl: `redis://127.0.0.1:${port}`, rateLimitOnUnavailable: 'open', rateLimitPerMinute: 1, rateLimitBurst: 2 }), createLogger({ level: 'silent' }));
     const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: { registry: t.registry, db: t.db, control, rateLimit: rateLimit.options } });
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -176,11 +182,7 @@ describe('serverRateLimit (what main.ts starts)', () => {
   });
 
   it('fails closed without waiting when Redis cannot be reached, and logs the outage once', async () => {
-    // A port nobody listens on.
-    const probe = createServer().listen(0, '127.0.0.1');
-    await new Promise((resolve) => probe.once('listening', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await unusedPort();
     const lines: string[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
     const rateLimit = serverRateLimit(resolveConfig({ redisUrl: `redis://127.0.0.1:${port}`, rateLimitOnUnavailable: 'closed' }), logger);
