@@ -39,6 +39,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const redisUrl = process.env.REDIS_URL;
   const redisOk = redisUrl !== undefined && redisUrl !== '' && (await redisAnswers(redisUrl));
   if (redisUrl && !redisOk) console.warn(`[tenantry tests] REDIS_URL (${new URL(redisUrl).host}) does not answer: Redis tests skip`);
+  if (!redisUrl) console.warn('[tenantry tests] no REDIS_URL: the Redis-backed cases skip (their in-process variants run)');
   project.provide('redisUrl', redisOk ? redisUrl : '');
   const configured = process.env.DATABASE_URL;
   if (configured && (await answers(configured))) {

@@ -1,6 +1,6 @@
 // Redis for tests: the URL global-setup found answering (or none), a client per test file
-// with the recommended options, and a unique key prefix whose keys are removed afterwards
-// (never FLUSHALL: other suites share this Redis).
+// with the recommended options, unique key and channel prefixes whose keys are removed afterwards
+// (never FLUSHALL: other suites share this Redis), and fail-fast named connections.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RECOMMENDED_IOREDIS_OPTIONS } from 'tenantry/redis';
@@ -29,3 +29,14 @@ export async function cleanUp(client: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
   await client.quit();
 }
+
+/** A connection that gives up on commands quickly while disconnected (tests must not hang). */
+export function redisConnection(url: string): Redis {
+  // A name of its own, so a test can find (and kill) exactly this connection in CLIENT LIST.
+  const connectionName = `tenantry-test-${randomBytes(6).toString('hex')}`;
+  return new Redis(url, { connectionName, maxRetriesPerRequest: 2, connectTimeout: 2000, retryStrategy: (attempt) => Math.min(attempt * 50, 500) });
+}
+
+/** A change-feed channel prefix of its own for one test. */
+export const uniqueChannelPrefix = (name: string): string => `tenantry-test:${name}:${randomBytes(6).toString('hex')}:`;
+

@@ -20,6 +20,16 @@ export function setOperator(request: FastifyRequest, operator: VerifiedOperator)
   operators.set(request, operator);
 }
 
+/**
+ * The operator of an operator route as every record of its actions names it: `operator:<id>`
+ * and the request id (audit events, registry changes, operator_actions).
+ *
+ * @example await registry.suspend(id, operatorAuthorOf(request));
+ */
+export function operatorAuthorOf(request: FastifyRequest): { readonly actor: string; readonly requestId: string } {
+  return { actor: `operator:${operatorOf(request).operatorId}`, requestId: request.id };
+}
+
 /** @example setTenantPrincipal(request, { kind: 'apiKey', keyId, scopes }); */
 export function setTenantPrincipal(request: FastifyRequest, principal: TenantPrincipal): void {
   principals.set(request, principal);

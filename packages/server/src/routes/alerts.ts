@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AlertEvents } from 'tenantry/health';
-import { readerOf } from './analytics.js';
+import { operatorAuthorOf } from '../http/principal.js';
 import { DateTime, OPERATOR_SECURITY, strictObject, Uuid } from './schemas.js';
 
 const Status = Type.Union([Type.Literal('open'), Type.Literal('resolved')]);
@@ -21,5 +21,5 @@ const ListQuery = strictObject({ status: Type.Optional(Status), limit: Type.Opti
 export function registerAlertRoutes(app: FastifyInstance, alerts: AlertEvents): void {
   app.get<{ Querystring: Static<typeof ListQuery> }>('/alerts', {
     schema: { tags: ['health'], summary: 'Alert events, most recently seen first', operationId: 'listAlerts', security: OPERATOR_SECURITY, querystring: ListQuery, response: { 200: AlertList } },
-  }, async (request) => alerts.list(request.query, readerOf(request)));
+  }, async (request) => alerts.list(request.query, operatorAuthorOf(request)));
 }

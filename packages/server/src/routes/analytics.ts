@@ -1,9 +1,9 @@
 // Operator routes for cross-tenant analytics: distribution, growth, active tenants, top tenants
 // and usage by hour. Each read is recorded as an operator action (tenantry/health).
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { OperatorReader, TenantAnalytics } from 'tenantry/health';
-import { operatorOf } from '../http/principal.js';
+import type { FastifyInstance } from 'fastify';
+import type { TenantAnalytics } from 'tenantry/health';
+import { operatorAuthorOf } from '../http/principal.js';
 import { OPERATOR_SECURITY, strictObject, Uuid } from './schemas.js';
 
 const Counts = Type.Record(Type.String(), Type.Integer());
@@ -24,7 +24,6 @@ const ByHour = strictObject({ points: Type.Array(strictObject({ hour: Type.Integ
 const tags = ['analytics'];
 
 /** The operator and request a read is recorded under. */
-export const readerOf = (request: FastifyRequest): OperatorReader => ({ actor: `operator:${operatorOf(request).operatorId}`, requestId: request.id });
 
 /**
  * Routes under the operator scope (the caller registers `requireOperator` first).
@@ -34,17 +33,17 @@ export const readerOf = (request: FastifyRequest): OperatorReader => ({ actor: `
 export function registerAnalyticsRoutes(app: FastifyInstance, analytics: TenantAnalytics): void {
   app.get('/analytics/distribution', {
     schema: { tags, summary: 'Tenants by status, and live tenants by plan, tier and region', operationId: 'analyticsDistribution', security: OPERATOR_SECURITY, response: { 200: Distribution } },
-  }, async (request) => analytics.distribution(readerOf(request)));
+  }, async (request) => analytics.distribution(operatorAuthorOf(request)));
   app.get<{ Querystring: Static<typeof GrowthQuery> }>('/analytics/growth', {
     schema: { tags, summary: 'Tenants created and churned per UTC day', operationId: 'analyticsGrowth', security: OPERATOR_SECURITY, querystring: GrowthQuery, response: { 200: Growth } },
-  }, async (request) => analytics.growth(request.query, readerOf(request)));
+  }, async (request) => analytics.growth(request.query, operatorAuthorOf(request)));
   app.get('/analytics/active', {
     schema: { tags, summary: 'Tenants with requests in the last 1, 7 and 30 days', operationId: 'analyticsActive', security: OPERATOR_SECURITY, response: { 200: Active } },
-  }, async (request) => analytics.active(readerOf(request)));
+  }, async (request) => analytics.active(operatorAuthorOf(request)));
   app.get<{ Querystring: Static<typeof TopQuery> }>('/analytics/top', {
     schema: { tags, summary: 'Live tenants with the most requests or the highest 5xx rate', operationId: 'analyticsTop', security: OPERATOR_SECURITY, querystring: TopQuery, response: { 200: Top } },
-  }, async (request) => analytics.top(request.query, readerOf(request)));
+  }, async (request) => analytics.top(request.query, operatorAuthorOf(request)));
   app.get<{ Querystring: Static<typeof HourQuery> }>('/analytics/usage-by-hour', {
     schema: { tags, summary: 'Requests of all tenants per UTC hour of day', operationId: 'analyticsUsageByHour', security: OPERATOR_SECURITY, querystring: HourQuery, response: { 200: ByHour } },
-  }, async (request) => analytics.usageByHour(request.query, readerOf(request)));
+  }, async (request) => analytics.usageByHour(request.query, operatorAuthorOf(request)));
 }

@@ -2,13 +2,13 @@
 // first by default, keyset cursor) and the verification of its hash chain. Both read through an
 // operator-role transaction, so a suspended, offboarding or deleted tenant's log stays readable.
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { systemClock } from 'tenantry';
 import { queryAuditEvents, verifyAuditChain, withAuditOperator, type AuditEvent, type AuditVerification, type AuditVerificationKey } from 'tenantry/audit';
 import type { TenantRegistry } from 'tenantry/control';
-import { recordOperatorAction, type OperatorReader } from 'tenantry/health';
+import { recordOperatorAction } from 'tenantry/health';
 import type { SqlPool } from 'tenantry/postgres';
-import { operatorOf } from '../http/principal.js';
+import { operatorAuthorOf } from '../http/principal.js';
 import { DateTime, IdParams, OPERATOR_SECURITY, strictObject } from './schemas.js';
 
 const AuditEventBody = strictObject({
@@ -55,9 +55,6 @@ function toVerification(result: AuditVerification): Static<typeof Verification> 
 const tags = ['audit'];
 type ById = { Params: Static<typeof IdParams> };
 
-/** Reading a tenant's audit log is itself recorded (tenantry.operator_actions). */
-const readerOf = (request: FastifyRequest): OperatorReader => ({ actor: `operator:${operatorOf(request).operatorId}`, requestId: request.id });
-
 /**
  * Routes under the operator scope (the caller registers `requireOperator` first). The tenant is
  * looked up first so an unknown id is a 404 TENANT_NOT_FOUND, not an empty log.
@@ -73,7 +70,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDepend
   }, async (request) => {
     const tenant = await registry.get(request.params.id);
     const { limit, cursor, type, order } = request.query;
-    await recordOperatorAction(operator, systemClock, readerOf(request), { action: 'audit.read', subjectTenant: tenant.id });
+    await recordOperatorAction(operator, systemClock, operatorAuthorOf(request), { action: 'audit.read', subjectTenant: tenant.id });
     const page = await withAuditOperator(operator, tenant.id, (tx) => queryAuditEvents(tx, {
       order: order ?? 'newest-first',
       ...(limit === undefined ? {} : { limit }),
@@ -87,7 +84,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDepend
     schema: { tags, summary: 'Verify a tenant\'s audit chain (hashes, links, stored head, signed checkpoints)', operationId: 'verifyAuditEvents', security: OPERATOR_SECURITY, params: IdParams, response: { 200: Verification } },
   }, async (request) => {
     const tenant = await registry.get(request.params.id);
-    await recordOperatorAction(operator, systemClock, readerOf(request), { action: 'audit.verify', subjectTenant: tenant.id });
+    await recordOperatorAction(operator, systemClock, operatorAuthorOf(request), { action: 'audit.verify', subjectTenant: tenant.id });
     return toVerification(await withAuditOperator(operator, tenant.id, (tx) => verifyAuditChain(tx, { keys })));
   });
 }

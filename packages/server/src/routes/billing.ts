@@ -8,7 +8,7 @@ import { systemClock } from 'tenantry';
 import { recordOperatorAction } from 'tenantry/health';
 import { billingPage, CSV_HEADER, invoiceCsvRows, type BillingPage } from 'tenantry/quota';
 import type { QuotaApi } from '../http/api-dependencies.js';
-import { operatorOf } from '../http/principal.js';
+import { operatorAuthorOf } from '../http/principal.js';
 import { OPERATOR_SECURITY, strictObject, Uuid } from './schemas.js';
 
 const Query = strictObject({
@@ -42,7 +42,7 @@ export function registerBillingRoutes(app: FastifyInstance, { quotas, operator }
   }, async (request, reply) => {
     const { period, format = 'json', limit, cursor } = request.query;
     // Every tenant's usage, read through the operator role: recorded before anything is read.
-    await recordOperatorAction(operator, systemClock, { actor: `operator:${operatorOf(request).operatorId}`, requestId: request.id }, { action: 'billing.export', details: { period, format, ...(cursor === undefined ? {} : { cursor }) } });
+    await recordOperatorAction(operator, systemClock, operatorAuthorOf(request), { action: 'billing.export', details: { period, format, ...(cursor === undefined ? {} : { cursor }) } });
     if (format === 'json') {
       return reply.type('application/json').send(await billingPage(operator, catalog, { period, ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) }));
     }

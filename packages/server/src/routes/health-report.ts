@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TenantHealthReports } from 'tenantry/health';
-import { readerOf } from './analytics.js';
+import { operatorAuthorOf } from '../http/principal.js';
 import { DateTime, IdParams, OPERATOR_SECURITY, strictObject, Uuid } from './schemas.js';
 
 const Nullable = <T extends ReturnType<typeof Type.Number>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -32,8 +32,8 @@ const tags = ['health'];
 export function registerHealthReportRoutes(app: FastifyInstance, reports: TenantHealthReports): void {
   app.get<{ Querystring: Static<typeof ListQuery> }>('/health/tenants', {
     schema: { tags, summary: 'Health of active tenants, failing first', operationId: 'listTenantHealth', security: OPERATOR_SECURITY, querystring: ListQuery, response: { 200: HealthList } },
-  }, async (request) => reports.list(request.query, readerOf(request)));
+  }, async (request) => reports.list(request.query, operatorAuthorOf(request)));
   app.get<{ Params: Static<typeof IdParams> }>('/tenants/:id/health', {
     schema: { tags, summary: 'Health of one tenant over the window', operationId: 'getTenantHealth', security: OPERATOR_SECURITY, params: IdParams, response: { 200: OneHealth } },
-  }, async (request) => reports.get(request.params.id, readerOf(request)));
+  }, async (request) => reports.get(request.params.id, operatorAuthorOf(request)));
 }

@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { setQuotaOverrides } from 'tenantry/quota';
 import type { QuotaApi } from '../http/api-dependencies.js';
-import { operatorOf } from '../http/principal.js';
+import { operatorAuthorOf } from '../http/principal.js';
 import { IdParams, OPERATOR_SECURITY, strictObject } from './schemas.js';
 
 const Limits = Type.Record(Type.String(), Type.Union([Type.Null(), Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })]), {
@@ -20,8 +20,6 @@ export function registerQuotaOverrideRoutes(app: FastifyInstance, { quotas, oper
   app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof Overrides> }>('/tenants/:id/quota-overrides', {
     schema: { tags: ['plans'], security: OPERATOR_SECURITY, summary: 'Replace a tenant\'s quota overrides', operationId: 'setQuotaOverrides', params: IdParams, body: Overrides, response: { 200: Overrides } },
   }, async (request) => ({
-    limits: await setQuotaOverrides(operator, quotas.catalog, request.params.id, request.body.limits, {
-      actor: `operator:${operatorOf(request).operatorId}`, requestId: request.id,
-    }),
+    limits: await setQuotaOverrides(operator, quotas.catalog, request.params.id, request.body.limits, operatorAuthorOf(request)),
   }));
 }

@@ -2,13 +2,13 @@
 // filtered listing, lookup, edits (name, plan, region) and the lifecycle actions suspend /
 // restore / offboard / delete.
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Tenant } from 'tenantry';
 import { systemActor } from 'tenantry/control';
 import { requireCatalogPlan } from 'tenantry/quota';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { planForNewTenant } from '../plans.js';
-import { operatorOf } from '../http/principal.js';
+import { operatorAuthorOf } from '../http/principal.js';
 import { DateTime, IdParams, OPERATOR_SECURITY, strictObject, UserId, Uuid } from './schemas.js';
 
 const STATUSES = ['provisioning', 'active', 'suspended', 'offboarding', 'deleted'] as const;
@@ -44,8 +44,6 @@ const UpdateTenant = Type.Object({
 }, { additionalProperties: false, minProperties: 1 });
 
 const tags = ['tenants'];
-/** The registry's change author (not exported by tenantry/control, hence spelt out). */
-const authorOf = (request: FastifyRequest): { actor: string; requestId: string } => ({ actor: `operator:${operatorOf(request).operatorId}`, requestId: request.id });
 type ById = { Params: Static<typeof IdParams> };
 
 /**
@@ -61,7 +59,7 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
     const { owner, ...fields } = request.body;
     // A plan the catalog lacks would leave the tenant unable to use any quota (or add its owner).
     const input = deps.quota ? { ...fields, plan: planForNewTenant(deps.quota.quotas.catalog, fields.plan) } : fields;
-    const author = authorOf(request);
+    const author = operatorAuthorOf(request);
     const tenant = await registry.create(input, author);
     // Not one transaction with the registry's insert (two pools): a failure here leaves an
     // active tenant without members, which an operator can see and fix; docs/api.md says so.
@@ -82,7 +80,7 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
   }, async (request) => {
     const { plan } = request.body;
     if (plan !== undefined && deps.quota) requireCatalogPlan(deps.quota.quotas.catalog, plan);
-    const tenant = await registry.update(request.params.id, request.body, { by: authorOf(request) });
+    const tenant = await registry.update(request.params.id, request.body, { by: operatorAuthorOf(request) });
     // Flags default to the plan's features: every instance must drop what it cached for the old plan.
     if (plan !== undefined) await control.flags.invalidate(tenant.id);
     return tenant;
@@ -91,9 +89,9 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
   for (const [action, summary] of Object.entries(actions) as [keyof typeof actions, string][]) {
     app.post<ById>(`/tenants/:id/${action}`, {
       schema: { tags, summary, operationId: `${action}Tenant`, security: OPERATOR_SECURITY, params: IdParams, response: { 200: TenantBody } },
-    }, async (request): Promise<Tenant> => registry[action](request.params.id, authorOf(request)));
+    }, async (request): Promise<Tenant> => registry[action](request.params.id, operatorAuthorOf(request)));
   }
   app.delete<ById>('/tenants/:id', {
     schema: { tags, summary: 'Purge an offboarding tenant\'s data and mark it deleted', operationId: 'deleteTenant', security: OPERATOR_SECURITY, params: IdParams, response: { 200: TenantBody } },
-  }, async (request) => (await registry.delete(request.params.id, authorOf(request))).tenant);
+  }, async (request) => (await registry.delete(request.params.id, operatorAuthorOf(request))).tenant);
 }

@@ -38,12 +38,12 @@ export interface TenantDatabaseObserver {
 
 /**
  * Calls an observer callback, swallowing what it throws: metrics or tracing must never change
- * the outcome of a tenant's statement, nor skip the cleanup that follows it.
+ * the outcome of a tenant's statement, nor skip the cleanup that follows it. Callers check for
+ * an observer first, so a database without one builds no event per statement.
  *
- * @example notify(observer?.onStatement, { tenantId, durationMs, error: undefined, inTransaction: false });
+ * @example if (observe !== undefined) notify(observe, { tenantId, durationMs, error: undefined, inTransaction: false });
  */
-export function notify<E>(callback: ((event: E) => void) | undefined, event: E): void {
-  if (callback === undefined) return;
+export function notify<E>(callback: (event: E) => void, event: E): void {
   try {
     callback(event);
   } catch {

@@ -79,7 +79,7 @@ export class PooledTenantScope implements TenantScope {
       result = await connection.queryAfter<Row>([enterTenant(this.tenantId, this.admit)], text, values);
     } catch (err) {
       const mapped = toTenantryError(err);
-      notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: false });
+      if (observe !== undefined) notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: false });
       throw mapped;
     }
     // Before the observer: whatever it does, a transaction the statement opened is undone.
@@ -89,7 +89,7 @@ export class PooledTenantScope implements TenantScope {
       await this.#rollBack(connection);
       throw postgresErrors.create('TRANSACTION_CONTROL_REFUSED');
     }
-    notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: undefined, inTransaction: false });
+    if (observe !== undefined) notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: undefined, inTransaction: false });
     return result;
   }
 

@@ -65,10 +65,10 @@ export class PooledTenantTransaction implements TenantTransaction {
     } catch (err) {
       const mapped = toTenantryError(err);
       this.#failure ??= mapped;
-      notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: true });
+      if (observe !== undefined) notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: true });
       throw mapped;
     }
-    notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: undefined, inTransaction: true });
+    if (observe !== undefined) notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: undefined, inTransaction: true });
     return result;
   }
 

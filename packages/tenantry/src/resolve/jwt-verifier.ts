@@ -70,6 +70,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     options.secret !== undefined
       ? hmacKeys(typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret)
       : createRemoteJWKSet(new URL(options.jwksUrl as string), { cacheMaxAge: options.jwksCacheMs ?? 600_000, cooldownDuration: 30_000 });
+  // Built once: only the time changes from one verification to the next.
+  const verifyOptions = { algorithms: [...options.algorithms], issuer: options.issuer, audience: options.audience, clockTolerance, requiredClaims: ['exp'] };
   // Keyed by the whole token, signature included: a token that differs in one byte is a miss
   // and is verified from scratch.
   const verified = new Map<string, { payload: JWTPayload; untilMs: number }>();
@@ -84,14 +86,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       }
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, key, {
-          algorithms: [...options.algorithms],
-          issuer: options.issuer,
-          audience: options.audience,
-          clockTolerance,
-          requiredClaims: ['exp'],
-          currentDate: new Date(nowMs),
-        }));
+        ({ payload } = await jwtVerify(token, key, { ...verifyOptions, currentDate: new Date(nowMs) }));
       } catch (cause) {
         throw resolveErrors.create('TOKEN_INVALID', { cause });
       }
