@@ -24,6 +24,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
     globalSetup: ['tests/support/global-setup.ts'],
+    // The default output, then what was skipped and how to enable it (tests/support).
+    reporters: ['default', './tests/support/skip-summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Each file gets its own database; two workers keep the 2-core machine busy, not thrashing.

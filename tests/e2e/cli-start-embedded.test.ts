@@ -1,7 +1,7 @@
 // The zero-setup path: with no DATABASE_URL, `tenantry start` runs its own PostgreSQL under
 // TENANTRY_DATA_DIR, becomes ready, and a SIGTERM stops the HTTP server and that PostgreSQL.
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,29 @@ describe('tenantry start without DATABASE_URL', () => {
       await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     } finally {
       server.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  // A server killed outright (SIGKILL, OOM) cannot stop its PostgreSQL, which keeps running on
+  // the data directory; the next start refused it as "another server" and never came up again.
+  it('recovers the PostgreSQL a killed server left running, then starts and stops cleanly', async () => {
+    const first = startCli(['start'], { TENANTRY_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' }, 90_000);
+    await pollUntil(async () => listeningUrl(first.stdout()), 60_000, `the listening line (stderr: ${first.stderr()})`);
+    const orphan = Number((await readFile(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(() => process.kill(orphan, 0)).not.toThrow();
+
+    const second = startCli(['start'], { TENANTRY_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' }, 90_000);
+    try {
+      const url = await pollUntil(async () => listeningUrl(second.stdout()), 60_000, `the listening line (stderr: ${second.stderr()})`);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect(() => process.kill(orphan, 0)).toThrow();
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toMatchObject({ code: 0, signal: null });
+      expect(existsSync(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).toBe(false);
+    } finally {
+      second.child.kill('SIGKILL');
     }
   }, 120_000);
 

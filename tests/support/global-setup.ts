@@ -35,7 +35,19 @@ async function redisAnswers(url: string): Promise<boolean> {
   });
 }
 
+/** Where the tests' clocks start unless TENANTRY_TEST_NOW says otherwise (scripts/test-at-instants.mjs). */
+const DEFAULT_TEST_NOW = '2026-11-10T12:00:00.000Z';
+
+function testNow(): string {
+  const asked = process.env.TENANTRY_TEST_NOW;
+  if (asked === undefined || asked === '') return DEFAULT_TEST_NOW;
+  const ms = Date.parse(asked);
+  if (!Number.isFinite(ms)) throw new Error(`TENANTRY_TEST_NOW=${asked} is not an ISO 8601 instant`);
+  return new Date(ms).toISOString();
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  project.provide('testNow', testNow());
   const redisUrl = process.env.REDIS_URL;
   const redisOk = redisUrl !== undefined && redisUrl !== '' && (await redisAnswers(redisUrl));
   if (redisUrl && !redisOk) console.warn(`[tenantry tests] REDIS_URL (${new URL(redisUrl).host}) does not answer: Redis tests skip`);

@@ -9,5 +9,10 @@ declare module 'vitest' {
     rolePasswords: { app: string; operator: string };
     /** REDIS_URL when it answers PING, else '' (Redis tests then skip, saying so). */
     redisUrl: string;
+    /**
+     * The instant the suite's clocks start at (ISO 8601): TENANTRY_TEST_NOW when set, else a
+     * fixed instant. Date-sensitive tests build their clocks from it, never from the wall clock.
+     */
+    testNow: string;
   }
 }

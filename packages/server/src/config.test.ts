@@ -19,7 +19,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults when no variable is set', () => {
     const config = loadConfig({});
     expect(config).toEqual({
-      dataDir: resolve('.tenantry'), port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000,
+      port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000,
       rateLimitPerMinute: 600, rateLimitBurst: 100, rateLimitApiKeyPerMinute: 300, rateLimitApiKeyBurst: 50, rateLimitOnUnavailable: 'local', healthWindowMinutes: 15,
       metrics: 'off', metricsTopTenants: 20, tracing: 'off',
     });

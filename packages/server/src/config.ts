@@ -47,8 +47,12 @@ const ServerConfigSchema = Type.Object(
     databaseUrl: Type.Optional(
       Type.String({ format: 'postgres-url', ...annotate({ env: 'DATABASE_URL', reason: 'must be a postgres:// or postgresql:// URL', secret: true }) }),
     ),
-    /** Where local state lives; the embedded PostgreSQL cluster goes under `<dataDir>/postgres`. */
-    dataDir: Type.String({ minLength: 1, default: './.tenantry', ...annotate({ env: 'TENANTRY_DATA_DIR', reason: 'must be a directory path' }) }),
+    /**
+     * Where local state lives; the embedded PostgreSQL cluster goes under `<dataDir>/postgres`.
+     * Unset: `./.tenantry`, or — as root, where the `postgres` account cannot enter it — a
+     * root-owned directory under /var/lib/tenantry/clusters (the startup log names it).
+     */
+    dataDir: Type.Optional(Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_DATA_DIR', reason: 'must be a directory path' }) })),
     /** Set on the app login role by migrate (external PostgreSQL only; embedded generates its own). */
     appPassword: Type.Optional(Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_APP_PASSWORD', reason: 'must not be empty', secret: true }) })),
     operatorPassword: Type.Optional(
@@ -115,7 +119,7 @@ const ServerConfigSchema = Type.Object(
 type Shape = Static<typeof ServerConfigSchema>;
 /** What code may pass (every option optional; unknown keys are rejected). */
 export type ServerOptions = { readonly [K in keyof Shape]?: Shape[K] };
-/** The resolved configuration: defaults applied, `dataDir` absolute, frozen. */
+/** The resolved configuration: defaults applied, `dataDir` (when given) absolute, frozen. */
 export type ServerConfig = Readonly<Shape>;
 /** Where variables come from: `process.env` unless a caller (a test) hands its own. */
 export type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -163,7 +167,7 @@ function validate(raw: Record<string, unknown>, nameOf: (key: string) => string)
   if ((config.alertWebhookUrl === undefined) !== (config.alertWebhookSecret === undefined)) {
     invalid(nameOf(config.alertWebhookUrl === undefined ? 'alertWebhookUrl' : 'alertWebhookSecret'), 'is required when the other alert webhook setting is set');
   }
-  return Object.freeze({ ...config, dataDir: resolve(config.dataDir) });
+  return Object.freeze(config.dataDir === undefined ? config : { ...config, dataDir: resolve(config.dataDir) });
 }
 
 /**

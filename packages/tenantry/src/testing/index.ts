@@ -1,4 +1,6 @@
 // Helpers for the tests of Tenantry and of the applications that use it.
+export { createTestClock } from './test-clock.js';
+export type { TestClock } from './test-clock.js';
 export { createTestTenantry } from './test-tenantry.js';
 export type { TestTenantry, TestTenantryOptions } from './test-tenantry.js';
 export { AsyncLocalStorageContextManager } from './otel-context-manager.js';

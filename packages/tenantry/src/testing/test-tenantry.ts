@@ -2,7 +2,7 @@
 // tenant database and registry, and N active tenants), dropped again by close().
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Tenant } from '../core/index.js';
+import type { Clock, Tenant } from '../core/index.js';
 import { createTenantRegistry, type TenantRegistry } from '../control/index.js';
 import {
   createTenantDatabase, DEFAULT_ROLE_NAMES, migrate, pgPool, roleUrl,
@@ -17,6 +17,8 @@ export interface TestTenantryOptions {
   readonly tenants?: number;
   /** Connections in the app pool. Default 4. */
   readonly appPoolSize?: number;
+  /** The registry's clock (tenants' created and status-change times). Default: the system clock. */
+  readonly clock?: Clock;
 }
 
 export interface TestTenantry {
@@ -57,7 +59,7 @@ export async function createTestTenantry(options: TestTenantryOptions): Promise<
   const app = pgPool({ connectionString: appUrl, max: options.appPoolSize ?? 4 });
   const operator = pgPool({ connectionString: roleUrl(url.toString(), DEFAULT_ROLE_NAMES.operator, passwords.operator), max: 2 });
   const db = createTenantDatabase({ pool: app });
-  const registry = createTenantRegistry({ operator, data: db });
+  const registry = createTenantRegistry({ operator, data: db, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   const tenants: Tenant[] = [];
   for (let i = 0; i < (options.tenants ?? 2); i += 1) tenants.push(await registry.create({ slug: `tenant-${i}` }));
   return {
