@@ -1,6 +1,7 @@
 // A reporter that ends the run with what was skipped and why: every test skipped with a note
-// (`context.skip(condition, note)`) is counted under its note, so a developer whose machine
-// lacks a browser or a server learns which suites did not run and the one command that runs them.
+// (`context.skip(condition, note)`), or whose suite names the reason as `(SKIPPED: …)`, is
+// counted under that reason, so a developer whose machine lacks a browser or a server learns
+// which suites did not run and what runs them.
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SkipSummaryReporter implements Reporter {
@@ -9,8 +10,10 @@ export default class SkipSummaryReporter implements Reporter {
     for (const module of testModules) {
       for (const test of module.children.allTests()) {
         const result = test.result();
-        if (result.state !== 'skipped' || result.note === undefined) continue;
-        byNote.set(result.note, (byNote.get(result.note) ?? 0) + 1);
+        if (result.state !== 'skipped') continue;
+        const reason = result.note ?? /\(SKIPPED: ([^)]*)\)/.exec(test.fullName)?.[1];
+        if (reason === undefined) continue;
+        byNote.set(reason, (byNote.get(reason) ?? 0) + 1);
       }
     }
     if (byNote.size === 0) return;
