@@ -1,6 +1,5 @@
 // loadConfig and resolveConfig: defaults, parsing, and errors that name the variable at fault.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { isTenantryError } from 'tenantry';
 import { describe, expect, it } from 'vitest';
 import { configVariables, loadConfig, parseAlertRules, resolveConfig } from './config.js';
