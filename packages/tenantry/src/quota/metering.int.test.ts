@@ -2,29 +2,38 @@
 // race (fast-check over several tenants, per-tenant model), conflicting reuse of an id is refused,
 // alerts fire once per threshold and period, history is per day, alert delivery is at least once,
 // and the billing export pages through tenants with usage read under each tenant's policy.
+// Time comes from a test clock started at `testNow` (TENANTRY_TEST_NOW): every date below is
+// derived from it, so the suite passes on any day and at the awkward instants of test:instants.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Clock, TenantId } from '../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { TenantId } from '../core/index.js';
+import { createTestClock, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { billingInvoices, billingPage } from './billing-export.js';
+import { periodOf, shiftPeriod, utcDay } from './period.js';
 import { createQuotas, type Quotas } from './quotas.js';
 import type { UsageAlert } from './quota-sql.js';
 import { testCatalog } from './test-catalog.js';
 
+const DAY_MS = 86_400_000;
 let t: TestTenantry;
 let quotas: Quotas;
-let at = Date.parse('2026-11-10T12:00:00Z');
-const clock: Clock = { now: () => new Date(at) };
+const start = new Date(inject('testNow'));
+const clock = createTestClock(start);
+const current = periodOf(start);
+const previous = shiftPeriod(current, -1);
+const next = shiftPeriod(current, 1);
 let slugs = 0;
 const newTenant = async (plan = 'free'): Promise<TenantId> => (await t.registry.create({ slug: `m-${(slugs += 1)}`, plan })).id;
 const usedOf = async (tenant: TenantId, meter: string) =>
   (await t.db.withTenant(tenant, (s) => quotas.usage(s))).meters.find((m) => m.meter === meter)?.used;
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0, appPoolSize: 8 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0, appPoolSize: 8, clock });
   quotas = createQuotas({ catalog: testCatalog(), clock });
 });
 afterAll(() => t?.close());
+// A test that moves the clock leaves it where the next one expects it.
+afterEach(() => clock.set(start));
 
 describe('recordUsage', () => {
   it('counts each event id once, within a batch and across retries', async () => {
@@ -42,7 +51,7 @@ describe('recordUsage', () => {
     await expect(t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'y', meter: 'apiCalls', quantity: -1 }]))).rejects.toMatchObject({ code: 'USAGE_EVENT_INVALID', details: { index: 0, field: 'quantity' } });
     await expect(t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'y', meter: 'apiRequestsPerMinute', quantity: 1 }]))).rejects.toMatchObject({ code: 'USAGE_EVENT_INVALID', details: { field: 'meter' } });
     await expect(t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'y', meter: 'nope', quantity: 1 }]))).rejects.toMatchObject({ code: 'QUOTA_METER_UNKNOWN' });
-    await expect(t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'y', meter: 'apiCalls', quantity: 1, occurredAt: new Date(at + 3_600_000) }]))).rejects.toMatchObject({ details: { field: 'occurredAt' } });
+    await expect(t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'y', meter: 'apiCalls', quantity: 1, occurredAt: new Date(start.getTime() + 3_600_000) }]))).rejects.toMatchObject({ details: { field: 'occurredAt' } });
     expect(await usedOf(tenant, 'apiCalls')).toBe(1);
   });
 
@@ -82,24 +91,21 @@ describe('recordUsage', () => {
 describe('pruneUsageEvents', () => {
   it('drops only ids that can no longer be retried, and a retry of one is refused, not counted again', async () => {
     const tenant = await newTenant('pro');
-    const october = Date.parse('2026-10-20T00:00:00Z');
-    const saved = at;
-    try {
-      at = october;
-      await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'oct', meter: 'apiCalls', quantity: 5 }]));
-      at = Date.parse('2026-11-20T00:00:00Z');
-      await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'nov', meter: 'apiCalls', quantity: 7 }]));
-      // In November, October is the previous period: nothing may go yet.
-      expect(await t.db.withTenant(tenant, (s) => quotas.pruneUsageEvents(s))).toBe(0);
-      at = Date.parse('2026-12-02T00:00:00Z');
-      expect(await t.db.withTenant(tenant, (s) => quotas.pruneUsageEvents(s))).toBe(1);
-      await expect(t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'oct', meter: 'apiCalls', quantity: 5, occurredAt: new Date(october) }])))
-        .rejects.toMatchObject({ code: 'USAGE_EVENT_INVALID', details: { field: 'occurredAt' } });
-      expect(await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'nov', meter: 'apiCalls', quantity: 7, occurredAt: new Date('2026-11-20T00:00:00Z') }])))
-        .toMatchObject({ accepted: 0, duplicates: 1 });
-    } finally {
-      at = saved;
-    }
+    // The 20th day of the previous period, then of the current one, then the 2nd of the next.
+    const old = new Date(previous.start.getTime() + 19 * DAY_MS);
+    const recent = new Date(current.start.getTime() + 19 * DAY_MS);
+    clock.set(old);
+    await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'old', meter: 'apiCalls', quantity: 5 }]));
+    clock.set(recent);
+    await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'recent', meter: 'apiCalls', quantity: 7 }]));
+    // In the current period, the old event's is the previous period: nothing may go yet.
+    expect(await t.db.withTenant(tenant, (s) => quotas.pruneUsageEvents(s))).toBe(0);
+    clock.set(next.start.getTime() + DAY_MS);
+    expect(await t.db.withTenant(tenant, (s) => quotas.pruneUsageEvents(s))).toBe(1);
+    await expect(t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'old', meter: 'apiCalls', quantity: 5, occurredAt: old }])))
+      .rejects.toMatchObject({ code: 'USAGE_EVENT_INVALID', details: { field: 'occurredAt' } });
+    expect(await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'recent', meter: 'apiCalls', quantity: 7, occurredAt: recent }])))
+      .toMatchObject({ accepted: 0, duplicates: 1 });
   });
 });
 
@@ -111,15 +117,11 @@ describe('usage alerts', () => {
     const raised = results.flatMap((r) => r.alerts.map((a) => a.alert)).sort();
     expect(raised).toEqual(['limit_100', 'limit_80']);
     const stored = await t.db.withTenant(tenant, (s) => quotas.alerts(s));
-    expect(stored.map((a) => [a.alert, a.period, a.limit])).toEqual(expect.arrayContaining([['limit_80', '2026-11', 100], ['limit_100', '2026-11', 100]]));
-    at = Date.parse('2026-12-01T00:00:01Z');
-    try {
-      const next = await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'dec', meter: 'apiCalls', quantity: 85 }]));
-      expect(next.alerts.map((a) => [a.alert, a.period])).toEqual([['limit_80', '2026-12']]);
-      expect(await usedOf(tenant, 'apiCalls')).toBe(85);
-    } finally {
-      at = Date.parse('2026-11-10T12:00:00Z');
-    }
+    expect(stored.map((a) => [a.alert, a.period, a.limit])).toEqual(expect.arrayContaining([['limit_80', current.name, 100], ['limit_100', current.name, 100]]));
+    clock.set(next.start.getTime() + 1000);
+    const later = await t.db.withTenant(tenant, (s) => quotas.recordUsage(s, [{ id: 'next', meter: 'apiCalls', quantity: 85 }]));
+    expect(later.alerts.map((a) => [a.alert, a.period])).toEqual([['limit_80', next.name]]);
+    expect(await usedOf(tenant, 'apiCalls')).toBe(85);
   });
 
   it('delivers each alert at least once: a failed send is retried after its claim lapses', async () => {
@@ -135,7 +137,7 @@ describe('usage alerts', () => {
     fail = false;
     // Still claimed by the failed attempt: nothing to send yet.
     expect(await t.db.withTenant(tenant, (s) => quotas.deliverAlerts(s, send))).toEqual({ delivered: 0, failed: 0 });
-    at += 61_000;
+    clock.advance(61_000);
     expect(await t.db.withTenant(tenant, (s) => quotas.deliverAlerts(s, send))).toEqual({ delivered: 2, failed: 0 });
     expect(seen.map((a) => a.alert)).toEqual(['limit_80', 'limit_100']);
     expect(await t.db.withTenant(tenant, (s) => quotas.deliverAlerts(s, send))).toEqual({ delivered: 0, failed: 0 });
@@ -146,34 +148,38 @@ describe('usage alerts', () => {
 describe('history and billing', () => {
   it('reports usage per day, and only the tenant\'s own', async () => {
     const [a, b] = [await newTenant('pro'), await newTenant('pro')];
-    const day = (d: string) => new Date(`${d}T10:00:00Z`);
+    // 10:00 UTC two days and one day before the clock's day.
+    const today = Date.parse(`${utcDay(start)}T00:00:00Z`);
+    const [twoDaysAgo, yesterday] = [new Date(today - 2 * DAY_MS + 36_000_000), new Date(today - DAY_MS + 36_000_000)];
     await t.db.withTenant(a, (s) => quotas.recordUsage(s, [
-      { id: '1', meter: 'apiCalls', quantity: 5, occurredAt: day('2026-11-08') },
-      { id: '2', meter: 'apiCalls', quantity: 7, occurredAt: day('2026-11-08') },
-      { id: '3', meter: 'apiCalls', quantity: 1, occurredAt: day('2026-11-09') },
+      { id: '1', meter: 'apiCalls', quantity: 5, occurredAt: twoDaysAgo },
+      { id: '2', meter: 'apiCalls', quantity: 7, occurredAt: twoDaysAgo },
+      { id: '3', meter: 'apiCalls', quantity: 1, occurredAt: yesterday },
     ]));
-    await t.db.withTenant(b, (s) => quotas.recordUsage(s, [{ id: '1', meter: 'apiCalls', quantity: 99, occurredAt: day('2026-11-08') }]));
+    await t.db.withTenant(b, (s) => quotas.recordUsage(s, [{ id: '1', meter: 'apiCalls', quantity: 99, occurredAt: twoDaysAgo }]));
     const { points } = await t.db.withTenant(a, (s) => quotas.history(s, 30));
-    expect(points).toEqual([{ day: '2026-11-08', meter: 'apiCalls', quantity: 12 }, { day: '2026-11-09', meter: 'apiCalls', quantity: 1 }]);
-    expect((await t.db.withTenant(a, (s) => quotas.history(s, 2))).points).toEqual([{ day: '2026-11-09', meter: 'apiCalls', quantity: 1 }]);
+    expect(points).toEqual([{ day: utcDay(twoDaysAgo), meter: 'apiCalls', quantity: 12 }, { day: utcDay(yesterday), meter: 'apiCalls', quantity: 1 }]);
+    expect((await t.db.withTenant(a, (s) => quotas.history(s, 2))).points).toEqual([{ day: utcDay(yesterday), meter: 'apiCalls', quantity: 1 }]);
     await expect(t.db.withTenant(a, (s) => quotas.history(s, 0))).rejects.toMatchObject({ code: 'QUOTA_AMOUNT_INVALID' });
   });
 
   it('exports one invoice per tenant with overage at the plan\'s prices, paged, for the period asked', async () => {
-    const billing = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0 });
+    // The tenants are created at the clock's time, so they exist in the current period.
+    const billing = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0, clock });
     try {
       const ids: TenantId[] = [];
       for (const [i, plan] of ['pro', 'free', 'pro'].entries()) ids.push((await billing.registry.create({ slug: `bill-${i}`, plan })).id);
       const [p1, f, p2] = ids as [TenantId, TenantId, TenantId];
       await billing.db.withTenant(p1, (s) => quotas.recordUsage(s, [
         { id: 'a', meter: 'apiCalls', quantity: 1500 },
-        { id: 'b', meter: 'storageBytes', quantity: 60_000, occurredAt: new Date('2026-11-02T00:00:00Z') },
+        { id: 'b', meter: 'storageBytes', quantity: 60_000, occurredAt: current.start },
         { id: 'c', meter: 'storageBytes', quantity: -30_000 },
-        { id: 'old', meter: 'apiCalls', quantity: 1_000_000, occurredAt: new Date('2026-10-31T23:59:59Z') },
+        // The last second of the previous period: billed there, not in the current one.
+        { id: 'old', meter: 'apiCalls', quantity: 1_000_000, occurredAt: new Date(current.start.getTime() - 1000) },
       ]));
       await billing.db.withTenant(f, (s) => quotas.recordUsage(s, [{ id: 'a', meter: 'apiCalls', quantity: 50 }]));
       const all = [];
-      for await (const invoice of billingInvoices(billing.operator, quotas.catalog, '2026-11', 1)) all.push(invoice);
+      for await (const invoice of billingInvoices(billing.operator, quotas.catalog, current.name, 1)) all.push(invoice);
       expect(all.map((i) => i.tenantId)).toEqual([...ids].sort());
       const byId = new Map(all.map((i) => [i.tenantId, i]));
       // pro: 4900 base; 500 calls over 1000 → 5 blocks × 5; storage peak 60 000 over 50 000 → 10 blocks × 2.
@@ -181,12 +187,12 @@ describe('history and billing', () => {
       expect(byId.get(p1)?.lines.find((l) => l.meter === 'storageBytes')).toMatchObject({ quantity: 60_000, overageUnits: 10_000, amountMinor: 20 });
       expect(byId.get(f)).toMatchObject({ plan: 'free', totalMinor: 0 });
       expect(byId.get(p2)).toMatchObject({ totalMinor: 4900 });
-      await billing.admin.query(`UPDATE tenantry.tenants SET created_at = '2026-10-01' WHERE id = $1`, [p1]);
-      const october = await billingPage(billing.operator, quotas.catalog, { period: '2026-10' });
+      await billing.admin.query('UPDATE tenantry.tenants SET created_at = $2 WHERE id = $1', [p1, previous.start]);
+      const earlier = await billingPage(billing.operator, quotas.catalog, { period: previous.name });
       // Only tenants that existed in the period are billed for it.
-      expect(october.items.map((i) => i.tenantId)).toEqual([p1]);
-      expect(october.items.find((i) => i.tenantId === p1)?.lines.find((l) => l.meter === 'apiCalls')?.quantity).toBe(1_000_000);
-      await expect(billingPage(billing.operator, quotas.catalog, { period: '2026-11', cursor: 'nope' })).rejects.toMatchObject({ code: 'BILLING_CURSOR_INVALID' });
+      expect(earlier.items.map((i) => i.tenantId)).toEqual([p1]);
+      expect(earlier.items.find((i) => i.tenantId === p1)?.lines.find((l) => l.meter === 'apiCalls')?.quantity).toBe(1_000_000);
+      await expect(billingPage(billing.operator, quotas.catalog, { period: current.name, cursor: 'nope' })).rejects.toMatchObject({ code: 'BILLING_CURSOR_INVALID' });
     } finally {
       await billing.close();
     }

@@ -18,6 +18,17 @@ export function periodOf(at: Date): Period {
   return Object.freeze({ name: start.toISOString().slice(0, 7), start, end });
 }
 
+/**
+ * The period `months` after `period` (negative: before), by UTC calendar month, so the answer
+ * does not depend on the process's time zone or on how many days the months have.
+ *
+ * @example shiftPeriod(parsePeriod('2026-12'), 1).name // '2027-01'
+ */
+export function shiftPeriod(period: Period, months: number): Period {
+  if (!Number.isSafeInteger(months)) throw new RangeError(`months must be an integer, got ${months}`);
+  return periodOf(new Date(Date.UTC(period.start.getUTCFullYear(), period.start.getUTCMonth() + months, 1)));
+}
+
 /** A period from its name; BILLING_PERIOD_INVALID otherwise. @example parsePeriod('2026-11').end // 2026-12-01 */
 export function parsePeriod(name: unknown): Period {
   const match = typeof name === 'string' ? PERIOD.exec(name) : null;

@@ -4,7 +4,7 @@
 import type { Clock, TenantId } from '../core/index.js';
 import type { SqlQueryable } from '../postgres/index.js';
 import { quotaErrors } from './errors.js';
-import { periodOf, utcDay } from './period.js';
+import { periodOf, shiftPeriod, utcDay } from './period.js';
 import type { MeterKind, PlanCatalog } from './plan-catalog.js';
 import { int, raiseAlerts, readTenantLimits, recordDaily, usagePeriod, type UsageAlert } from './quota-sql.js';
 
@@ -37,7 +37,7 @@ function parseEvents(catalog: PlanCatalog, events: readonly UsageEventInput[], n
   const bad = (index: number, field: string, reason: string) => quotaErrors.create('USAGE_EVENT_INVALID', { details: { index, field, reason } });
   const list: readonly UsageEventInput[] = events;
   if (!Array.isArray(list) || list.length === 0 || list.length > MAX_USAGE_EVENTS) throw bad(-1, 'events', `must be an array of 1–${MAX_USAGE_EVENTS} events`);
-  const earliest = periodOf(new Date(periodOf(now).start.getTime() - 1)).start;
+  const earliest = shiftPeriod(periodOf(now), -1).start;
   const seen = new Map<string, ParsedEvent>();
   return list.map((event: UsageEventInput, index: number) => {
     if (typeof event !== 'object' || event === null) throw bad(index, 'event', 'must be an object');
@@ -147,7 +147,7 @@ export async function recordUsageEvents(catalog: PlanCatalog, clock: Clock, sql:
  * 5 minutes of allowed skew, so the (tenant_id, recorded_at) index serves it.
  */
 export async function pruneUsageEvents(clock: Clock, sql: SqlQueryable, tenantId: TenantId): Promise<number> {
-  const previousStart = periodOf(new Date(periodOf(clock.now()).start.getTime() - 1)).start;
+  const previousStart = shiftPeriod(periodOf(clock.now()), -1).start;
   const { rowCount } = await sql.query('DELETE FROM tenantry.usage_events WHERE tenant_id = $1 AND recorded_at < $2', [tenantId, new Date(previousStart.getTime() - MAX_FUTURE_MS)]);
   return rowCount ?? 0;
 }
