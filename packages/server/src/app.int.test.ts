@@ -101,6 +101,8 @@ describe('/readyz', () => {
       expect(res.statusCode).toBe(503);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.json()).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503, title: 'Service Unavailable' });
+      // Retryable: the client is told when to come back (issue 14).
+      expect(res.headers['retry-after']).toBe('1');
     } finally {
       await pool.end();
     }

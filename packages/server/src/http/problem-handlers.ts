@@ -2,7 +2,7 @@
 // application/problem+json. Translation only; the status table lives in the library.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isTenantryError } from 'tenantry';
-import { httpErrors, PROBLEM_CONTENT_TYPE, toProblem } from 'tenantry/http';
+import { httpErrors, problemHeaders, toProblem } from 'tenantry/http';
 
 /**
  * Fastify's own client errors (a body that is not JSON, a failed schema) are the caller's
@@ -20,11 +20,13 @@ function fromFastify(err: unknown): unknown {
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
-  const { status, body, error, log } = toProblem(fromFastify(err), { requestId: request.id });
+  const problem = toProblem(fromFastify(err), { requestId: request.id });
+  const { status, body, error, log } = problem;
   // The cause goes to the log only; the body has the code and caller-safe details.
   if (log === 'error') request.log.error({ err: error }, `${error.code}: ${error.message}`);
   else request.log.info({ code: error.code }, 'request refused');
-  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(body);
+  // A 503 tells the client to come back (Retry-After); a rate-limit answer set its own already.
+  return reply.code(status).headers(problemHeaders(problem)).send(body);
 }
 
 /**

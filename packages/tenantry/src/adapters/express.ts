@@ -2,7 +2,7 @@
 // an error handler that answers application/problem+json. Translation only.
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import {
-  createTenantMiddlewareCore, httpErrors, nodeTenantRequest, toProblem,
+  createTenantMiddlewareCore, httpErrors, nodeTenantRequest, problemHeaders, toProblem,
   type Problem, type ProblemContext, type TenantMiddlewareOptions,
 } from '../http/index.js';
 
@@ -22,7 +22,7 @@ const logProblem = (problem: Problem): void => {
 
 function send(res: Response, problem: Problem): void {
   // `end`, not `send`: Express would add `; charset=utf-8`, which JSON media types do not define.
-  res.status(problem.status).set('content-type', problem.contentType).end(JSON.stringify(problem.body));
+  res.status(problem.status).set(problemHeaders(problem)).end(JSON.stringify(problem.body));
 }
 
 const contextOf = (requestId: ExpressProblemOptions['requestId'], request: Request): ProblemContext => {

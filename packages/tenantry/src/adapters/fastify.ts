@@ -2,7 +2,7 @@
 // context, and an error handler that answers application/problem+json. Translation only.
 import type { FastifyError, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  createTenantMiddlewareCore, httpErrors, nodeTenantRequest, toProblem,
+  createTenantMiddlewareCore, httpErrors, nodeTenantRequest, problemHeaders, toProblem,
   type Problem, type ProblemContext, type TenantMiddlewareCore, type TenantMiddlewareOptions,
 } from '../http/index.js';
 
@@ -22,7 +22,7 @@ const logProblem = (problem: Problem, request: FastifyRequest): void => {
 
 function send(reply: FastifyReply, problem: Problem): FastifyReply {
   // A Buffer, not a string: Fastify would add `; charset=utf-8`, which JSON media types do not define.
-  return reply.code(problem.status).header('content-type', problem.contentType).send(Buffer.from(JSON.stringify(problem.body)));
+  return reply.code(problem.status).headers(problemHeaders(problem)).send(Buffer.from(JSON.stringify(problem.body)));
 }
 
 const contextOf = (requestId: FastifyProblemOptions['requestId'], request: FastifyRequest): ProblemContext => {

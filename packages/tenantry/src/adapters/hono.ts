@@ -3,7 +3,7 @@
 import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import {
-  createTenantMiddlewareCore, httpErrors, toProblem,
+  createTenantMiddlewareCore, httpErrors, problemHeaders, toProblem,
   type Problem, type ProblemContext, type TenantMiddlewareOptions,
 } from '../http/index.js';
 import type { TenantRequest } from '../resolve/index.js';
@@ -23,7 +23,7 @@ const logProblem = (problem: Problem): void => {
 };
 
 const response = (problem: Problem): Response =>
-  new Response(JSON.stringify(problem.body), { status: problem.status, headers: { 'content-type': problem.contentType } });
+  new Response(JSON.stringify(problem.body), { status: problem.status, headers: problemHeaders(problem) });
 
 const contextOf = (requestId: HonoProblemOptions['requestId'], c: Context): ProblemContext => {
   const id = requestId?.(c);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { coreErrors, ERROR_KINDS, TenantryError } from '../core/index.js';
 import { resolveErrors } from '../resolve/index.js';
-import { DEFAULT_PROBLEM_TYPE_BASE, PROBLEM_CONTENT_TYPE, toProblem } from './problem-details.js';
+import { DEFAULT_PROBLEM_TYPE_BASE, DEFAULT_RETRY_AFTER_SECONDS, PROBLEM_CONTENT_TYPE, problemHeaders, toProblem } from './problem-details.js';
 
 const internalBody = toProblem(new Error('')).body;
 const internalJson = JSON.stringify(internalBody);
@@ -35,6 +35,16 @@ describe('toProblem', () => {
     const problem = toProblem(new TenantryError('TEST_CODE', { kind, message: 'Test.', fix: 'None.' }));
     expect(problem.body.status).toBe(problem.status);
     expect(problem.log).toBe(problem.status >= 500 ? 'error' : 'none');
+  });
+
+  it('tells a client to retry every unavailable answer (503 with Retry-After), and no other kind without a stated delay', () => {
+    const unavailable = toProblem(new TenantryError('TEST_DOWN', { kind: 'unavailable', message: 'Down.', fix: 'Retry.' }));
+    expect(unavailable.status).toBe(503);
+    expect(problemHeaders(unavailable)).toEqual({ 'content-type': PROBLEM_CONTENT_TYPE, 'retry-after': String(DEFAULT_RETRY_AFTER_SECONDS) });
+    const stated = toProblem(new TenantryError('TEST_SLOW', { kind: 'unavailable', message: 'Slow.', fix: 'Retry.' }, { details: { retryAfterSeconds: 2.5 } }));
+    expect(stated.retryAfterSeconds).toBe(3);
+    const internal = toProblem(new Error('boom'));
+    expect(problemHeaders(internal)).toEqual({ 'content-type': PROBLEM_CONTENT_TYPE });
   });
 
   it('builds `type` from a configured base and the code', () => {

@@ -64,6 +64,33 @@ export interface Problem {
   readonly cause: unknown;
   /** `error`: a server fault, log it with its cause; `none`: the caller's mistake, already explained. */
   readonly log: 'error' | 'none';
+  /**
+   * Seconds for the `Retry-After` header, or undefined when the answer says nothing about
+   * retrying: every `unavailable` error (503: a dependency failed or a deadline passed, the same
+   * request can succeed later) and any error whose details carry `retryAfterSeconds`.
+   */
+  readonly retryAfterSeconds: number | undefined;
+}
+
+/** Retry-After of a 503 that does not say better: soon, but not in a tight loop. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+function retryAfterOf(error: TenantryError): number | undefined {
+  const stated = error.details.retryAfterSeconds;
+  if (typeof stated === 'number' && Number.isFinite(stated) && stated >= 0) return Math.ceil(stated);
+  return error.kind === 'unavailable' ? DEFAULT_RETRY_AFTER_SECONDS : undefined;
+}
+
+/**
+ * The headers of a problem response: its content type and, when it has one, Retry-After.
+ *
+ * @example
+ * res.writeHead(problem.status, problemHeaders(problem)).end(JSON.stringify(problem.body));
+ */
+export function problemHeaders(problem: Pick<Problem, 'contentType' | 'retryAfterSeconds'>): Record<string, string> {
+  return problem.retryAfterSeconds === undefined
+    ? { 'content-type': problem.contentType }
+    : { 'content-type': problem.contentType, 'retry-after': String(problem.retryAfterSeconds) };
 }
 
 /**
@@ -120,5 +147,13 @@ export function toProblem(err: unknown, options: ProblemOptions = {}): Problem {
     ...(options.instance === undefined ? {} : { instance: options.instance }),
     ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
   };
-  return { status, contentType: PROBLEM_CONTENT_TYPE, body, error, cause: error.cause, log: status >= 500 ? 'error' : 'none' };
+  return {
+    status,
+    contentType: PROBLEM_CONTENT_TYPE,
+    body,
+    error,
+    cause: error.cause,
+    log: status >= 500 ? 'error' : 'none',
+    retryAfterSeconds: retryAfterOf(error),
+  };
 }

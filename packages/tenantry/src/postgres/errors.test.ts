@@ -34,6 +34,7 @@ const MAPPED: ReadonlyArray<[string, string, string]> = [
   ['ECONNREFUSED', 'DATABASE_UNAVAILABLE', 'unavailable'],
   ['ECONNRESET', 'DATABASE_UNAVAILABLE', 'unavailable'],
   ['57P01', 'DATABASE_UNAVAILABLE', 'unavailable'],
+  ['57P02', 'DATABASE_UNAVAILABLE', 'unavailable'],
   ['XX000', 'DATABASE_ERROR', 'internal'],
 ];
 
@@ -72,8 +73,12 @@ describe('toTenantryError', () => {
     expect(toTenantryError(driverError('XX000')).details).toEqual({ sqlstate: 'XX000' });
   });
 
-  it('treats a connection the server dropped as unavailable', () => {
-    const dropped = new Error('Connection terminated unexpectedly');
+  it.each([
+    'Connection terminated unexpectedly',
+    // pg's answer to a statement sent through a client whose backend already died (issue 14).
+    'Client has encountered a connection error and is not queryable',
+  ])('treats a connection the server dropped as unavailable: %s', (message) => {
+    const dropped = new Error(message);
     const mapped = toTenantryError(dropped);
     expect(mapped.code).toBe('DATABASE_UNAVAILABLE');
     expect(mapped.cause).toBe(dropped);

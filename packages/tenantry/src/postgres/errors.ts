@@ -124,7 +124,15 @@ const sqlstateErrors: Record<string, Parameters<typeof postgresErrors.create>[0]
   '57014': 'STATEMENT_TIMEOUT',
 };
 
-const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08000', '08001', '08003', '08006']);
+// 57P01 admin shutdown / pg_terminate_backend, 57P02 crash shutdown, 57P03 cannot connect now
+// (starting up, recovering), class 08 connection exceptions, and the socket errors under them.
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+// What pg says when the socket is gone without a code: the connection ended under a statement
+// ("Connection terminated unexpectedly"), a statement sent through a client whose connection
+// already failed ("Client has encountered a connection error and is not queryable"), or the
+// pool's acquire deadline ("timeout exceeded when trying to connect").
+const unavailableMessage = /Connection terminated|connect ECONN|timeout exceeded when trying to connect|connection error and is not queryable/i;
 
 /**
  * Turns a driver error into a TenantryError with a stable code. The server's message,
@@ -142,7 +150,7 @@ export function toTenantryError(err: unknown): TenantryError {
     if (unavailableCodes.has(code)) return postgresErrors.create('DATABASE_UNAVAILABLE', { cause: err });
     if (/^[0-9A-Z]{5}$/.test(code)) return postgresErrors.create('DATABASE_ERROR', { details: { sqlstate: code }, cause: err });
   }
-  if (err instanceof Error && /Connection terminated|connect ECONN|timeout exceeded when trying to connect/i.test(err.message)) {
+  if (err instanceof Error && unavailableMessage.test(err.message)) {
     return postgresErrors.create('DATABASE_UNAVAILABLE', { cause: err });
   }
   return coreErrors.create('INTERNAL', { cause: err });

@@ -38,6 +38,13 @@ function clientState(client: pg.PoolClient, options: Required<PgPoolOptions>): C
     connection.on('readyForQuery', (msg) => {
       created.status = STATUS[msg.status] ?? 'failed';
     });
+    // pg-pool listens for 'error' only while the client is idle in the pool. A backend that
+    // dies while the client is checked out (a tenant scope holds it between statements; a
+    // restart, pg_terminate_backend, a reset socket) emits 'error' with nobody listening, and
+    // Node exits. Listening for the client's whole life covers every checkout: the next
+    // statement then fails with "not queryable" (mapped to DATABASE_UNAVAILABLE) and pg-pool
+    // destroys the client on release.
+    client.on('error', () => {});
     stateOf.set(client, created);
     state = created;
   }
