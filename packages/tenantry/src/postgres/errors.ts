@@ -129,7 +129,7 @@ const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EN
 /**
  * Turns a driver error into a TenantryError with a stable code. The server's message,
  * constraint names and values are never copied into it (they can name another tenant's
- * data, ISOLATION.md rule 15); the original error is kept as `cause` for the log only.
+ * data, docs/isolation-rules.md rule 15); the original error is kept as `cause` for the log only.
  */
 export function toTenantryError(err: unknown): TenantryError {
   if (isTenantryError(err)) return err;
