@@ -1,6 +1,7 @@
 // @ts-check
 // Lint for the whole workspace: type-aware TypeScript rules, and the layer boundaries of
-// shared/ARCHITECTURE.md as import restrictions whose messages say why (tRPC-style).
+// docs/architecture.md ("Layers of the library") as import restrictions whose messages say why
+// (tRPC-style).
 //
 // How the boundaries are written: ESLint does not merge the options of one rule across config
 // objects (the last matching object wins), so every folder of packages/tenantry/src gets ONE
@@ -51,7 +52,7 @@ const TEST_FILES = ['**/*.test.ts'];
 
 const FRAMEWORKS = ['fastify', 'fastify/*', '@fastify/*', 'express', 'express/*', 'hono', 'hono/*', '@hono/*', 'pino', 'pino/*', 'pino-*'];
 const FRAMEWORK_MESSAGE =
-  'frameworks are optional peers of the library: only src/adapters/ may import fastify, express, hono or pino (ARCHITECTURE.md: drivers and frameworks are optional peers)';
+  'frameworks are optional peers of the library: only src/adapters/ may import fastify, express, hono or pino (docs/architecture.md, "Layers of the library")';
 const ENV_MESSAGE = "the library never reads process.env; only packages/server/src/config.ts does (pass configuration in as options)";
 const SERVER_ENV_MESSAGE = 'only packages/server/src/config.ts reads process.env, validated once; take the resolved config as an argument';
 /** `import { env } from 'node:process'` is process.env by another name. */
@@ -218,7 +219,7 @@ export default defineConfig(
     },
   },
 
-  // ---- Layer boundaries (ARCHITECTURE.md "Layers") ----------------------------------------
+  // ---- Layer boundaries (docs/architecture.md "Layers of the library") --------------------
   ...libraryBoundaries(),
   {
     name: 'tenantry/library-no-env',

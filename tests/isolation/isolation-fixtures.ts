@@ -14,7 +14,8 @@ export interface ItemRow {
 
 /**
  * Creates `items` and its child `tags` as the admin and puts both under isolation. The foreign
- * key is composite (ISOLATION.md rule 5): a tag can only point at an item of its own tenant.
+ * key is composite (docs/isolation-rules.md rule 5): a tag can only point at an item of its own
+ * tenant.
  */
 export async function createAppSchema(t: TestTenantry): Promise<void> {
   await t.admin.query(`CREATE TABLE items (

@@ -23,7 +23,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * `sensitive`: a route that mints credentials or access (keys, invitations, members, roles,
-     * secrets). While Redis is down it never goes unlimited (ISOLATION.md rule 20).
+     * secrets). While Redis is down it never goes unlimited (docs/isolation-rules.md rule 20).
      */
     rateClass?: 'sensitive';
   }

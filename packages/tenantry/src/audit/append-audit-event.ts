@@ -15,8 +15,8 @@ export interface AppendAuditEventOptions {
 // Creates the head on the tenant's first event and locks it in every case. ON CONFLICT DO
 // UPDATE waits for a concurrent appender's lock and then returns the row as that appender
 // committed it, even under READ COMMITTED's older snapshot: so two appends never read the same
-// head, and the chain cannot fork (ISOLATION.md rule 19). The head row locks only this tenant:
-// under row-level security no tenant can lock another's.
+// head, and the chain cannot fork (docs/isolation-rules.md rule 19). The head row locks only
+// this tenant: under row-level security no tenant can lock another's.
 const LOCK_HEAD = `INSERT INTO tenantry.audit_heads AS h (tenant_id) VALUES ($1)
   ON CONFLICT (tenant_id) DO UPDATE SET seq = h.seq
   RETURNING h.seq::text AS seq, h.hash`;

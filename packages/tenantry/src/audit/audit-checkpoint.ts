@@ -1,6 +1,6 @@
 // Signed checkpoints of a chain's head, and the keys that sign and verify them. The key is the
 // caller's and never reaches the database: a chain alone cannot show a deleted tail or a full
-// rewrite, a head signed with a key the database does not hold can (ISOLATION.md rule 19).
+// rewrite, a head signed with a key the database does not hold can (docs/isolation-rules.md rule 19).
 import { createHmac, createPublicKey, KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
 import type { TenantId } from '../core/index.js';
 import { canonicalJson } from './canonical-json.js';

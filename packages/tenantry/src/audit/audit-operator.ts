@@ -82,7 +82,7 @@ export async function withAuditOperator<T>(operator: SqlPool, tenantId: TenantId
     throw await databaseError(err);
   }
   // Returned to the pool only after a COMMIT or ROLLBACK that went through; otherwise its
-  // state is unknown and it is destroyed (ISOLATION.md rule 12).
+  // state is unknown and it is destroyed (docs/isolation-rules.md rule 12).
   let clean = false;
   try {
     await connection.query('BEGIN');

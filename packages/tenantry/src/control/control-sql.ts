@@ -52,7 +52,10 @@ export function recordId(value: unknown): string | undefined {
   return UUID.test(id) ? id : undefined;
 }
 
-/** A new record id: a random UUID (ISOLATION.md rule 8: ids people see say nothing about volume). */
+/**
+ * A new record id: a random UUID (docs/isolation-rules.md rule 8: ids people see say nothing
+ * about volume).
+ */
 export const newRecordId = (): string => randomUUID();
 
 // Control characters (newlines, NUL, escape …) have no place in names, ids and reasons: they

@@ -438,7 +438,8 @@ describe('delete', () => {
   });
 
   // Bug: tryGet has no status filter, so for a deleted tenant it returns the tombstone while get
-  // throws TENANT_NOT_FOUND; the try/get pair (STYLE.md 10) disagrees about the same tenant.
+  // throws TENANT_NOT_FOUND; the try/get pair (docs/architecture.md, "Conventions") disagrees
+  // about the same tenant.
   it('answers undefined from tryGet for a deleted tenant, as get answers TENANT_NOT_FOUND', async () => {
     expect(await registry.tryGet(doomed.id)).toBeUndefined();
   });

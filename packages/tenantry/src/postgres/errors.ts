@@ -137,7 +137,7 @@ const unavailableMessage = /Connection terminated|connect ECONN|timeout exceeded
 /**
  * Turns a driver error into a TenantryError with a stable code. The server's message,
  * constraint names and values are never copied into it (they can name another tenant's
- * data, ISOLATION.md rule 15); the original error is kept as `cause` for the log only.
+ * data, docs/isolation-rules.md rule 15); the original error is kept as `cause` for the log only.
  */
 export function toTenantryError(err: unknown): TenantryError {
   if (isTenantryError(err)) return err;

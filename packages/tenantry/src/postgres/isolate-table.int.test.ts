@@ -156,7 +156,8 @@ describe('isolateTable on a well-formed table', () => {
     expect(s.policies).toHaveLength(1);
     const [policy] = s.policies;
     expect(policy).toMatchObject({ cmd: '*', permissive: true, roles: '{0}' });
-    // ISOLATION.md rule 3, as PostgreSQL prints it back: nothing more (no fail-open disjunct).
+    // docs/isolation-rules.md rule 3, as PostgreSQL prints it back: nothing more (no fail-open
+    // disjunct).
     expect(policy?.using).toMatch(/^\(tenant_id = \( SELECT \(NULLIF\(current_setting\('app\.tenant_id'::text, true\), ''::text\)\)::uuid AS "?nullif"?\)\)$/);
     expect(policy?.check).toBe(policy?.using);
     expect(s.registered).toHaveLength(1);

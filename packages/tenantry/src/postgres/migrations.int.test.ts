@@ -1,6 +1,6 @@
 // migrate() against fresh databases: each version applied once (also under concurrent
 // migrators), edited or missing applied files refused, a failing migration rolled back whole,
-// namespaces kept apart — and the roles left as ISOLATION.md rule 1 wants them.
+// namespaces kept apart — and the roles left as docs/isolation-rules.md rule 1 wants them.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

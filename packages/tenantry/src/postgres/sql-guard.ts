@@ -1,6 +1,6 @@
 // The SQL guard: every statement sent through a tenant scope or transaction is parsed with
 // PostgreSQL's own parser (libpg-query) and refused unless it is plain data access. The tenant
-// setting is context, not authentication (ISOLATION.md rule 10): any SQL the app role runs
+// setting is context, not authentication (docs/isolation-rules.md rule 10): any SQL the app role runs
 // could change it, so the guard is an allow-list of statement kinds, with a deny-list of the
 // built-ins and catalogs through which even a SELECT could change settings, run SQL given as
 // text, hold another tenant's lock, or read statistics computed over every tenant.

@@ -71,7 +71,8 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
   const { observer } = options;
 
   async function withTenant<T>(rawTenantId: TenantId | string, fn: (scope: TenantScope) => Promise<T>, opts: WithTenantOptions = {}): Promise<T> {
-    // Parse and capture the tenant before any connection is acquired (ISOLATION.md rule 13).
+    // Parse and capture the tenant before any connection is acquired (docs/isolation-rules.md
+    // rule 13).
     const tenantId = parseTenantId(rawTenantId);
     return runWithTenant({ tenantId, resolvedBy: 'withTenant' }, async () => {
       const scope = new PooledTenantScope(tenantId, pool, opts.admit ?? 'active', guard, observer);

@@ -1,6 +1,7 @@
-// One function builds every Redis key a tenant's data lives under (ISOLATION.md rule 16): each
-// part is escaped into an alphabet without separators, glob characters or hash-tag braces, so
-// no tenant id or user-supplied part can address, or SCAN-match, another tenant's keys.
+// One function builds every Redis key a tenant's data lives under (docs/isolation-rules.md
+// rule 16): each part is escaped into an alphabet without separators, glob characters or
+// hash-tag braces, so no tenant id or user-supplied part can address, or SCAN-match, another
+// tenant's keys.
 import { coreErrors } from '../core/index.js';
 
 /**

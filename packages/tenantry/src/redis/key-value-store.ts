@@ -1,5 +1,6 @@
-// The small part of Redis Tenantry uses, as its own interface (STYLE.md 4): the ioredis driver
-// and the in-process memory driver implement it, and one conformance suite runs against both.
+// The small part of Redis Tenantry uses, as its own interface (docs/architecture.md,
+// "Conventions"): the ioredis driver and the in-process memory driver implement it, and one
+// conformance suite runs against both.
 
 /** One rule of a rate-limit check, as the store sees it: a key and GCRA parameters in µs. */
 export interface GcraRule {

@@ -48,7 +48,7 @@ export interface RateLimiterOptions {
   readonly store: KeyValueStore;
   /** Key space (see keysFor). Default 'tenantry'. Keys: `<prefix>:{<tenant>}:rl:<rule>[:<subject>]`. */
   readonly prefix?: string;
-  /** Default 'local' (ISOLATION.md rule 20: never unlimited for ordinary routes). */
+  /** Default 'local' (docs/isolation-rules.md rule 20: never unlimited for ordinary routes). */
   readonly onUnavailable?: OnUnavailable;
   /** Called on every store failure, with the policy applied; log and count here. */
   readonly onStoreError?: (error: unknown, applied: OnUnavailable) => void;

@@ -1,6 +1,7 @@
 // A read-through cache whose every key belongs to one tenant (keysFor), with JSON values and
-// TTLs. Reads fall through to the loader when the store fails (ISOLATION.md rule 20: the cache
-// is never the reason a request fails); writes that must not be lost (delete) throw instead.
+// TTLs. Reads fall through to the loader when the store fails (docs/isolation-rules.md rule 20:
+// the cache is never the reason a request fails); writes that must not be lost (delete) throw
+// instead.
 import { requireTenant, type TenantId } from '../core/index.js';
 import { redisErrors } from './errors.js';
 import { keysFor } from './key-scope.js';

@@ -1,5 +1,5 @@
 // The catalog half of the verifier: reads pg_catalog and reports every tenant table, policy,
-// key, view, function and privilege of the app role that breaks a rule of ISOLATION.md.
+// key, view, function and privilege of the app role that breaks a rule of docs/isolation-rules.md.
 import { TENANT_PREDICATE, type SqlQueryable } from '../postgres/index.js';
 import type { Finding } from './findings.js';
 

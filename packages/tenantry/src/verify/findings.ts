@@ -1,4 +1,5 @@
-// What the verifier reports: one finding per broken rule, naming the rule of ISOLATION.md it breaks.
+// What the verifier reports: one finding per broken rule, naming the rule it breaks by its number
+// in docs/isolation-rules.md.
 
 /** The checks the verifier runs; each finding names one. */
 export const FINDING_KINDS = {

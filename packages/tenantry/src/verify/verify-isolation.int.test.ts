@@ -1,5 +1,6 @@
-// The verifier against deliberately broken schemas: each misconfiguration of ISOLATION.md is
-// built for real in PostgreSQL, must be reported, and the correct schema must pass.
+// The verifier against deliberately broken schemas: each misconfiguration of
+// docs/isolation-rules.md is built for real in PostgreSQL, must be reported, and the correct
+// schema must pass.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';

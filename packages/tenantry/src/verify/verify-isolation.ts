@@ -1,5 +1,5 @@
-// verifyIsolation: audits a live database against ISOLATION.md — the catalog lint plus an
-// optional dynamic probe — and returns the findings (empty means every check passed).
+// verifyIsolation: audits a live database against docs/isolation-rules.md — the catalog lint
+// plus an optional dynamic probe — and returns the findings (empty means every check passed).
 import { DEFAULT_ROLE_NAMES, toTenantryError, type SqlPool } from '../postgres/index.js';
 import { keyFindings, policyCheckFindings, referencePolicy, rowSecurityFindings, sequenceFindings, tenantTables } from './catalog-checks.js';
 import type { VerifyReport } from './findings.js';

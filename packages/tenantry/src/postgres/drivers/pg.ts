@@ -136,7 +136,7 @@ export function pgPool(poolOrConfig: pg.Pool | pg.PoolConfig, options: PgPoolOpt
       }
     },
     // Always the promise form: under a full pool the callback form runs in the async context
-    // of whichever request released the connection (ISOLATION.md rule 13).
+    // of whichever request released the connection (docs/isolation-rules.md rule 13).
     connect,
     end: () => pool.end(),
     stats: () => ({ totalCount: pool.totalCount, idleCount: pool.idleCount, waitingCount: pool.waitingCount }),
