@@ -102,7 +102,7 @@ try {
       const response = await fetch(`${url}/v1/tenants`, {
         method: 'POST',
         headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ slug: `soak-${i}`, owner: { userId: `${prefix}owner` } }),
+        body: JSON.stringify({ slug: `soak-${i}`, plan: 'enterprise', owner: { userId: `${prefix}owner` } }),
       });
       if (response.status !== 201) throw new Error(`creating tenant ${i}: ${response.status} ${await response.text()}`);
       const { id } = (await response.json()) as { id: string };

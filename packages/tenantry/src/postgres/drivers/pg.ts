@@ -122,6 +122,10 @@ export function pgPool(poolOrConfig: pg.Pool | pg.PoolConfig, options: PgPoolOpt
   // An idle client can error (server restart, idle timeout); without a listener that error
   // would crash the process. pg then removes the client from the pool by itself.
   pool.on('error', () => {});
+  // And every client listens for its whole life from the moment it connects, whoever checks it
+  // out (a checkout whose waiter gave up, pg-pool's own query), not only once this wrapper has
+  // seen it: a dropped connection is then an error of the next statement, never a crash.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const connect = async () => new PgConnection(await pool.connect(), resolved);
   return {
     async query<Row>(text: string, values?: readonly unknown[]) {

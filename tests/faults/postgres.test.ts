@@ -1,0 +1,208 @@
+// Fault injection into a real PostgreSQL under a real server process: a fast restart, backends
+// terminated mid-request and the postmaster killed with SIGKILL, each during load. For each the
+// server stays up, a failed request is a retryable problem (503, Retry-After, problem+json),
+// the server recovers without a restart, no acknowledged write is lost and no answer carries
+// another tenant's data. The suite runs its own PostgreSQL (never the shared one).
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from 'tenantry/postgres/embedded';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil, runCli, startCli, type RunningCli } from '../e2e/support/cli.js';
+
+const SECRET = 'faults-suite-secret-of-at-least-32-bytes';
+const TENANTS = 6;
+const LOOPS = 24;
+
+interface Outcome {
+  readonly status: number;
+  readonly contentType: string;
+  readonly retryAfter: string | null;
+  readonly code?: string;
+}
+
+let dir: string;
+let postgres: EmbeddedPostgres;
+let server: RunningCli;
+let url: string;
+let tenants: { prefix: string; token: string }[] = [];
+const acknowledged: { prefix: string; userId: string }[] = [];
+let writes = 0;
+
+async function restartPostgres(): Promise<void> {
+  postgres = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: postgres.port });
+}
+
+function serverEnv(): Record<string, string> {
+  return {
+    DATABASE_URL: postgres.url, TENANTRY_APP_PASSWORD: postgres.rolePasswords.app, TENANTRY_OPERATOR_PASSWORD: postgres.rolePasswords.operator,
+    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info',
+    TENANTRY_JWT_SECRET: SECRET, TENANTRY_JWT_ISSUER: 'faults', TENANTRY_JWT_AUDIENCE: 'faults',
+    RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '1000000',
+  };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tenantry-faults-'));
+  await chmod(dir, 0o711); // as root, the `postgres` account runs the cluster and must pass through
+  postgres = await startEmbeddedPostgres({ dataDir: join(dir, 'pg') });
+  const created = await runCli(['operators', 'create', '--name', 'Faults', '--email', 'faults@test.example', '--json'], serverEnv());
+  expect(created.code, created.stderr).toBe(0);
+  const operatorToken = (JSON.parse(created.stdout) as { token: string }).token;
+
+  server = startCli(['start'], serverEnv(), 600_000);
+  url = await pollUntil(async () => {
+    const line = server.stdout().split('\n').find((l) => l.includes('tenantry listening'));
+    return line ? (JSON.parse(line) as { url: string }).url : undefined;
+  }, 60_000, `the listening line (stderr: ${server.stderr()})`);
+
+  const key = new TextEncoder().encode(SECRET);
+  tenants = await Promise.all(Array.from({ length: TENANTS }, async (_, i) => {
+    const prefix = `f${i}.`;
+    const response = await fetch(`${url}/v1/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ slug: `faults-${i}`, plan: 'enterprise', owner: { userId: `${prefix}owner` } }),
+    });
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    const token = await new SignJWT({ tenant_id: id }).setSubject(`${prefix}owner`).setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('faults').setAudience('faults').setExpirationTime('1h').sign(key);
+    return { prefix, token };
+  }));
+}, 180_000);
+
+afterAll(async () => {
+  if (server?.child.exitCode === null) {
+    server.child.kill('SIGTERM');
+    await server.exited.catch(() => undefined);
+  }
+  await postgres?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** One request of the load: a member added (acknowledged on 201) or the member list read and checked. */
+async function oneRequest(outcomes: Outcome[], crossTenant: string[]): Promise<void> {
+  const tenant = tenants[Math.floor(Math.random() * tenants.length)] as { prefix: string; token: string };
+  const write = Math.random() < 0.3;
+  const userId = `${tenant.prefix}w${(writes += 1)}`;
+  let response: Response;
+  try {
+    response = await fetch(`${url}/v1/tenant/members`, {
+      method: write ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${tenant.token}`, ...(write ? { 'content-type': 'application/json' } : {}) },
+      ...(write ? { body: JSON.stringify({ userId, role: 'viewer' }) } : {}),
+      signal: AbortSignal.timeout(20_000),
+    });
+  } catch (err) {
+    outcomes.push({ status: 0, contentType: '', retryAfter: null, code: String((err as Error).message) });
+    return;
+  }
+  const body = (await response.json().catch(() => ({}))) as { items?: { userId: string }[]; code?: string };
+  const outcome = { status: response.status, contentType: response.headers.get('content-type') ?? '', retryAfter: response.headers.get('retry-after'), ...(body.code ? { code: body.code } : {}) };
+  outcomes.push(outcome);
+  if (write && response.status === 201) acknowledged.push({ prefix: tenant.prefix, userId });
+  for (const item of body.items ?? []) if (!item.userId.startsWith(tenant.prefix)) crossTenant.push(item.userId);
+}
+
+/** Runs the load while `fault` happens, then until a full round of requests succeeds again. */
+async function underLoad(fault: () => Promise<void>): Promise<{ outcomes: Outcome[]; crossTenant: string[] }> {
+  const outcomes: Outcome[] = [];
+  const crossTenant: string[] = [];
+  let stop = false;
+  const loops = Array.from({ length: LOOPS }, async () => {
+    while (!stop) await oneRequest(outcomes, crossTenant);
+  });
+  await pollUntil(async () => (outcomes.length >= LOOPS * 3 ? true : undefined), 30_000, 'the load to get going');
+  await fault();
+  // Recovery without a restart of the server: every tenant answers again.
+  let lastAnswers: string[] = [];
+  await pollUntil(async () => {
+    lastAnswers = await Promise.all(tenants.map(async (t) => {
+      const response = await fetch(`${url}/v1/tenant/members`, { headers: { authorization: `Bearer ${t.token}` } });
+      return response.status === 200 ? '200' : `${response.status} ${await response.text()}`;
+    }));
+    return lastAnswers.every((a) => a === '200') ? true : undefined;
+  }, 30_000, 'every tenant to answer 200 again').catch(async (err: Error) => {
+    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, (e: Error) => e.message);
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    const activity = (await admin.query("SELECT usename, state, wait_event, left(query, 80) AS query FROM pg_stat_activity WHERE usename LIKE 'tenantry%'")).rows;
+    await admin.end();
+    throw new Error(`${err.message}; last answers: ${lastAnswers.join(' | ')}; readyz ${ready}; activity ${JSON.stringify(activity)}; server exit ${server.child.exitCode}\nserver stderr: ${server.stderr().slice(-3000)}\nserver log: ${server.stdout().slice(-3000)}`);
+  });
+  stop = true;
+  await Promise.all(loops);
+  return { outcomes, crossTenant };
+}
+
+function expectOnlyRetryableFailures(outcomes: readonly Outcome[]): void {
+  const failures = outcomes.filter((o) => o.status !== 200 && o.status !== 201);
+  for (const failure of failures) {
+    expect(failure, JSON.stringify(failure)).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
+    expect(failure.contentType).toMatch(/^application\/problem\+json/);
+    expect(Number(failure.retryAfter)).toBeGreaterThan(0);
+  }
+}
+
+async function expectNothingLost(): Promise<void> {
+  for (const tenant of tenants) {
+    const response = await fetch(`${url}/v1/tenant/members`, { headers: { authorization: `Bearer ${tenant.token}` } });
+    expect(response.status).toBe(200);
+    const seen = ((await response.json()) as { items: { userId: string }[] }).items.map((m) => m.userId);
+    expect(seen.filter((id) => !id.startsWith(tenant.prefix))).toEqual([]);
+    const mine = acknowledged.filter((a) => a.prefix === tenant.prefix).map((a) => a.userId);
+    expect(mine.filter((id) => !seen.includes(id))).toEqual([]);
+  }
+}
+
+async function postmasterPid(): Promise<number> {
+  return Number((await readFile(join(postgres.dataDir, 'cluster', 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
+}
+
+describe('the server under PostgreSQL faults during load', () => {
+  it('survives a fast restart of PostgreSQL', async () => {
+    const { outcomes, crossTenant } = await underLoad(async () => {
+      await postgres.stop();
+      await restartPostgres();
+    });
+    expect(server.child.exitCode, server.stderr()).toBeNull();
+    expect(crossTenant).toEqual([]);
+    expectOnlyRetryableFailures(outcomes);
+    await expectNothingLost();
+  });
+
+  it('survives its backends being terminated mid-request', async () => {
+    const { outcomes, crossTenant } = await underLoad(async () => {
+      const admin = new pg.Client({ connectionString: postgres.url });
+      await admin.connect();
+      try {
+        for (let round = 0; round < 5; round += 1) {
+          await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename IN ('tenantry_app', 'tenantry_operator') AND pid <> pg_backend_pid()");
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } finally {
+        await admin.end();
+      }
+    });
+    expect(server.child.exitCode, server.stderr()).toBeNull();
+    expect(crossTenant).toEqual([]);
+    expectOnlyRetryableFailures(outcomes);
+    await expectNothingLost();
+  });
+
+  it('survives the postmaster killed with SIGKILL, and recovers once PostgreSQL is back', async () => {
+    const { outcomes, crossTenant } = await underLoad(async () => {
+      process.kill(await postmasterPid(), 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The killed postmaster's backends end when they notice; the cluster starts again (crash recovery).
+      await restartPostgres();
+    });
+    expect(server.child.exitCode, server.stderr()).toBeNull();
+    expect(crossTenant).toEqual([]);
+    expectOnlyRetryableFailures(outcomes);
+    await expectNothingLost();
+  });
+});
