@@ -1,8 +1,8 @@
 // `npm run test:instants`: the date-sensitive suites (quotas and billing, usage history, audit,
-// invitations, API-key and impersonation expiry, health windows, analytics) once per awkward
-// instant, each in a time zone other than UTC. The suites' clocks start at TENANTRY_TEST_NOW
-// (tests/support/global-setup.ts), so a test that still reads the wall clock, or computes a
-// day or month in local time, fails here. Extra arguments go to vitest.
+// invitations, API-key, impersonation, operator-token, signing-secret and JWT expiry, health
+// windows, analytics) once per awkward instant, each in a time zone other than UTC. The suites'
+// clocks start at TENANTRY_TEST_NOW (tests/support/global-setup.ts), so a test that still reads
+// the wall clock, or computes a day or month in local time, fails here. Extra arguments go to vitest.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +13,9 @@ const DATE_SENSITIVE_SUITES = [
   'packages/tenantry/src/control/api-keys.int.test.ts',
   'packages/tenantry/src/control/invitations.int.test.ts',
   'packages/tenantry/src/control/impersonation.int.test.ts',
+  'packages/tenantry/src/control/operators.int.test.ts',
+  'packages/tenantry/src/control/signing-secrets.int.test.ts',
+  'packages/tenantry/src/resolve/jwt-verifier.test.ts',
   'packages/server/src/database/quota-pressure.int.test.ts',
   'tests/e2e/api-quotas.test.ts',
   'tests/e2e/api-health.test.ts',

@@ -49,7 +49,7 @@ describe('GET /v1/tenants/:id/audit-events', () => {
   });
 
   it('records each read (and each verification) of a tenant\'s log as an operator action, with the operator and request', async () => {
-    const tenantId = (await api.request('POST', '/v1/tenants', op({ slug: `aud-${Date.now().toString(36)}`, owner: { userId: 'u' } }))).body.id as string;
+    const tenantId = (await api.request('POST', '/v1/tenants', op({ slug: `aud-${randomUUID().slice(0, 8)}`, owner: { userId: 'u' } }))).body.id as string;
     await api.request('GET', `/v1/tenants/${tenantId}/audit-events`, op());
     await api.request('GET', `/v1/tenants/${tenantId}/audit-events/verification`, op());
     const { rows } = await api.t.admin.query<{ action: string; actor: string; request_id: string | null }>(

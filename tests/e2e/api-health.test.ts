@@ -1,6 +1,7 @@
 // The analytics, health and alerts routes and /readyz through a real listening server: tenant
 // requests feed the activity rollups through the onResponse hook, the operator routes answer
 // in the contract's shapes and record each read, and tenant credentials are refused on them.
+// Every service runs on one test clock at testNow (TENANTRY_TEST_NOW), as startServer wires one.
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { randomUUID } from 'node:crypto';
@@ -8,16 +9,17 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createControlPlane, systemActor } from 'tenantry/control';
 import { createActivityRecorder, createAlertEvaluator, createAlertEvents, createTenantAnalytics, createTenantHealth } from 'tenantry/health';
-import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { createTestClock, createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { buildApp } from '../../packages/server/src/app.js';
 import { createLogger } from '../../packages/server/src/logger.js';
 
+const clock = createTestClock(inject('testNow'));
 let t: TestTenantry;
 let app: FastifyInstance;
 let url: string;
 let operatorToken: string;
 let apiKey: string;
-const activity = () => createActivityRecorder({ operator: t.operator, flushIntervalMs: 0 });
+const activity = () => createActivityRecorder({ operator: t.operator, clock, flushIntervalMs: 0 });
 let recorder: ReturnType<typeof activity>;
 let redisUp = true;
 
@@ -29,19 +31,19 @@ async function call(path: string, headers: Record<string, string> = {}): Promise
 const op = (path: string) => call(path, { authorization: `Bearer ${operatorToken}` });
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2 });
-  const control = createControlPlane({ db: t.db, operator: t.operator, encryption: 'none' });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2, clock });
+  const control = createControlPlane({ db: t.db, operator: t.operator, encryption: 'none', clock });
   recorder = activity();
   const health = {
     activity: recorder,
-    analytics: createTenantAnalytics({ operator: t.operator, minRequestsForErrorRate: 1 }),
-    reports: createTenantHealth({ operator: t.operator, minRequests: 1 }),
-    alerts: createAlertEvents({ operator: t.operator }),
+    analytics: createTenantAnalytics({ operator: t.operator, clock, minRequestsForErrorRate: 1 }),
+    reports: createTenantHealth({ operator: t.operator, clock, minRequests: 1 }),
+    alerts: createAlertEvents({ operator: t.operator, clock }),
   };
   app = buildApp({
     operator: t.operator, logger: createLogger({ level: 'silent' }),
     readinessChecks: [{ name: 'redis', check: async () => { if (!redisUp) throw new Error('ECONNREFUSED 127.0.0.1:6379'); } }],
-    api: { registry: t.registry, db: t.db, control, health },
+    api: { registry: t.registry, db: t.db, control, health, clock },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -93,14 +95,14 @@ describe('operator analytics, health and alerts routes', () => {
   });
 
   it('list alert events by status', async () => {
-    const reports = createTenantHealth({ operator: t.operator, minRequests: 1 });
-    await createAlertEvaluator({ operator: t.operator, health: reports, rules: [{ name: 'any-client-traffic', metric: 'p95Ms', threshold: 0 }] }).evaluate();
+    const reports = createTenantHealth({ operator: t.operator, clock, minRequests: 1 });
+    await createAlertEvaluator({ operator: t.operator, health: reports, clock, rules: [{ name: 'any-client-traffic', metric: 'p95Ms', threshold: 0 }] }).evaluate();
     const open = await op('/v1/alerts?status=open');
     expect(open.body.items).toHaveLength(1);
     expect(open.body.items[0]).toMatchObject({ tenantId: t.tenants[0]!.id, rule: 'any-client-traffic', metric: 'p95Ms', threshold: 0, status: 'open', count: 1, resolvedAt: null });
     expect((await op('/v1/alerts?status=resolved')).body).toEqual({ items: [] });
     // No longer firing: resolved, with its resolution time.
-    await createAlertEvaluator({ operator: t.operator, health: reports, rules: [{ name: 'any-client-traffic', metric: 'p95Ms', threshold: 1e9 }] }).evaluate();
+    await createAlertEvaluator({ operator: t.operator, health: reports, clock, rules: [{ name: 'any-client-traffic', metric: 'p95Ms', threshold: 1e9 }] }).evaluate();
     const resolved = await op('/v1/alerts?status=resolved');
     expect(resolved.status).toBe(200);
     expect(resolved.body.items).toMatchObject([{ rule: 'any-client-traffic', status: 'resolved', count: 1 }]);

@@ -1,14 +1,16 @@
 // Plans, quotas, usage and billing through a real listening server: each (quota) route of the
 // contract once at least, the seat limit answering 429 QUOTA_EXCEEDED on the members route, and
 // the usage alerts that usage events raise arriving, signed, at a real local webhook receiver.
+// The server, the webhook and its receiver share one test clock at testNow: periods and days follow it.
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { queryAuditEvents } from 'tenantry/audit';
 import { createAlertWebhook, verifySignature } from 'tenantry/control';
-import type { PlanCatalogOptions } from 'tenantry/quota';
+import { periodOf, type PlanCatalogOptions } from 'tenantry/quota';
+import { createTestClock } from 'tenantry/testing';
 import { startApiServer, type ApiServer } from './support/api-server.js';
 
 const SECRET = `whsec_${randomUUID()}${randomUUID()}`;
@@ -23,6 +25,7 @@ const PLANS: PlanCatalogOptions = {
   },
 };
 
+const clock = createTestClock(inject('testNow'));
 let api: ApiServer;
 let receiver: Server;
 const webhooks: { signature: string; body: string }[] = [];
@@ -44,7 +47,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/usage`;
-  api = await startApiServer(1, { plans: PLANS, seatLimit: true, alertSender: createAlertWebhook({ url, secret: SECRET }) });
+  api = await startApiServer(1, { plans: PLANS, seatLimit: true, clock, alertSender: createAlertWebhook({ url, secret: SECRET, clock }) });
   tenantId = api.t.tenants[0]!.id;
   admin = await api.member(tenantId, 'ann', 'admin');
 });
@@ -119,7 +122,7 @@ describe('tenant routes', () => {
     expect(bodies.filter((b) => b.meter === 'apiCalls').map((b) => b.alert).sort()).toEqual(['limit_100', 'limit_80', 'soft_limit']);
     expect(bodies.every((b) => b.tenantId === tenantId && b.type === 'usage.alert')).toBe(true);
     expect(new Set(bodies.map((b) => b.id)).size).toBe(bodies.length);
-    for (const w of webhooks) expect(verifySignature([SECRET], w.signature, w.body)).toMatchObject({ valid: true });
+    for (const w of webhooks) expect(verifySignature([SECRET], w.signature, w.body, { now: clock.now() })).toMatchObject({ valid: true });
     const invalid = await api.request('POST', '/v1/tenant/usage-events', { token: admin, body: { events: [{ id: 'x', meter: 'nope', quantity: 1 }] } });
     expect(invalid.status).toBe(400);
     expect(invalid.body.code).toBe('QUOTA_METER_UNKNOWN');
@@ -129,7 +132,8 @@ describe('tenant routes', () => {
     const res = await api.request('GET', '/v1/tenant/usage', { token: admin });
     expect(res.status).toBe(200);
     expect(res.body.plan).toBe('free');
-    expect(Date.parse(String(res.body.period.end))).toBeGreaterThan(Date.parse(String(res.body.period.start)));
+    const period = periodOf(clock.now());
+    expect([res.body.period.start, res.body.period.end]).toEqual([period.start.toISOString(), period.end.toISOString()]);
     expect(res.body.meters).toEqual([
       { meter: 'members', used: 2, limit: 2, softLimit: null, unit: 'seats' },
       { meter: 'apiCalls', used: 10, limit: 10, softLimit: 5, unit: 'requests' },
@@ -139,7 +143,7 @@ describe('tenant routes', () => {
   it('GET /v1/tenant/usage/history gives the days\' totals', async () => {
     const res = await api.request('GET', '/v1/tenant/usage/history?days=7', { token: admin });
     expect(res.status).toBe(200);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = clock.now().toISOString().slice(0, 10);
     expect(res.body.points).toEqual(expect.arrayContaining([{ day: today, meter: 'apiCalls', quantity: 10 }]));
     expect((await api.request('GET', '/v1/tenant/usage/history?days=0', { token: admin })).status).toBe(400);
   });
@@ -147,7 +151,7 @@ describe('tenant routes', () => {
 
 describe('billing export', () => {
   it('GET /v1/billing/export answers JSON invoices and a CSV, for the period asked', async () => {
-    const period = new Date().toISOString().slice(0, 7);
+    const period = periodOf(clock.now()).name;
     await api.t.admin.query('UPDATE tenantry.tenants SET plan = $2 WHERE id = $1', [tenantId, 'pro']);
     try {
       const json = await api.request('GET', `/v1/billing/export?period=${period}`, operator());
@@ -171,7 +175,7 @@ describe('billing export', () => {
   });
 
   it('records every billing export as an operator action before reading', async () => {
-    const period = new Date().toISOString().slice(0, 7);
+    const period = periodOf(clock.now()).name;
     const before = (await api.t.admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM tenantry.operator_actions WHERE action = 'billing.export'`)).rows[0]?.n ?? 0;
     expect((await api.request('GET', `/v1/billing/export?period=${period}`, operator())).status).toBe(200);
     const { rows } = await api.t.admin.query<{ actor: string; details: { period?: string } }>(

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { createTestClock, createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { runCli } from './support/cli.js';
 
 const SLOW = { timeout: 180_000 };
@@ -13,7 +13,8 @@ let t: TestTenantry;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0 });
+  // The library's writes are stamped at testNow; the CLI, a child process, stamps its own with the system clock.
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0, clock: createTestClock(inject('testNow')) });
   const passwords = inject('rolePasswords');
   env = { DATABASE_URL: t.url, TENANTRY_APP_PASSWORD: passwords.app, TENANTRY_OPERATOR_PASSWORD: passwords.operator };
   const acme = await t.registry.create({ slug: 'acme' });

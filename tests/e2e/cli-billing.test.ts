@@ -1,11 +1,12 @@
 // `tenantry billing export` as a child process against a real database: the CSV and JSON lines
 // it prints for usage recorded through the library, and its refusals (bad period, bad catalog).
+// Tenants and usage are recorded at testNow, and the period exported is testNow's.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createQuotas, definePlanCatalog, type Invoice } from 'tenantry/quota';
-import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { createQuotas, definePlanCatalog, periodOf, type Invoice } from 'tenantry/quota';
+import { createTestClock, createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { DEFAULT_PLANS } from '../../packages/server/src/plans.js';
 import { runCli } from './support/cli.js';
 
@@ -14,15 +15,16 @@ const SLOW = { timeout: 180_000 };
 let t: TestTenantry;
 let env: Record<string, string>;
 let dir: string;
-const period = new Date().toISOString().slice(0, 7);
+const clock = createTestClock(inject('testNow'));
+const period = periodOf(clock.now()).name;
 const tenantry = (...args: string[]) => runCli(args, env);
 
 beforeAll(async () => {
   const rolePasswords = inject('rolePasswords');
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords, tenants: 0 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords, tenants: 0, clock });
   env = { DATABASE_URL: t.url, TENANTRY_APP_PASSWORD: rolePasswords.app, TENANTRY_OPERATOR_PASSWORD: rolePasswords.operator };
   dir = await mkdtemp(join(tmpdir(), 'tenantry-billing-'));
-  const quotas = createQuotas({ catalog: definePlanCatalog(DEFAULT_PLANS) });
+  const quotas = createQuotas({ catalog: definePlanCatalog(DEFAULT_PLANS), clock });
   const pro = await t.registry.create({ slug: 'acme', plan: 'pro' });
   await t.registry.create({ slug: 'tiny', plan: 'free' });
   // 1 250 001 calls: 250 001 over the million included → 251 started blocks of 1000 at 5 cents.

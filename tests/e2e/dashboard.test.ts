@@ -63,6 +63,9 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   page = await browser.newPage({ viewport: DESKTOP });
+  // The page's "now" is the server's (testNow), or it would take the sessions the server issues
+  // for expired ones; its timers keep running.
+  await page.clock.setFixedTime(api.clock.now());
   // A step that cannot happen fails in seconds, well inside the suite's time budget.
   page.setDefaultTimeout(10_000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -207,7 +210,7 @@ describe('the dashboard in a browser', () => {
     // The panels only need a token /v1/tenant/* accepts; a tenant admin's JWT stands in for the
     // impersonation token here, so this runs whether or not the impersonation route is merged.
     const token = await api.member(tenantId, 'grace-admin', 'admin');
-    await page.evaluate(`sessionStorage.setItem('tenantry.impersonation.${tenantId}', ${JSON.stringify(JSON.stringify({ id: 'e2e', tenantId, token, expiresAt: new Date(Date.now() + 600_000).toISOString() }))})`);
+    await page.evaluate(`sessionStorage.setItem('tenantry.impersonation.${tenantId}', ${JSON.stringify(JSON.stringify({ id: 'e2e', tenantId, token, expiresAt: new Date(api.clock.now().getTime() + 600_000).toISOString() }))})`);
     await page.goto(`${api.url}/dashboard/tenants/${tenantId}/people`);
     await page.getByText('Acting inside').waitFor();
     await page.getByRole('rowheader', { name: 'grace-admin' }).waitFor();

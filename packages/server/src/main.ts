@@ -2,7 +2,7 @@
 // again (HTTP first, then the pools, then an embedded PostgreSQL) on SIGINT or SIGTERM.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { coreErrors } from 'tenantry';
+import { coreErrors, systemClock, type Clock } from 'tenantry';
 import type { TObject } from '@sinclair/typebox';
 import { createAlertWebhook } from 'tenantry/control';
 import { buildApp } from './app.js';
@@ -26,6 +26,12 @@ export interface StartServerOptions {
   readonly settingsSchema?: TObject;
   /** The features each plan turns on or off (the plan catalog's), for the tenants' feature flags. */
   readonly planFeatures?: (plan: string) => Readonly<Record<string, boolean>>;
+  /**
+   * The one source of "now" for the whole server: tenants' times, billing periods, expiries of
+   * keys, invitations, impersonations and JWTs, health windows, analytics, webhook signatures.
+   * Default: the system clock; tests pass a test clock (`tenantry/testing`).
+   */
+  readonly clock?: Clock;
 }
 
 /** How a shutdown ended: `failed` when closing HTTP, the pools or PostgreSQL threw (logged). */
@@ -70,14 +76,15 @@ async function listen(app: FastifyInstance, config: ServerConfig): Promise<numbe
  */
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
   // Before the database: a bad JWT setting must not leave an embedded PostgreSQL running.
-  const jwtVerifier = jwtVerifierFromConfig(config);
+  const jwtVerifier = jwtVerifierFromConfig(config, clock);
   const alertSender = config.usageWebhookUrl !== undefined && config.usageWebhookSecret !== undefined
-    ? createAlertWebhook({ url: config.usageWebhookUrl, secret: config.usageWebhookSecret }) : undefined;
+    ? createAlertWebhook({ url: config.usageWebhookUrl, secret: config.usageWebhookSecret, clock }) : undefined;
   const settingsSchema = options.settingsSchema ?? DEFAULT_SETTINGS_SCHEMA;
   const changes = openChangeFeed(config, logger);
   const { databaseObserver, ...telemetry } = serverTelemetry(config);
-  const database = await openDatabase(config, { logger, observer: databaseObserver, control: { settingsSchema, changeFeed: changes.feed, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
+  const database = await openDatabase(config, { logger, clock, observer: databaseObserver, control: { settingsSchema, changeFeed: changes.feed, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
     await changes.close();
     throw err;
   });
@@ -87,6 +94,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const rateLimit = serverRateLimit(config, logger, { catalog: database.quotas.catalog });
   const health = startHealthServices(database.operator, {
     logger,
+    clock,
     quotaPressure: quotaPressureReader(db, database.quotas),
     windowMinutes: config.healthWindowMinutes,
     ...(config.alertRules === undefined ? {} : { rules: parseAlertRules(config.alertRules) }),
@@ -97,7 +105,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     logger,
     telemetry,
     readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [],
-    api: { registry, db, control, quota, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, ...(jwtVerifier ? { jwtVerifier } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}) },
+    api: { registry, db, control, quota, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(jwtVerifier ? { jwtVerifier } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}) },
   });
   let port: number;
   try {

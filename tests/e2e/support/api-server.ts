@@ -1,5 +1,6 @@
 // A real listening control-plane API over a fresh test database: tenants, an operator token,
 // signed JWTs for any user, and a fetch helper that returns status, content type and body.
+// Its clock (one for every service, as startServer wires it) starts at testNow by default.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { inject } from 'vitest';
@@ -7,7 +8,7 @@ import { createControlPlane, quotaSeatCheck, systemActor, type BuiltInRole, type
 import { createQuotas, definePlanCatalog, planFeatures, type AlertSender, type PlanCatalogOptions, type Quotas } from 'tenantry/quota';
 import { memoryChangeFeed } from 'tenantry/redis';
 import { createJwtVerifier } from 'tenantry/resolve';
-import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { createTestClock, createTestTenantry, type TestClock, type TestTenantry } from 'tenantry/testing';
 import { buildApp } from '../../../packages/server/src/app.js';
 import { startHealthServices } from '../../../packages/server/src/database/health-services.js';
 import { createLogger } from '../../../packages/server/src/logger.js';
@@ -47,10 +48,14 @@ export interface ApiServerOptions {
   readonly t?: TestTenantry;
   /** Serve the analytics, health and alerts routes (and record tenant activity), as the server does. */
   readonly health?: boolean;
+  /** The server's clock; default a test clock at testNow (TENANTRY_TEST_NOW). Give `t` the same one. */
+  readonly clock?: TestClock;
 }
 
 export interface ApiServer {
   readonly t: TestTenantry;
+  /** The clock of every service behind the API (and of the JWTs `jwt` signs). */
+  readonly clock: TestClock;
   readonly control: ControlPlane;
   readonly quotas: Quotas;
   readonly url: string;
@@ -69,21 +74,23 @@ export interface ApiServer {
  * @example const api = await startApiServer(2); afterAll(() => api.close());
  */
 export async function startApiServer(tenants = 2, options: ApiServerOptions = {}): Promise<ApiServer> {
-  const t = options.t ?? await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants });
-  const quotas = createQuotas({ catalog: definePlanCatalog(options.plans ?? DEFAULT_PLANS) });
+  const clock = options.clock ?? createTestClock(inject('testNow'));
+  const t = options.t ?? await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants, clock });
+  const quotas = createQuotas({ catalog: definePlanCatalog(options.plans ?? DEFAULT_PLANS), clock });
   const settingsSchema = DEFAULT_SETTINGS_SCHEMA;
   const control = createControlPlane({
-    db: t.db, operator: t.operator, encryption: 'none', settingsSchema, changeFeed: memoryChangeFeed(),
+    db: t.db, operator: t.operator, encryption: 'none', clock, settingsSchema, changeFeed: memoryChangeFeed(),
     planFeatures: (plan) => planFeatures(quotas.catalog, plan),
     ...(options.seatLimit ? { seatCheck: quotaSeatCheck(quotas) } : {}),
     ...options.control,
   });
-  const jwtVerifier = createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET });
-  const health = options.health ? startHealthServices(t.operator, { logger: createLogger({ level: 'silent' }) }) : undefined;
+  const jwtVerifier = createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock });
+  const health = options.health ? startHealthServices(t.operator, { logger: createLogger({ level: 'silent' }), clock }) : undefined;
   const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: {
     registry: t.registry, db: t.db, control, jwtVerifier, settingsSchema,
     quota: { quotas, operator: t.operator, ...(options.alertSender ? { alertSender: options.alertSender } : {}) },
     operator: t.operator,
+    clock,
     ...(health ? { health: health.services } : {}),
   }, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -92,12 +99,15 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
   const staff = await control.operators.create({ email: `ops-${randomUUID()}@platform.example`, displayName: 'Ops' });
   const { token: operatorToken } = await control.operators.createToken(staff.id, { name: 'test' });
 
-  const jwt = (userId: string, tenantId: string, claims: Record<string, unknown> = {}) =>
-    new SignJWT({ tenant_id: tenantId, ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject(userId)
-      .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+  // Issued and expiring by the server's clock, not the wall clock, or the verifier would refuse them.
+  const jwt = (userId: string, tenantId: string, claims: Record<string, unknown> = {}) => {
+    const issuedAt = Math.floor(clock.now().getTime() / 1000);
+    return new SignJWT({ tenant_id: tenantId, ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject(userId)
+      .setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(issuedAt).setExpirationTime(issuedAt + 300).sign(new TextEncoder().encode(SECRET));
+  };
 
   return {
-    t, control, quotas, url, operatorToken, jwt,
+    t, clock, control, quotas, url, operatorToken, jwt,
     async member(tenantId, userId, role) {
       await t.db.withTenant(tenantId, (scope) => control.members.add(scope, { userId, role }, systemActor('test')));
       return jwt(userId, tenantId);

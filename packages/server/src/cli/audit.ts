@@ -83,11 +83,11 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .action(async (opts: { key: string; verifyKey?: string[]; tenant?: string; json?: true }) => {
       const key = readSigningKey(opts.key);
       const verificationKeys = (opts.verifyKey ?? []).map(readKey);
-      const signed = await withDatabase(ctx, async ({ registry, operator }) => {
+      const signed = await withDatabase(ctx, async ({ registry, operator, clock }) => {
         const tenants = opts.tenant ? [await findTenant(registry, opts.tenant)] : await everyTenant(registry);
         const out: { slug: string; seq: number }[] = [];
         // A broken chain stops the run (AUDIT_CHAIN_BROKEN): it is never signed over.
-        for (const tenant of tenants) out.push({ slug: tenant.slug, seq: (await createAuditCheckpoint({ operator, tenantId: tenant.id, key, verificationKeys })).seq });
+        for (const tenant of tenants) out.push({ slug: tenant.slug, seq: (await createAuditCheckpoint({ operator, tenantId: tenant.id, key, verificationKeys, clock })).seq });
         return out;
       });
       ctx.io.out(opts.json ? toJson(signed) : signed.map((c) => `signed  ${c.slug}  head at seq ${c.seq}`).join('\n') + (signed.length ? '\n' : 'no tenants\n'));

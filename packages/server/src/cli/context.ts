@@ -1,6 +1,7 @@
 // What every command gets: where to write, and the configuration and loggers, made on first use
 // so that `--help` and usage errors work whatever the environment holds.
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from 'tenantry';
 import { loadConfig, type EnvSource, type ServerConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 
@@ -11,12 +12,16 @@ export interface CliIo {
   readonly err: (text: string) => void;
   /** Defaults to process.env (read in config.ts only). */
   readonly env?: EnvSource;
+  /** "Now" for every command (and the server `start` runs). Default: the system clock. */
+  readonly clock?: Clock;
 }
 
 export interface CliContext {
   readonly io: CliIo;
   /** Loads and validates the configuration once; throws CONFIG_INVALID. */
   config(): ServerConfig;
+  /** The clock every command and the server use (CliIo.clock). */
+  readonly clock: Clock;
   /** Log lines on stderr, for one-shot commands whose stdout is their output. */
   stderrLogger(): Logger;
   /** Log lines on stdout, for `start`: a service's log is its output. */
@@ -30,6 +35,7 @@ export function createCliContext(io: CliIo): CliContext {
   return {
     io,
     config: load,
+    clock: io.clock ?? systemClock,
     stderrLogger: () => createLogger({ level: load().logLevel, destination: { write: (line: string) => io.err(line) } }),
     stdoutLogger: () => createLogger({ level: load().logLevel, destination: { write: (line: string) => io.out(line) } }),
   };

@@ -16,7 +16,7 @@ export function registerStart(program: Command, ctx: CliContext): void {
     .action(async () => {
       // Loaded here, not at the top: the other commands never pay for loading Fastify.
       const { startServer } = await import('../main.js');
-      const server = await startServer(ctx.config(), { logger: ctx.stdoutLogger() });
+      const server = await startServer(ctx.config(), { logger: ctx.stdoutLogger(), clock: ctx.clock });
       if ((await server.closed) === 'failed') {
         throw coreErrors.create('INTERNAL', { message: 'The server did not shut down cleanly; the log says what failed.' });
       }

@@ -6,7 +6,7 @@ import type { CliContext } from './context.js';
 /** @example await withDatabase(ctx, ({ registry }) => registry.list()); */
 export async function withDatabase<T>(ctx: CliContext, work: (database: ServerDatabase) => Promise<T>): Promise<T> {
   const logger = ctx.stderrLogger();
-  const database = await openDatabase(ctx.config(), { logger });
+  const database = await openDatabase(ctx.config(), { logger, clock: ctx.clock });
   let result: T;
   try {
     result = await work(database);

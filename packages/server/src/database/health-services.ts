@@ -1,6 +1,7 @@
 // The health capability wired over the operator pool: activity recorder, analytics, health
 // reports, alert events and a periodic alert evaluator, with one close() for shutdown.
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from 'tenantry';
 import {
   alertWebhook, createActivityRecorder, pruneActivity, createAlertEvaluator, createAlertEvents, createTenantAnalytics, createTenantHealth,
   type AlertRule, type QuotaPressureReader,
@@ -26,6 +27,8 @@ export interface HealthServicesOptions {
   readonly alertIntervalMs?: number;
   /** Activity buckets older than this are deleted, hourly. Default 90 (the longest analytics window is 366 days on request; 90 is the default growth window). */
   readonly activityRetentionDays?: number;
+  /** "Now" for activity buckets, health windows, analytics, alerts and pruning. Default: the system clock. */
+  readonly clock?: Clock;
 }
 
 const HOUR_MS = 3_600_000;
@@ -44,18 +47,20 @@ export interface RunningHealthServices {
  */
 export function startHealthServices(operator: SqlPool, options: HealthServicesOptions): RunningHealthServices {
   const { logger } = options;
-  const activity = createActivityRecorder({ operator, onFlushError: (err) => logger.warn({ err }, 'activity flush failed; kept for the next one') });
+  const clock = options.clock ?? systemClock;
+  const activity = createActivityRecorder({ operator, clock, onFlushError: (err) => logger.warn({ err }, 'activity flush failed; kept for the next one') });
   const reports = createTenantHealth({
     operator,
+    clock,
     ...(options.windowMinutes === undefined ? {} : { windowMinutes: options.windowMinutes }),
     ...(options.quotaPressure ? { quotaPressure: options.quotaPressure } : {}),
     onQuotaError: (err) => logger.warn({ err }, 'quota pressure unavailable'),
   });
   const notify = options.webhook
-    ? alertWebhook({ ...options.webhook, onError: ({ attempt, final, error }) => logger.warn({ err: error, attempt, final }, 'alert webhook delivery failed') })
+    ? alertWebhook({ ...options.webhook, clock, onError: ({ attempt, final, error }) => logger.warn({ err: error, attempt, final }, 'alert webhook delivery failed') })
     : undefined;
   const evaluator = createAlertEvaluator({
-    operator, health: reports, rules: options.rules ?? DEFAULT_ALERT_RULES,
+    operator, health: reports, rules: options.rules ?? DEFAULT_ALERT_RULES, clock,
     ...(notify ? { notify } : {}),
     ...(options.alertIntervalMs === undefined ? {} : { intervalMs: options.alertIntervalMs }),
     onError: (err) => logger.warn({ err }, 'alert evaluation failed'),
@@ -63,14 +68,14 @@ export function startHealthServices(operator: SqlPool, options: HealthServicesOp
   evaluator.start();
   const retentionMs = (options.activityRetentionDays ?? 90) * 86_400_000;
   const prune = setInterval(() => {
-    pruneActivity(operator, new Date(Date.now() - retentionMs))
+    pruneActivity(operator, new Date(clock.now().getTime() - retentionMs))
       .then((deleted) => { if (deleted > 0) logger.debug({ deleted }, 'old activity pruned'); })
       .catch((err: unknown) => logger.warn({ err }, 'pruning activity failed'));
   }, HOUR_MS);
   prune.unref();
   let closing: Promise<void> | undefined;
   return {
-    services: { activity, reports, analytics: createTenantAnalytics({ operator }), alerts: createAlertEvents({ operator }) },
+    services: { activity, reports, analytics: createTenantAnalytics({ operator, clock }), alerts: createAlertEvents({ operator, clock }) },
     close: () => (closing ??= (async () => {
       clearInterval(prune);
       await evaluator.stop();

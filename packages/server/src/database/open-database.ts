@@ -2,6 +2,7 @@
 // operator-role pools → tenant database and registry. Request handling gets only the two role
 // pools; the admin login is used for migrations and closed before this returns.
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from 'tenantry';
 import { createControlPlane, createTenantRegistry, quotaSeatCheck, type ControlPlane, type ControlPlaneOptions, type TenantRegistry } from 'tenantry/control';
 import { createQuotas, planFeatures, type Quotas } from 'tenantry/quota';
 import {
@@ -33,6 +34,8 @@ export interface ServerDatabase {
   readonly control: ControlPlane;
   /** Plans, quotas and metering; the members' seat limit is enforced by `control`. */
   readonly quotas: Quotas;
+  /** The clock the registry, control plane and quotas were built with (OpenDatabaseOptions.clock). */
+  readonly clock: Clock;
   /** Ends both pools, then stops the embedded server if one was started. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -43,6 +46,8 @@ export interface OpenDatabaseOptions {
   readonly control?: Pick<ControlPlaneOptions, 'settingsSchema' | 'changeFeed' | 'planFeatures' | 'flags'>;
   /** Database metrics and spans (http/telemetry.ts serverTelemetry). */
   readonly observer?: TenantDatabaseObserver | undefined;
+  /** "Now" for tenants' times, expiries and billing periods. Default: the system clock. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -52,8 +57,9 @@ export interface OpenDatabaseOptions {
  */
 export async function openDatabase(config: ServerConfig, options: OpenDatabaseOptions): Promise<ServerDatabase> {
   const { logger } = options;
+  const clock = options.clock ?? systemClock;
   // Before any server starts: a broken plan catalog must not leave an embedded PostgreSQL running.
-  const quotas = createQuotas({ catalog: loadPlanCatalog(config.plansFile) });
+  const quotas = createQuotas({ catalog: loadPlanCatalog(config.plansFile), clock });
   const server = await connectPostgresServer(config, logger);
   let app: SqlPool | undefined;
   let operator: SqlPool | undefined;
@@ -82,13 +88,14 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       application_name: 'tenantry-server',
     });
     const db = createTenantDatabase({ pool: app, observer: options.observer });
-    const registry = createTenantRegistry({ operator, data: db });
+    const registry = createTenantRegistry({ operator, data: db, clock });
     // Signing secrets are stored in plaintext until the server configures a key provider (the
     // signing-secret routes say so in docs/api.md).
     control = createControlPlane({
       db,
       operator,
       encryption: 'none',
+      clock,
       seatCheck: quotaSeatCheck(quotas),
       // Flags default to what the tenant's plan sets in the catalog (unless the caller says otherwise).
       planFeatures: (plan) => planFeatures(quotas.catalog, plan),
@@ -105,6 +112,7 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       registry,
       control,
       quotas,
+      clock,
       close: () => (closing ??= endAll()),
     };
   } catch (err) {

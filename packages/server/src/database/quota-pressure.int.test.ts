@@ -1,12 +1,14 @@
 // Quota pressure for health reports, against a real PostgreSQL: the highest used / hard limit of
 // each tenant, null without hard limits, null (not a failed report) for a tenant it cannot read.
+// Time is a test clock at testNow (TENANTRY_TEST_NOW).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createControlPlane, systemActor } from 'tenantry/control';
-import { createQuotas, definePlanCatalog } from 'tenantry/quota';
-import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { createQuotas, definePlanCatalog, periodOf } from 'tenantry/quota';
+import { createTestClock, createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { pressureOf, quotaPressureReader } from './quota-pressure.js';
 
 let t: TestTenantry;
+const clock = createTestClock(inject('testNow'));
 const catalog = definePlanCatalog({
   meters: { members: { kind: 'level', unit: 'seats' }, apiCalls: { kind: 'period', unit: 'requests' } },
   plans: {
@@ -14,16 +16,16 @@ const catalog = definePlanCatalog({
     open: { limits: { members: null, apiCalls: null }, price: { currency: 'EUR', baseMinor: 0 } },
   },
 });
-const quotas = createQuotas({ catalog });
+const quotas = createQuotas({ catalog, clock });
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0, clock });
 });
 afterAll(() => t?.close());
 
 describe('pressureOf', () => {
   it('takes the highest ratio over the meters with a hard limit, and null when none has one', () => {
-    const report = (meters: { used: number; limit: number | null }[]) => ({ plan: 'p', period: { start: new Date(), end: new Date() }, meters: meters.map((m, i) => ({ meter: `m${i}`, softLimit: null, unit: 'u', ...m })) });
+    const report = (meters: { used: number; limit: number | null }[]) => ({ plan: 'p', period: periodOf(clock.now()), meters: meters.map((m, i) => ({ meter: `m${i}`, softLimit: null, unit: 'u', ...m })) });
     expect(pressureOf(report([{ used: 1, limit: 4 }, { used: 30, limit: 100 }]))).toBe(0.3);
     expect(pressureOf(report([{ used: 5, limit: null }]))).toBeNull();
     expect(pressureOf(report([{ used: 0, limit: 0 }]))).toBe(0);
@@ -32,7 +34,7 @@ describe('pressureOf', () => {
 
 describe('quotaPressureReader', () => {
   it('reads each tenant under its own isolation: seats and calls against its plan, null for no limits or an unreadable tenant', async () => {
-    const control = createControlPlane({ db: t.db, operator: t.operator, encryption: 'none' });
+    const control = createControlPlane({ db: t.db, operator: t.operator, encryption: 'none', clock });
     const busy = await t.registry.create({ slug: 'pressure-busy', plan: 'small' });
     const free = await t.registry.create({ slug: 'pressure-free', plan: 'open' });
     const gone = await t.registry.create({ slug: 'pressure-gone', plan: 'small' });

@@ -1,6 +1,7 @@
 // What the /v1 routes are built from: the registry, the app-role tenant database, the control
 // plane's services and, when configured, the verifier of tenant principals' JWTs.
 import type { TObject } from '@sinclair/typebox';
+import type { Clock } from 'tenantry';
 import type { ControlPlane, TenantRegistry } from 'tenantry/control';
 import type { ActivityRecorder, AlertEvents, TenantAnalytics, TenantHealthReports } from 'tenantry/health';
 import type { TenantMetrics } from 'tenantry/observability';
@@ -30,6 +31,11 @@ export interface ApiDependencies {
   readonly settingsSchema?: TObject;
   /** Present when metrics are on: routes may record into it (e.g. `metrics.setUsage` for quotas). */
   readonly metrics?: TenantMetrics;
+  /**
+   * "Now" for what the routes themselves stamp (operator actions, quota overrides): the clock the
+   * services above were built with (startServer passes one to all). Default: the system clock.
+   */
+  readonly clock?: Clock;
 }
 
 /** What the quota routes need beyond the tenant database. */

@@ -1,4 +1,5 @@
 // The JWT verifier the server's configuration describes, or none when JWTs are not configured.
+import type { Clock } from 'tenantry';
 import { createJwtVerifier, type JwtVerifier } from 'tenantry/resolve';
 import type { ServerConfig } from '../config.js';
 
@@ -9,12 +10,12 @@ const JWKS_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
  * config.ts already refused half a configuration, so issuer and audience are set whenever a
  * key source is.
  *
- * @example const jwtVerifier = jwtVerifierFromConfig(config);
+ * @example const jwtVerifier = jwtVerifierFromConfig(config, systemClock);
  */
-export function jwtVerifierFromConfig(config: ServerConfig): JwtVerifier | undefined {
+export function jwtVerifierFromConfig(config: ServerConfig, clock: Clock): JwtVerifier | undefined {
   const { jwtIssuer: issuer, jwtAudience: audience, jwtSecret: secret, jwtJwksUrl: jwksUrl } = config;
   if (issuer === undefined || audience === undefined) return undefined;
-  if (secret !== undefined) return createJwtVerifier({ algorithms: ['HS256'], issuer, audience, secret });
-  if (jwksUrl !== undefined) return createJwtVerifier({ algorithms: JWKS_ALGORITHMS, issuer, audience, jwksUrl });
+  if (secret !== undefined) return createJwtVerifier({ algorithms: ['HS256'], issuer, audience, secret, clock });
+  if (jwksUrl !== undefined) return createJwtVerifier({ algorithms: JWKS_ALGORITHMS, issuer, audience, jwksUrl, clock });
   return undefined;
 }

@@ -3,7 +3,7 @@
 // operator-role transaction, so a suspended, offboarding or deleted tenant's log stays readable.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { systemClock } from 'tenantry';
+import { systemClock, type Clock } from 'tenantry';
 import { queryAuditEvents, verifyAuditChain, withAuditOperator, type AuditEvent, type AuditVerification, type AuditVerificationKey } from 'tenantry/audit';
 import type { TenantRegistry } from 'tenantry/control';
 import { recordOperatorAction } from 'tenantry/health';
@@ -41,6 +41,8 @@ export interface AuditRouteDependencies {
   readonly operator: SqlPool;
   /** Keys of the signed checkpoints (retired ones too); without them a signed chain cannot be checked. */
   readonly auditVerificationKeys?: readonly AuditVerificationKey[];
+  /** When operator reads are recorded. Default: the system clock. */
+  readonly clock?: Clock;
 }
 
 function toBody(event: AuditEvent): Static<typeof AuditEventBody> {
@@ -64,13 +66,14 @@ type ById = { Params: Static<typeof IdParams> };
 export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDependencies): void {
   const { registry, operator } = deps;
   const keys = deps.auditVerificationKeys ?? [];
+  const clock = deps.clock ?? systemClock;
 
   app.get<ById & { Querystring: Static<typeof EventsQuery> }>('/tenants/:id/audit-events', {
     schema: { tags, summary: 'A page of a tenant\'s audit events', operationId: 'listAuditEvents', security: OPERATOR_SECURITY, params: IdParams, querystring: EventsQuery, response: { 200: EventsPage } },
   }, async (request) => {
     const tenant = await registry.get(request.params.id);
     const { limit, cursor, type, order } = request.query;
-    await recordOperatorAction(operator, systemClock, operatorAuthorOf(request), { action: 'audit.read', subjectTenant: tenant.id });
+    await recordOperatorAction(operator, clock, operatorAuthorOf(request), { action: 'audit.read', subjectTenant: tenant.id });
     const page = await withAuditOperator(operator, tenant.id, (tx) => queryAuditEvents(tx, {
       order: order ?? 'newest-first',
       ...(limit === undefined ? {} : { limit }),
@@ -84,7 +87,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDepend
     schema: { tags, summary: 'Verify a tenant\'s audit chain (hashes, links, stored head, signed checkpoints)', operationId: 'verifyAuditEvents', security: OPERATOR_SECURITY, params: IdParams, response: { 200: Verification } },
   }, async (request) => {
     const tenant = await registry.get(request.params.id);
-    await recordOperatorAction(operator, systemClock, operatorAuthorOf(request), { action: 'audit.verify', subjectTenant: tenant.id });
+    await recordOperatorAction(operator, clock, operatorAuthorOf(request), { action: 'audit.verify', subjectTenant: tenant.id });
     return toVerification(await withAuditOperator(operator, tenant.id, (tx) => verifyAuditChain(tx, { keys })));
   });
 }

@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { systemClock } from 'tenantry';
+import type { Clock } from 'tenantry';
 import { recordOperatorAction } from 'tenantry/health';
 import { billingPage, CSV_HEADER, invoiceCsvRows, type BillingPage } from 'tenantry/quota';
 import type { QuotaApi } from '../http/api-dependencies.js';
@@ -29,9 +29,9 @@ const Page = strictObject({ period: Type.String(), items: Type.Array(Invoice), n
 const CSV_PAGE = 200;
 
 /**
- * @example registerBillingRoutes(operatorScope, deps.quota); // GET /v1/billing/export?period=2026-11&format=csv
+ * @example registerBillingRoutes(operatorScope, deps.quota, clock); // GET /v1/billing/export?period=2026-11&format=csv
  */
-export function registerBillingRoutes(app: FastifyInstance, { quotas, operator }: QuotaApi): void {
+export function registerBillingRoutes(app: FastifyInstance, { quotas, operator }: QuotaApi, clock: Clock): void {
   const { catalog } = quotas;
   app.get<{ Querystring: Static<typeof Query> }>('/billing/export', {
     schema: {
@@ -42,7 +42,7 @@ export function registerBillingRoutes(app: FastifyInstance, { quotas, operator }
   }, async (request, reply) => {
     const { period, format = 'json', limit, cursor } = request.query;
     // Every tenant's usage, read through the operator role: recorded before anything is read.
-    await recordOperatorAction(operator, systemClock, operatorAuthorOf(request), { action: 'billing.export', details: { period, format, ...(cursor === undefined ? {} : { cursor }) } });
+    await recordOperatorAction(operator, clock, operatorAuthorOf(request), { action: 'billing.export', details: { period, format, ...(cursor === undefined ? {} : { cursor }) } });
     if (format === 'json') {
       return reply.type('application/json').send(await billingPage(operator, catalog, { period, ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) }));
     }

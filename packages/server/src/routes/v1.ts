@@ -1,6 +1,7 @@
 // The versioned REST API: operator routes under /v1 (operator token) and tenant routes under
 // /v1/tenant (API key or JWT, tenant resolved by the tenantry plugin inside that scope only).
 import type { FastifyInstance } from 'fastify';
+import { systemClock } from 'tenantry';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { requireOperator } from '../http/operator-auth.js';
 import { registerRateLimit } from '../http/rate-limit.js';
@@ -32,6 +33,7 @@ import { registerUsageRoutes } from './usage.js';
  * @example await app.register(registerV1Routes, deps);
  */
 export async function registerV1Routes(app: FastifyInstance, deps: ApiDependencies): Promise<void> {
+  const clock = deps.clock ?? systemClock;
   // Two encapsulated scopes: neither one's hooks reach the other's routes, nor unknown paths.
   await app.register(async (operators) => {
     requireOperator(operators, deps.control.operators);
@@ -39,10 +41,10 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     registerImpersonationRoutes(operators, deps);
     if (deps.quota) {
       registerPlanRoutes(operators, deps.quota);
-      registerQuotaOverrideRoutes(operators, deps.quota);
-      registerBillingRoutes(operators, deps.quota);
+      registerQuotaOverrideRoutes(operators, deps.quota, clock);
+      registerBillingRoutes(operators, deps.quota, clock);
     }
-    if (deps.operator) registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator });
+    if (deps.operator) registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator, clock });
     if (deps.health) {
       registerAnalyticsRoutes(operators, deps.health.analytics);
       registerHealthReportRoutes(operators, deps.health.reports);

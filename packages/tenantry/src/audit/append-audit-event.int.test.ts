@@ -1,6 +1,7 @@
 // appendAuditEvent against a real PostgreSQL: events chain in the caller's transaction (commit
 // together, roll back together), concurrent appends for one tenant never fork or leave a gap,
-// and what is read back hashes exactly as it was hashed before the insert.
+// and what is read back hashes exactly as it was hashed before the insert. Clocks start at
+// testNow (TENANTRY_TEST_NOW).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type Clock, type TenantId } from '../core/index.js';
 import { createTestTenantry, type TestTenantry } from '../testing/index.js';
@@ -13,8 +14,9 @@ import { verifyAuditChain } from './verify-audit-chain.js';
 let t: TestTenantry;
 
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const stepClock = (start: string, stepMs = 1000): Clock => {
-  let at = Date.parse(start);
+const NOW = Date.parse(inject('testNow'));
+const stepClock = (start: number, stepMs = 1000): Clock => {
+  let at = start;
   return { now: () => new Date((at += stepMs)) };
 };
 const chainOf = (tenant: TenantId) => t.db.withTenant(tenant, async (scope) => (await queryAuditEvents(scope, { limit: 500 })).events);
@@ -32,7 +34,7 @@ afterAll(() => t?.close());
 describe('appendAuditEvent', () => {
   it('numbers a tenant\'s events 1, 2, 3 and links each to the hash of the one before', async () => {
     const tenant = await newTenant('chain');
-    const clock = stepClock('2025-03-01T10:00:00.000Z');
+    const clock = stepClock(NOW);
     const appended: AuditEvent[] = [];
     for (const action of ['member.invite', 'member.join', 'member.remove']) {
       appended.push(await t.db.transaction(tenant, (tx) => appendAuditEvent(tx, { actor: 'user:ann', action, target: 'member:bob' }, { clock })));
@@ -51,8 +53,9 @@ describe('appendAuditEvent', () => {
       '€': 1, '\r': 2, '😀': 3,
     };
     const event = await t.db.transaction(tenant, (tx) =>
-      appendAuditEvent(tx, { actor: 'user:ann', action: 'settings.change', requestId: 'req-1', details }, { clock: stepClock('2025-03-01T10:00:00.123Z') }));
-    expect(event.time).toBe('2025-03-01T10:00:01.123000Z');
+      appendAuditEvent(tx, { actor: 'user:ann', action: 'settings.change', requestId: 'req-1', details }, { clock: stepClock(NOW + 123) }));
+    // Milliseconds written as microseconds: 1.123 s after testNow.
+    expect(event.time).toBe(new Date(NOW + 1123).toISOString().replace('Z', '000Z'));
     const [stored] = await chainOf(tenant);
     expect(stored).toEqual(event);
     expect(stored && auditEventHash(stored)).toBe(event.hash);

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type TenantId } from '../core/index.js';
 import type { SqlPool } from '../postgres/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTestClock, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { appendAuditEvent } from './append-audit-event.js';
 import { GENESIS_HASH } from './audit-event.js';
 import { createAuditCheckpoint } from './create-audit-checkpoint.js';
@@ -13,6 +13,9 @@ import { withAuditOperator } from './audit-operator.js';
 import { eraseAuditLog } from './erase-audit-log.js';
 import { exportAuditLog } from './export-audit-log.js';
 import { queryAuditEvents } from './query-audit-events.js';
+
+// Events, checkpoints and the registry's lifecycle events are stamped at testNow (TENANTRY_TEST_NOW).
+const clock = createTestClock(inject('testNow'));
 
 let t: TestTenantry;
 let a: TenantId;
@@ -36,10 +39,10 @@ async function asRole<T>(pool: SqlPool, tenant: TenantId | undefined, sql: strin
 }
 
 const append = (tenant: TenantId, action: string, target?: string) =>
-  t.db.transaction(tenant, (tx) => appendAuditEvent(tx, { actor: 'user:ann', action, ...(target ? { target } : {}) }));
+  t.db.transaction(tenant, (tx) => appendAuditEvent(tx, { actor: 'user:ann', action, ...(target ? { target } : {}) }, { clock }));
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0, clock });
   // Inserted directly, active: registry.create() appends lifecycle events, and these tests
   // count events from an empty chain.
   a = (await t.admin.query<{ id: string }>(`INSERT INTO tenantry.tenants (id, slug, display_name, status) VALUES (gen_random_uuid(), $1, $1, 'active') RETURNING id`, ['tenant-a'])).rows[0]?.id as TenantId;
@@ -48,7 +51,7 @@ beforeAll(async () => {
   await append(a, 'a.two', 'doc:a');
   await append(b, 'b.secret', 'doc:b');
   // A checkpoint row, so that UPDATE and DELETE of checkpoints reach a row (and its trigger).
-  await createAuditCheckpoint({ operator: t.operator, tenantId: a, key: { keyId: 'k1', algorithm: 'hmac-sha256', secret: randomBytes(32) } });
+  await createAuditCheckpoint({ operator: t.operator, tenantId: a, key: { keyId: 'k1', algorithm: 'hmac-sha256', secret: randomBytes(32) }, clock });
 });
 afterAll(() => t?.close());
 

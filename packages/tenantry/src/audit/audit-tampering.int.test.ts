@@ -26,7 +26,7 @@ const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) =>
 const breakOf = (result: AuditVerification) => (result.ok ? undefined : { kind: result.break.kind, seq: result.break.seq, toSeq: result.break.toSeq, evidence: result.break.evidence });
 
 function stepClock(): Clock {
-  let at = Date.parse('2025-03-01T10:00:00.000Z');
+  let at = Date.parse(inject('testNow'));
   return { now: () => new Date((at += 1000)) };
 }
 
@@ -270,6 +270,6 @@ describe('createAuditCheckpoint', () => {
     await t.admin.query(`UPDATE tenantry.tenants SET status = 'suspended' WHERE id = $1`, [tenant]);
     await withAuditOperator(t.operator, tenant, (tx) => appendAuditEvent(tx, { actor: 'operator:ann', action: 'tenant.suspend' }));
     const checkpoint = await createAuditCheckpoint({ operator: t.operator, tenantId: tenant, key, clock: stepClock() });
-    expect(checkpoint).toMatchObject({ seq: EVENTS + 1, time: '2025-03-01T10:00:01.000000Z' });
+    expect(checkpoint).toMatchObject({ seq: EVENTS + 1, time: new Date(Date.parse(inject('testNow')) + 1000).toISOString().replace('Z', '000Z') });
   });
 });

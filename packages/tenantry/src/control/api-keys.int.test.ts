@@ -13,7 +13,8 @@ let t: TestTenantry;
 let a: Tenant;
 let b: Tenant;
 let apiKeys: ApiKeys;
-let now = new Date('2026-02-01T08:00:00.000Z');
+// Time starts at testNow (TENANTRY_TEST_NOW) and moves only when a test moves it.
+let now = new Date(inject('testNow'));
 const clock = { now: () => new Date(now) };
 const owner = systemActor('user:owner');
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
@@ -25,7 +26,7 @@ const registryRow = async (keyId: string) => (await t.admin.query('SELECT * FROM
 const lastUsed = async (keyId: string) => (await t.admin.query<{ at: Date | null }>('SELECT last_used_at AS at FROM tenantry.api_keys WHERE id = $1', [keyId])).rows[0]?.at;
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2, clock });
   [a, b] = t.tenants as [Tenant, Tenant];
   apiKeys = createApiKeys({ db: t.db, operator: t.operator, clock });
 });

@@ -12,7 +12,8 @@ let operators: Operators;
 let impersonation: Impersonation;
 let ada: Operator;
 let serial = 0;
-let now = new Date('2026-06-01T12:00:00.000Z');
+// Time starts at testNow (TENANTRY_TEST_NOW) and moves only when a test moves it.
+let now = new Date(inject('testNow'));
 const clock = { now: () => new Date(now) };
 const MINUTE = 60_000;
 const events: ControlAuditEvent[] = [];
@@ -21,7 +22,7 @@ const codeOf = async (p: Promise<unknown>) => ((await failure(p)) as { code?: st
 const sessionCount = async () => (await t.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM tenantry.impersonation_sessions')).rows[0]?.n;
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 1 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 1, clock });
   [a] = t.tenants as [Tenant];
   operators = createOperators({ operator: t.operator, clock });
   impersonation = createImpersonation({ operator: t.operator, clock, maxDurationMs: 30 * MINUTE, onAuditEvent: (e) => void events.push(e) });

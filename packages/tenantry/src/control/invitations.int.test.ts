@@ -15,7 +15,8 @@ let t: TestTenantry;
 let a: Tenant;
 let b: Tenant;
 let serial = 0;
-let now = new Date('2026-01-10T09:00:00.000Z');
+// Time starts at testNow (TENANTRY_TEST_NOW) and moves only when a test moves it.
+let now = new Date(inject('testNow'));
 const clock = { now: () => new Date(now) };
 const TTL = 24 * 3_600_000;
 const invitations = createInvitations({ clock, ttlMs: TTL });
@@ -32,7 +33,7 @@ const storedInvitations = async (tenant: Tenant) =>
 const memberCount = async (tenant: Tenant) => (await t.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM tenantry.members WHERE tenant_id = $1', [tenant.id])).rows[0]?.n;
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2, clock });
   [a, b] = t.tenants as [Tenant, Tenant];
 });
 afterAll(() => t?.close());

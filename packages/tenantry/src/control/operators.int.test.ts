@@ -9,14 +9,15 @@ import { createOperators, type Operators } from './index.js';
 let t: TestTenantry;
 let operators: Operators;
 let serial = 0;
-let now = new Date('2026-05-01T07:00:00.000Z');
+// Time starts at testNow (TENANTRY_TEST_NOW) and moves only when a test moves it.
+let now = new Date(inject('testNow'));
 const clock = { now: () => new Date(now) };
 const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const codeOf = async (p: Promise<unknown>) => ((await failure(p)) as { code?: string } | undefined)?.code;
 const newOperator = () => operators.create({ email: `Staff.${(serial += 1)}@Platform.example`, displayName: `Staff ${serial}` });
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 1 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 1, clock });
   operators = createOperators({ operator: t.operator, clock });
 });
 afterAll(() => t?.close());

@@ -11,7 +11,8 @@ import { createSigningSecrets, signPayload, verifySignature, type ControlScope, 
 let t: TestTenantry;
 let a: Tenant;
 let b: Tenant;
-let now = new Date('2026-04-01T10:00:00.000Z');
+// Time starts at testNow (TENANTRY_TEST_NOW) and moves only when a test moves it.
+let now = new Date(inject('testNow'));
 const clock = { now: () => new Date(now) };
 const HOUR = 3_600_000;
 const encryption = createTenantEncryption({ keyProvider: localKeyProvider({ keys: { primary: randomBytes(32) } }), clock });
@@ -24,7 +25,7 @@ const stored = async (tenant: Tenant) =>
   (await t.admin.query('SELECT id, secret, storage, retires_at FROM tenantry.signing_secrets WHERE tenant_id = $1 ORDER BY created_at, id', [tenant.id])).rows;
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2, clock });
   [a, b] = t.tenants as [Tenant, Tenant];
 });
 afterAll(() => t?.close());

@@ -1,18 +1,20 @@
 // The activity recorder against a real PostgreSQL: counts add up per tenant and 5-minute bucket
 // across flushes and concurrent recorders (two server processes), a failed flush loses nothing,
-// close() writes the rest, and the app role can neither read nor write the rollups.
+// close() writes the rest, and the app role can neither read nor write the rollups. Recorders'
+// clocks start at testNow (TENANTRY_TEST_NOW), so buckets are checked at any instant.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, newTenantId, type Clock, type TenantId } from '../core/index.js';
 import { DEFAULT_ROLE_NAMES, pgPool, roleUrl, type SqlPool } from '../postgres/index.js';
 import { createTestTenantry, type TestTenantry } from '../testing/index.js';
-import { createActivityRecorder } from './activity-recorder.js';
+import { ACTIVITY_BUCKET_MS, createActivityRecorder } from './activity-recorder.js';
 
 let t: TestTenantry;
 let operator2: SqlPool;
-const at = (iso: string): Clock & { set(iso: string): void } => {
-  let now = new Date(iso);
-  return { now: () => now, set(next) { now = new Date(next); } };
+const NOW = new Date(inject('testNow'));
+const at = (start: Date): Clock & { set(next: Date): void } => {
+  let now = start;
+  return { now: () => now, set(next) { now = next; } };
 };
 
 interface Stored { subject_tenant: string; bucket_start: Date; requests: string; server_errors: string; client_errors: string; latency_counts: string[] }
@@ -28,22 +30,24 @@ afterAll(async () => { await operator2?.end(); await t?.close(); });
 
 describe('createActivityRecorder', () => {
   it('adds requests, 5xx, 4xx and latencies per tenant and 5-minute bucket, in one row each', async () => {
-    const clock = at('2026-03-01T10:02:00Z');
+    // testNow's bucket, then the first instant of the next one.
+    const bucket = NOW.getTime() - (NOW.getTime() % ACTIVITY_BUCKET_MS);
+    const clock = at(NOW);
     const recorder = createActivityRecorder({ operator: t.operator, clock, flushIntervalMs: 0 });
     const [a, b] = [newTenantId(), newTenantId()];
     recorder.record(a, { statusCode: 200, durationMs: 3 });
     recorder.record(a, { statusCode: 503, durationMs: 30 });
     recorder.record(a, { statusCode: 404, durationMs: 30 });
     recorder.record(b, { statusCode: 200, durationMs: 20_000 });
-    clock.set('2026-03-01T10:05:00Z');
+    clock.set(new Date(bucket + ACTIVITY_BUCKET_MS));
     recorder.record(a, { statusCode: 200, durationMs: 7 });
     expect(recorder.buffered).toBe(3);
     expect(await recorder.flush()).toEqual({ rows: 3, requests: 5 });
     expect(recorder.buffered).toBe(0);
     const rowsA = await stored(a);
     expect(rowsA.map((r) => [r.bucket_start.toISOString(), r.requests, r.server_errors, r.client_errors])).toEqual([
-      ['2026-03-01T10:00:00.000Z', '3', '1', '1'],
-      ['2026-03-01T10:05:00.000Z', '1', '0', '0'],
+      [new Date(bucket).toISOString(), '3', '1', '1'],
+      [new Date(bucket + ACTIVITY_BUCKET_MS).toISOString(), '1', '0', '0'],
     ]);
     expect(rowsA[0]?.latency_counts).toEqual(['1', '0', '0', '2', '0', '0', '0', '0', '0', '0', '0', '0']);
     expect((await stored(b))[0]?.latency_counts.at(-1)).toBe('1');
@@ -51,7 +55,7 @@ describe('createActivityRecorder', () => {
   });
 
   it('adds to what earlier flushes and other processes wrote, even flushing at the same time', async () => {
-    const clock = at('2026-03-02T08:00:00Z');
+    const clock = at(NOW);
     const tenants = Array.from({ length: 20 }, () => newTenantId());
     const recorders = [t.operator, operator2, t.operator, operator2].map((operator) => createActivityRecorder({ operator, clock, flushIntervalMs: 0 }));
     for (let round = 0; round < 3; round += 1) {
@@ -67,7 +71,7 @@ describe('createActivityRecorder', () => {
   });
 
   it('keeps the counts of a failed flush and writes them with the next one', async () => {
-    const clock = at('2026-03-03T08:00:00Z');
+    const clock = at(NOW);
     const recorder = createActivityRecorder({ operator: t.operator, clock, flushIntervalMs: 0 });
     const tenant = newTenantId();
     recorder.record(tenant, { statusCode: 200, durationMs: 1 });
@@ -85,7 +89,7 @@ describe('createActivityRecorder', () => {
   });
 
   it('writes a backlog larger than one statement in several, all of it', async () => {
-    const recorder = createActivityRecorder({ operator: t.operator, clock: at('2026-03-06T08:00:00Z'), flushIntervalMs: 0 });
+    const recorder = createActivityRecorder({ operator: t.operator, clock: at(NOW), flushIntervalMs: 0 });
     const tenants = Array.from({ length: 2500 }, () => newTenantId());
     for (const tenant of tenants) recorder.record(tenant, { statusCode: 200, durationMs: 1 });
     expect(await recorder.close()).toEqual({ rows: 2500, requests: 2500 });
@@ -94,7 +98,7 @@ describe('createActivityRecorder', () => {
   });
 
   it('writes everything recorded before close() and refuses recording after it', async () => {
-    const recorder = createActivityRecorder({ operator: t.operator, flushIntervalMs: 60_000 });
+    const recorder = createActivityRecorder({ operator: t.operator, clock: at(NOW), flushIntervalMs: 60_000 });
     const tenant = newTenantId();
     for (let i = 0; i < 250; i += 1) recorder.record(tenant, { statusCode: 200, durationMs: i });
     await recorder.close();
@@ -103,7 +107,7 @@ describe('createActivityRecorder', () => {
   });
 
   it('drops the oldest entries past maxBufferedEntries and counts them', () => {
-    const clock = at('2026-03-04T08:00:00Z');
+    const clock = at(NOW);
     const recorder = createActivityRecorder({ operator: t.operator, clock, flushIntervalMs: 0, maxBufferedEntries: 2 });
     for (let i = 0; i < 3; i += 1) recorder.record(newTenantId(), { statusCode: 200, durationMs: 1 });
     expect([recorder.buffered, recorder.dropped]).toEqual([2, 1]);
@@ -114,7 +118,7 @@ describe('createActivityRecorder', () => {
       fc.array(fc.record({ tenant: fc.nat(11), recorder: fc.nat(1), status: fc.constantFrom(200, 201, 404, 429, 500, 503), flushAfter: fc.boolean() }), { maxLength: 120 }),
       async (events) => {
         const tenants = Array.from({ length: 12 }, () => newTenantId());
-        const clock = at('2026-03-05T08:00:00Z');
+        const clock = at(NOW);
         const recorders = [t.operator, operator2].map((operator) => createActivityRecorder({ operator, clock, flushIntervalMs: 0 }));
         const model = tenants.map(() => ({ requests: 0, server: 0, client: 0 }));
         const flushes: Promise<unknown>[] = [];

@@ -1,6 +1,7 @@
 // Alert evaluation against a real PostgreSQL and a real local HTTP receiver: one open event per
 // tenant and rule however many evaluators run at once, counted and resolved, and each opening
-// and resolution delivered once, signed, with bounded retries when the receiver fails.
+// and resolution delivered once, signed, with bounded retries when the receiver fails. Time (of
+// the evaluator, the webhook's signatures and their check) starts at testNow (TENANTRY_TEST_NOW).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,7 +16,9 @@ import { ALERT_SIGNATURE_HEADER, alertWebhook } from './alert-webhook.js';
 import { createTenantHealth } from './tenant-health.js';
 
 const SECRET = 'whsec_test_0123456789abcdef';
-let now = new Date('2026-07-01T10:00:00Z');
+const START = new Date(inject('testNow'));
+const MINUTE = 60_000;
+let now = START;
 const clock: Clock = { now: () => now };
 let t: TestTenantry;
 let wide: SqlPool;
@@ -31,7 +34,7 @@ function validSignature(header: string | undefined, body: string): boolean {
   const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? '');
   if (!match) return false;
   const expected = createHmac('sha256', SECRET).update(`${match[1]}.`).update(body).digest();
-  return Math.abs(Date.now() / 1000 - Number(match[1])) < 300 && timingSafeEqual(expected, Buffer.from(match[2] as string, 'hex'));
+  return Math.abs(clock.now().getTime() / 1000 - Number(match[1])) < 300 && timingSafeEqual(expected, Buffer.from(match[2] as string, 'hex'));
 }
 
 const read = (req: IncomingMessage) => new Promise<string>((resolve) => {
@@ -52,7 +55,7 @@ const RULES: AlertRule[] = [
 ];
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0, clock });
   wide = pgPool({ connectionString: roleUrl(t.url, DEFAULT_ROLE_NAMES.operator, inject('rolePasswords').operator), max: 8 });
   tenants = [await t.registry.create({ slug: 'alpha', plan: 'free' }), await t.registry.create({ slug: 'beta', plan: 'pro' })];
   server = createServer((req, res) => {
@@ -76,7 +79,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const evaluator = (notify = alertWebhook({ url, secret: SECRET, backoffMs: 0 })) =>
+const evaluator = (notify = alertWebhook({ url, secret: SECRET, backoffMs: 0, clock })) =>
   createAlertEvaluator({ operator: wide, health: createTenantHealth({ operator: wide, clock, minRequests: 0 }), rules: RULES, clock, notify });
 const open = async () => (await createAlertEvents({ operator: t.operator, clock }).list({ status: 'open' }, { actor: 'operator:test' })).items;
 
@@ -97,12 +100,12 @@ describe('createAlertEvaluator', () => {
 
   it('updates lastSeenAt while firing, resolves once back under the threshold, then opens a new event', async () => {
     received = [];
-    now = new Date('2026-07-01T10:02:00Z');
+    now = new Date(START.getTime() + 2 * MINUTE);
     await evaluator().evaluate();
     const [alpha] = (await open()).filter((e) => e.rule === 'high-errors');
     expect(alpha).toMatchObject({ count: 7, lastSeenAt: now });
     // An hour later the window holds no failures.
-    now = new Date('2026-07-01T11:00:00Z');
+    now = new Date(START.getTime() + 60 * MINUTE);
     const results = await Promise.all([evaluator().evaluate(), evaluator().evaluate()]);
     expect(results.flatMap((r) => r.resolved).map((a) => a.rule).sort()).toEqual(['high-errors', 'pro-errors']);
     expect(await open()).toEqual([]);
@@ -111,7 +114,7 @@ describe('createAlertEvaluator', () => {
     const again = await evaluator().evaluate();
     expect(again.opened).toHaveLength(1);
     expect(again.opened[0]?.id).not.toBe(alpha?.id);
-    const all = (await createAlertEvents({ operator: t.operator }).list({}, { actor: 'operator:test' })).items;
+    const all = (await createAlertEvents({ operator: t.operator, clock }).list({}, { actor: 'operator:test' })).items;
     expect(all.filter((e) => e.rule === 'high-errors').map((e) => e.status).sort()).toEqual(['open', 'resolved']);
   });
 
@@ -119,7 +122,7 @@ describe('createAlertEvaluator', () => {
     received = [];
     const failures: { attempt: number; final: boolean }[] = [];
     failNext = 5;
-    const send = alertWebhook({ url, secret: SECRET, backoffMs: 0, maxAttempts: 3, onError: (f) => failures.push({ attempt: f.attempt, final: f.final }) });
+    const send = alertWebhook({ url, secret: SECRET, backoffMs: 0, maxAttempts: 3, clock, onError: (f) => failures.push({ attempt: f.attempt, final: f.final }) });
     expect(await send({ type: 'test' })).toBe(false);
     expect(failures).toEqual([{ attempt: 1, final: false }, { attempt: 2, final: false }, { attempt: 3, final: true }]);
     failNext = 1;
@@ -127,8 +130,8 @@ describe('createAlertEvaluator', () => {
     expect(received).toHaveLength(1);
     failNext = 0;
     // An unreachable receiver: evaluation still stores events and resolves.
-    now = new Date('2026-07-01T13:00:00Z');
-    const unreachable = alertWebhook({ url: 'http://127.0.0.1:1/nothing', secret: SECRET, backoffMs: 0, maxAttempts: 2 });
+    now = new Date(START.getTime() + 180 * MINUTE);
+    const unreachable = alertWebhook({ url: 'http://127.0.0.1:1/nothing', secret: SECRET, backoffMs: 0, maxAttempts: 2, clock });
     const result = await evaluator(unreachable).evaluate();
     expect(result.resolved).toHaveLength(1);
   });

@@ -1,18 +1,21 @@
 // Cross-tenant analytics and per-tenant health against a real PostgreSQL: each answer checked
 // against a model built from what the test recorded, and every read recorded as an operator
-// action in the read's own transaction.
+// action in the read's own transaction. NOW is testNow (TENANTRY_TEST_NOW): the expected days,
+// hours and windows are derived from it, so the answers are checked at any instant.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Clock, Tenant } from '../core/index.js';
 import { createTestTenantry, type TestTenantry } from '../testing/index.js';
-import { createActivityRecorder } from './activity-recorder.js';
+import { ACTIVITY_BUCKET_MS, createActivityRecorder } from './activity-recorder.js';
 import { createTenantAnalytics } from './tenant-analytics.js';
 import { createTenantHealth } from './tenant-health.js';
 
-const NOW = new Date('2026-06-15T12:07:00Z');
+const NOW = new Date(inject('testNow'));
 const clock: Clock = { now: () => NOW };
 const ago = (ms: number): Clock => ({ now: () => new Date(NOW.getTime() - ms) });
 const MIN = 60_000;
 const DAY = 86_400_000;
+const dayAgo = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString().slice(0, 10);
+const hourAgo = (ms: number) => new Date(NOW.getTime() - ms).getUTCHours();
 const reader = { actor: 'operator:ann', requestId: 'req-1' };
 
 let t: TestTenantry;
@@ -28,7 +31,7 @@ const actions = async () => (await t.admin.query<{ actor: string; action: string
   'SELECT actor, action, subject_tenant, request_id, details FROM tenantry.operator_actions ORDER BY occurred_at, id')).rows;
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0, clock });
   const make = (slug: string, plan: string, region: string) => t.registry.create({ slug, plan, region });
   tenants = {
     busy: await make('busy', 'pro', 'eu'),
@@ -44,7 +47,7 @@ beforeAll(async () => {
   await t.registry.offboard(tenants.gone.id);
   await t.registry.offboard(tenants.left.id);
   await t.registry.delete(tenants.left.id);
-  // Creation and churn days relative to NOW (the registry stamped the real time).
+  // Creation and churn days relative to NOW.
   await t.admin.query(`UPDATE tenantry.tenants SET created_at = $2 WHERE id = ANY($1)`, [[tenants.old.id, tenants.left.id], new Date(NOW.getTime() - 40 * DAY)]);
   await t.admin.query(`UPDATE tenantry.tenants SET created_at = $2 WHERE id = ANY($1)`, [[tenants.busy.id, tenants.failing.id], new Date(NOW.getTime() - 2 * DAY)]);
   await t.admin.query(`UPDATE tenantry.tenants SET created_at = $2 WHERE id = ANY($1)`, [[tenants.slow.id, tenants.idle.id, tenants.gone.id, tenants.paused.id], new Date(NOW.getTime() - 3 * DAY)]);
@@ -56,7 +59,7 @@ beforeAll(async () => {
   await moveHistory(tenants.left, 'offboarding', 4 * DAY);
   await moveHistory(tenants.left, 'deleted', 2 * DAY);
 
-  // Traffic: busy now and 3 days ago at 09:xx UTC; failing now; slow now; old 20 days ago; gone 6 days ago.
+  // Traffic: busy now and 3 days 3 hours ago; failing now; slow now; old 20 days ago; gone 6 days ago.
   await record(tenants.busy, ago(2 * MIN), 100, 200, 20);
   await record(tenants.busy, ago(3 * DAY + 3 * 60 * MIN), 50, 200, 20);
   await record(tenants.failing, ago(1 * MIN), 60, 503, 40);
@@ -84,11 +87,11 @@ describe('createTenantAnalytics', () => {
   it('counts tenants created and churned (started offboarding) per UTC day, every day of the window present', async () => {
     const { points } = await analytics().growth({ days: 5 }, reader);
     expect(points).toEqual([
-      { day: '2026-06-11', created: 0, churned: 1 },
-      { day: '2026-06-12', created: 4, churned: 0 },
-      { day: '2026-06-13', created: 2, churned: 0 },
-      { day: '2026-06-14', created: 0, churned: 1 },
-      { day: '2026-06-15', created: 0, churned: 0 },
+      { day: dayAgo(4), created: 0, churned: 1 },
+      { day: dayAgo(3), created: 4, churned: 0 },
+      { day: dayAgo(2), created: 2, churned: 0 },
+      { day: dayAgo(1), created: 0, churned: 1 },
+      { day: dayAgo(0), created: 0, churned: 0 },
     ]);
     expect((await analytics().growth({}, reader)).points).toHaveLength(90);
     // The trigger recorded every transition of the registry, with its author's time.
@@ -121,9 +124,13 @@ describe('createTenantAnalytics', () => {
     const { points } = await analytics().usageByHour({ days: 7 }, reader);
     expect(points.map((p) => p.hour)).toEqual(Array.from({ length: 24 }, (_, h) => h));
     const expected = new Array<number>(24).fill(0);
-    expected[12] = 100 + 40 + 60 + 30; // busy, failing, slow at 12:0x
-    expected[9] = 9 + 50; // idle at 09:07, busy 3 days ago at 09:07
-    expected[12] += 5; // gone, 6 days ago at 12:07
+    const add = (ms: number, requests: number) => (expected[hourAgo(ms)] = (expected[hourAgo(ms)] ?? 0) + requests);
+    add(2 * MIN, 100); // busy
+    add(1 * MIN, 40 + 60); // failing
+    add(4 * MIN, 30); // slow
+    add(3 * 60 * MIN, 9); // idle
+    add(3 * DAY + 3 * 60 * MIN, 50); // busy, 3 days before
+    add(6 * DAY, 5); // gone; old's 20 days are outside the window
     expect(points.map((p) => p.requests)).toEqual(expected);
   });
 
@@ -149,7 +156,9 @@ describe('createTenantHealth', () => {
 
   it('reports active tenants over the window, failing first, with error rate, p95 and status', async () => {
     const { items, window } = await health().list({}, reader);
-    expect(window).toEqual({ start: '2026-06-15T11:50:00.000Z', end: '2026-06-15T12:07:00.000Z', minutes: 15 });
+    // From the start of the bucket 15 minutes ago.
+    const from = NOW.getTime() - 15 * MIN;
+    expect(window).toEqual({ start: new Date(from - (from % ACTIVITY_BUCKET_MS)).toISOString(), end: NOW.toISOString(), minutes: 15 });
     const bySlug = Object.fromEntries(items.map((i) => [i.slug, i]));
     expect(Object.keys(bySlug).sort()).toEqual(['busy', 'failing', 'idle', 'old', 'slow']);
     expect(items[0]?.slug).toBe('failing');

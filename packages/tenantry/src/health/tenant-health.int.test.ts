@@ -1,5 +1,6 @@
 // Per-tenant health is computed from each tenant's own activity only: for random traffic over
 // many tenants (fast-check), every tenant's report matches a model of what it alone received.
+// Runs start at testNow (TENANTRY_TEST_NOW), a day apart.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Clock } from '../core/index.js';
@@ -21,7 +22,7 @@ describe('createTenantHealth across many tenants', () => {
       async (events) => {
         // Each run a day later than the last: its window holds only its own traffic.
         run += 1;
-        const now = new Date(Date.UTC(2027, 0, 1, 12, 3) + run * 86_400_000);
+        const now = new Date(Date.parse(inject('testNow')) + run * 86_400_000);
         const clock: Clock = { now: () => now };
         const recorder = createActivityRecorder({ operator: t.operator, clock, flushIntervalMs: 0 });
         const model = t.tenants.map(() => ({ requests: 0, errors: 0, maxMs: 0 }));

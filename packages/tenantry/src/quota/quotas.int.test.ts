@@ -2,19 +2,19 @@
 // 200 concurrent consumers (fast-check, several tenants, each independent), soft limits warn and
 // are recorded, a plan change or an operator override applies to the very next check, expired
 // reservations give their amount back, and one tenant never sees another's quota rows.
+// Time is a test clock at testNow (TENANTRY_TEST_NOW), moved by hand.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { isTenantryError, type Clock, type TenantId } from '../core/index.js';
+import { isTenantryError, type TenantId } from '../core/index.js';
 import { queryAuditEvents } from '../audit/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTestClock, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { setQuotaOverrides } from './quota-overrides.js';
 import { createQuotas, type Quotas } from './quotas.js';
 import { testCatalog } from './test-catalog.js';
 
 let t: TestTenantry;
 let quotas: Quotas;
-let at = Date.parse('2026-11-10T12:00:00Z');
-const clock: Clock = { now: () => new Date(at) };
+const clock = createTestClock(inject('testNow'));
 const catalog = testCatalog();
 let slugs = 0;
 
@@ -28,7 +28,7 @@ const usedOf = async (tenant: TenantId, meter: string) =>
   (await t.db.withTenant(tenant, (s) => quotas.usage(s))).meters.find((m) => m.meter === meter)?.used;
 
 beforeAll(async () => {
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0, appPoolSize: 10 });
+  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 0, appPoolSize: 10, clock });
   quotas = createQuotas({ catalog, clock });
 });
 afterAll(() => t?.close());
@@ -75,7 +75,7 @@ describe('reservations', () => {
     const tenant = await newTenant();
     const stale = await t.db.withTenant(tenant, (s) => quotas.reserve(s, 'storageBytes', 900, { ttlMs: 60_000 }));
     await expect(t.db.withTenant(tenant, (s) => quotas.reserve(s, 'storageBytes', 200))).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
-    at += 61_000;
+    clock.advance(61_000);
     await t.db.withTenant(tenant, (s) => quotas.reserve(s, 'storageBytes', 200));
     await expect(t.db.withTenant(tenant, (s) => quotas.commit(s, stale.id))).rejects.toMatchObject({ code: 'QUOTA_RESERVATION_NOT_FOUND' });
   });
@@ -216,7 +216,7 @@ describe('reservations under concurrency', () => {
   it('keeps reserved equal to the open reservations while expiry sweeps race commits and releases', async () => {
     const tenant = await newTenant();
     const stale = await Promise.all(Array.from({ length: 20 }, () => t.db.withTenant(tenant, (s) => quotas.reserve(s, 'storageBytes', 45, { ttlMs: 60_000 }))));
-    at += 61_000;
+    clock.advance(61_000);
     // Late commits and releases of expired reservations race new reservations that sweep them.
     const results = await Promise.allSettled([
       ...stale.map((r, i) => t.db.withTenant(tenant, async (s): Promise<unknown> => (i % 2 ? quotas.commit(s, r.id) : quotas.release(s, r.id)))),

@@ -1,13 +1,16 @@
 // JWT verification: only configured algorithms and key families, issuer, audience and expiry
-// enforced, and the JWKS fetched from a real HTTP server on loopback.
+// enforced, and the JWKS fetched from a real HTTP server on loopback. Expiry is decided by a
+// test clock at testNow (TENANTRY_TEST_NOW), the time the tokens are issued at.
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError } from '../core/index.js';
+import { createTestClock } from '../testing/index.js';
 import { createJwtVerifier } from './jwt-verifier.js';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes!!';
-const now = () => Math.floor(Date.now() / 1000);
+const testClock = createTestClock(inject('testNow'));
+const now = () => Math.floor(testClock.now().getTime() / 1000);
 const hs = (claims: Record<string, unknown>, opts: { exp?: number; iss?: string; aud?: string; alg?: string } = {}) =>
   new SignJWT(claims)
     .setProtectedHeader({ alg: opts.alg ?? 'HS256' })
@@ -40,7 +43,7 @@ const base = { issuer: 'https://id.test/', audience: 'tenantry' } as const;
 
 describe('createJwtVerifier', () => {
   it('accepts a valid HS256 token and returns its claims', async () => {
-    const verifier = createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET });
+    const verifier = createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET, clock: testClock });
     expect((await verifier.verify(await hs({ tenant_id: 'acme' }))).tenant_id).toBe('acme');
   });
 
@@ -52,18 +55,18 @@ describe('createJwtVerifier', () => {
     ['an unsigned token', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(`{"exp":${now() + 60},"iss":"https://id.test/","aud":"tenantry"}`).toString('base64url')}.`],
     ['a tampered payload', async () => { const [h, , s] = (await hs({ tenant_id: 'acme' })).split('.'); return `${h}.${Buffer.from(`{"tenant_id":"evil","exp":${now() + 60},"iss":"https://id.test/","aud":"tenantry"}`).toString('base64url')}.${s}`; }],
   ])('refuses %s with TOKEN_INVALID', async (_label, token) => {
-    const verifier = createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET });
+    const verifier = createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET, clock: testClock });
     await expect(verifier.verify(await token())).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('tolerates a bounded clock skew and no more', async () => {
-    const verifier = createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET, clockToleranceSec: 30 });
+    const verifier = createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET, clock: testClock, clockToleranceSec: 30 });
     await expect(verifier.verify(await hs({}, { exp: now() - 10 }))).resolves.toBeDefined();
     await expect(verifier.verify(await hs({}, { exp: now() - 60 }))).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
   it('verifies RS256 tokens against a JWKS endpoint and caches its keys', async () => {
-    const verifier = createJwtVerifier({ ...base, algorithms: ['RS256'], jwksUrl });
+    const verifier = createJwtVerifier({ ...base, algorithms: ['RS256'], jwksUrl, clock: testClock });
     const token = await new SignJWT({ tenant_id: 'acme' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(base.issuer).setAudience(base.audience).setExpirationTime(now() + 60).sign(rsaPrivate);
     const before = jwksRequests;
     expect((await verifier.verify(token)).tenant_id).toBe('acme');
@@ -72,7 +75,7 @@ describe('createJwtVerifier', () => {
   });
 
   it('refuses an HS256 token signed with the public key material on an RS256 verifier (algorithm confusion)', async () => {
-    const verifier = createJwtVerifier({ ...base, algorithms: ['RS256'], jwksUrl });
+    const verifier = createJwtVerifier({ ...base, algorithms: ['RS256'], jwksUrl, clock: testClock });
     await expect(verifier.verify(await hs({ tenant_id: 'acme' }))).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
   });
 
@@ -85,7 +88,7 @@ describe('createJwtVerifier', () => {
   ] as const)('refuses a dangerous configuration (%o)', (config, reason) => {
     let thrown: unknown;
     try {
-      createJwtVerifier({ ...base, ...config });
+      createJwtVerifier({ ...base, ...config, clock: testClock });
     } catch (err) {
       thrown = err;
     }
@@ -109,7 +112,7 @@ describe('createJwtVerifier', () => {
     });
 
     it('hands out frozen claims, and never serves a token that differs in one character from a cached one', async () => {
-      const verifier = createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET });
+      const verifier = createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET, clock: testClock });
       const token = await hs({ tenant_id: 'acme', roles: ['a'] });
       const claims = await verifier.verify(token);
       expect(Object.isFrozen(claims) && Object.isFrozen(claims.roles)).toBe(true);
@@ -119,12 +122,12 @@ describe('createJwtVerifier', () => {
     });
 
     it('verifies each configured HS algorithm with its own imported key', async () => {
-      const verifier = createJwtVerifier({ ...base, algorithms: ['HS256', 'HS384', 'HS512'], secret: SECRET, verifiedCacheMs: 0 });
+      const verifier = createJwtVerifier({ ...base, algorithms: ['HS256', 'HS384', 'HS512'], secret: SECRET, clock: testClock, verifiedCacheMs: 0 });
       for (const alg of ['HS256', 'HS384', 'HS512']) expect((await verifier.verify(await hs({ tenant_id: alg }, { alg }))).tenant_id).toBe(alg);
     });
 
     it.each([[-1], [1.5], [3_600_001]])('refuses verifiedCacheMs %s with CONFIG_INVALID', (verifiedCacheMs) => {
-      expect(() => createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET, verifiedCacheMs })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+      expect(() => createJwtVerifier({ ...base, algorithms: ['HS256'], secret: SECRET, clock: testClock, verifiedCacheMs })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     });
   });
 });
