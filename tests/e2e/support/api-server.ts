@@ -31,6 +31,8 @@ export interface Call {
   readonly body?: unknown;
   /** Sent as is with content-type application/json (malformed JSON, oversized bodies). */
   readonly raw?: string;
+  /** Abort the request (fetch rejects with a TimeoutError) when no answer came by then: a hang fails the test instead of stalling it. */
+  readonly deadlineMs?: number;
 }
 
 export interface ApiServerOptions {
@@ -112,7 +114,11 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
       if (call.apiKey !== undefined) headers['x-api-key'] = call.apiKey;
       const payload = call.raw ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
       if (payload !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(url + path, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+      const res = await fetch(url + path, {
+        method, headers,
+        ...(payload === undefined ? {} : { body: payload }),
+        ...(call.deadlineMs === undefined ? {} : { signal: AbortSignal.timeout(call.deadlineMs) }),
+      });
       const text = await res.text();
       const contentType = res.headers.get('content-type') ?? '';
       // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- JSON of unknown shape, see Reply.body
