@@ -97,6 +97,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     logger,
     telemetry,
     readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [],
+    deadlines: { tenant: config.tenantDeadlineMs, operator: config.operatorDeadlineMs, export: config.exportDeadlineMs },
     api: { registry, db, control, quota, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, ...(jwtVerifier ? { jwtVerifier } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}) },
   });
   let port: number;

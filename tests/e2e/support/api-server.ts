@@ -10,6 +10,7 @@ import { createJwtVerifier } from 'tenantry/resolve';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { buildApp } from '../../../packages/server/src/app.js';
 import { startHealthServices } from '../../../packages/server/src/database/health-services.js';
+import type { RouteDeadlines } from '../../../packages/server/src/http/request-deadline.js';
 import { createLogger } from '../../../packages/server/src/logger.js';
 import { DEFAULT_PLANS } from '../../../packages/server/src/plans.js';
 import { DEFAULT_SETTINGS_SCHEMA } from '../../../packages/server/src/settings-schema.js';
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
   readonly t?: TestTenantry;
   /** Serve the analytics, health and alerts routes (and record tenant activity), as the server does. */
   readonly health?: boolean;
+  /** Client-side database deadlines per route class (default: the server's defaults). */
+  readonly deadlines?: RouteDeadlines;
 }
 
 export interface ApiServer {
@@ -87,7 +90,7 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     quota: { quotas, operator: t.operator, ...(options.alertSender ? { alertSender: options.alertSender } : {}) },
     operator: t.operator,
     ...(health ? { health: health.services } : {}),
-  }, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}) });
+  }, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}), ...(options.deadlines ? { deadlines: options.deadlines } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${port}`;

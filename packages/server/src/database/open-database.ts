@@ -10,13 +10,8 @@ import {
 } from 'tenantry/postgres';
 import type { ServerConfig } from '../config.js';
 import { loadPlanCatalog } from '../plans.js';
-import { CONNECT_TIMEOUT_MS, migrateDatabase } from './migrate-database.js';
+import { migrateDatabase } from './migrate-database.js';
 import { connectPostgresServer, type PostgresServerKind } from './postgres-server.js';
-
-// Sized for one control-plane process on a small machine; the operator pool serves the
-// registry and the readiness probe, the app pool the tenant transactions (purges for now).
-const APP_POOL_SIZE = 10;
-const OPERATOR_POOL_SIZE = 4;
 
 export interface ServerDatabase {
   readonly kind: PostgresServerKind;
@@ -71,14 +66,15 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
     const { app: appRole, operator: operatorRole } = DEFAULT_ROLE_NAMES;
     app = pgPool({
       connectionString: roleUrl(server.adminUrl, appRole, server.rolePasswords.app),
-      max: APP_POOL_SIZE,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      max: config.appPoolSize,
+      // Bounds the wait for a pooled connection too (pg-pool): no request queues without end.
+      connectionTimeoutMillis: config.poolAcquireTimeoutMs,
       application_name: 'tenantry-server',
     });
     operator = pgPool({
       connectionString: roleUrl(server.adminUrl, operatorRole, server.rolePasswords.operator),
-      max: OPERATOR_POOL_SIZE,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      max: config.operatorPoolSize,
+      connectionTimeoutMillis: config.poolAcquireTimeoutMs,
       application_name: 'tenantry-server',
     });
     const db = createTenantDatabase({ pool: app, observer: options.observer });
