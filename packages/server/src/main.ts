@@ -77,7 +77,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const settingsSchema = options.settingsSchema ?? DEFAULT_SETTINGS_SCHEMA;
   const changes = openChangeFeed(config, logger);
   const { databaseObserver, ...telemetry } = serverTelemetry(config);
-  const database = await openDatabase(config, { logger, observer: databaseObserver, control: { settingsSchema, changeFeed: changes.feed, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
+  const database = await openDatabase(config, { logger, observer: databaseObserver, control: { settingsSchema, changeFeed: changes.feed, cache: { onError: changes.onCacheError }, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
     await changes.close();
     throw err;
   });

@@ -35,7 +35,7 @@ export interface ServerDatabase {
 export interface OpenDatabaseOptions {
   readonly logger: Logger;
   /** Settings schema, change feed … for the control plane. */
-  readonly control?: Pick<ControlPlaneOptions, 'settingsSchema' | 'changeFeed' | 'planFeatures' | 'flags'>;
+  readonly control?: Pick<ControlPlaneOptions, 'settingsSchema' | 'changeFeed' | 'planFeatures' | 'flags' | 'cache'>;
   /** Database metrics and spans (http/telemetry.ts serverTelemetry). */
   readonly observer?: TenantDatabaseObserver | undefined;
 }
