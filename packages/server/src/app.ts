@@ -8,6 +8,7 @@ import type { ApiDependencies } from './http/api-dependencies.js';
 import { registerDashboard } from './http/dashboard.js';
 import { registerOpenApi } from './http/openapi.js';
 import { installProblemHandlers } from './http/problem-handlers.js';
+import { DEFAULT_ROUTE_DEADLINES, installRequestDeadlines, type RouteDeadlines } from './http/request-deadline.js';
 import { AccessLog, telemetryPlugin, type TelemetryOptions } from './http/telemetry.js';
 import { accessLogger } from './logger.js';
 import { registerHealthRoutes, type ReadinessCheck } from './routes/health.js';
@@ -31,6 +32,8 @@ export interface AppOptions {
   readonly dashboardDir?: string;
   /** Metrics, tracing and /metrics (http/telemetry.ts); absent: request context and access log only. */
   readonly telemetry?: TelemetryOptions;
+  /** Client-side deadlines of a request's database work per route class. Default DEFAULT_ROUTE_DEADLINES. */
+  readonly deadlines?: RouteDeadlines;
 }
 
 /**
@@ -56,6 +59,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // First, so its hooks run before every other hook of every route.
   const operators = options.telemetry?.operators ?? options.api?.control.operators;
   void app.register(telemetryPlugin, { ...options.telemetry, ...(operators ? { operators } : {}) });
+  installRequestDeadlines(app, options.deadlines ?? DEFAULT_ROUTE_DEADLINES);
   installProblemHandlers(app);
   registerOpenApi(app);
   registerHealthRoutes(app, {

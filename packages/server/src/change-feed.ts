@@ -8,6 +8,11 @@ import type { ServerConfig } from './config.js';
 export interface ServerChangeFeed {
   readonly feed: ChangeFeed;
   readonly kind: 'redis' | 'memory';
+  /**
+   * What the caches report: a change whose publish failed even after its retries (the other
+   * instances drop it at their cache's max age instead), or a subscription that failed.
+   */
+  readonly onCacheError: (err: unknown) => void;
   close(): Promise<void>;
 }
 
@@ -20,9 +25,12 @@ export interface ServerChangeFeed {
  */
 export function openChangeFeed(config: ServerConfig, logger: Logger): ServerChangeFeed {
   const onError = (err: unknown) => logger.warn({ err }, 'change feed');
-  if (config.redisUrl === undefined) return { feed: memoryChangeFeed({ onError }), kind: 'memory', close: async () => {} };
+  const onCacheError = (err: unknown) => logger.warn({ err }, 'change feed: a change was not published; other instances drop it within their cache max age');
+  if (config.redisUrl === undefined) return { feed: memoryChangeFeed({ onError }), kind: 'memory', onCacheError, close: async () => {} };
   const retryStrategy = (attempt: number) => Math.min(attempt * 100, 2000);
-  const publisher = new Redis(config.redisUrl, { connectionName: 'tenantry-feed-pub', enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy });
+  // commandTimeout: a frozen Redis keeps the socket open and never answers; the caches give up
+  // waiting sooner (publishTimeoutMs) and retry, this ends the command itself.
+  const publisher = new Redis(config.redisUrl, { connectionName: 'tenantry-feed-pub', enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000, retryStrategy });
   // The subscription waits for Redis however long it takes (no retry limit): meanwhile the
   // caches read through, and they go live once it is established.
   const subscriber = new Redis(config.redisUrl, { connectionName: 'tenantry-feed-sub', maxRetriesPerRequest: null, retryStrategy });
@@ -31,6 +39,7 @@ export function openChangeFeed(config: ServerConfig, logger: Logger): ServerChan
   return {
     feed: redisChangeFeed({ publisher, subscriber, onError }),
     kind: 'redis',
+    onCacheError,
     async close() {
       // QUIT is queued like any command: on a connection that is not up it would wait out
       // the retries, so those are simply dropped.

@@ -5,6 +5,7 @@ import { FormatRegistry, Type, type Static, type TSchema } from '@sinclair/typeb
 import { Value } from '@sinclair/typebox/value';
 import { coreErrors, isTenantryError } from 'tenantry';
 import { checkAlertRules, type AlertRule } from 'tenantry/health';
+import { DEFAULT_ROUTE_DEADLINES } from './http/request-deadline.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -110,6 +111,19 @@ const ServerConfigSchema = Type.Object(
     metricsTopTenants: Type.Integer({ minimum: 0, maximum: 1000, default: 20, ...annotate({ env: 'TENANTRY_METRICS_TOP_TENANTS', reason: 'must be an integer from 0 to 1000' }) }),
     /** Spans through @opentelemetry/api's global tracer provider (register an SDK yourself): `off` or `on`. */
     tracing: Type.Union([Type.Literal('off'), Type.Literal('on')], { default: 'off', ...annotate({ env: 'TENANTRY_TRACING', reason: 'must be one of off, on' }) }),
+    /** Connections of the app-role pool (tenant data) and of the operator-role pool (registries, audit, analytics). */
+    appPoolSize: Type.Integer({ minimum: 1, maximum: 1000, default: 10, ...annotate({ env: 'TENANTRY_APP_POOL_SIZE', reason: 'must be an integer from 1 to 1000' }) }),
+    operatorPoolSize: Type.Integer({ minimum: 1, maximum: 1000, default: 4, ...annotate({ env: 'TENANTRY_OPERATOR_POOL_SIZE', reason: 'must be an integer from 1 to 1000' }) }),
+    /** The longest wait for a pooled connection (or a new one) outside a request deadline; then 503 DATABASE_UNAVAILABLE. */
+    poolAcquireTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 2_000, ...annotate({ env: 'TENANTRY_POOL_ACQUIRE_TIMEOUT_MS', reason: 'must be an integer from 1 to 600000' }) }),
+    /**
+     * Client-side deadlines of all database work of one request, per route class (docs/operations.md):
+     * tenant routes (/v1/tenant/…), operator routes (the rest of /v1), and exports and audit
+     * verifications, which read a whole period or chain. Past it: 503 DATABASE_TIMEOUT with Retry-After.
+     */
+    tenantDeadlineMs: Type.Integer({ minimum: 1, maximum: 600_000, default: DEFAULT_ROUTE_DEADLINES.tenant, ...annotate({ env: 'TENANTRY_TENANT_DEADLINE_MS', reason: 'must be an integer from 1 to 600000' }) }),
+    operatorDeadlineMs: Type.Integer({ minimum: 1, maximum: 600_000, default: DEFAULT_ROUTE_DEADLINES.operator, ...annotate({ env: 'TENANTRY_OPERATOR_DEADLINE_MS', reason: 'must be an integer from 1 to 600000' }) }),
+    exportDeadlineMs: Type.Integer({ minimum: 1, maximum: 3_600_000, default: DEFAULT_ROUTE_DEADLINES.export, ...annotate({ env: 'TENANTRY_EXPORT_DEADLINE_MS', reason: 'must be an integer from 1 to 3600000' }) }),
     /** After a SIGINT/SIGTERM, how long a graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000, ...annotate({ reason: 'must be an integer from 1 to 600000' }) }),
   },

@@ -84,7 +84,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const settingsSchema = options.settingsSchema ?? DEFAULT_SETTINGS_SCHEMA;
   const changes = openChangeFeed(config, logger);
   const { databaseObserver, ...telemetry } = serverTelemetry(config);
-  const database = await openDatabase(config, { logger, clock, observer: databaseObserver, control: { settingsSchema, changeFeed: changes.feed, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
+  const database = await openDatabase(config, { logger, clock, observer: databaseObserver, control: { settingsSchema, changeFeed: changes.feed, cache: { onError: changes.onCacheError }, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
     await changes.close();
     throw err;
   });
@@ -105,6 +105,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     logger,
     telemetry,
     readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [],
+    deadlines: { tenant: config.tenantDeadlineMs, operator: config.operatorDeadlineMs, export: config.exportDeadlineMs },
     api: { registry, db, control, quota, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(jwtVerifier ? { jwtVerifier } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}) },
   });
   let port: number;

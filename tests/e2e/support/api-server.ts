@@ -11,6 +11,7 @@ import { createJwtVerifier } from 'tenantry/resolve';
 import { createTestClock, createTestTenantry, type TestClock, type TestTenantry } from 'tenantry/testing';
 import { buildApp } from '../../../packages/server/src/app.js';
 import { startHealthServices } from '../../../packages/server/src/database/health-services.js';
+import type { RouteDeadlines } from '../../../packages/server/src/http/request-deadline.js';
 import { createLogger } from '../../../packages/server/src/logger.js';
 import { DEFAULT_PLANS } from '../../../packages/server/src/plans.js';
 import { DEFAULT_SETTINGS_SCHEMA } from '../../../packages/server/src/settings-schema.js';
@@ -32,6 +33,8 @@ export interface Call {
   readonly body?: unknown;
   /** Sent as is with content-type application/json (malformed JSON, oversized bodies). */
   readonly raw?: string;
+  /** Abort the request (fetch rejects with a TimeoutError) when no answer came by then: a hang fails the test instead of stalling it. */
+  readonly deadlineMs?: number;
 }
 
 export interface ApiServerOptions {
@@ -50,6 +53,8 @@ export interface ApiServerOptions {
   readonly health?: boolean;
   /** The server's clock; default a test clock at testNow (TENANTRY_TEST_NOW). Give `t` the same one. */
   readonly clock?: TestClock;
+  /** Client-side database deadlines per route class (default: the server's defaults). */
+  readonly deadlines?: RouteDeadlines;
 }
 
 export interface ApiServer {
@@ -92,7 +97,7 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     operator: t.operator,
     clock,
     ...(health ? { health: health.services } : {}),
-  }, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}) });
+  }, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}), ...(options.deadlines ? { deadlines: options.deadlines } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
   const url = `http://127.0.0.1:${port}`;
@@ -122,7 +127,11 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
       if (call.apiKey !== undefined) headers['x-api-key'] = call.apiKey;
       const payload = call.raw ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
       if (payload !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(url + path, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+      const res = await fetch(url + path, {
+        method, headers,
+        ...(payload === undefined ? {} : { body: payload }),
+        ...(call.deadlineMs === undefined ? {} : { signal: AbortSignal.timeout(call.deadlineMs) }),
+      });
       const text = await res.text();
       const contentType = res.headers.get('content-type') ?? '';
       // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- JSON of unknown shape, see Reply.body

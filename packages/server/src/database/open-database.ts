@@ -11,13 +11,8 @@ import {
 } from 'tenantry/postgres';
 import type { ServerConfig } from '../config.js';
 import { loadPlanCatalog } from '../plans.js';
-import { CONNECT_TIMEOUT_MS, migrateDatabase } from './migrate-database.js';
+import { migrateDatabase } from './migrate-database.js';
 import { connectPostgresServer, type PostgresServerKind } from './postgres-server.js';
-
-// Sized for one control-plane process on a small machine; the operator pool serves the
-// registry and the readiness probe, the app pool the tenant transactions (purges for now).
-const APP_POOL_SIZE = 10;
-const OPERATOR_POOL_SIZE = 4;
 
 export interface ServerDatabase {
   readonly kind: PostgresServerKind;
@@ -43,7 +38,7 @@ export interface ServerDatabase {
 export interface OpenDatabaseOptions {
   readonly logger: Logger;
   /** Settings schema, change feed … for the control plane. */
-  readonly control?: Pick<ControlPlaneOptions, 'settingsSchema' | 'changeFeed' | 'planFeatures' | 'flags'>;
+  readonly control?: Pick<ControlPlaneOptions, 'settingsSchema' | 'changeFeed' | 'planFeatures' | 'flags' | 'cache'>;
   /** Database metrics and spans (http/telemetry.ts serverTelemetry). */
   readonly observer?: TenantDatabaseObserver | undefined;
   /** "Now" for tenants' times, expiries and billing periods. Default: the system clock. */
@@ -77,14 +72,15 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
     const { app: appRole, operator: operatorRole } = DEFAULT_ROLE_NAMES;
     app = pgPool({
       connectionString: roleUrl(server.adminUrl, appRole, server.rolePasswords.app),
-      max: APP_POOL_SIZE,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      max: config.appPoolSize,
+      // Bounds the wait for a pooled connection too (pg-pool): no request queues without end.
+      connectionTimeoutMillis: config.poolAcquireTimeoutMs,
       application_name: 'tenantry-server',
     });
     operator = pgPool({
       connectionString: roleUrl(server.adminUrl, operatorRole, server.rolePasswords.operator),
-      max: OPERATOR_POOL_SIZE,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      max: config.operatorPoolSize,
+      connectionTimeoutMillis: config.poolAcquireTimeoutMs,
       application_name: 'tenantry-server',
     });
     const db = createTenantDatabase({ pool: app, observer: options.observer });

@@ -1,7 +1,7 @@
 // createControlPlane: every control-plane service over one app-role tenant database and one
 // operator pool, with one clock — the wiring a server does once at start.
 import { Type, type TObject } from '@sinclair/typebox';
-import { appendAuditEvent, withAuditOperator } from '../audit/index.js';
+import { appendAuditEvent, operatorAuditTransaction } from '../audit/index.js';
 import type { Clock } from '../core/index.js';
 import type { TenantEncryption } from '../crypto/index.js';
 import type { SqlPool, TenantDatabase } from '../postgres/index.js';
@@ -39,7 +39,8 @@ export interface ControlPlaneOptions<S extends TObject = TObject> {
   readonly reservedDomains?: readonly string[];
   /**
    * Where impersonation starts and ends are recorded. Default: the tenant's own audit log
-   * (through the operator pool), where its members see who acted inside it and why.
+   * (in the session change's own operator transaction), where its members see who acted
+   * inside it and why.
    */
   readonly onAuditEvent?: AuditEventHook;
   /** The members' seat limit, checked when a member is added or an invitation accepted: e.g. `quotaSeatCheck(quotas)`. */
@@ -96,7 +97,8 @@ export function createControlPlane<S extends TObject = TObject>(options: Control
   const { db, operator } = options;
   const clock = options.clock === undefined ? {} : { clock: options.clock };
   const onAuditEvent: AuditEventHook = options.onAuditEvent
-    ?? (async ({ tenantId, ...event }) => { await withAuditOperator(operator, tenantId, (tx) => appendAuditEvent(tx, event)); });
+    // In the session change's own transaction: no second operator connection while it holds one.
+    ?? (async ({ tenantId, ...event }, transaction) => { await appendAuditEvent(await operatorAuditTransaction(transaction, tenantId), event); });
   const pick = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
   const cached = { db, ...clock, ...pick('feed', options.changeFeed), ...pick('cache', options.cache) };
   const settings = createTenantSettings({ ...cached, schema: options.settingsSchema ?? (Type.Object({}) as TObject as S) });

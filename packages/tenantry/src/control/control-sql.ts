@@ -2,7 +2,7 @@
 // scope or transaction (app role, row-level security), registries through the operator pool.
 import { randomUUID } from 'node:crypto';
 import { coreErrors } from '../core/index.js';
-import { toTenantryError, withPoolTransaction, type SqlPool, type SqlQueryable, type TenantScope, type TenantTransaction } from '../postgres/index.js';
+import { toTenantryError, withPoolTransaction, type SqlConnection, type SqlPool, type SqlQueryable, type TenantScope, type TenantTransaction } from '../postgres/index.js';
 // The library-internal path (not in the package's exports): see postgres/internal.ts. The
 // services' SQL is constant and names Tenantry's own tables, which the SQL guard keeps away
 // from application statements.
@@ -36,10 +36,14 @@ export async function operatorQuery<Row>(pool: SqlQueryable, text: string, value
   }
 }
 
-/** A transaction on one operator connection: committed when `work` resolves, else rolled back. */
-export function withOperatorTransaction<T>(pool: SqlPool, work: (c: SqlQueryable) => Promise<T>): Promise<T> {
+/**
+ * A transaction on one operator connection: committed when `work` resolves, else rolled back.
+ * `connection` is that same connection, for work that must join the transaction (an audit
+ * record): never take a second connection of the pool while holding this one.
+ */
+export function withOperatorTransaction<T>(pool: SqlPool, work: (c: SqlQueryable, connection: SqlConnection) => Promise<T>): Promise<T> {
   return withPoolTransaction(pool, (connection) =>
-    work({ query: <Row>(text: string, values?: readonly unknown[]) => connection.query<Row>(text, values).catch((e: unknown) => { throw toTenantryError(e); }) }),
+    work({ query: <Row>(text: string, values?: readonly unknown[]) => connection.query<Row>(text, values).catch((e: unknown) => { throw toTenantryError(e); }) }, connection),
   );
 }
 

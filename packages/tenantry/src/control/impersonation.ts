@@ -2,7 +2,7 @@
 // is recorded (operator, tenant, reason, times) in tenantry.impersonation_sessions, and is
 // handed to an audit hook so the tenant's own audit log can show it.
 import { coreErrors, parseTenantId, systemClock, type Clock, type TenantId } from '../core/index.js';
-import type { SqlPool } from '../postgres/index.js';
+import type { SqlConnection, SqlPool } from '../postgres/index.js';
 import { checkKnownKeys, integerOption } from './check-options.js';
 import { newRecordId, operatorQuery, recordId, textField, withOperatorTransaction } from './control-sql.js';
 import { controlErrors } from './errors.js';
@@ -35,8 +35,12 @@ export interface ControlAuditEvent {
 /**
  * Called with each event before the change commits: if it throws, the session is not started
  * (or not ended) — an impersonation the audit log could not record does not happen.
+ * `transaction` is the operator connection the change runs on, inside its open transaction:
+ * write the record through it (`operatorAuditTransaction(transaction, event.tenantId)`), never
+ * through another connection of the same pool — holding one while waiting for a second lets a
+ * few concurrent calls exhaust the pool and wait on each other.
  */
-export type AuditEventHook = (event: ControlAuditEvent) => Promise<void> | void;
+export type AuditEventHook = (event: ControlAuditEvent, transaction: SqlConnection) => Promise<void> | void;
 
 export interface ImpersonationOptions {
   /** The operator-role pool. */
@@ -91,7 +95,7 @@ const HARD_MAX_MS = 12 * 3_600_000;
  * const impersonation = createImpersonation({
  *   operator: operatorPool,
  *   maxDurationMs: 30 * 60_000,
- *   onAuditEvent: (event) => withAuditOperator(operatorPool, event.tenantId, (tx) => appendAuditEvent(tx, event)),
+ *   onAuditEvent: async ({ tenantId, ...event }, transaction) => appendAuditEvent(await operatorAuditTransaction(transaction, tenantId), event),
  * });
  */
 export function createImpersonation(options: ImpersonationOptions): Impersonation {
@@ -138,7 +142,7 @@ export function createImpersonation(options: ImpersonationOptions): Impersonatio
       const tenantId = parseTenantId(input.tenantId);
       const operatorId = recordId(input.operatorId);
       if (operatorId === undefined) throw controlErrors.create('OPERATOR_NOT_FOUND');
-      return withOperatorTransaction(operator, async (c) => {
+      return withOperatorTransaction(operator, async (c, connection) => {
         // FOR SHARE: a concurrent disable waits for this session to be recorded, then ends its use.
         const { rows: [who] } = await c.query<{ status: string }>('SELECT status FROM tenantry.operators WHERE id = $1 FOR SHARE', [operatorId]);
         if (!who) throw controlErrors.create('OPERATOR_NOT_FOUND');
@@ -154,7 +158,7 @@ export function createImpersonation(options: ImpersonationOptions): Impersonatio
           [newRecordId(), publicId, hash, operatorId, tenantId, reason, now, new Date(now.getTime() + durationMs)],
         );
         const session = toSession(rows[0] as SessionRow);
-        await onAuditEvent?.(event('impersonation.start', session, `operator:${operatorId}`, {}));
+        await onAuditEvent?.(event('impersonation.start', session, `operator:${operatorId}`, {}), connection);
         return { session, token };
       });
     },
@@ -162,7 +166,7 @@ export function createImpersonation(options: ImpersonationOptions): Impersonatio
       const id = recordId(rawId);
       if (id === undefined) throw controlErrors.create('IMPERSONATION_NOT_FOUND');
       const endedByInput = endOptions.endedBy === undefined ? undefined : textField(endOptions.endedBy, 'endedBy', 1, 256);
-      return withOperatorTransaction(operator, async (c) => {
+      return withOperatorTransaction(operator, async (c, connection) => {
         const { rows: [row] } = await c.query<SessionRow>(`SELECT ${COLUMNS} FROM tenantry.impersonation_sessions s WHERE s.id = $1 FOR UPDATE`, [id]);
         if (!row) throw controlErrors.create('IMPERSONATION_NOT_FOUND');
         if (row.ended_at !== null) return toSession(row);
@@ -172,7 +176,7 @@ export function createImpersonation(options: ImpersonationOptions): Impersonatio
           [id, clock.now(), endedBy],
         );
         const session = toSession(rows[0] as SessionRow);
-        await onAuditEvent?.(event('impersonation.end', session, endedBy, { endedAt: (session.endedAt as Date).toISOString() }));
+        await onAuditEvent?.(event('impersonation.end', session, endedBy, { endedAt: (session.endedAt as Date).toISOString() }), connection);
         return session;
       });
     },

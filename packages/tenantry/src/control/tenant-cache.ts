@@ -1,7 +1,7 @@
 // A per-instance read-through cache of one per-tenant document (settings, flags, branding),
 // kept honest by the change feed: a change on any instance drops the entry on every instance.
 import type { TenantId } from '../core/index.js';
-import { checkTopic, type ChangeFeed, type FeedLink } from '../redis/index.js';
+import { checkTopic, redisErrors, type ChangeFeed, type FeedLink } from '../redis/index.js';
 import { checkKnownKeys, integerOption } from './check-options.js';
 
 export interface TenantCacheOptions {
@@ -17,8 +17,18 @@ export interface TenantCacheOptions {
    * an entry lives at most 1.25 × this. Default 60 s.
    */
   readonly maxAgeMs?: number;
-  /** A subscription that failed (the cache then reads through) or a publish that failed (others stay stale up to maxAgeMs). Default: ignored. */
+  /**
+   * A subscription that failed (the cache then reads through) or a publish that failed even
+   * after its retries (others stay stale up to maxAgeMs). Default: ignored.
+   */
   readonly onError?: (err: unknown) => void;
+  /**
+   * How long `changed()` waits for the feed's publish: a write has already committed and must
+   * not wait on Redis (a frozen Redis would hold it as long as it is frozen). Past it, the
+   * publish is retried in the background (3 more times, waiting 1×, 2×, 4× this between), then
+   * given up and reported to onError. Default 500 ms.
+   */
+  readonly publishTimeoutMs?: number;
 }
 
 export interface TenantCache<V> {
@@ -36,6 +46,21 @@ export interface TenantCache<V> {
   close(): Promise<void>;
 }
 
+const PUBLISH_RETRIES = 3;
+
+/** The feed's publish, or REDIS_UNAVAILABLE once `timeoutMs` passed (the publish itself may still land). */
+function publishWithin(feed: ChangeFeed, topic: string, tenantId: TenantId, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(redisErrors.create('REDIS_UNAVAILABLE', { message: `The change feed did not take the publish within ${timeoutMs} ms.` })), timeoutMs);
+  });
+  const published = feed.publish(topic, tenantId);
+  return Promise.race([published, late]).finally(() => {
+    clearTimeout(timer);
+    published.catch(() => {}); // settled later, after the race was lost: nothing left to tell
+  });
+}
+
 interface Entry<V> { readonly value: V; readonly storedAt: number }
 interface Flight<V> { readonly promise: Promise<V>; stale: boolean }
 
@@ -51,12 +76,14 @@ interface Flight<V> { readonly promise: Promise<V>; stale: boolean }
  * const values = cache.peek(tenantId) ?? await cache.get(tenantId, () => loadFromDb(tenantId));
  */
 export function createTenantCache<V>(options: TenantCacheOptions): TenantCache<V> {
-  checkKnownKeys(options, ['feed', 'topic', 'maxEntries', 'maxAgeMs', 'onError'], 'cache');
+  checkKnownKeys(options, ['feed', 'topic', 'maxEntries', 'maxAgeMs', 'onError', 'publishTimeoutMs'], 'cache');
   const { feed } = options;
   const topic = checkTopic(options.topic);
   const maxEntries = integerOption(options.maxEntries, 10_000, 1, 10_000_000, 'cache.maxEntries');
   const maxAgeMs = integerOption(options.maxAgeMs, 60_000, 100, 86_400_000, 'cache.maxAgeMs');
   const onError = options.onError ?? (() => {});
+  const publishTimeoutMs = integerOption(options.publishTimeoutMs, 500, 1, 60_000, 'cache.publishTimeoutMs');
+  const retries = new Set<NodeJS.Timeout>();
   const entries = new Map<TenantId, Entry<V>>();
   const flights = new Map<TenantId, Flight<V>>();
   let live = false;
@@ -136,10 +163,24 @@ export function createTenantCache<V>(options: TenantCacheOptions): TenantCache<V
     invalidate,
     async changed(tenantId) {
       invalidate(tenantId);
-      // The write has committed, so a failed publish is reported, not thrown: the others are
-      // then stale until their sweep (maxAgeMs), or until their own link drops (Redis down
-      // for them too), which empties them.
-      await feed?.publish(topic, tenantId).catch(onError);
+      if (feed === undefined) return;
+      // The write has committed, so a failed publish is retried and then reported, never
+      // thrown: the others are stale meanwhile, until their sweep (maxAgeMs) at most, or until
+      // their own link drops (Redis down for them too), which empties them.
+      const attempt = (n: number): Promise<void> => publishWithin(feed, topic, tenantId, publishTimeoutMs).catch((err: unknown) => {
+        if (closed) return;
+        if (n >= PUBLISH_RETRIES) {
+          onError(err);
+          return;
+        }
+        const timer = setTimeout(() => {
+          retries.delete(timer);
+          void attempt(n + 1);
+        }, publishTimeoutMs * 2 ** n);
+        timer.unref();
+        retries.add(timer);
+      });
+      await attempt(0);
     },
     ready: () => subscribed,
     async close() {
@@ -147,6 +188,8 @@ export function createTenantCache<V>(options: TenantCacheOptions): TenantCache<V
       live = false;
       clear();
       if (sweeper !== undefined) clearInterval(sweeper);
+      for (const timer of retries) clearTimeout(timer);
+      retries.clear();
       // Not waiting for a subscription still pending (Redis unreachable): it unsubscribes
       // itself when it completes, and a shutdown must not hang on it.
       const stop = unsubscribe;

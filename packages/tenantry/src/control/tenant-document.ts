@@ -8,6 +8,8 @@ export interface CacheOptions {
   readonly maxEntries?: number;
   readonly maxAgeMs?: number;
   readonly onError?: (err: unknown) => void;
+  /** How long a write waits for its change-feed publish before retrying it in the background (TenantCacheOptions). */
+  readonly publishTimeoutMs?: number;
 }
 
 /** A tenant id from a caller (TENANT_ID_INVALID otherwise). */

@@ -7,6 +7,11 @@ export const postgresErrors = defineErrors('postgres', {
     message: 'The database cannot be reached.',
     fix: 'Check DATABASE_URL and that the server is up; the request can be retried.',
   },
+  DATABASE_TIMEOUT: {
+    kind: 'unavailable',
+    message: 'The database did not answer within the deadline.',
+    fix: 'Retry after `Retry-After`; the statement was abandoned and its connection closed. If it persists, the database is overloaded, frozen or a lock is held (see `details.deadlineMs`).',
+  },
   DATABASE_ERROR: {
     kind: 'internal',
     message: 'The database rejected the statement.',

@@ -4,6 +4,7 @@ export type { SqlConnection, SqlPool, SqlPoolStats, SqlQueryable, SqlResult, Pre
 export { pgPool } from './drivers/pg.js';
 export type { PgPoolOptions } from './drivers/pg.js';
 export { postgresErrors, toTenantryError } from './errors.js';
+export { withDatabaseDeadline } from './database-deadline.js';
 export type { TransactionStatus } from './sql-client.js';
 export { createTenantDatabase } from './tenant-database.js';
 export { withPoolTransaction } from './pool-transaction.js';

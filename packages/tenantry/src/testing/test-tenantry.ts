@@ -17,6 +17,8 @@ export interface TestTenantryOptions {
   readonly tenants?: number;
   /** Connections in the app pool. Default 4. */
   readonly appPoolSize?: number;
+  /** Connections in the operator pool. Default 2; 1 shows a code path that holds one connection while it waits for another. */
+  readonly operatorPoolSize?: number;
   /** The registry's clock (tenants' created and status-change times). Default: the system clock. */
   readonly clock?: Clock;
 }
@@ -57,7 +59,7 @@ export async function createTestTenantry(options: TestTenantryOptions): Promise<
   await migrate({ admin, passwords });
   const appUrl = roleUrl(url.toString(), DEFAULT_ROLE_NAMES.app, passwords.app);
   const app = pgPool({ connectionString: appUrl, max: options.appPoolSize ?? 4 });
-  const operator = pgPool({ connectionString: roleUrl(url.toString(), DEFAULT_ROLE_NAMES.operator, passwords.operator), max: 2 });
+  const operator = pgPool({ connectionString: roleUrl(url.toString(), DEFAULT_ROLE_NAMES.operator, passwords.operator), max: options.operatorPoolSize ?? 2 });
   const db = createTenantDatabase({ pool: app });
   const registry = createTenantRegistry({ operator, data: db, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   const tenants: Tenant[] = [];

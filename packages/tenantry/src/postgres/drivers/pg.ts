@@ -2,6 +2,8 @@
 // preamble (tenant gate, BEGIN) in one pipelined write, and parameterized statements are
 // prepared once per connection.
 import pg from 'pg';
+import { remainingDeadline } from '../database-deadline.js';
+import { postgresErrors } from '../errors.js';
 import type { PreambleStatement, SqlConnection, SqlPool, SqlResult, TransactionStatus } from '../sql-client.js';
 import { PipelinedQuery } from './pg-pipelined-query.js';
 import { StatementCache } from './pg-statement-cache.js';
@@ -15,7 +17,16 @@ export interface PgPoolOptions {
   readonly preparedStatements?: 'auto' | 'off';
   /** Prepared statements kept per connection before the least recently used is closed. Default 256. */
   readonly maxPreparedStatements?: number;
+  /**
+   * Client-side deadline of one statement when no `withDatabaseDeadline` is in force (the sooner
+   * of the two applies inside one). Past it the statement is abandoned, its connection closed
+   * and destroyed, and DATABASE_TIMEOUT thrown: the server's own `statement_timeout` cannot help
+   * when the server is frozen or the network is gone. Default: none (only the context deadline).
+   */
+  readonly statementTimeoutMs?: number;
 }
+
+type ResolvedPgPoolOptions = Required<Omit<PgPoolOptions, 'statementTimeoutMs'>> & { readonly statementTimeoutMs: number | undefined };
 
 const STATUS: Record<string, TransactionStatus> = { I: 'idle', T: 'in-transaction', E: 'failed' };
 
@@ -23,14 +34,17 @@ const STATUS: Record<string, TransactionStatus> = { I: 'idle', T: 'in-transactio
 interface ClientState {
   status: TransactionStatus;
   readonly statements: StatementCache | undefined;
+  /** Set when a statement was abandoned at its deadline: the connection is closed, nothing more is sent. */
+  abandoned: Error | undefined;
 }
 const stateOf = new WeakMap<pg.PoolClient, ClientState>();
 
-function clientState(client: pg.PoolClient, options: Required<PgPoolOptions>): ClientState {
+function clientState(client: pg.PoolClient, options: ResolvedPgPoolOptions): ClientState {
   let state = stateOf.get(client);
   if (!state) {
     const created: ClientState = {
       status: 'idle',
+      abandoned: undefined,
       statements: options.preparedStatements === 'auto' ? new StatementCache(options.maxPreparedStatements) : undefined,
     };
     // ReadyForQuery carries the transaction status: tracking it costs no round trip.
@@ -58,7 +72,7 @@ const isStalePlan = (err: unknown) => (err as { code?: string }).code === '0A000
 class PgConnection implements SqlConnection {
   readonly #state: ClientState;
 
-  constructor(private readonly client: pg.PoolClient, options: Required<PgPoolOptions>) {
+  constructor(private readonly client: pg.PoolClient, private readonly options: ResolvedPgPoolOptions) {
     this.#state = clientState(client, options);
   }
 
@@ -70,7 +84,34 @@ class PgConnection implements SqlConnection {
     return this.queryAfter<Row>([], text, values);
   }
 
-  async queryAfter<Row>(preamble: readonly PreambleStatement[], text: string, values: readonly unknown[] = []): Promise<SqlResult<Row>> {
+  queryAfter<Row>(preamble: readonly PreambleStatement[], text: string, values: readonly unknown[] = []): Promise<SqlResult<Row>> {
+    const abandoned = this.#state.abandoned;
+    if (abandoned !== undefined) return Promise.reject(postgresErrors.create('DATABASE_UNAVAILABLE', { cause: abandoned }));
+    const context = remainingDeadline();
+    const own = this.options.statementTimeoutMs;
+    const limitMs = context === undefined ? own : own === undefined ? context.remainingMs : Math.min(own, context.remainingMs);
+    if (limitMs === undefined) return this.#queryAfter<Row>(preamble, text, values);
+    const deadlineMs = context?.deadlineMs ?? own ?? limitMs;
+    if (limitMs <= 0) return Promise.reject(postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs } }));
+    return new Promise<SqlResult<Row>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const timeout = postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs } });
+        // The server may be frozen, or busy with the statement: nothing later on this connection
+        // can be trusted to answer in time. Closing the socket fails whatever pg has queued on
+        // it, and release() destroys the client (the server ends the statement by its own
+        // statement_timeout, or when it notices the closed socket).
+        this.#state.abandoned = timeout;
+        (this.client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+        reject(timeout);
+      }, limitMs);
+      this.#queryAfter<Row>(preamble, text, values).then(
+        (result) => { clearTimeout(timer); resolve(result); },
+        (err: Error) => { clearTimeout(timer); reject(err); },
+      );
+    });
+  }
+
+  async #queryAfter<Row>(preamble: readonly PreambleStatement[], text: string, values: readonly unknown[]): Promise<SqlResult<Row>> {
     try {
       return await this.#send<Row>(preamble, text, values);
     } catch (err) {
@@ -102,7 +143,32 @@ class PgConnection implements SqlConnection {
   }
 
   release(destroyBecause?: Error): void {
-    this.client.release(destroyBecause ?? false);
+    this.client.release(destroyBecause ?? this.#state.abandoned ?? false);
+  }
+}
+
+/**
+ * A client of `pool`, waiting no longer than the deadline in context (the pool's own
+ * `connectionTimeoutMillis` bounds the wait outside one). A client the pool hands over after the
+ * caller gave up goes straight back.
+ */
+async function acquire(pool: pg.Pool): Promise<pg.PoolClient> {
+  const context = remainingDeadline();
+  if (context === undefined) return pool.connect();
+  const { remainingMs, deadlineMs } = context;
+  if (remainingMs <= 0) throw postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs } });
+  const pending = pool.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs } })), remainingMs);
+  });
+  try {
+    return await Promise.race([pending, late]);
+  } catch (err) {
+    pending.then((client) => client.release(), () => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -114,9 +180,10 @@ class PgConnection implements SqlConnection {
  * const app = pgPool(new pg.Pool({ connectionString: appUrl, max: 10 }));
  */
 export function pgPool(poolOrConfig: pg.Pool | pg.PoolConfig, options: PgPoolOptions = {}): SqlPool {
-  const resolved: Required<PgPoolOptions> = {
+  const resolved: ResolvedPgPoolOptions = {
     preparedStatements: options.preparedStatements ?? 'auto',
     maxPreparedStatements: options.maxPreparedStatements ?? 256,
+    statementTimeoutMs: options.statementTimeoutMs,
   };
   const pool = poolOrConfig instanceof pg.Pool ? poolOrConfig : new pg.Pool(poolOrConfig);
   // An idle client can error (server restart, idle timeout); without a listener that error
@@ -126,7 +193,7 @@ export function pgPool(poolOrConfig: pg.Pool | pg.PoolConfig, options: PgPoolOpt
   // out (a checkout whose waiter gave up, pg-pool's own query), not only once this wrapper has
   // seen it: a dropped connection is then an error of the next statement, never a crash.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const connect = async () => new PgConnection(await pool.connect(), resolved);
+  const connect = async () => new PgConnection(await acquire(pool), resolved);
   return {
     async query<Row>(text: string, values?: readonly unknown[]) {
       const connection = await connect();
