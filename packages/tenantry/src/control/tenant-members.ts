@@ -144,8 +144,24 @@ export function createMembers(options: { readonly clock?: Clock; readonly seatCh
         const { member, owners } = await lockForChange(tx, userId);
         requireGrantable(actor, member.permissions);
         if (member.role === 'owner' && owners <= 1) throw controlErrors.create('MEMBER_LAST_OWNER');
-        await sqlOf(tx).query('DELETE FROM tenantry.members WHERE tenant_id = $1 AND user_id = $2', [tx.tenantId, userId]);
-        await auditChange(tx, actor.id, 'member.remove', `member:${userId}`, { role: member.role }, clock);
+        const sql = sqlOf(tx);
+        await sql.query('DELETE FROM tenantry.members WHERE tenant_id = $1 AND user_id = $2', [tx.tenantId, userId]);
+        // Removal revokes what the member minted (their keys and open invitations), in this
+        // transaction: a later re-add must not bring them back. Verification would refuse them
+        // anyway (a key acts within its creator's current grant); this makes the list say so.
+        const now = clock.now();
+        const creator = `user:${userId}`;
+        const { rows: keys } = await sql.query<{ id: string }>(
+          'UPDATE tenantry.api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND created_by = $2 AND revoked_at IS NULL RETURNING id',
+          [tx.tenantId, creator, now],
+        );
+        const { rows: invitations } = await sql.query<{ id: string }>(
+          'UPDATE tenantry.invitations SET revoked_at = $3 WHERE tenant_id = $1 AND invited_by = $2 AND accepted_at IS NULL AND revoked_at IS NULL RETURNING id',
+          [tx.tenantId, creator, now],
+        );
+        await auditChange(tx, actor.id, 'member.remove', `member:${userId}`, {
+          role: member.role, revokedApiKeys: keys.map((k) => k.id), revokedInvitations: invitations.map((i) => i.id),
+        }, clock);
       });
     },
   } satisfies Members);
