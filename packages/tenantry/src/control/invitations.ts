@@ -3,14 +3,14 @@
 import { systemClock, tryParseTenantId, type Clock, type TenantId } from '../core/index.js';
 import type { SqlPool, SqlQueryable } from '../postgres/index.js';
 import { checkKnownKeys, integerOption } from './check-options.js';
-import { checkActor, emailField, inTransaction, newRecordId, recordId, sqlOf, textField, type ControlScope } from './control-sql.js';
+import { checkActor, emailField, inTransaction, newRecordId, recordId, sqlOf, type ControlScope } from './control-sql.js';
 import { resolveRole, ROLE_COLUMNS, ROLE_JOIN, storedRole, type RoleColumns } from './custom-roles.js';
 import { auditChange } from './audit-change.js';
 import { currentAuthority, missingFrom, operatorActiveIn } from './grant-authority.js';
 import { controlErrors } from './errors.js';
 import { requireGrantable, type Actor, type Permission } from './permissions.js';
 import { issueToken, tokenMatches, tokenPublicPart } from './secret-token.js';
-import type { Member } from './tenant-members.js';
+import { userIdField, type Member } from './tenant-members.js';
 import { countMembers, type SeatCheck } from './seat-check.js';
 
 export type InvitationStatus = 'pending' | 'expired' | 'accepted' | 'revoked';
@@ -235,7 +235,8 @@ export function createInvitations(options: InvitationsOptions = {}): Invitations
       });
     },
     async accept(scope, token, user) {
-      const userId = textField(user.userId, 'userId', 1, 256);
+      // Exactly as authentication issued it (never trimmed: " a" is not "a").
+      const userId = userIdField(user.userId);
       const email = user.email === undefined ? undefined : emailField(user.email);
       const parsed = parseInvitationToken(token);
       // A token for another tenant is not found here, like a token that never existed.

@@ -47,7 +47,16 @@ function toMember(row: MemberRow): Member {
   return Object.freeze({ userId: row.user_id, ...storedRole(row), createdAt: row.created_at, updatedAt: row.updated_at });
 }
 
-const userIdField = (value: unknown) => textField(value, 'userId', 1, 256);
+/**
+ * A user id exactly as given: never trimmed or otherwise normalised, because it is compared
+ * with what authentication issued (a JWT's `sub`). One with surrounding whitespace is refused
+ * rather than stored or looked up as another user's (`" owner"` is not `owner`).
+ */
+export function userIdField(value: unknown): string {
+  const userId = textField(value, 'userId', 1, 256);
+  if (userId !== value) throw controlErrors.create('CONTROL_FIELD_INVALID', { details: { field: 'userId', reason: 'must not start or end with whitespace' } });
+  return userId;
+}
 
 async function readMember(sql: SqlQueryable, tenantId: TenantId, userId: string): Promise<Member | undefined> {
   const { rows } = await sql.query<MemberRow>(`${SELECT} WHERE x.tenant_id = $1 AND x.user_id = $2`, [tenantId, userId]);
@@ -83,8 +92,9 @@ export function createMembers(options: { readonly clock?: Clock; readonly seatCh
   const { seatCheck } = options;
 
   async function tryGet(scope: ControlScope, rawUserId: string): Promise<Member | undefined> {
-    if (typeof rawUserId !== 'string' || rawUserId.trim() === '' || rawUserId.length > 256) return undefined;
-    return readMember(sqlOf(scope), scope.tenantId, rawUserId.trim());
+    // Compared exactly as issued: no trimming, no case folding (see userIdField).
+    if (typeof rawUserId !== 'string' || rawUserId === '' || rawUserId.length > 256) return undefined;
+    return readMember(sqlOf(scope), scope.tenantId, rawUserId);
   }
 
   return Object.freeze({
