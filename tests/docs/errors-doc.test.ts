@@ -101,7 +101,7 @@ describe('docs/errors.md', () => {
     expect(kindRows.map((r) => r.cells[0])).toEqual([...ERROR_KINDS]);
     const expected: Record<string, string> = {
       invalid: '400', unauthenticated: '401', forbidden: '403', not_found: '404',
-      conflict: '409', limited: '429', unavailable: '503', internal: '500',
+      conflict: '409', too_large: '413', limited: '429', unavailable: '503', internal: '500',
     };
     for (const r of kindRows) expect(r.cells[1], r.cells[0]).toBe(expected[r.cells[0] ?? '']);
   });

@@ -6,7 +6,7 @@
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from 'tenantry/control';
-import { startApiServer, type ApiServer } from './support/api-server.js';
+import { startApiServer, type ApiServer, type Call } from './support/api-server.js';
 
 let api: ApiServer;
 let ownerA: string;
@@ -96,13 +96,13 @@ describe('malformed requests', () => {
     ['malformed JSON', { raw: '{"userId": "x", ' }],
     ['an unknown field', { body: { userId: 'x', role: 'viewer', admin: true } }],
     ['a missing field', { body: { userId: 'x' } }],
-    ['a body over the limit', { raw: JSON.stringify({ userId: 'x'.repeat(70 * 1024), role: 'viewer' }) }],
-  ])('answers %s with 400 problem+json REQUEST_INVALID and adds no member', async (_name, call) => {
+    ['a body over the limit', { raw: JSON.stringify({ userId: 'x'.repeat(70 * 1024), role: 'viewer' }) }, 413, 'REQUEST_BODY_TOO_LARGE'],
+  ] as [string, Call, number?, string?][])('answers %s with a problem+json 4xx and adds no member', async (_name, call, status = 400, code = 'REQUEST_INVALID') => {
     const before = await countMembersOfA();
     const res = await api.request('POST', '/v1/tenant/members', { token: ownerA, ...call });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(status);
     expect(res.contentType).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ code: 'REQUEST_INVALID' });
+    expect(res.body).toMatchObject({ code });
     expect(await countMembersOfA()).toBe(before);
   });
 

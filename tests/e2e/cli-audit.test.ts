@@ -33,6 +33,10 @@ describe('tenantry audit verify', () => {
     expect(stdout).toMatch(/^ok\s+globex\s+2 events/m);
     const { rows } = await t.admin.query<{ actor: string }>(`SELECT actor FROM tenantry.audit_events WHERE action = 'tenant.restore'`);
     expect(rows.map((r) => r.actor)).toEqual([expect.stringMatching(/^cli:/)]);
+    // Like GET …/audit-events/verification, each tenant's verification is an operator action (issue 13).
+    const { rows: actions } = await t.admin.query<{ actor: string; subject_tenant: string }>(`SELECT actor, subject_tenant FROM tenantry.operator_actions WHERE action = 'audit.verify'`);
+    expect(actions).toHaveLength(2);
+    expect(actions.every((a) => a.actor.startsWith('cli:'))).toBe(true);
   });
 
   it('exits 1 and names the edited link when an event was changed behind its back', SLOW, async () => {

@@ -7,16 +7,13 @@ import type { SqlQueryable } from 'tenantry/postgres';
 import type { ApiDependencies } from './http/api-dependencies.js';
 import { registerDashboard } from './http/dashboard.js';
 import { registerOpenApi } from './http/openapi.js';
-import { installProblemHandlers } from './http/problem-handlers.js';
+import { answerFrameworkError, BODY_LIMIT_BYTES, installProblemHandlers, MAX_PARAM_LENGTH } from './http/problem-handlers.js';
 import { DEFAULT_ROUTE_DEADLINES, installRequestDeadlines, type RouteDeadlines } from './http/request-deadline.js';
+import { refuseUnstorableText } from './http/text-guard.js';
 import { AccessLog, telemetryPlugin, type TelemetryOptions } from './http/telemetry.js';
 import { accessLogger } from './logger.js';
 import { registerHealthRoutes, type ReadinessCheck } from './routes/health.js';
 import { registerV1Routes } from './routes/v1.js';
-
-// Control-plane bodies are small JSON documents; a larger one is a mistake or an attack and is
-// refused before it is read any further.
-const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface AppOptions {
   /** Operator-role pool (the readiness probe's query). */
@@ -49,7 +46,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Random ids, not Fastify's per-process counter: they are quoted in support requests and
     // must not collide across restarts or replicas.
     genReqId: () => randomUUID(),
+    // Refused before the body is read any further: 413 REQUEST_BODY_TOO_LARGE.
     bodyLimit: BODY_LIMIT_BYTES,
+    // Ids are UUIDs, user ids at most 256 characters, domains 253: longer is never a real id.
+    maxParamLength: MAX_PARAM_LENGTH,
+    // URLs the router cannot read answer problem+json too (URL_INVALID, URL_PARAMETER_TOO_LONG).
+    frameworkErrors: answerFrameworkError,
     // Fastify's default strips unknown fields silently; the API rejects them instead, so a
     // misspelt field is a 400, never an ignored setting.
     ajv: { customOptions: { removeAdditional: false } },
@@ -61,6 +63,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(telemetryPlugin, { ...options.telemetry, ...(operators ? { operators } : {}) });
   installRequestDeadlines(app, options.deadlines ?? DEFAULT_ROUTE_DEADLINES);
   installProblemHandlers(app);
+  refuseUnstorableText(app);
   registerOpenApi(app);
   registerHealthRoutes(app, {
     operator: options.operator,

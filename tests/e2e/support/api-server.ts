@@ -46,7 +46,7 @@ export interface ApiServerOptions {
   /** A dashboard build to serve at /dashboard. */
   readonly dashboardDir?: string;
   /** Control-plane options (a Redis change feed, plan features, flags); default: an in-process feed. */
-  readonly control?: Pick<ControlPlaneOptions, 'changeFeed' | 'planFeatures' | 'flags'>;
+  readonly control?: Pick<ControlPlaneOptions, 'changeFeed' | 'planFeatures' | 'flags' | 'dns'>;
   /** A test database of the caller's (two servers over one database); default: a new one. */
   readonly t?: TestTenantry;
   /** Serve the analytics, health and alerts routes (and record tenant activity), as the server does. */

@@ -3,9 +3,11 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Tenant } from 'tenantry';
+import { systemClock, type Tenant } from 'tenantry';
 import { auditErrors, createAuditCheckpoint, verifyAuditChain, withAuditOperator, type AuditSigningKey, type AuditVerification, type AuditVerificationKey } from 'tenantry/audit';
 import type { TenantRegistry } from 'tenantry/control';
+import { recordOperatorAction } from 'tenantry/health';
+import { CLI_AUTHOR } from './cli-author.js';
 import type { CliContext } from './context.js';
 import { toJson } from './output.js';
 import { findTenant } from './tenant-ref.js';
@@ -63,9 +65,13 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .action(async (opts: { tenant?: string; key?: string[]; json?: true }) => {
       const keys = (opts.key ?? []).map(readKey);
       const results = await withDatabase(ctx, async ({ registry, operator }) => {
-        const tenants = opts.tenant ? [await findTenant(registry, opts.tenant)] : await everyTenant(registry);
+        const tenants = opts.tenant ? [await findTenant(registry, opts.tenant, { deleted: 'include' })] : await everyTenant(registry);
         const out: { tenant: Tenant; result: AuditVerification }[] = [];
-        for (const tenant of tenants) out.push({ tenant, result: await withAuditOperator(operator, tenant.id, (tx) => verifyAuditChain(tx, { keys })) });
+        for (const tenant of tenants) {
+          // Recorded before anything is read, like the HTTP route (audit.verify in operator_actions).
+          await recordOperatorAction(operator, systemClock, CLI_AUTHOR, { action: 'audit.verify', subjectTenant: tenant.id });
+          out.push({ tenant, result: await withAuditOperator(operator, tenant.id, (tx) => verifyAuditChain(tx, { keys })) });
+        }
         return out;
       });
       if (opts.json) ctx.io.out(toJson(results.map(({ tenant, result }) => ({ tenant: { id: tenant.id, slug: tenant.slug }, ...result }))));

@@ -10,6 +10,7 @@ import { controlErrors, IMPERSONATION_PERMISSIONS, hasPermission, type Permissio
 import { apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant } from 'tenantry/resolve';
 import type { ApiDependencies } from './api-dependencies.js';
 import { impersonationStrategy, unlessImpersonationToken } from './impersonation-strategy.js';
+import { unstorablePath } from './text-guard.js';
 import { permissionHolderOf, permissionsFrom, setResolvedTenant, setTenantPrincipal, tryTenantPrincipalOf, type TenantPrincipal } from './principal.js';
 
 /** What a route demands: a permission (member role or key scope), or a signed-in user (accepting an invitation). */
@@ -36,6 +37,9 @@ async function principalFor(resolved: ResolvedTenant, deps: ApiDependencies): Pr
   const claims = resolved.credentials.jwt ?? {};
   const userId = claims.sub;
   if (typeof userId !== 'string' || userId === '') throw resolveErrors.create('TOKEN_INVALID', { details: { reason: 'missing sub claim' } });
+  // A subject no member id can be (NUL, an unpaired surrogate, over 256 characters) is nobody:
+  // it must not reach the member lookup, where PostgreSQL would refuse it with a 500.
+  if (userId.length > 256 || unstorablePath(userId) !== undefined) throw resolveErrors.create('TOKEN_INVALID', { details: { reason: 'the sub claim is not a valid user id' } });
   const member = await deps.db.withTenant(resolved.tenant.id, (scope) => deps.control.members.tryGet(scope, userId));
   const email = typeof claims.email === 'string' && claims.email_verified === true ? { email: claims.email } : {};
   return { kind: 'user', userId, ...email, member: member !== undefined, permissions: member?.permissions ?? [] };

@@ -71,7 +71,8 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDepend
   app.get<ById & { Querystring: Static<typeof EventsQuery> }>('/tenants/:id/audit-events', {
     schema: { tags, summary: 'A page of a tenant\'s audit events', operationId: 'listAuditEvents', security: OPERATOR_SECURITY, params: IdParams, querystring: EventsQuery, response: { 200: EventsPage } },
   }, async (request) => {
-    const tenant = await registry.get(request.params.id);
+    // Whatever its status, deleted included: its log is kept until retention removes it.
+    const tenant = await registry.get(request.params.id, { deleted: 'include' });
     const { limit, cursor, type, order } = request.query;
     await recordOperatorAction(operator, clock, operatorAuthorOf(request), { action: 'audit.read', subjectTenant: tenant.id });
     const page = await withAuditOperator(operator, tenant.id, (tx) => queryAuditEvents(tx, {
@@ -86,7 +87,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDepend
   app.get<ById>('/tenants/:id/audit-events/verification', {
     schema: { tags, summary: 'Verify a tenant\'s audit chain (hashes, links, stored head, signed checkpoints)', operationId: 'verifyAuditEvents', security: OPERATOR_SECURITY, params: IdParams, response: { 200: Verification } },
   }, async (request) => {
-    const tenant = await registry.get(request.params.id);
+    const tenant = await registry.get(request.params.id, { deleted: 'include' });
     await recordOperatorAction(operator, clock, operatorAuthorOf(request), { action: 'audit.verify', subjectTenant: tenant.id });
     return toVerification(await withAuditOperator(operator, tenant.id, (tx) => verifyAuditChain(tx, { keys })));
   });

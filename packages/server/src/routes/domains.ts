@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { inCurrentTenant } from '../http/in-tenant.js';
+import { actorOf } from '../http/principal.js';
 import { DateTime, strictObject, TENANT_SECURITY } from './schemas.js';
 
 const Domain = Type.String({ minLength: 1, maxLength: 253 });
@@ -32,7 +33,7 @@ export function registerDomainRoutes(app: FastifyInstance, deps: ApiDependencies
   app.post<{ Body: Static<typeof DomainParams> }>('/domains', {
     config: { access: 'domains:write' },
     schema: { tags, security, summary: 'Add a domain; answers the TXT record that proves control of it', operationId: 'addDomain', body: DomainParams, response: { 201: DomainBody } },
-  }, async (request, reply) => reply.code(201).send(await inTenant((scope) => control.domains.add(scope, request.body.domain))));
+  }, async (request, reply) => reply.code(201).send(await inTenant((scope) => control.domains.add(scope, request.body.domain, actorOf(request)))));
   app.get<ByDomain>('/domains/:domain', {
     config: { access: 'domains:read' },
     schema: { tags, security, summary: 'Get a custom domain', operationId: 'getDomain', params: DomainParams, response: { 200: DomainBody } },
@@ -40,12 +41,12 @@ export function registerDomainRoutes(app: FastifyInstance, deps: ApiDependencies
   app.post<ByDomain>('/domains/:domain/verify', {
     config: { access: 'domains:write' },
     schema: { tags, security, summary: 'Look up the TXT record now; a match verifies the domain', operationId: 'verifyDomain', params: DomainParams, response: { 200: DomainBody } },
-  }, async (request) => inTenant((scope) => control.domains.verify(scope, request.params.domain)));
+  }, async (request) => inTenant((scope) => control.domains.verify(scope, request.params.domain, actorOf(request))));
   app.delete<ByDomain>('/domains/:domain', {
     config: { access: 'domains:write' },
     schema: { tags, security, summary: 'Remove a custom domain (it stops resolving at once)', operationId: 'removeDomain', params: DomainParams, response: { 204: Type.Null() } },
   }, async (request, reply) => {
-    await inTenant((scope) => control.domains.remove(scope, request.params.domain));
+    await inTenant((scope) => control.domains.remove(scope, request.params.domain, actorOf(request)));
     return reply.code(204).send();
   });
 }

@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { inCurrentTenant } from '../http/in-tenant.js';
+import { actorOf } from '../http/principal.js';
 import { strictObject, TENANT_SECURITY } from './schemas.js';
 
 const Origin = Type.String({ minLength: 1, maxLength: 300, description: 'scheme://host[:port], e.g. https://app.acme.example' });
@@ -25,13 +26,13 @@ export function registerOriginRoutes(app: FastifyInstance, deps: ApiDependencies
   app.post<{ Body: Static<typeof OriginBody> }>('/origins', {
     config: { access: 'settings:write' },
     schema: { tags, security, summary: 'Allow an origin (answers it normalized)', operationId: 'addOrigin', body: OriginBody, response: { 201: OriginBody } },
-  }, async (request, reply) => reply.code(201).send({ origin: await inTenant((scope) => control.origins.add(scope, request.body.origin)) }));
+  }, async (request, reply) => reply.code(201).send({ origin: await inTenant((scope) => control.origins.add(scope, request.body.origin, actorOf(request))) }));
   // A body, not a path segment: an origin is full of characters a path would need escaped.
   app.post<{ Body: Static<typeof OriginBody> }>('/origins/remove', {
     config: { access: 'settings:write' },
     schema: { tags, security, summary: 'Stop allowing an origin', operationId: 'removeOrigin', body: OriginBody, response: { 204: Type.Null() } },
   }, async (request, reply) => {
-    await inTenant((scope) => control.origins.remove(scope, request.body.origin));
+    await inTenant((scope) => control.origins.remove(scope, request.body.origin, actorOf(request)));
     return reply.code(204).send();
   });
 }

@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { inCurrentTenant } from '../http/in-tenant.js';
+import { actorOf } from '../http/principal.js';
 import { DateTime, strictObject, TENANT_SECURITY } from './schemas.js';
 
 const SecretInfo = {
@@ -29,5 +30,5 @@ export function registerSigningSecretRoutes(app: FastifyInstance, deps: ApiDepen
   app.post('/signing-secrets/rotate', {
     config: { access: 'secrets:write', rateClass: 'sensitive' },
     schema: { tags, security, summary: 'Make a new signing secret current; the previous one retires after the grace period', operationId: 'rotateSigningSecret', response: { 201: Rotated } },
-  }, async (_request, reply) => reply.code(201).send(await inTenant((scope) => control.signingSecrets.rotate(scope))));
+  }, async (request, reply) => reply.code(201).send(await inTenant((scope) => control.signingSecrets.rotate(scope, {}, actorOf(request)))));
 }

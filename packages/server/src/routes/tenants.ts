@@ -20,7 +20,7 @@ export const TenantBody = strictObject({
   createdAt: DateTime, updatedAt: DateTime, statusChangedAt: DateTime, version: Type.Integer(),
 });
 const CreateTenant = strictObject({
-  slug: Type.String({ minLength: 1, maxLength: 63 }),
+  slug: Type.String({ minLength: 1, maxLength: 63, description: 'A DNS label: a–z, 0–9 and "-", no "--", not reserved. Trimmed and lower-cased ("Acme" is stored as "acme").' }),
   displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   plan: Type.Optional(Label),
   region: Type.Optional(Label),

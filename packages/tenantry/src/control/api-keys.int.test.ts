@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, inject, it } from 
 import type { Tenant } from '../core/index.js';
 import { apiKeyStrategy, createTenantResolver, tenantRequest, type ApiKeyVerifier } from '../resolve/index.js';
 import { createTestTenantry, type TestTenantry } from '../testing/index.js';
-import { BUILT_IN_ROLE_PERMISSIONS, createApiKeys, systemActor, type Actor, type ApiKeys, type ControlScope } from './index.js';
+import { BUILT_IN_ROLE_PERMISSIONS, createApiKeys, createMembers, systemActor, type Actor, type ApiKeys, type ControlScope } from './index.js';
 
 let t: TestTenantry;
 let a: Tenant;
@@ -29,6 +29,9 @@ beforeAll(async () => {
   t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2, clock });
   [a, b] = t.tenants as [Tenant, Tenant];
   apiKeys = createApiKeys({ db: t.db, operator: t.operator, clock });
+  // Keys and invitations act within their creator's current grant: 'user:owner' is a member.
+  const members = createMembers();
+  for (const tenant of [a, b]) await t.db.withTenant(tenant.id, (s) => members.add(s, { userId: 'owner', role: 'owner' }, systemActor('test')));
 });
 afterAll(() => t?.close());
 

@@ -8,6 +8,7 @@ import type { ApiKeyVerifier } from '../resolve/index.js';
 import { checkKnownKeys, integerOption } from './check-options.js';
 import { checkActor, expiryField, inTransaction, newRecordId, operatorQuery, recordId, sqlOf, textField, type ControlScope } from './control-sql.js';
 import { auditChange } from './audit-change.js';
+import { currentAuthority, intersect, operatorActiveIn } from './grant-authority.js';
 import { controlErrors } from './errors.js';
 import { isPermission, parsePermissions, requireGrantable, type Actor, type Permission } from './permissions.js';
 import { issueToken, newPublicId, tokenMatches, tokenPublicPart } from './secret-token.js';
@@ -86,6 +87,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
   const prefix = options.prefix ?? 'tnt_live';
   if (!KEY_PREFIX.test(prefix)) throw coreErrors.create('CONFIG_INVALID', { details: { path: 'prefix', reason: 'like tnt_live: a–z and 0–9, one "_"' } });
   const lastUsedResolutionMs = integerOption(options.lastUsedResolutionMs, 60_000, 0, 24 * 3_600_000, 'lastUsedResolutionMs');
+  const operatorActive = operatorActiveIn(operator);
 
   function toInfo(row: KeyRow, now: Date): ApiKeyInfo {
     const status: ApiKeyStatus = row.revoked_at !== null ? 'revoked' : row.expires_at !== null && row.expires_at.getTime() <= now.getTime() ? 'expired' : 'active';
@@ -133,6 +135,10 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
             [scope.tenantId, entry.key_id, publicId],
           );
           if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at.getTime() <= now.getTime())) return undefined;
+          // A key acts with its scopes within what its creator may do now, read on every use:
+          // a demoted creator narrows it, a removed one (or a revoked creator key) ends it.
+          const authority = await currentAuthority(sql, scope.tenantId, row.created_by, { now, operatorActive });
+          if (authority === undefined) return undefined;
           if (row.last_used_at === null || now.getTime() - row.last_used_at.getTime() >= lastUsedResolutionMs) {
             // Conditional, so concurrent requests of one key write it once per interval.
             await sql.query(
@@ -140,7 +146,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
               [scope.tenantId, row.id, now, new Date(now.getTime() - lastUsedResolutionMs)],
             );
           }
-          return { tenantId: scope.tenantId, keyId: row.id, scopes: Object.freeze(row.scopes.filter(isPermission)) };
+          return { tenantId: scope.tenantId, keyId: row.id, scopes: Object.freeze(intersect(row.scopes, authority)) };
         }),
       );
     } catch (err) {

@@ -108,7 +108,7 @@ export function createControlPlane<S extends TObject = TObject>(options: Control
   return Object.freeze({
     members: createMembers({ ...clock, ...pick('seatCheck', options.seatCheck) }),
     roles: createCustomRoles(clock),
-    invitations: createInvitations({ ...clock, ...pick('ttlMs', options.invitationTtlMs), ...pick('seatCheck', options.seatCheck) }),
+    invitations: createInvitations({ ...clock, operator, ...pick('ttlMs', options.invitationTtlMs), ...pick('seatCheck', options.seatCheck) }),
     apiKeys: createApiKeys({ db, operator, ...clock, ...pick('prefix', options.apiKeyPrefix) }),
     origins: createAllowedOrigins(clock),
     signingSecrets: createSigningSecrets({ encryption: options.encryption, ...clock, ...pick('graceMs', options.signingSecretGraceMs) }),

@@ -8,10 +8,12 @@ import { coreErrors, systemClock, type Clock, type TenantId } from '../core/inde
 import type { SqlPool, SqlQueryable } from '../postgres/index.js';
 import type { VerifiedDomainLookup } from '../resolve/index.js';
 import { checkKnownKeys } from './check-options.js';
-import { operatorQuery, sqlOf, withOperatorTransaction, type ControlScope } from './control-sql.js';
+import { auditChange } from './audit-change.js';
+import { checkActor, inTransaction, operatorQuery, sqlOf, withOperatorTransaction, type ControlScope } from './control-sql.js';
 import { txtLookup, type DnsOptions, type TxtLookup } from './dns-txt.js';
 import { parseDomainName } from './domain-name.js';
 import { controlErrors } from './errors.js';
+import { systemActor, type Actor } from './permissions.js';
 
 export interface CustomDomain {
   readonly domain: string;
@@ -39,10 +41,11 @@ export interface CustomDomains {
   /**
    * Claims a domain for the tenant and returns the TXT record to publish (adding it again
    * returns the same claim). Throws DOMAIN_INVALID, DOMAIN_TAKEN (verified by another tenant).
+   * Each change (add, verify, remove) is audited by `actor` (default `system`) in its transaction.
    *
-   * @example const { recordName, recordValue } = await domains.add(scope, 'app.acme.com');
+   * @example const { recordName, recordValue } = await domains.add(scope, 'app.acme.com', actor);
    */
-  add(scope: ControlScope, domain: string): Promise<CustomDomain>;
+  add(scope: ControlScope, domain: string, actor?: Actor): Promise<CustomDomain>;
   list(scope: ControlScope): Promise<CustomDomain[]>;
   get(scope: ControlScope, domain: string): Promise<CustomDomain>;
   /**
@@ -50,9 +53,9 @@ export interface CustomDomains {
    * this tenant. Throws DOMAIN_NOT_FOUND, DOMAIN_VERIFICATION_FAILED, DOMAIN_TAKEN (another
    * tenant proved control first), DOMAIN_DNS_UNAVAILABLE.
    */
-  verify(scope: ControlScope, domain: string): Promise<CustomDomain>;
+  verify(scope: ControlScope, domain: string, actor?: Actor): Promise<CustomDomain>;
   /** Drops the claim, and the domain stops resolving to the tenant. DOMAIN_NOT_FOUND when the tenant has no such claim. */
-  remove(scope: ControlScope, domain: string): Promise<void>;
+  remove(scope: ControlScope, domain: string, actor?: Actor): Promise<void>;
   /**
    * The resolver's {@link VerifiedDomainLookup}: the tenant a verified domain belongs to, or
    * undefined (unknown, unverified, or its tenant deleted).
@@ -132,18 +135,22 @@ export function createCustomDomains(options: CustomDomainsOptions): CustomDomain
   }
 
   return Object.freeze({
-    async add(scope, value) {
+    async add(scope, value, actor = systemActor()) {
+      checkActor(actor);
       const domain = domainOf(value);
       const owner = await ownerOf(domain);
       if (owner !== undefined && owner !== scope.tenantId) throw controlErrors.create('DOMAIN_TAKEN');
-      const sql = sqlOf(scope);
       const token = `tenantry-verify=${randomBytes(24).toString('base64url')}`;
-      await sql.query(
-        `INSERT INTO tenantry.custom_domains (tenant_id, domain, verification_token, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, domain) DO NOTHING`,
-        [scope.tenantId, domain, token, clock.now()],
-      );
-      return toDomain((await readClaim(sql, scope.tenantId, domain)) as DomainRow);
+      return inTransaction(scope, async (tx) => {
+        const sql = sqlOf(tx);
+        const { rowCount } = await sql.query(
+          `INSERT INTO tenantry.custom_domains (tenant_id, domain, verification_token, created_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (tenant_id, domain) DO NOTHING`,
+          [tx.tenantId, domain, token, clock.now()],
+        );
+        if (rowCount === 1) await auditChange(tx, actor.id, 'domain.add', `domain:${domain}`, { domain, to: 'pending' }, clock);
+        return toDomain((await readClaim(sql, tx.tenantId, domain)) as DomainRow);
+      });
     },
     async list(scope) {
       const { rows } = await sqlOf(scope).query<DomainRow>(`SELECT ${COLUMNS} FROM tenantry.custom_domains WHERE tenant_id = $1 ORDER BY domain`, [scope.tenantId]);
@@ -154,7 +161,8 @@ export function createCustomDomains(options: CustomDomainsOptions): CustomDomain
       if (!claim) throw controlErrors.create('DOMAIN_NOT_FOUND');
       return toDomain(claim);
     },
-    async verify(scope, value) {
+    async verify(scope, value, actor = systemActor()) {
+      checkActor(actor);
       const domain = claimedName(value);
       const sql = sqlOf(scope);
       const claim = await readClaim(sql, scope.tenantId, domain);
@@ -169,22 +177,32 @@ export function createCustomDomains(options: CustomDomainsOptions): CustomDomain
       }
       const owner = await claimInRegistry(domain, scope.tenantId, now);
       if (owner !== scope.tenantId) throw controlErrors.create('DOMAIN_TAKEN');
-      const { rows } = await sql.query<DomainRow>(
-        `UPDATE tenantry.custom_domains SET verified_at = coalesce(verified_at, $3), last_checked_at = $3
-          WHERE tenant_id = $1 AND domain = $2 RETURNING ${COLUMNS}`,
-        [scope.tenantId, domain, now],
-      );
-      if (!rows[0]) {
-        // The claim was removed while DNS was asked: take the registry entry back out.
-        await operatorQuery(operator, 'DELETE FROM tenantry.verified_domains WHERE domain = $1 AND owner_tenant = $2', [domain, scope.tenantId]);
-        throw controlErrors.create('DOMAIN_NOT_FOUND');
+      try {
+        return await inTransaction(scope, async (tx) => {
+          const { rows } = await sqlOf(tx).query<DomainRow>(
+            `UPDATE tenantry.custom_domains SET verified_at = coalesce(verified_at, $3), last_checked_at = $3
+              WHERE tenant_id = $1 AND domain = $2 RETURNING ${COLUMNS}`,
+            [tx.tenantId, domain, now],
+          );
+          if (!rows[0]) throw controlErrors.create('DOMAIN_NOT_FOUND');
+          await auditChange(tx, actor.id, 'domain.verify', `domain:${domain}`, { domain, from: claim.verified_at === null ? 'pending' : 'verified', to: 'verified' }, clock);
+          return toDomain(rows[0]);
+        });
+      } catch (err) {
+        // The claim was removed while DNS was asked, or the change could not be recorded: a
+        // domain newly in the registry is taken back out (one verified before stays).
+        if (claim.verified_at === null) await operatorQuery(operator, 'DELETE FROM tenantry.verified_domains WHERE domain = $1 AND owner_tenant = $2', [domain, scope.tenantId]);
+        throw err;
       }
-      return toDomain(rows[0]);
     },
-    async remove(scope, value) {
+    async remove(scope, value, actor = systemActor()) {
+      checkActor(actor);
       const domain = claimedName(value);
-      const { rowCount } = await sqlOf(scope).query('DELETE FROM tenantry.custom_domains WHERE tenant_id = $1 AND domain = $2', [scope.tenantId, domain]);
-      if (rowCount !== 1) throw controlErrors.create('DOMAIN_NOT_FOUND');
+      await inTransaction(scope, async (tx) => {
+        const { rows } = await sqlOf(tx).query<{ verified_at: Date | null }>('DELETE FROM tenantry.custom_domains WHERE tenant_id = $1 AND domain = $2 RETURNING verified_at', [tx.tenantId, domain]);
+        if (!rows[0]) throw controlErrors.create('DOMAIN_NOT_FOUND');
+        await auditChange(tx, actor.id, 'domain.remove', `domain:${domain}`, { domain, from: rows[0].verified_at === null ? 'pending' : 'verified' }, clock);
+      });
       // The owner check keeps one tenant's removal from touching another tenant's entry.
       await operatorQuery(operator, 'DELETE FROM tenantry.verified_domains WHERE domain = $1 AND owner_tenant = $2', [domain, scope.tenantId]);
     },

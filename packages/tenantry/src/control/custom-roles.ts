@@ -3,6 +3,7 @@
 import { systemClock, type Clock, type TenantId } from '../core/index.js';
 import type { SqlQueryable } from '../postgres/index.js';
 import { checkActor, inTransaction, newRecordId, recordId, sqlOf, textField, type ControlScope } from './control-sql.js';
+import { auditChange } from './audit-change.js';
 import { controlErrors } from './errors.js';
 import {
   BUILT_IN_ROLE_PERMISSIONS, isBuiltInRole, isPermission, parsePermissions, requireGrantable,
@@ -73,6 +74,9 @@ function toCustomRole(row: RoleRow): CustomRole {
     updatedAt: row.updated_at,
   });
 }
+
+/** What the audit records of a role: its name, description and permissions. */
+const roleValue = (role: CustomRole) => ({ name: role.name, description: role.description, permissions: [...role.permissions] });
 
 function roleName(value: unknown): string {
   const name = textField(value, 'name', 1, 63).toLowerCase();
@@ -153,13 +157,17 @@ export function createCustomRoles(options: { readonly clock?: Clock } = {}): Cus
       const permissions = parsePermissions(input.permissions);
       requireGrantable(actor, permissions);
       const now = clock.now();
-      const { rows } = await sqlOf(scope).query<RoleRow>(
-        `INSERT INTO tenantry.roles (tenant_id, id, name, description, permissions, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ${COLUMNS}`,
-        [scope.tenantId, newRecordId(), name, description, permissions, now],
-      );
-      if (!rows[0]) throw controlErrors.create('ROLE_NAME_TAKEN', { details: { name } });
-      return toCustomRole(rows[0]);
+      return inTransaction(scope, async (tx) => {
+        const { rows } = await sqlOf(tx).query<RoleRow>(
+          `INSERT INTO tenantry.roles (tenant_id, id, name, description, permissions, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (tenant_id, name) DO NOTHING RETURNING ${COLUMNS}`,
+          [tx.tenantId, newRecordId(), name, description, permissions, now],
+        );
+        if (!rows[0]) throw controlErrors.create('ROLE_NAME_TAKEN', { details: { name } });
+        const role = toCustomRole(rows[0]);
+        await auditChange(tx, actor.id, 'role.create', `role:${role.id}`, { to: roleValue(role) }, clock);
+        return role;
+      });
     },
     async update(scope, rawId, changes, actor) {
       checkActor(actor);
@@ -183,7 +191,9 @@ export function createCustomRoles(options: { readonly clock?: Clock } = {}): Cus
           [tx.tenantId, id, name ?? null, description ?? null, permissions ?? null, clock.now()],
         );
         if (!rows[0]) throw controlErrors.create('ROLE_NAME_TAKEN', { details: { name } });
-        return toCustomRole(rows[0]);
+        const role = toCustomRole(rows[0]);
+        await auditChange(tx, actor.id, 'role.update', `role:${role.id}`, { from: roleValue(toCustomRole(current)), to: roleValue(role) }, clock);
+        return role;
       });
     },
     async delete(scope, rawId, actor) {
@@ -206,6 +216,7 @@ export function createCustomRoles(options: { readonly clock?: Clock } = {}): Cus
         );
         if (rows.length > 0) throw controlErrors.create('ROLE_IN_USE');
         await sql.query('DELETE FROM tenantry.roles WHERE tenant_id = $1 AND id = $2', [tx.tenantId, id]);
+        await auditChange(tx, actor.id, 'role.delete', `role:${id}`, { from: roleValue(toCustomRole(current)) }, clock);
       });
     },
   } satisfies CustomRoles);

@@ -108,6 +108,11 @@ export const controlErrors = defineErrors('control', {
     message: 'The invitation was sent to another email address.',
     fix: 'Sign in with the address the invitation was sent to.',
   },
+  INVITATION_GRANT_LAPSED: {
+    kind: 'forbidden',
+    message: 'Whoever sent the invitation may no longer grant its role (demoted, removed, or their role narrowed or deleted).',
+    fix: 'Ask a member who holds the role\'s permissions now to send a new invitation; see `details.missing`.',
+  },
   API_KEY_NOT_FOUND: {
     kind: 'not_found',
     message: 'The API key does not exist.',

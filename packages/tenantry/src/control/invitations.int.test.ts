@@ -35,6 +35,8 @@ const memberCount = async (tenant: Tenant) => (await t.admin.query<{ n: number }
 beforeAll(async () => {
   t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2, clock });
   [a, b] = t.tenants as [Tenant, Tenant];
+  // Invitations are accepted within their sender's current grant: 'user:owner' is a member.
+  for (const tenant of [a, b]) await t.db.withTenant(tenant.id, (s) => members.add(s, { userId: 'owner', role: 'owner' }, systemActor('test')));
 });
 afterAll(() => t?.close());
 

@@ -1,15 +1,16 @@
 // Invitations by email: a single-use token (256 random bits, shown once, stored as SHA-256)
 // with an expiry; accepting adds the member with the invited role, once.
 import { systemClock, tryParseTenantId, type Clock, type TenantId } from '../core/index.js';
-import type { SqlQueryable } from '../postgres/index.js';
+import type { SqlPool, SqlQueryable } from '../postgres/index.js';
 import { checkKnownKeys, integerOption } from './check-options.js';
-import { checkActor, emailField, inTransaction, newRecordId, recordId, sqlOf, textField, type ControlScope } from './control-sql.js';
+import { checkActor, emailField, inTransaction, newRecordId, recordId, sqlOf, type ControlScope } from './control-sql.js';
 import { resolveRole, ROLE_COLUMNS, ROLE_JOIN, storedRole, type RoleColumns } from './custom-roles.js';
 import { auditChange } from './audit-change.js';
+import { currentAuthority, missingFrom, operatorActiveIn } from './grant-authority.js';
 import { controlErrors } from './errors.js';
 import { requireGrantable, type Actor, type Permission } from './permissions.js';
 import { issueToken, tokenMatches, tokenPublicPart } from './secret-token.js';
-import type { Member } from './tenant-members.js';
+import { userIdField, type Member } from './tenant-members.js';
 import { countMembers, type SeatCheck } from './seat-check.js';
 
 export type InvitationStatus = 'pending' | 'expired' | 'accepted' | 'revoked';
@@ -44,6 +45,11 @@ export interface InvitationsOptions {
   readonly ttlMs?: number;
   /** The seat limit checked when an invitation is accepted (seat-check.ts). */
   readonly seatCheck?: SeatCheck;
+  /**
+   * The operator-role pool, to tell whether the operator who sent an invitation (impersonating)
+   * is still active when it is accepted. Without it such invitations cannot be accepted.
+   */
+  readonly operator?: SqlPool;
 }
 
 export interface Invitations {
@@ -65,7 +71,9 @@ export interface Invitations {
    * closes the invitation, once. With `email` (the signed-in user's verified address) the
    * invitation must have been sent to it. Throws INVITATION_NOT_FOUND (unknown, another
    * tenant's, or a wrong or replaced token), INVITATION_EXPIRED, INVITATION_ALREADY_ACCEPTED,
-   * INVITATION_REVOKED, INVITATION_EMAIL_MISMATCH, MEMBER_ALREADY_EXISTS.
+   * INVITATION_REVOKED, INVITATION_EMAIL_MISMATCH, MEMBER_ALREADY_EXISTS, and
+   * INVITATION_GRANT_LAPSED when whoever sent it may no longer grant its role (demoted,
+   * removed, their role narrowed or deleted): an invitation never outlives its sender's grant.
    *
    * @example
    * const tenantId = invitationTenantId(token);
@@ -152,8 +160,9 @@ function requireOpen(row: InvitationRow): void {
  * await mailer.send(email, `https://app.example.com/join?token=${token}`);
  */
 export function createInvitations(options: InvitationsOptions = {}): Invitations {
-  checkKnownKeys(options, ['clock', 'ttlMs', 'seatCheck'], '');
+  checkKnownKeys(options, ['clock', 'ttlMs', 'seatCheck', 'operator'], '');
   const { seatCheck } = options;
+  const operatorActive = options.operator === undefined ? undefined : operatorActiveIn(options.operator);
   const clock = options.clock ?? systemClock;
   const ttlMs = integerOption(options.ttlMs, DEFAULT_TTL_MS, 60_000, 90 * 24 * 3_600_000, 'ttlMs');
   const newToken = (tenantId: TenantId, id: string) => issueToken(PREFIX, `${hexOf(tenantId)}_${hexOf(id)}`);
@@ -226,7 +235,8 @@ export function createInvitations(options: InvitationsOptions = {}): Invitations
       });
     },
     async accept(scope, token, user) {
-      const userId = textField(user.userId, 'userId', 1, 256);
+      // Exactly as authentication issued it (never trimmed: " a" is not "a").
+      const userId = userIdField(user.userId);
       const email = user.email === undefined ? undefined : emailField(user.email);
       const parsed = parseInvitationToken(token);
       // A token for another tenant is not found here, like a token that never existed.
@@ -241,6 +251,12 @@ export function createInvitations(options: InvitationsOptions = {}): Invitations
         const now = clock.now();
         if (row.expires_at.getTime() <= now.getTime()) throw controlErrors.create('INVITATION_EXPIRED');
         if (email !== undefined && email !== row.email) throw controlErrors.create('INVITATION_EMAIL_MISMATCH');
+        // The sender's authority now, not when they sent it (the same rule as API keys).
+        const authority = await currentAuthority(sql, tx.tenantId, row.invited_by, { now, operatorActive });
+        const missing = authority === undefined ? storedRole(row).permissions : missingFrom(storedRole(row).permissions, authority);
+        if (authority === undefined || missing.length > 0) {
+          throw controlErrors.create('INVITATION_GRANT_LAPSED', { details: { invitedBy: row.invited_by, missing: [...missing] } });
+        }
         if (seatCheck) await seatCheck(tx, () => countMembers(tx));
         const { rowCount } = await sql.query(
           `INSERT INTO tenantry.members (tenant_id, user_id, builtin_role, custom_role_id, created_at, updated_at)

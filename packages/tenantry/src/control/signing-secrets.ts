@@ -6,8 +6,10 @@ import { coreErrors, systemClock, type Clock, type TenantId } from '../core/inde
 import type { TenantEncryption } from '../crypto/index.js';
 import type { SqlQueryable } from '../postgres/index.js';
 import { checkKnownKeys, integerOption } from './check-options.js';
-import { inTransaction, newRecordId, sqlOf, type ControlScope } from './control-sql.js';
+import { auditChange } from './audit-change.js';
+import { checkActor, inTransaction, newRecordId, sqlOf, type ControlScope } from './control-sql.js';
 import { controlErrors } from './errors.js';
+import { systemActor, type Actor } from './permissions.js';
 
 /** A secret's metadata, never the secret. */
 export interface SigningSecretInfo {
@@ -40,11 +42,12 @@ export interface SigningSecrets {
    * Makes a new current secret and returns it (shown this once; `activeSecrets` reads it again
    * for signing). The previous ones keep verifying for `graceMs` (this call's, else the
    * configured one); `graceMs: 0` retires them at once, after a leak. The first call creates
-   * the tenant's first secret.
+   * the tenant's first secret. Audited as `signing_secret.rotate` by `actor` (default `system`)
+   * in the same transaction, with the ids of the secrets before and after, never their values.
    *
-   * @example const { secret } = await db.transaction(tenantId, (tx) => signingSecrets.rotate(tx));
+   * @example const { secret } = await db.transaction(tenantId, (tx) => signingSecrets.rotate(tx, {}, actor));
    */
-  rotate(scope: ControlScope, options?: { readonly graceMs?: number }): Promise<SigningSecret>;
+  rotate(scope: ControlScope, options?: { readonly graceMs?: number }, actor?: Actor): Promise<SigningSecret>;
   /** The secrets still valid, current first, without the secret values. */
   list(scope: ControlScope): Promise<SigningSecretInfo[]>;
   /** The secrets still valid, current first, with their values: to verify incoming requests. */
@@ -112,14 +115,16 @@ export function createSigningSecrets(options: SigningSecretsOptions): SigningSec
   }
 
   return Object.freeze({
-    async rotate(scope, rotateOptions = {}) {
+    async rotate(scope, rotateOptions = {}, actor = systemActor()) {
       checkKnownKeys(rotateOptions, ['graceMs'], 'options');
+      checkActor(actor);
       const graceMs = integerOption(rotateOptions.graceMs, defaultGraceMs, 0, MAX_GRACE_MS, 'options.graceMs');
       return inTransaction(scope, async (tx) => {
         const sql = sqlOf(tx);
         await sql.query('SELECT pg_advisory_xact_lock($1, hashtext($2::text))', [ROTATION_LOCK, tx.tenantId]);
         const now = clock.now();
         const cut = new Date(now.getTime() + graceMs);
+        const before = (await activeRows(sql, tx.tenantId)).map((row) => ({ id: row.id, status: row.retires_at === null ? 'current' : 'retiring' }));
         if (graceMs === 0) {
           await sql.query('DELETE FROM tenantry.signing_secrets WHERE tenant_id = $1', [tx.tenantId]);
         } else {
@@ -138,7 +143,12 @@ export function createSigningSecrets(options: SigningSecretsOptions): SigningSec
            RETURNING id, secret, storage, created_at, retires_at`,
           [tx.tenantId, id, stored, encryption === 'none' ? 'plaintext' : 'envelope', now],
         );
-        return Object.freeze({ ...toInfo(rows[0] as SecretRow), secret });
+        const info = toInfo(rows[0] as SecretRow);
+        // Ids and times only: a secret's value never reaches the audit log.
+        await auditChange(tx, actor.id, 'signing_secret.rotate', `signing_secret:${info.id}`, {
+          from: before, to: { current: info.id, previousRetireAt: graceMs === 0 ? now.toISOString() : cut.toISOString() }, value: '[redacted]',
+        }, clock);
+        return Object.freeze({ ...info, secret });
       });
     },
     async list(scope) {

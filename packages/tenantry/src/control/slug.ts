@@ -16,8 +16,9 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Normalizes (trim, lower-case) and checks a slug; throws TENANT_SLUG_INVALID or
- * TENANT_SLUG_RESERVED.
+ * Normalizes (trim, lower-case: `Acme-Corp` is stored and resolved as `acme-corp`, as DNS
+ * compares host names) and checks a slug; throws TENANT_SLUG_INVALID (not a DNS label, or two
+ * hyphens in a row) or TENANT_SLUG_RESERVED.
  *
  * @example const slug = parseSlug('Acme-Corp'); // 'acme-corp'
  */
@@ -30,5 +31,8 @@ export function parseSlug(value: unknown): string {
   if (!DNS_LABEL.test(slug)) throw controlErrors.create('TENANT_SLUG_INVALID', { details: { slug: slug.slice(0, 80) } });
   // "xn--" labels are punycode: they can render as a look-alike of another tenant's name.
   if (RESERVED_SLUGS.has(slug) || slug.startsWith('xn--')) throw controlErrors.create('TENANT_SLUG_RESERVED', { details: { slug } });
+  // "--" in the 3rd and 4th places marks an IDNA-reserved label (RFC 5891 §4.2.3.1: "xn--" and
+  // prefixes yet to come); any "--" is refused, so no slug reads as one (a--b, ab--x).
+  if (slug.includes('--')) throw controlErrors.create('TENANT_SLUG_INVALID', { details: { slug, reason: 'no two hyphens in a row' } });
   return slug;
 }

@@ -47,7 +47,16 @@ function toMember(row: MemberRow): Member {
   return Object.freeze({ userId: row.user_id, ...storedRole(row), createdAt: row.created_at, updatedAt: row.updated_at });
 }
 
-const userIdField = (value: unknown) => textField(value, 'userId', 1, 256);
+/**
+ * A user id exactly as given: never trimmed or otherwise normalised, because it is compared
+ * with what authentication issued (a JWT's `sub`). One with surrounding whitespace is refused
+ * rather than stored or looked up as another user's (`" owner"` is not `owner`).
+ */
+export function userIdField(value: unknown): string {
+  const userId = textField(value, 'userId', 1, 256);
+  if (userId !== value) throw controlErrors.create('CONTROL_FIELD_INVALID', { details: { field: 'userId', reason: 'must not start or end with whitespace' } });
+  return userId;
+}
 
 async function readMember(sql: SqlQueryable, tenantId: TenantId, userId: string): Promise<Member | undefined> {
   const { rows } = await sql.query<MemberRow>(`${SELECT} WHERE x.tenant_id = $1 AND x.user_id = $2`, [tenantId, userId]);
@@ -83,8 +92,9 @@ export function createMembers(options: { readonly clock?: Clock; readonly seatCh
   const { seatCheck } = options;
 
   async function tryGet(scope: ControlScope, rawUserId: string): Promise<Member | undefined> {
-    if (typeof rawUserId !== 'string' || rawUserId.trim() === '' || rawUserId.length > 256) return undefined;
-    return readMember(sqlOf(scope), scope.tenantId, rawUserId.trim());
+    // Compared exactly as issued: no trimming, no case folding (see userIdField).
+    if (typeof rawUserId !== 'string' || rawUserId === '' || rawUserId.length > 256) return undefined;
+    return readMember(sqlOf(scope), scope.tenantId, rawUserId);
   }
 
   return Object.freeze({
@@ -144,8 +154,24 @@ export function createMembers(options: { readonly clock?: Clock; readonly seatCh
         const { member, owners } = await lockForChange(tx, userId);
         requireGrantable(actor, member.permissions);
         if (member.role === 'owner' && owners <= 1) throw controlErrors.create('MEMBER_LAST_OWNER');
-        await sqlOf(tx).query('DELETE FROM tenantry.members WHERE tenant_id = $1 AND user_id = $2', [tx.tenantId, userId]);
-        await auditChange(tx, actor.id, 'member.remove', `member:${userId}`, { role: member.role }, clock);
+        const sql = sqlOf(tx);
+        await sql.query('DELETE FROM tenantry.members WHERE tenant_id = $1 AND user_id = $2', [tx.tenantId, userId]);
+        // Removal revokes what the member minted (their keys and open invitations), in this
+        // transaction: a later re-add must not bring them back. Verification would refuse them
+        // anyway (a key acts within its creator's current grant); this makes the list say so.
+        const now = clock.now();
+        const creator = `user:${userId}`;
+        const { rows: keys } = await sql.query<{ id: string }>(
+          'UPDATE tenantry.api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND created_by = $2 AND revoked_at IS NULL RETURNING id',
+          [tx.tenantId, creator, now],
+        );
+        const { rows: invitations } = await sql.query<{ id: string }>(
+          'UPDATE tenantry.invitations SET revoked_at = $3 WHERE tenant_id = $1 AND invited_by = $2 AND accepted_at IS NULL AND revoked_at IS NULL RETURNING id',
+          [tx.tenantId, creator, now],
+        );
+        await auditChange(tx, actor.id, 'member.remove', `member:${userId}`, {
+          role: member.role, revokedApiKeys: keys.map((k) => k.id), revokedInvitations: invitations.map((i) => i.id),
+        }, clock);
       });
     },
   } satisfies Members);

@@ -47,11 +47,20 @@ export interface TenantPage {
   readonly nextCursor?: string;
 }
 
+/** Whether a lookup by id sees deleted tenants' tombstones. Default `'exclude'`. */
+export interface GetTenantOptions {
+  readonly deleted?: 'exclude' | 'include';
+}
+
 export interface TenantRegistry {
   /** Creates a tenant, provisions it and makes it active (onboarding a pooled tenant needs no DDL). */
   create(input: CreateTenantInput, by?: ChangeAuthor): Promise<Tenant>;
-  get(id: TenantId | string): Promise<Tenant>;
-  tryGet(id: TenantId | string): Promise<Tenant | undefined>;
+  /**
+   * A tenant by id; a deleted one is not found unless `{ deleted: 'include' }` (its tombstone,
+   * for what outlives it: its audit log).
+   */
+  get(id: TenantId | string, options?: GetTenantOptions): Promise<Tenant>;
+  tryGet(id: TenantId | string, options?: GetTenantOptions): Promise<Tenant | undefined>;
   getBySlug(slug: string): Promise<Tenant>;
   tryGetBySlug(slug: string): Promise<Tenant | undefined>;
   list(options?: ListTenantsOptions): Promise<TenantPage>;
@@ -199,10 +208,11 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
 
   const inTransaction = <T>(work: (c: SqlConnection) => Promise<T>): Promise<T> => withPoolTransaction(operator, work);
 
-  async function tryGet(rawId: TenantId | string): Promise<Tenant | undefined> {
+  async function tryGet(rawId: TenantId | string, getOptions: GetTenantOptions = {}): Promise<Tenant | undefined> {
     const id = parseTenantId(rawId);
-    // A deleted tenant is a tombstone: not found, like an id that never existed.
-    const { rows } = await operator.query<TenantRow>(`SELECT ${COLUMNS} FROM tenantry.tenants WHERE id = $1 AND status <> 'deleted'`, [id]).catch((e: unknown) => { throw toTenantryError(e); });
+    // A deleted tenant is a tombstone: not found, like an id that never existed, unless asked for.
+    const deleted = getOptions.deleted === 'include';
+    const { rows } = await operator.query<TenantRow>(`SELECT ${COLUMNS} FROM tenantry.tenants WHERE id = $1 AND (status <> 'deleted' OR $2)`, [id, deleted]).catch((e: unknown) => { throw toTenantryError(e); });
     return rows[0] ? toTenant(rows[0]) : undefined;
   }
 
@@ -267,8 +277,8 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       // Pooled tenants need no provisioning steps: their tables already exist under RLS.
       return transition(id, 'activate', { by });
     },
-    async get(id) {
-      const tenant = await tryGet(id);
+    async get(id, getOptions) {
+      const tenant = await tryGet(id, getOptions);
       if (!tenant) throw coreErrors.create('TENANT_NOT_FOUND');
       return tenant;
     },

@@ -125,7 +125,7 @@ describe('isTenantryError', () => {
 
 describe("core's registry", () => {
   it('uses only the closed set of kinds, and says what each code means and how to fix it', () => {
-    expect(ERROR_KINDS).toEqual(['invalid', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'limited', 'unavailable', 'internal']);
+    expect(ERROR_KINDS).toEqual(['invalid', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'too_large', 'limited', 'unavailable', 'internal']);
     for (const [code, s] of Object.entries(coreErrors.specs)) {
       expect(ERROR_KINDS, code).toContain(s.kind);
       expect(s.message.length, code).toBeGreaterThan(0);

@@ -10,6 +10,7 @@ export const ERROR_KINDS = [
   'forbidden',
   'not_found',
   'conflict',
+  'too_large',
   'limited',
   'unavailable',
   'internal',

@@ -118,6 +118,25 @@ describe('destroyTenantKeys', () => {
     for (const { id, body } of backup) expect(await dec(tenant, body, id)).toMatch(/^written under v[12]$/);
   });
 
+  // Through a db.withTenant scope each statement committed on its own: a failing hook found the
+  // keys already destroyed, unaudited, and a retry had nothing left to audit (issue 13).
+  it('through a withTenant scope too: a failing hook destroys nothing, and a retry is audited', async () => {
+    const failing = createTenantEncryption({ keyProvider: local, onKeyEvent: () => { throw new Error('audit log down'); } });
+    const { tenant, backup } = await tenantWithBackup();
+    await t.registry.offboard(tenant);
+    const viaScope = (via: TenantEncryption) => t.db.withTenant(tenant, (scope) => via.destroyTenantKeys(scope), { admit: 'offboarding' });
+    await expect(viaScope(failing)).rejects.toThrow('audit log down');
+    for (const { id, body } of backup) expect(await t.db.withTenant(tenant, (s) => encryption.decryptText(s, body, ctx(id)), { admit: 'offboarding' })).toMatch(/^written under v[12]$/);
+    const events: KeyEvent[] = [];
+    const audited = createTenantEncryption({ keyProvider: local, clock, onKeyEvent: async (event, scope) => {
+      await scope.query('INSERT INTO key_log (versions) VALUES ($1)', [(event as { versions: readonly number[] }).versions]);
+      events.push(event);
+    } });
+    expect((await viaScope(audited)).versions).toEqual([1, 2]);
+    expect(events).toEqual([{ type: 'data-keys.destroyed', tenantId: tenant, versions: [1, 2], at }]);
+    expect((await t.admin.query('SELECT versions FROM key_log WHERE tenant_id = $1', [tenant])).rows).toEqual([{ versions: [1, 2] }]);
+  });
+
   it("forgets the tenant's unwrapped keys in this process", async () => {
     const { tenant, backup } = await tenantWithBackup();
     const [first] = backup as [{ id: string; body: string }];

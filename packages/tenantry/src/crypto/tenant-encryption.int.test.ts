@@ -179,6 +179,26 @@ describe('the data key', () => {
     await expect(t.db.transaction(tenant, (tx) => failing.encrypt(tx, 'x', ctx('1')))).rejects.toThrow('audit log down');
     expect(await t.db.withTenant(tenant, (s) => encryption.listDataKeys(s))).toEqual([]);
   });
+
+  // Through a db.withTenant scope, version 1 was committed before the hook ran: it threw, and
+  // the key stayed, unaudited, to be used by the next encryption (issue 13).
+  it('creates no key through a withTenant scope either when the hook fails, at first use or at rotation', async () => {
+    const failing = createTenantEncryption({ keyProvider: local, onKeyEvent: () => { throw new Error('audit log down'); } });
+    const tenant = await newTenant();
+    await expect(t.db.withTenant(tenant, (s) => failing.encrypt(s, 'x', ctx('1')))).rejects.toThrow('audit log down');
+    expect(await t.db.withTenant(tenant, (s) => encryption.listDataKeys(s))).toEqual([]);
+    const events: string[] = [];
+    const audited = createTenantEncryption({ keyProvider: local, clock, onKeyEvent: async (event, scope) => {
+      await scope.query('INSERT INTO key_log (event) VALUES ($1)', [event.type]);
+      events.push(event.type);
+    } });
+    await t.db.withTenant(tenant, (s) => audited.encrypt(s, 'x', ctx('1')));
+    await expect(t.db.withTenant(tenant, (s) => failing.rotateDataKey(s))).rejects.toThrow('audit log down');
+    expect((await t.db.withTenant(tenant, (s) => encryption.listDataKeys(s))).map((k) => k.version)).toEqual([1]);
+    expect(events).toEqual(['data-key.created']);
+    const logged = await t.db.withTenant(tenant, async (s) => (await s.query<{ event: string }>('SELECT event FROM key_log')).rows);
+    expect(logged).toEqual([{ event: 'data-key.created' }]);
+  });
 });
 
 describe('between tenants, rows and columns', () => {

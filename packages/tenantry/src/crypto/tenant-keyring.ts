@@ -111,15 +111,31 @@ export class TenantKeyring {
     return (await readNewestKeyRow(sql, scope.tenantId))?.version ?? seen + 1;
   }
 
+  /**
+   * Runs a key change and its key event as one transaction whatever handle the caller passed:
+   * the caller's transaction, or a new one of the caller's scope (whose statements would each
+   * commit on their own — a hook that throws would find the keys already gone, or version 1
+   * already made, with nothing audited and nothing left for a retry to audit).
+   */
+  #withEvent<T>(scope: EncryptionScope, change: (handle: EncryptionScope) => Promise<T>): Promise<T> {
+    if (this.onKeyEvent === undefined || 'savepoint' in scope) return change(scope);
+    return scope.transaction((tx) => change(tx));
+  }
+
   /** Drops the wrapped key of every live version and forgets the unwrapped ones. */
   async destroy(scope: EncryptionScope): Promise<DestroyedKeys> {
     const destroyedAt = this.clock.now();
-    const versions = await destroyKeyRows(keySql(scope), scope.tenantId, destroyedAt);
-    // Evicted whatever the outcome of the caller's transaction: if it rolls back, the keys
-    // are simply unwrapped again.
-    this.cache.evictTenant(scope.tenantId);
-    if (versions.length > 0) await this.onKeyEvent?.({ type: 'data-keys.destroyed', tenantId: scope.tenantId, versions, at: destroyedAt }, scope);
-    return { tenantId: scope.tenantId, versions, destroyedAt };
+    try {
+      const versions = await this.#withEvent(scope, async (handle) => {
+        const destroyed = await destroyKeyRows(keySql(handle), handle.tenantId, destroyedAt);
+        if (destroyed.length > 0) await this.onKeyEvent?.({ type: 'data-keys.destroyed', tenantId: handle.tenantId, versions: destroyed, at: destroyedAt }, handle);
+        return destroyed;
+      });
+      return { tenantId: scope.tenantId, versions, destroyedAt };
+    } finally {
+      // Evicted whatever the outcome: if the change rolls back, the keys are simply unwrapped again.
+      this.cache.evictTenant(scope.tenantId);
+    }
   }
 
   async #create(scope: EncryptionScope, sql: SqlQueryable, version: number): Promise<DataKey | undefined> {
@@ -129,10 +145,16 @@ export class TenantKeyring {
       const wrapped = await callProvider(() => this.provider.wrap(material, { tenantId, keyVersion: version }));
       checkWrapped(wrapped);
       const at = this.clock.now();
-      if (!(await insertKeyRow(sql, tenantId, { version, masterKeyId: wrapped.masterKeyId, wrappedKey: wrapped.wrappedKey, createdAt: at }))) return undefined;
+      const created = await this.#withEvent(scope, async (handle) => {
+        const into = handle === scope ? sql : keySql(handle);
+        if (!(await insertKeyRow(into, tenantId, { version, masterKeyId: wrapped.masterKeyId, wrappedKey: wrapped.wrappedKey, createdAt: at }))) return false;
+        await this.onKeyEvent?.({ type: 'data-key.created', tenantId, version, masterKeyId: wrapped.masterKeyId, at }, handle);
+        return true;
+      });
+      if (!created) return undefined;
+      // Cached only once the key and its event are in: a key whose event failed is never used.
       const key = createSecretKey(material);
       this.cache.set(tenantId, version, wrapped.masterKeyId, wrapped.wrappedKey, key);
-      await this.onKeyEvent?.({ type: 'data-key.created', tenantId, version, masterKeyId: wrapped.masterKeyId, at }, scope);
       return { version, key };
     } finally {
       material.fill(0);

@@ -24,6 +24,7 @@ const TITLE_BY_KIND: Readonly<Record<ErrorKind, string>> = Object.freeze({
   forbidden: 'Forbidden',
   not_found: 'Not Found',
   conflict: 'Conflict',
+  too_large: 'Content Too Large',
   limited: 'Too Many Requests',
   unavailable: 'Service Unavailable',
   internal: 'Internal Server Error',

@@ -4,7 +4,8 @@ import { ERROR_KINDS, type ErrorKind } from '../core/index.js';
 import { STATUS_BY_KIND, statusForKind } from './status-for-kind.js';
 
 const expected: Record<ErrorKind, number> = {
-  invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, limited: 429, unavailable: 503, internal: 500,
+  invalid: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409,
+  too_large: 413, limited: 429, unavailable: 503, internal: 500,
 };
 
 describe('statusForKind', () => {

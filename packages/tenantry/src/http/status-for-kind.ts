@@ -12,6 +12,7 @@ export const STATUS_BY_KIND: Readonly<Record<ErrorKind, number>> = Object.freeze
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  too_large: 413,
   limited: 429,
   unavailable: 503,
   internal: 500,

@@ -1,0 +1,178 @@
+// Every change is audited (issue 13): custom roles, allowed origins, custom domains and
+// signing-secret rotations changed nobody's audit log, though the API docs said every change is
+// recorded. This walks every mutating route of the OpenAPI document, makes it succeed, and fails
+// when the tenant's audit log did not grow — with old and new values, and no secret in it. And a
+// deleted tenant's log stays readable and verifiable by operators.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument --
+   response bodies are JSON of unknown shape, checked field by field with expect(). */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTxtDns, type TxtDns } from '../support/txt-dns.js';
+import { startApiServer, type ApiServer, type Call, type Reply } from './support/api-server.js';
+
+let api: ApiServer;
+let dns: TxtDns;
+let tenantId: string;
+let owner: Call;
+let op: Call;
+const made: Record<string, string> = {};
+
+beforeAll(async () => {
+  dns = await startTxtDns();
+  api = await startApiServer(1, { control: { dns: { servers: [dns.server], timeoutMs: 500, tries: 1 } } });
+  tenantId = api.t.tenants[0]!.id;
+  owner = { token: await api.member(tenantId, 'owner', 'owner') };
+  op = { token: api.operatorToken };
+});
+afterAll(async () => {
+  await api?.close();
+  await dns?.close();
+});
+
+interface Event { action: string; actor: string; details: Record<string, unknown> }
+async function eventsOf(tenant: string): Promise<Event[]> {
+  const { rows } = await api.t.admin.query<Event>('SELECT action, actor, details FROM tenantry.audit_events WHERE tenant_id = $1 ORDER BY seq', [tenant]);
+  return rows;
+}
+
+interface Step {
+  /** `METHOD /openapi/path/{param}` as the OpenAPI document names it. */
+  readonly route: string;
+  /** The tenant whose log must grow (default: the test tenant). */
+  readonly tenant?: () => string;
+  readonly run: () => Promise<Reply>;
+  readonly status: number;
+  /** False for the one route that records data, not a change (said where it is listed). */
+  readonly audited?: false;
+  /** What the new event must carry. */
+  readonly event?: Partial<Event>;
+}
+
+const email = `${randomUUID()}@example.com`;
+const STEPS: Step[] = [
+  { route: 'POST /v1/tenant/members', status: 201, run: () => api.request('POST', '/v1/tenant/members', { ...owner, body: { userId: 'm1', role: 'viewer' } }) },
+  { route: 'PATCH /v1/tenant/members/{userId}', status: 200, run: () => api.request('PATCH', '/v1/tenant/members/m1', { ...owner, body: { role: 'member' } }) },
+  { route: 'DELETE /v1/tenant/members/{userId}', status: 204, run: () => api.request('DELETE', '/v1/tenant/members/m1', owner) },
+  {
+    route: 'POST /v1/tenant/roles', status: 201, event: { action: 'role.create', details: { to: { name: 'support', description: '', permissions: ['members:read'] } } },
+    run: async () => { const r = await api.request('POST', '/v1/tenant/roles', { ...owner, body: { name: 'support', permissions: ['members:read'] } }); made.role = r.body.id; return r; },
+  },
+  {
+    route: 'PATCH /v1/tenant/roles/{id}', status: 200,
+    event: { action: 'role.update', details: { from: { name: 'support', description: '', permissions: ['members:read'] }, to: { name: 'support', description: '', permissions: ['members:read', 'members:write'] } } },
+    run: () => api.request('PATCH', `/v1/tenant/roles/${made.role}`, { ...owner, body: { permissions: ['members:read', 'members:write'] } }),
+  },
+  { route: 'DELETE /v1/tenant/roles/{id}', status: 204, event: { action: 'role.delete' }, run: () => api.request('DELETE', `/v1/tenant/roles/${made.role}`, owner) },
+  {
+    route: 'POST /v1/tenant/invitations', status: 201,
+    run: async () => { const r = await api.request('POST', '/v1/tenant/invitations', { ...owner, body: { email, role: 'viewer' } }); made.invitation = r.body.invitation.id; return r; },
+  },
+  {
+    route: 'POST /v1/tenant/invitations/{id}/resend', status: 200,
+    run: async () => { const r = await api.request('POST', `/v1/tenant/invitations/${made.invitation}/resend`, owner); made.invitationToken = r.body.token; return r; },
+  },
+  {
+    route: 'POST /v1/tenant/invitations/accept', status: 200,
+    run: async () => api.request('POST', '/v1/tenant/invitations/accept', { token: await api.jwt('joiner', tenantId, { email, email_verified: true }), body: { token: made.invitationToken } }),
+  },
+  {
+    route: 'POST /v1/tenant/invitations/{id}/revoke', status: 200,
+    run: async () => {
+      const r = await api.request('POST', '/v1/tenant/invitations', { ...owner, body: { email: `${randomUUID()}@example.com`, role: 'viewer' } });
+      const before = (await eventsOf(tenantId)).length;
+      const revoked = await api.request('POST', `/v1/tenant/invitations/${r.body.invitation.id}/revoke`, owner);
+      expect((await eventsOf(tenantId)).length).toBeGreaterThan(before);
+      return revoked;
+    },
+  },
+  {
+    route: 'POST /v1/tenant/api-keys', status: 201,
+    run: async () => { const r = await api.request('POST', '/v1/tenant/api-keys', { ...owner, body: { name: 'ci', scopes: ['usage:write', 'tenant:read'] } }); made.key = r.body.apiKey.id; made.keyToken = r.body.key; return r; },
+  },
+  { route: 'POST /v1/tenant/origins', status: 201, event: { action: 'origin.add', details: { origin: 'https://app.acme.example' } }, run: () => api.request('POST', '/v1/tenant/origins', { ...owner, body: { origin: 'https://app.acme.example' } }) },
+  { route: 'POST /v1/tenant/origins/remove', status: 204, event: { action: 'origin.remove', details: { origin: 'https://app.acme.example' } }, run: () => api.request('POST', '/v1/tenant/origins/remove', { ...owner, body: { origin: 'https://app.acme.example' } }) },
+  {
+    route: 'POST /v1/tenant/signing-secrets/rotate', status: 201, event: { action: 'signing_secret.rotate', actor: 'user:owner' },
+    run: async () => { const r = await api.request('POST', '/v1/tenant/signing-secrets/rotate', owner); made.secret = r.body.secret; return r; },
+  },
+  {
+    route: 'POST /v1/tenant/domains', status: 201, event: { action: 'domain.add', details: { domain: 'shop.acme.example', to: 'pending' } },
+    run: async () => { const r = await api.request('POST', '/v1/tenant/domains', { ...owner, body: { domain: 'shop.acme.example' } }); dns.records.set(r.body.recordName, r.body.recordValue); return r; },
+  },
+  { route: 'POST /v1/tenant/domains/{domain}/verify', status: 200, event: { action: 'domain.verify', details: { domain: 'shop.acme.example', from: 'pending', to: 'verified' } }, run: () => api.request('POST', '/v1/tenant/domains/shop.acme.example/verify', owner) },
+  { route: 'DELETE /v1/tenant/domains/{domain}', status: 204, event: { action: 'domain.remove', details: { domain: 'shop.acme.example', from: 'verified' } }, run: () => api.request('DELETE', '/v1/tenant/domains/shop.acme.example', owner) },
+  { route: 'PATCH /v1/tenant/settings', status: 200, run: () => api.request('PATCH', '/v1/tenant/settings', { ...owner, body: { locale: 'fr-FR' } }) },
+  { route: 'PUT /v1/tenant/flags/{key}', status: 200, run: () => api.request('PUT', '/v1/tenant/flags/beta', { ...owner, body: { enabled: true } }) },
+  { route: 'DELETE /v1/tenant/flags/{key}', status: 204, run: () => api.request('DELETE', '/v1/tenant/flags/beta', owner) },
+  { route: 'PUT /v1/tenant/branding', status: 200, run: () => api.request('PUT', '/v1/tenant/branding', { ...owner, body: { name: 'Acme' } }) },
+  // Not a change of who may do what: metering data, kept in the usage ledger (idempotent by event
+  // id) and in the billing export. The one mutating route the log does not record, by design.
+  { route: 'POST /v1/tenant/usage-events', status: 200, audited: false, run: () => api.request('POST', '/v1/tenant/usage-events', { apiKey: made.keyToken!, body: { events: [{ id: randomUUID(), meter: 'apiCalls', quantity: 1 }] } }) },
+  { route: 'POST /v1/tenant/api-keys/{id}/revoke', status: 200, run: () => api.request('POST', `/v1/tenant/api-keys/${made.key}/revoke`, owner) },
+  { route: 'PUT /v1/tenants/{id}/quota-overrides', status: 200, run: () => api.request('PUT', `/v1/tenants/${tenantId}/quota-overrides`, { ...op, body: { limits: { members: 50 } } }) },
+  {
+    route: 'POST /v1/tenants/{id}/impersonations', status: 201,
+    run: async () => { const r = await api.request('POST', `/v1/tenants/${tenantId}/impersonations`, { ...op, body: { reason: 'audit walk', durationMinutes: 5 } }); made.session = r.body.id; return r; },
+  },
+  { route: 'POST /v1/tenants/{id}/impersonations/{sessionId}/end', status: 204, run: () => api.request('POST', `/v1/tenants/${tenantId}/impersonations/${made.session}/end`, op) },
+  {
+    route: 'POST /v1/tenants', status: 201, tenant: () => made.tenant!,
+    run: async () => {
+      const r = await api.request('POST', '/v1/tenants', { ...op, body: { slug: `walk-${randomUUID().slice(0, 8)}`, owner: { userId: 'founder' } } });
+      made.tenant = r.body.id;
+      return r;
+    },
+  },
+  { route: 'PATCH /v1/tenants/{id}', status: 200, tenant: () => made.tenant!, run: () => api.request('PATCH', `/v1/tenants/${made.tenant}`, { ...op, body: { displayName: 'Walk' } }) },
+  { route: 'POST /v1/tenants/{id}/suspend', status: 200, tenant: () => made.tenant!, run: () => api.request('POST', `/v1/tenants/${made.tenant}/suspend`, op) },
+  { route: 'POST /v1/tenants/{id}/restore', status: 200, tenant: () => made.tenant!, run: () => api.request('POST', `/v1/tenants/${made.tenant}/restore`, op) },
+  { route: 'POST /v1/tenants/{id}/offboard', status: 200, tenant: () => made.tenant!, run: () => api.request('POST', `/v1/tenants/${made.tenant}/offboard`, op) },
+  { route: 'DELETE /v1/tenants/{id}', status: 200, tenant: () => made.tenant!, run: () => api.request('DELETE', `/v1/tenants/${made.tenant}`, op) },
+];
+
+describe('every mutating route leaves an audit event', () => {
+  it('the walk covers every mutating operation of the OpenAPI document', async () => {
+    const { body } = await api.request('GET', '/openapi.json');
+    const mutating = Object.entries(body.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([path, item]) => Object.keys(item).filter((m) => ['post', 'put', 'patch', 'delete'].includes(m)).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(mutating.filter((route) => !STEPS.some((s) => s.route === route))).toEqual([]);
+  });
+
+  it.each(STEPS.map((s) => [s.route, s] as const))('%s', async (_route, step) => {
+    const tenant = step.tenant;
+    const before = tenant === undefined ? (await eventsOf(tenantId)).length : 0;
+    const res = await step.run();
+    expect(res.status, JSON.stringify(res.body)).toBe(step.status);
+    const events = await eventsOf(tenant === undefined ? tenantId : tenant());
+    const added = events.slice(before);
+    if (step.audited === false) {
+      expect(added).toEqual([]);
+      return;
+    }
+    expect(added.length, `${step.route} left no audit event`).toBeGreaterThan(0);
+    if (step.event) {
+      const { details, ...rest } = step.event;
+      expect(added).toEqual(expect.arrayContaining([expect.objectContaining({ ...rest, ...(details ? { details: expect.objectContaining(details) } : {}) })]));
+    }
+  });
+
+  it('never writes a signing secret into the log', async () => {
+    expect(made.secret).toMatch(/^tnt_sig_/);
+    expect(JSON.stringify(await eventsOf(tenantId))).not.toContain(made.secret!.slice(8));
+  });
+});
+
+describe("a deleted tenant's audit log", () => {
+  it('is readable and verifiable by operators, as an operator action', async () => {
+    const id = made.tenant!;
+    expect((await api.request('GET', `/v1/tenants/${id}`, op)).status).toBe(404);
+    const page = await api.request('GET', `/v1/tenants/${id}/audit-events?order=oldest-first`, op);
+    expect(page.status, JSON.stringify(page.body)).toBe(200);
+    expect((page.body.items as { type: string }[]).map((e) => e.type)).toEqual(expect.arrayContaining(['tenant.create', 'tenant.delete']));
+    const verification = await api.request('GET', `/v1/tenants/${id}/audit-events/verification`, op);
+    expect(verification.status).toBe(200);
+    expect(verification.body).toMatchObject({ valid: true });
+    const { rows } = await api.t.admin.query('SELECT action FROM tenantry.operator_actions WHERE subject_tenant = $1 ORDER BY occurred_at', [id]);
+    expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['audit.read', 'audit.verify']));
+  });
+});
