@@ -1,13 +1,19 @@
 // bench/telemetry: requests/s of bench/http's tenant-scoped endpoint (tenant from a header, one
-// row read under RLS) with the server's telemetry all on — per-tenant metrics (requests,
-// latency, database time), a pino logger writing one JSON access line per request to /dev/null
-// at info, and a span per request and per tenant statement through a registered tracer provider
-// — ÷ the same endpoint with all of it off. Two apps on one server process, the load from a
-// separate autocannon process; rounds run ABBA (off, on, on, off), the median ratio is reported.
-// Beside it, the server process's CPU time per request (off ÷ on): on a shared machine the
-// req/s ratio swings with the neighbours' load, the CPU cost per request much less.
-//   npm run bench -- telemetry            full: 200 tenants × 1,000 rows, 9 rounds × 4 × 1.5 s
-//   npm run bench -- telemetry --smoke    CI: 20 tenants × 50 rows, 1 round × 4 × 1 s
+// row read under RLS) with the server's telemetry ÷ the same endpoint with none of it, in two
+// configurations:
+//   telemetry_on_off  the shipped defaults: what `tenantry start` builds from an empty
+//                     configuration (serverTelemetry(resolveConfig()) — metrics and tracing as
+//                     configured by default, the request context and one JSON access line per
+//                     request at info, pino to /dev/null)
+//   all_on_off        everything on: per-tenant metrics (requests, latency, database time), the
+//                     access log, and a span per request and per tenant statement through a
+//                     registered tracer provider that samples every trace
+// Three apps on one server process, the load from a separate autocannon process; rounds run
+// off, defaults, all, all, defaults, off; the median ratios are reported. Beside them, the
+// server process's CPU time per request (off ÷ on): on a shared machine the req/s ratio swings
+// with the neighbours' load, the CPU cost per request much less.
+//   npm run bench -- telemetry            full: 200 tenants × 1,000 rows, 9 rounds × 6 × 1.5 s
+//   npm run bench -- telemetry --smoke    CI: 20 tenants × 50 rows, 1 round × 6 × 1 s
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -23,7 +29,8 @@ import { fastifyProblemHandler, tenantryFastify } from 'tenantry/adapters/fastif
 import { createTenantDatabase, type TenantDatabase } from 'tenantry/postgres';
 import { cachedTenantLookup, createTenantResolver, headerStrategy } from 'tenantry/resolve';
 import { AsyncLocalStorageContextManager } from 'tenantry/testing';
-import { AccessLog, serverTelemetry, telemetryPlugin } from '../packages/server/src/http/telemetry.js';
+import { AccessLog, serverTelemetry, telemetryPlugin, type ServerTelemetry } from '../packages/server/src/http/telemetry.js';
+import { resolveConfig } from '../packages/server/src/config.js';
 import { accessLogger, createLogger } from '../packages/server/src/logger.js';
 import { benchServer, median } from './support/database.js';
 import { isolationFixture } from './support/isolation-fixture.js';
@@ -51,8 +58,10 @@ const server = await benchServer();
 const { t, pickRow } = await isolationFixture(server, smoke ? 20 : 200, smoke ? 50 : 1000, 8);
 try {
   const tenants = (await t.admin.query<{ id: string }>('SELECT id FROM tenantry.tenants')).rows.map((r) => r.id);
-  const { databaseObserver, ...telemetry } = serverTelemetry({ metrics: 'open', metricsTopTenants: 20, tracing: 'on' });
-  if (!telemetry.metrics || !telemetry.tracer || !databaseObserver) throw new Error('telemetry was not built');
+  const everything = serverTelemetry({ metrics: 'open', metricsTopTenants: 20, tracing: 'on' });
+  const { metrics } = everything;
+  if (!metrics || !everything.tracer || !everything.databaseObserver) throw new Error('telemetry was not built');
+  const shipped = serverTelemetry(resolveConfig());
 
   /** bench/http's tenant-scoped endpoint on an app of its own. */
   async function scopedApp(app: FastifyInstance, db: TenantDatabase): Promise<string> {
@@ -71,22 +80,29 @@ try {
     return app.listen({ port: 0, host: '127.0.0.1' });
   }
 
-  // Request ids as the server makes them, in both: they are not telemetry.
+  // Request ids as the server makes them, in all: they are not telemetry.
   const off = Fastify({ logger: false, genReqId: () => randomUUID() });
   const offUrl = await scopedApp(off, createTenantDatabase({ pool: t.app }));
-  const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
-  // Typed as Fastify's logger, as app.ts does, so the app is a plain FastifyInstance.
-  const loggerInstance: FastifyBaseLogger = logger;
-  const on = Fastify({ loggerInstance, logController: new AccessLog(accessLogger(logger)), genReqId: () => randomUUID() });
-  await on.register(telemetryPlugin, telemetry);
-  const onUrl = await scopedApp(on, createTenantDatabase({ pool: t.app, observer: databaseObserver }));
+  /** An app as app.ts builds it: its logger, the one-line access log, the telemetry plugin first. */
+  async function telemetryApp({ databaseObserver: observer, ...options }: ServerTelemetry) {
+    const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
+    // Typed as Fastify's logger, as app.ts does, so the app is a plain FastifyInstance.
+    const loggerInstance: FastifyBaseLogger = logger;
+    const app = Fastify({ loggerInstance, logController: new AccessLog(accessLogger(logger)), genReqId: () => randomUUID() });
+    await app.register(telemetryPlugin, options);
+    const url = await scopedApp(app, createTenantDatabase({ pool: t.app, ...(observer ? { observer } : {}) }));
+    return { app, url, logger };
+  }
+  const defaults = await telemetryApp(shipped);
+  const all = await telemetryApp(everything);
+  const urls = { off: offUrl, defaults: defaults.url, all: all.url };
 
   const dir = mkdtempSync(join(tmpdir(), 'tenantry-bench-telemetry-'));
   const requests = () => tenants.flatMap((id) => Array.from({ length: 5 }, () => ({ path: `/t/items/${pickRow()}`, headers: { 'x-tenant': id } })));
   /** Requests/s, and the server process's CPU microseconds per request. */
-  const load = async (variant: 'on' | 'off'): Promise<{ rps: number; cpuUs: number }> => {
+  const load = async (variant: keyof typeof urls): Promise<{ rps: number; cpuUs: number }> => {
     const config = join(dir, `${variant}.json`);
-    writeFileSync(config, JSON.stringify({ url: variant === 'on' ? onUrl : offUrl, durationSec: SECONDS, connections: 8, requests: requests() }));
+    writeFileSync(config, JSON.stringify({ url: urls[variant], durationSec: SECONDS, connections: 8, requests: requests() }));
     const cpuBefore = process.cpuUsage();
     const { stdout } = await promisify(execFile)(process.execPath, [new URL('./support/http-load.mjs', import.meta.url).pathname, config], { maxBuffer: 1 << 24 });
     const result = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { rps: number; errors: number; non2xx: number };
@@ -95,29 +111,37 @@ try {
     return { rps: result.rps, cpuUs: (cpu.user + cpu.system) / (result.rps * SECONDS) };
   };
 
-  const ratios: number[] = [];
-  const cpuRatios: number[] = [];
-  await load('off');
-  await load('on');
+  const ratios = { defaults: [] as number[], all: [] as number[] };
+  const cpuRatios = { defaults: [] as number[], all: [] as number[] };
+  for (const variant of ['off', 'defaults', 'all'] as const) await load(variant);
   for (let round = 0; round < ROUNDS; round += 1) {
-    const b1 = await load('off');
-    const s1 = await load('on');
-    const s2 = await load('on');
-    const b2 = await load('off');
-    const [off, on] = [(b1.rps + b2.rps) / 2, (s1.rps + s2.rps) / 2];
-    const [offCpu, onCpu] = [(b1.cpuUs + b2.cpuUs) / 2, (s1.cpuUs + s2.cpuUs) / 2];
-    ratios.push(on / off);
-    cpuRatios.push(offCpu / onCpu);
-    console.log(`round ${round + 1}: off ${off.toFixed(0)} req/s ${offCpu.toFixed(0)} µs cpu/req, on ${on.toFixed(0)} req/s ${onCpu.toFixed(0)} µs cpu/req, ratio ${(on / off).toFixed(3)}`);
+    const sequence = ['off', 'defaults', 'all', 'all', 'defaults', 'off'] as const;
+    const got: Record<keyof typeof urls, { rps: number; cpuUs: number }[]> = { off: [], defaults: [], all: [] };
+    for (const variant of sequence) got[variant].push(await load(variant));
+    const mean = (variant: keyof typeof urls, field: 'rps' | 'cpuUs') => (got[variant].reduce((sum, r) => sum + r[field], 0) / got[variant].length);
+    const line: string[] = [`off ${mean('off', 'rps').toFixed(0)} req/s ${mean('off', 'cpuUs').toFixed(0)} µs cpu/req`];
+    for (const variant of ['defaults', 'all'] as const) {
+      ratios[variant].push(mean(variant, 'rps') / mean('off', 'rps'));
+      cpuRatios[variant].push(mean('off', 'cpuUs') / mean(variant, 'cpuUs'));
+      line.push(`${variant} ${mean(variant, 'rps').toFixed(0)} req/s ${mean(variant, 'cpuUs').toFixed(0)} µs cpu/req, ratio ${(mean(variant, 'rps') / mean('off', 'rps')).toFixed(3)}`);
+    }
+    console.log(`round ${round + 1}: ${line.join('; ')}`);
   }
   // The telemetry really ran: series for the busiest tenants, and spans ended.
-  const exposition = await telemetry.metrics.exposition();
+  const exposition = await metrics.exposition();
   const labelled = new Set([...exposition.matchAll(/tenantry_http_requests_total\{tenant="([^"]+)"/g)].map((m) => m[1]));
   console.log(`telemetry: ${labelled.size} tenant label values (top 20 + other), ${spansEnded} spans ended`);
   if (labelled.size === 0 || spansEnded === 0) throw new Error('telemetry recorded nothing');
-  await Promise.all([on.close(), off.close()]);
-  logger.flush();
-  console.log(JSON.stringify({ telemetry_on_off: Number(median(ratios).toFixed(3)), server_cpu_per_request_off_on: Number(median(cpuRatios).toFixed(3)) }));
+  await Promise.all([off.close(), defaults.app.close(), all.app.close()]);
+  defaults.logger.flush();
+  all.logger.flush();
+  const ratio = (values: number[]) => Number(median(values).toFixed(3));
+  console.log(JSON.stringify({
+    telemetry_on_off: ratio(ratios.defaults),
+    all_on_off: ratio(ratios.all),
+    server_cpu_per_request_off_on: ratio(cpuRatios.defaults),
+    all_server_cpu_per_request_off_on: ratio(cpuRatios.all),
+  }));
 } finally {
   await t.close();
   await server.stop();

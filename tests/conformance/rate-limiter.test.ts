@@ -181,6 +181,83 @@ describe.skipIf(!redisUrl)(`Redis and memory reach identical decisions${redisSki
   });
 });
 
+/**
+ * GCRA from its definition, for the property below: per key a theoretical arrival time; a
+ * request of `cost` at `now` is allowed when every rule's new TAT lies within its capacity,
+ * and then recorded in all of them.
+ */
+function referenceGcra() {
+  const tats = new Map<string, number>();
+  return (keys: readonly string[], params: readonly { intervalUs: number; capacityUs: number }[], cost: number, nowUs: number) => {
+    const steps = keys.map((key, i) => {
+      const { intervalUs, capacityUs } = params[i] as { intervalUs: number; capacityUs: number };
+      const tat = Math.max(tats.get(key) ?? 0, nowUs);
+      const newTat = tat + cost * intervalUs;
+      const allowed = newTat - capacityUs <= nowUs;
+      const until = allowed ? newTat : tat;
+      return {
+        allowed, newTat, index: i,
+        remaining: Math.max(0, Math.floor((capacityUs - (until - nowUs)) / intervalUs)),
+        resetAfterMs: Math.ceil((until - nowUs) / 1000),
+        retryAfterMs: allowed ? 0 : Math.ceil((newTat - capacityUs - nowUs) / 1000),
+      };
+    });
+    const allowed = steps.every((s) => s.allowed);
+    // The binding rule: the refusal with the longest wait, else the least left (then the longest reset); the first on ties.
+    const binding = allowed
+      ? steps.reduce((b, s) => (s.remaining < b.remaining || (s.remaining === b.remaining && s.resetAfterMs > b.resetAfterMs) ? s : b))
+      : steps.filter((s) => !s.allowed).reduce((b, s) => (s.retryAfterMs > b.retryAfterMs ? s : b));
+    if (allowed) for (const s of steps) tats.set(keys[s.index] as string, s.newTat);
+    return { allowed, index: binding.index, remaining: binding.remaining, resetAfterMs: binding.resetAfterMs, retryAfterMs: binding.retryAfterMs };
+  };
+}
+
+describe(`decisions equal a reference GCRA model over random arrival sequences${redisSkipReason}`, () => {
+  // Two "app servers" on Redis, each with its own driver (so the fast path's memory of which
+  // keys exist differs between them), taking turns; and the in-process store.
+  const arrival = fc.record({
+    advanceMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 120_000 })),
+    tenant: fc.constantFrom(TENANT_A, TENANT_B),
+    subject: fc.option(fc.constantFrom('k1', 'k2'), { nil: undefined }),
+    cost: fc.integer({ min: 1, max: 4 }),
+    server: fc.constantFrom(0, 1),
+  });
+  const policy = fc.record({ limit: fc.integer({ min: 1, max: 600 }), burst: fc.integer({ min: 1, max: 6 }) });
+
+  it.each(redisUrl ? ['memory', 'redis'] : ['memory'])('on %s', async (backend) => {
+    await fc.assert(
+      fc.asyncProperty(policy, policy, fc.array(arrival, { minLength: 1, maxLength: 60 }), async (tp, kp, arrivals) => {
+        const clock = new FakeClock();
+        const keySpace = space();
+        const limiters = backend === 'memory'
+          ? [createRateLimiter({ store: memoryStore({ clock }), clock, prefix: keySpace })]
+          : [0, 1].map(() => createRateLimiter({ store: ioredisStore(client as Redis), clock, prefix: keySpace, onUnavailable: 'closed' }));
+        const model = referenceGcra();
+        const tenantPolicy = perMinute(tp.limit, tp.burst);
+        const keyPolicy = perMinute(kp.limit, kp.burst);
+        const paramsOf = (p: { limit: number; burst: number }) => ({ intervalUs: Math.max(1, Math.round(60_000_000 / p.limit)), capacityUs: Math.max(1, Math.round(60_000_000 / p.limit)) * p.burst });
+        for (const a of arrivals) {
+          clock.advance(a.advanceMs);
+          const rules: RateRule[] = [{ name: 'tenant', policy: tenantPolicy }];
+          const keys = [`${a.tenant}/tenant`];
+          const params = [paramsOf(tp)];
+          if (a.subject !== undefined) {
+            rules.push({ name: 'api-key', subject: a.subject, policy: keyPolicy });
+            keys.push(`${a.tenant}/key/${a.subject}`);
+            params.push(paramsOf(kp));
+          }
+          const limiter = limiters[a.server % limiters.length] as RateLimiter;
+          const got = await limiter.check(a.tenant, rules, a.cost);
+          const want = model(keys, params, a.cost, clock.ms * 1000);
+          expect([got.allowed, got.rule, got.remaining, got.resetAfterMs, got.retryAfterMs])
+            .toEqual([want.allowed, rules[want.index]?.name, want.remaining, want.resetAfterMs, want.retryAfterMs]);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe.skipIf(!redisUrl)(`Redis's own clock (TIME)${redisSkipReason}`, () => {
   it('limits with the server time, shared by every app server whatever their clocks say', async () => {
     const keySpace = space();
@@ -198,9 +275,30 @@ describe.skipIf(!redisUrl)(`Redis's own clock (TIME)${redisSkipReason}`, () => {
     expect(denied.retryAfterMs).toBeLessThanOrEqual(60_000);
     expect(denied.resetAfterMs).toBeGreaterThan(270_000);
     expect(denied.resetAfterMs).toBeLessThanOrEqual(300_000);
-    // The key lives until its TAT (here also one capacity, 5 × 60 s), with no margin for a foreign clock.
+    // The key lives until its TAT (5 × 60 s ahead), with 1 ms for Redis's millisecond expiry
+    // and no margin for a foreign clock.
     const ttl = await (client as Redis).pttl(`${keySpace}:{${TENANT_A}}:rl:tenant`);
     expect(ttl).toBeGreaterThan(270_000);
-    expect(ttl).toBeLessThanOrEqual(300_000);
+    expect(ttl).toBeLessThanOrEqual(300_001);
+  });
+
+  it('records a fresh key with one SET NX (the fast path), which the script then reads exactly', async () => {
+    const keySpace = space();
+    const key = `${keySpace}:{${TENANT_A}}:rl:tenant`;
+    const rules = [tenantRule(1, 5)];
+    const first = await createRateLimiter({ store: ioredisStore(client as Redis), prefix: keySpace }).check(TENANT_A, rules);
+    expect(summary(first)).toEqual([true, 4, 60_000, 0]);
+    // Written by SET NX with the store's time: the offset of the TAT, its origin is the SET's instant.
+    expect(await (client as Redis).get(key)).toBe('@60000000');
+    // Another app server (its own driver, which never saw the key) tries the fast path, finds
+    // the key and lets the script decide from it.
+    const other = createRateLimiter({ store: ioredisStore(client as Redis), prefix: keySpace });
+    const remaining: number[] = [];
+    for (let i = 0; i < 4; i += 1) remaining.push((await other.check(TENANT_A, rules)).remaining);
+    expect(remaining).toEqual([3, 2, 1, 0]);
+    const denied = await other.check(TENANT_A, rules);
+    expect(denied.allowed).toBe(false);
+    expect(denied.resetAfterMs).toBeGreaterThan(270_000);
+    expect(denied.resetAfterMs).toBeLessThanOrEqual(300_000);
   });
 });

@@ -9,10 +9,15 @@
 export const FOREIGN_CLOCK_MARGIN_MS = 3_600_000;
 
 /**
- * How long a key is kept: until its TAT (after that it means "full bucket"), but at least one
- * capacity (burst × interval: the period when burst = limit), as a fixed-window limiter keeps
- * its counter. A subject that keeps coming then overwrites its key instead of re-creating an
- * expired one each time (measured: key churn was a visible share of Redis's time per decision).
+ * How long a key is kept: until its TAT, rounded up to the millisecond (after that it means
+ * "full bucket", exactly like no key). A subject whose limit does not bind then finds no key
+ * and the ioredis driver records it with one native `SET NX PX` instead of this script (the
+ * fast path: see ioredis.ts). A key the fast path wrote in store-time mode holds `@<offset µs>`:
+ * its TAT is the instant Redis recorded the SET (its expiry less the kept milliseconds) plus the
+ * offset — `freshTat` below.
+ *
+ * In store-time mode the kept milliseconds get one more: Redis expires keys on its millisecond
+ * clock, read before the script's TIME, so without it a key could vanish up to 1 ms before its TAT.
  *
  * KEYS: one per rule. ARGV[1]: now in µs, or '' to take Redis's TIME (one clock for every app
  * server, so their skew cannot loosen or tighten a limit); ARGV[2]: cost; then per rule its
@@ -20,9 +25,28 @@ export const FOREIGN_CLOCK_MARGIN_MS = 3_600_000;
  * Times are whole microseconds, exact in Lua's doubles; `%.0f` stores them without the
  * precision loss of tostring's 14 digits.
  */
-export const GCRA_LUA = `
+/** The character that marks a key written by the fast path with the store's own time. */
+export const FRESH_MARK = '@';
+
+/**
+ * Lua: the stored TAT of KEYS[i] from its value `v` (nil when absent). A fast-path key
+ * (`@<offset>`) was SET with PX ceil(offset / 1000) at Redis's millisecond time t0, so its TAT
+ * is t0 + offset and t0 = PEXPIRETIME − ceil(offset / 1000).
+ */
+const STORED_TAT = `
+local function storedTat(key, v)
+  if not v then return 0 end
+  if string.byte(v, 1) == 64 then
+    local offset = tonumber(string.sub(v, 2)) or 0
+    return (redis.call('PEXPIRETIME', key) - math.ceil(offset / 1000)) * 1000 + offset
+  end
+  return tonumber(v) or 0
+end
+`;
+
+export const GCRA_LUA = `${STORED_TAT}
 local now
-local margin = 0
+local margin = 1
 if ARGV[1] == '' then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -38,7 +62,7 @@ local allowed, rule, remaining, reset, retry = 1, 1, 0, 0, 0
 for i = 1, n do
   local interval = tonumber(ARGV[1 + 2 * i])
   local capacity = tonumber(ARGV[2 + 2 * i])
-  local tat = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+  local tat = storedTat(KEYS[i], redis.call('GET', KEYS[i]))
   if tat < now then tat = now end
   local newTat = tat + cost * interval
   local allowAt = newTat - capacity
@@ -54,7 +78,7 @@ for i = 1, n do
     rs = math.ceil((newTat - now) / 1000)
     rt = 0
     tats[i] = newTat
-    keep[i] = math.ceil(math.max(newTat - now, capacity) / 1000) + margin
+    keep[i] = math.ceil((newTat - now) / 1000) + margin
   end
   if i == 1 or (allowed == 1 and a == 0) or (allowed == 0 and a == 0 and rt > retry)
      or (allowed == 1 and a == 1 and (rem < remaining or (rem == remaining and rs > reset))) then
@@ -74,9 +98,9 @@ return {allowed, rule, remaining, reset, retry}
  * costs Redis markedly less this way (measured with INFO commandstats: about 35% less time per
  * EVALSHA). ARGV: now or '', cost, interval, capacity. Same arithmetic, same reply.
  */
-export const GCRA_ONE_LUA = `
+export const GCRA_ONE_LUA = `${STORED_TAT}
 local now
-local margin = 0
+local margin = 1
 if ARGV[1] == '' then
   local t = redis.call('TIME')
   now = t[1] * 1000000 + t[2]
@@ -87,7 +111,7 @@ end
 local cost = tonumber(ARGV[2])
 local interval = tonumber(ARGV[3])
 local capacity = tonumber(ARGV[4])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local tat = storedTat(KEYS[1], redis.call('GET', KEYS[1]))
 if tat < now then tat = now end
 local newTat = tat + cost * interval
 local allowAt = newTat - capacity
@@ -95,8 +119,6 @@ if now < allowAt then
   return {0, 1, math.floor((capacity - (tat - now)) / interval), math.ceil((tat - now) / 1000), math.ceil((allowAt - now) / 1000)}
 end
 local ahead = newTat - now
-local keep = ahead
-if capacity > keep then keep = capacity end
-redis.call('SET', KEYS[1], string.format('%.0f', newTat), 'PX', math.ceil(keep / 1000) + margin)
+redis.call('SET', KEYS[1], string.format('%.0f', newTat), 'PX', math.ceil(ahead / 1000) + margin)
 return {1, 1, math.floor((capacity - ahead) / interval), math.ceil(ahead / 1000), 0}
 `;

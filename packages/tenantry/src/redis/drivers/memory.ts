@@ -78,7 +78,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     const tat = gcraStep(stored, at, rule.intervalUs, rule.capacityUs, cost, out);
     out.rule = 0;
     if (tat < 0) return out;
-    const expiresAt = now + Math.ceil(Math.max(tat - at, rule.capacityUs) / 1000) + margin;
+    const expiresAt = now + Math.ceil((tat - at) / 1000) + margin;
     if (entry === undefined) {
       entries.set(rule.key, { value: undefined, tat, expiresAt });
       wrote(now);
@@ -102,13 +102,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       bindingRule(overall, i, step);
     }
     if (!overall.allowed) return overall;
-    // Kept as the Lua script keeps it (see gcra-script.ts): until the TAT, at least one
-    // capacity, plus the margin for a caller-supplied time that may run apart from the store's.
+    // Kept as the Lua script keeps it (see gcra-script.ts): until the TAT, plus the margin
+    // for a caller-supplied time that may run apart from the store's.
     const margin = nowUs === undefined ? 0 : FOREIGN_CLOCK_MARGIN_MS;
     for (let i = 0; i < rules.length; i += 1) {
       const rule = rules[i] as GcraRule;
       const tat = tats[i] as number;
-      const expiresAt = now + Math.ceil(Math.max(tat - at, rule.capacityUs) / 1000) + margin;
+      const expiresAt = now + Math.ceil((tat - at) / 1000) + margin;
       const existing = found[i];
       found[i] = undefined;
       if (existing === undefined) {
