@@ -49,7 +49,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Refused before the body is read any further: 413 REQUEST_BODY_TOO_LARGE.
     bodyLimit: BODY_LIMIT_BYTES,
     // Ids are UUIDs, user ids at most 256 characters, domains 253: longer is never a real id.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // URLs the router cannot read answer problem+json too (URL_INVALID, URL_PARAMETER_TOO_LONG).
     frameworkErrors: answerFrameworkError,
     // Fastify's default strips unknown fields silently; the API rejects them instead, so a

@@ -46,7 +46,7 @@ function send(request: FastifyRequest, reply: FastifyReply, err: unknown): Fasti
  * Fastify's `frameworkErrors`: URLs the router cannot decode (`%ud800`) or whose parameter is
  * over {@link MAX_PARAM_LENGTH} answer problem+json like every other error, not Fastify's JSON.
  *
- * @example Fastify({ frameworkErrors: answerFrameworkError, maxParamLength: MAX_PARAM_LENGTH })
+ * @example Fastify({ frameworkErrors: answerFrameworkError, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } })
  */
 export function answerFrameworkError(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   void send(request, reply, err);
