@@ -20,6 +20,7 @@ const DATE_SENSITIVE_SUITES = [
   'packages/tenantry/src/control/signing-secrets.int.test.ts',
   'packages/tenantry/src/resolve/jwt-verifier.test.ts',
   'packages/server/src/database/quota-pressure.int.test.ts',
+  'packages/server/src/main.int.test.ts',
   'tests/e2e/api-quotas.test.ts',
   'tests/e2e/api-health.test.ts',
   'tests/e2e/api-impersonation.test.ts',
