@@ -4,6 +4,9 @@
 // clocks start at TENANTRY_TEST_NOW (tests/support/global-setup.ts), so a test that still reads
 // the wall clock, or computes a day or month in local time, fails here. Extra arguments go to vitest.
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const DATE_SENSITIVE_SUITES = [
@@ -17,6 +20,7 @@ const DATE_SENSITIVE_SUITES = [
   'packages/tenantry/src/control/signing-secrets.int.test.ts',
   'packages/tenantry/src/resolve/jwt-verifier.test.ts',
   'packages/server/src/database/quota-pressure.int.test.ts',
+  'packages/server/src/main.int.test.ts',
   'tests/e2e/api-quotas.test.ts',
   'tests/e2e/api-health.test.ts',
   'tests/e2e/api-impersonation.test.ts',
@@ -36,15 +40,37 @@ const AWKWARD_INSTANTS = [
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const extra = process.argv.slice(2);
+// A suite renamed or moved would otherwise just stop being run here, silently.
+const missing = DATE_SENSITIVE_SUITES.filter((suite) => !existsSync(join(root, suite)));
+if (missing.length > 0) {
+  console.error(`date-sensitive suites not found (update DATE_SENSITIVE_SUITES): ${missing.join(', ')}`);
+  process.exit(1);
+}
+// Vitest can exit 0 having run nothing (a global setup that throws): its JSON report decides.
+const reports = mkdtempSync(join(tmpdir(), 'tenantry-instants-'));
 const failed = [];
-for (const { at, tz } of AWKWARD_INSTANTS) {
-  console.log(`\n==> date-sensitive suites at ${at} (TZ=${tz})`);
-  const run = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...DATE_SENSITIVE_SUITES, ...extra], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, TENANTRY_TEST_NOW: at, TZ: tz },
-  });
-  if (run.status !== 0) failed.push(`${at} (TZ=${tz}): exit ${run.status ?? run.signal}`);
+try {
+  for (const [i, { at, tz }] of AWKWARD_INSTANTS.entries()) {
+    console.log(`\n==> date-sensitive suites at ${at} (TZ=${tz})`);
+    const report = join(reports, `${i}.json`);
+    const started = Date.now();
+    const run = spawnSync(process.execPath, [
+      'node_modules/vitest/vitest.mjs', 'run', ...DATE_SENSITIVE_SUITES,
+      '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra,
+    ], { cwd: root, stdio: 'inherit', env: { ...process.env, TENANTRY_TEST_NOW: at, TZ: tz } });
+    let result;
+    try {
+      result = JSON.parse(readFileSync(report, 'utf8'));
+    } catch {
+      result = undefined;
+    }
+    const tests = result?.numTotalTests ?? 0;
+    console.log(`    ${tests} tests at ${at} (TZ=${tz}) in ${Math.round((Date.now() - started) / 1000)} s`);
+    if (run.status !== 0) failed.push(`${at} (TZ=${tz}): exit ${run.status ?? run.signal}`);
+    else if (!result?.success || tests === 0) failed.push(`${at} (TZ=${tz}): ${result ? `${tests} tests, success=${result.success}` : 'no report'}`);
+  }
+} finally {
+  rmSync(reports, { recursive: true, force: true });
 }
 if (failed.length > 0) {
   console.error(`\ndate-sensitive suites failed at: ${failed.join('; ')}`);

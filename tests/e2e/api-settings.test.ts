@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TenantId } from 'tenantry';
 import { redisChangeFeed } from 'tenantry/redis';
-import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { createTestClock, createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { redisConnection, redisUrl as foundRedis, uniqueChannelPrefix } from '../support/redis.js';
 import { startApiServer, type ApiServer, type Call } from './support/api-server.js';
 
@@ -133,15 +133,17 @@ describe.runIf(redisUrl !== undefined)('two servers, each with its own Redis con
   const connections: Redis[] = [];
 
   beforeAll(async () => {
-    t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 1 });
+    // One clock for the database's registry and both servers, as one deployment has.
+    const clock = createTestClock(inject('testNow'));
+    t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 1, clock });
     const prefix = uniqueChannelPrefix('servers');
     const feed = () => {
       const [publisher, subscriber] = [redisConnection(redisUrl!), redisConnection(redisUrl!)];
       connections.push(publisher, subscriber);
       return redisChangeFeed({ publisher, subscriber, channelPrefix: prefix });
     };
-    one = await startApiServer(1, { t, control: { changeFeed: feed() } });
-    two = await startApiServer(1, { t, control: { changeFeed: feed() } });
+    one = await startApiServer(1, { t, clock, control: { changeFeed: feed() } });
+    two = await startApiServer(1, { t, clock, control: { changeFeed: feed() } });
     await Promise.all([one.control.ready(), two.control.ready()]);
   });
   afterAll(async () => {

@@ -1,9 +1,12 @@
 // startServer on a real port: the probes over HTTP, /readyz once the database is gone, and a
-// shutdown (by close() or by signal) that leaves nothing listening and no pool open.
+// shutdown (by close() or by signal) that leaves nothing listening and no pool open, and one
+// injected clock for everything it wires.
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError } from 'tenantry';
-import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { systemActor } from 'tenantry/control';
+import { periodOf } from 'tenantry/quota';
+import { createTestClock, createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { resolveConfig, type ServerOptions } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './main.js';
@@ -78,6 +81,33 @@ describe('startServer', () => {
     expect(await server.closed).toBe('clean');
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     expect(process.listeners('SIGUSR2')).toHaveLength(0);
+  });
+
+  it('runs every service it wires on the clock it is given: tenants, keys, usage periods, operator actions', async () => {
+    const clock = createTestClock(inject('testNow'));
+    const server = await startServer(config(), { signals: [], logger, clock });
+    try {
+      const { control } = server.database;
+      const staff = await control.operators.create({ email: 'clock@platform.example', displayName: 'Clock' });
+      const { token } = await control.operators.createToken(staff.id, { name: 'test' });
+      const operator = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const created = await fetch(`${server.url}/v1/tenants`, { method: 'POST', headers: operator, body: JSON.stringify({ slug: 'on-the-clock', owner: { userId: 'ann' } }) });
+      const tenant = await created.json() as { id: string; createdAt: string };
+      expect([created.status, tenant.createdAt]).toEqual([201, clock.now().toISOString()]);
+      // A key that expires 30 minutes later by the test clock; 31 minutes on, it is refused.
+      const { key } = await server.database.db.transaction(tenant.id, (scope) =>
+        control.apiKeys.create(scope, { name: 'k', scopes: ['usage:read'], expiresAt: new Date(clock.now().getTime() + 30 * 60_000) }, systemActor('test')));
+      const usage = await fetch(`${server.url}/v1/tenant/usage`, { headers: { 'x-api-key': key } });
+      const period = periodOf(clock.now());
+      expect((await usage.json() as { period: unknown }).period).toEqual({ start: period.start.toISOString(), end: period.end.toISOString() });
+      clock.advance(31 * 60_000);
+      expect((await fetch(`${server.url}/v1/tenant/usage`, { headers: { 'x-api-key': key } })).status).toBe(401);
+      expect((await fetch(`${server.url}/v1/billing/export?period=${period.name}`, { headers: operator })).status).toBe(200);
+      const { rows } = await t.admin.query<{ occurred_at: Date }>(`SELECT occurred_at FROM tenantry.operator_actions WHERE action = 'billing.export'`);
+      expect(rows.map((r) => r.occurred_at)).toEqual([clock.now()]);
+    } finally {
+      await server.close();
+    }
   });
 
   it('reports a port already in use as CONFIG_INVALID naming PORT', async () => {

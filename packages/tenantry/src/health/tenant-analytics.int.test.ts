@@ -4,7 +4,8 @@
 // hours and windows are derived from it, so the answers are checked at any instant.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Clock, Tenant } from '../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { DEFAULT_ROLE_NAMES, pgPool, roleUrl } from '../postgres/index.js';
+import { createTestClock, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { ACTIVITY_BUCKET_MS, createActivityRecorder } from './activity-recorder.js';
 import { createTenantAnalytics } from './tenant-analytics.js';
 import { createTenantHealth } from './tenant-health.js';
@@ -192,5 +193,34 @@ describe('createTenantHealth', () => {
     await expect(health().get('00000000-0000-4000-8000-000000000000', reader)).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
     await health().get(tenants.slow.id, { actor: 'operator:cy', requestId: 'req-slow' });
     expect((await actions()).find((a) => a.request_id === 'req-slow')).toMatchObject({ actor: 'operator:cy', action: 'health.get', subject_tenant: tenants.slow.id });
+  });
+});
+
+// Regression: "the last N days" was `now - interval 'N days'`, which PostgreSQL counts in the
+// session's TimeZone: across a change to summer time there, one day was 23 hours and a request
+// 23.5 hours old fell out of d1. The instant is the change itself, so it is fixed, not testNow.
+describe('createTenantAnalytics in a session whose TimeZone has daylight saving time', () => {
+  it('counts a day as 24 hours, also the day the clocks went forward', async () => {
+    // Europe/Berlin went from UTC+1 to UTC+2 at 2027-03-28T01:00Z.
+    const clock = createTestClock('2027-03-28T12:00:00Z');
+    const berlin = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 1, clock });
+    const database = new URL(berlin.url).pathname.slice(1);
+    await berlin.admin.query(`ALTER DATABASE "${database}" SET TimeZone = 'Europe/Berlin'`);
+    // Opened after the ALTER: its sessions start in Europe/Berlin.
+    const operator = pgPool({ connectionString: roleUrl(berlin.url, DEFAULT_ROLE_NAMES.operator, inject('rolePasswords').operator), max: 2 });
+    try {
+      expect((await operator.query<{ TimeZone: string }>('SHOW TimeZone')).rows[0]?.TimeZone).toBe('Europe/Berlin');
+      const tenant = berlin.tenants[0]!;
+      const recorder = createActivityRecorder({ operator, clock: { now: () => new Date(clock.now().getTime() - 23.5 * 60 * MIN) }, flushIntervalMs: 0 });
+      for (let i = 0; i < 3; i += 1) recorder.record(tenant.id, { statusCode: 200, durationMs: 1 });
+      await recorder.close();
+      const analytics = createTenantAnalytics({ operator, clock });
+      expect(await analytics.active(reader)).toEqual({ d1: 1, d7: 1, d30: 1 });
+      expect((await analytics.top({ by: 'usage', days: 1 }, reader)).items).toEqual([{ tenantId: tenant.id, slug: tenant.slug, value: 3 }]);
+      expect((await analytics.usageByHour({ days: 1 }, reader)).points.find((p) => p.hour === 12)?.requests).toBe(3);
+    } finally {
+      await operator.end();
+      await berlin.close();
+    }
   });
 });

@@ -63,23 +63,26 @@ const GROWTH = `
   SELECT to_char(days.day, 'YYYY-MM-DD') AS day, coalesce(created.n, 0) AS created, coalesce(churned.n, 0) AS churned
   FROM days LEFT JOIN created USING (day) LEFT JOIN churned USING (day) ORDER BY days.day`;
 
+// Windows of N days are N × 24 hours back from now. Not `interval 'N days'`: subtracted from a
+// timestamptz, a day follows the session's TimeZone, and across a daylight-saving change there it
+// is 23 or 25 hours (https://www.postgresql.org/docs/current/functions-datetime.html).
 const ACTIVE = `
-  SELECT count(DISTINCT subject_tenant) FILTER (WHERE bucket_start >= $1::timestamptz - interval '1 day')::int AS d1,
-         count(DISTINCT subject_tenant) FILTER (WHERE bucket_start >= $1::timestamptz - interval '7 days')::int AS d7,
+  SELECT count(DISTINCT subject_tenant) FILTER (WHERE bucket_start >= $1::timestamptz - interval '24 hours')::int AS d1,
+         count(DISTINCT subject_tenant) FILTER (WHERE bucket_start >= $1::timestamptz - interval '168 hours')::int AS d7,
          count(DISTINCT subject_tenant)::int AS d30
-  FROM tenantry.tenant_activity WHERE bucket_start >= $1::timestamptz - interval '30 days' AND requests > 0`;
+  FROM tenantry.tenant_activity WHERE bucket_start >= $1::timestamptz - interval '720 hours' AND requests > 0`;
 
 const TOP_USAGE = `
   SELECT a.subject_tenant AS tenant_id, t.slug, sum(a.requests)::float8 AS value
   FROM tenantry.tenant_activity a JOIN tenantry.tenants t ON t.id = a.subject_tenant
-  WHERE a.bucket_start >= $1::timestamptz - make_interval(days => $2::int) AND t.status <> 'deleted'
+  WHERE a.bucket_start >= $1::timestamptz - make_interval(hours => 24 * $2::int) AND t.status <> 'deleted'
   GROUP BY a.subject_tenant, t.slug HAVING sum(a.requests) > 0
   ORDER BY value DESC, tenant_id LIMIT $3`;
 
 const TOP_ERRORS = `
   SELECT a.subject_tenant AS tenant_id, t.slug, (sum(a.server_errors)::float8 / sum(a.requests)::float8) AS value
   FROM tenantry.tenant_activity a JOIN tenantry.tenants t ON t.id = a.subject_tenant
-  WHERE a.bucket_start >= $1::timestamptz - make_interval(days => $2::int) AND t.status <> 'deleted'
+  WHERE a.bucket_start >= $1::timestamptz - make_interval(hours => 24 * $2::int) AND t.status <> 'deleted'
   GROUP BY a.subject_tenant, t.slug HAVING sum(a.requests) >= greatest($4::int, 1) AND sum(a.server_errors) > 0
   ORDER BY value DESC, sum(a.server_errors) DESC, tenant_id LIMIT $3`;
 
@@ -87,7 +90,7 @@ const TOP_ERRORS = `
 const USAGE_BY_HOUR = `
   WITH by_hour AS (
     SELECT extract(hour FROM bucket_start AT TIME ZONE 'UTC')::int AS h, sum(requests) AS n
-    FROM tenantry.tenant_activity WHERE bucket_start >= $1::timestamptz - make_interval(days => $2::int) GROUP BY 1)
+    FROM tenantry.tenant_activity WHERE bucket_start >= $1::timestamptz - make_interval(hours => 24 * $2::int) GROUP BY 1)
   SELECT g AS hour, coalesce(by_hour.n, 0)::float8 AS requests
   FROM generate_series(0, 23) AS g LEFT JOIN by_hour ON by_hour.h = g ORDER BY g`;
 

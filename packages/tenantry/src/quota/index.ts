@@ -7,7 +7,7 @@ export { definePlanCatalog, planFeatures, requireCatalogPlan } from './plan-cata
 export type {
   Limit, LimitOption, MeterDefinition, MeterKind, MeterPrice, MeterPriceOption, Plan, PlanCatalog, PlanCatalogOptions, PlanOption, PlanPriceOption,
 } from './plan-catalog.js';
-export { parsePeriod, periodOf } from './period.js';
+export { parsePeriod, periodOf, shiftPeriod } from './period.js';
 export type { Period } from './period.js';
 export { createQuotas } from './quotas.js';
 export type { Quotas, QuotasOptions } from './quotas.js';
