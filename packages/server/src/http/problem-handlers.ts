@@ -19,11 +19,18 @@ function fromFastify(err: unknown): unknown {
   return err;
 }
 
+// Codes answered to every request while a watched dependency is down (the rate limiter logs
+// one warning per Redis outage and one line when it ends).
+const OUTAGE_REFUSALS: ReadonlySet<string> = new Set(['RATE_LIMIT_UNAVAILABLE']);
+
 function send(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const problem = toProblem(fromFastify(err), { requestId: request.id });
   const { status, body, error, log } = problem;
-  // The cause goes to the log only; the body has the code and caller-safe details.
-  if (log === 'error') request.log.error({ err: error }, `${error.code}: ${error.message}`);
+  // The cause goes to the log only; the body has the code and caller-safe details. A refusal
+  // under a dependency outage is no fault of this request: the outage is logged once where it
+  // is watched, and the refusals are counted by the metrics (error codes), not logged each.
+  if (OUTAGE_REFUSALS.has(error.code)) request.log.debug({ code: error.code }, 'request refused during an outage');
+  else if (log === 'error') request.log.error({ err: error }, `${error.code}: ${error.message}`);
   else request.log.info({ code: error.code }, 'request refused');
   // A 503 tells the client to come back (Retry-After); a rate-limit answer set its own already.
   return reply.code(status).headers(problemHeaders(problem)).send(body);
