@@ -3,6 +3,7 @@
 // Its clock (one for every service, as startServer wires it) starts at testNow by default.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { createControlPlane, quotaSeatCheck, systemActor, type BuiltInRole, type ControlPlane, type ControlPlaneOptions, type Permission } from 'tenantry/control';
 import { createQuotas, definePlanCatalog, planFeatures, type AlertSender, type PlanCatalogOptions, type Quotas } from 'tenantry/quota';
@@ -55,6 +56,8 @@ export interface ApiServerOptions {
   readonly clock?: TestClock;
   /** Client-side database deadlines per route class (default: the server's defaults). */
   readonly deadlines?: RouteDeadlines;
+  /** The server's logger (default: silent). */
+  readonly logger?: Logger;
 }
 
 export interface ApiServer {
@@ -91,7 +94,7 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
   });
   const jwtVerifier = createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock });
   const health = options.health ? startHealthServices(t.operator, { logger: createLogger({ level: 'silent' }), clock }) : undefined;
-  const app = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), api: {
+  const app = buildApp({ operator: t.operator, logger: options.logger ?? createLogger({ level: 'silent' }), api: {
     registry: t.registry, db: t.db, control, jwtVerifier, settingsSchema,
     quota: { quotas, operator: t.operator, ...(options.alertSender ? { alertSender: options.alertSender } : {}) },
     operator: t.operator,

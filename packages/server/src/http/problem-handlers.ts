@@ -3,7 +3,7 @@
 // Translation only; the status table lives in the library.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isTenantryError } from 'tenantry';
-import { httpErrors, problemHeaders, toProblem } from 'tenantry/http';
+import { httpErrors, problemHeaders, toProblem, type Problem } from 'tenantry/http';
 
 /** Control-plane bodies are small JSON documents; a larger one is a mistake or an attack. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -30,16 +30,33 @@ function fromFastify(err: unknown): unknown {
   }
 }
 
+// Codes answered to every request while a watched dependency is down (the rate limiter logs
+// one warning per Redis outage and one line when it ends).
+const OUTAGE_REFUSALS: ReadonlySet<string> = new Set(['RATE_LIMIT_UNAVAILABLE']);
+
+/**
+ * One log line per problem answered: a server fault at error level with its cause, a refusal
+ * (4xx) at info with its code. A refusal under a dependency outage is no fault of this request:
+ * the outage is logged once where it is watched, and the refusals are counted by the metrics
+ * (error codes), so each is logged at debug only. Also the tenant plugin's `onProblem`.
+ *
+ * @example await scope.register(tenantryFastify, { resolver, onProblem: logProblem });
+ */
+export function logProblem(problem: Problem, request: FastifyRequest): void {
+  const { error, log } = problem;
+  // The cause goes to the log only; the body has the code and caller-safe details.
+  if (OUTAGE_REFUSALS.has(error.code)) request.log.debug({ code: error.code }, 'request refused during an outage');
+  else if (log === 'error') request.log.error({ err: error }, `${error.code}: ${error.message}`);
+  else request.log.info({ code: error.code }, 'request refused');
+}
+
 function send(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const problem = toProblem(fromFastify(err), { requestId: request.id });
-  const { status, body, error, log } = problem;
-  // The cause goes to the log only; the body has the code and caller-safe details.
-  if (log === 'error') request.log.error({ err: error }, `${error.code}: ${error.message}`);
-  else request.log.info({ code: error.code }, 'request refused');
+  logProblem(problem, request);
   // Exactly application/problem+json, as the library's adapters send it (docs/http.md): a
   // Buffer, so Fastify adds no charset of its own. A 503 tells the client to come back
   // (Retry-After); a rate-limit answer set its own already.
-  return reply.code(status).headers(problemHeaders(problem)).send(Buffer.from(JSON.stringify(body)));
+  return reply.code(problem.status).headers(problemHeaders(problem)).send(Buffer.from(JSON.stringify(problem.body)));
 }
 
 /**

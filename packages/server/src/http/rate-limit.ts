@@ -113,32 +113,38 @@ export function serverRateLimit(config: ServerConfig, logger: Logger, plans: { c
   let client: Redis | undefined;
   let store: KeyValueStore;
   let readyPromise: Promise<void> = Promise.resolve();
-  /** True from the first failure until Redis is ready again: one log line per outage. */
+  /** True from the first failure until Redis answers again: one warning per outage. */
   let down = false;
+  const onUnavailable: OnUnavailable = config.rateLimitOnUnavailable;
+  // Failures are counted by the limiters (stats) and refusals by the metrics (error codes): the
+  // log gets one warning when an outage starts and one line when it ends.
+  const onStoreError = (err: unknown) => {
+    if (down) return;
+    down = true;
+    logger.warn({ err, onUnavailable }, 'rate limiter: Redis failed; applying the unavailability policy until it answers again');
+  };
+  // The first answer after failures ends the outage: a frozen Redis never drops the connection,
+  // so waiting for a reconnect ('ready') would hide its end and the next outage's start.
+  const onStoreRecovered = () => {
+    if (!down) return;
+    down = false;
+    logger.info('rate limiter: Redis is reachable again');
+  };
   if (config.redisUrl === undefined) {
     store = memoryStore();
   } else {
     client = new Redis(config.redisUrl, { ...RECOMMENDED_IOREDIS_OPTIONS, lazyConnect: true });
     // Without a listener ioredis prints every failed reconnect; the limiter's hook reports instead.
     client.on('error', () => {});
-    client.on('ready', () => {
-      if (down) logger.info('rate limiter: Redis is reachable again');
-      down = false;
-    });
+    client.on('ready', () => onStoreRecovered());
     const connecting = client;
     readyPromise = new Promise((resolve) => connecting.once('ready', () => resolve()));
     client.connect().catch((err: unknown) => logger.warn({ err }, 'rate limiter: Redis is not reachable yet; retrying in the background'));
     store = ioredisStore(client);
   }
-  const onUnavailable: OnUnavailable = config.rateLimitOnUnavailable;
-  const onStoreError = (err: unknown) => {
-    if (down) return;
-    down = true;
-    logger.warn({ err, onUnavailable }, 'rate limiter: Redis failed; applying the unavailability policy until it answers again');
-  };
-  const limiter = createRateLimiter({ store, onUnavailable, onStoreError });
+  const limiter = createRateLimiter({ store, onUnavailable, onStoreError, onStoreRecovered });
   // Routes that mint access never go unlimited: `open` becomes per-server limits for them.
-  const sensitiveLimiter = onUnavailable === 'open' ? createRateLimiter({ store, onUnavailable: 'local', onStoreError }) : limiter;
+  const sensitiveLimiter = onUnavailable === 'open' ? createRateLimiter({ store, onUnavailable: 'local', onStoreError, onStoreRecovered }) : limiter;
   const tenantRate: TenantRate = { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst };
   const keyRate: TenantRate = { perMinute: config.rateLimitApiKeyPerMinute, burst: config.rateLimitApiKeyBurst };
   return {

@@ -10,6 +10,7 @@ import { controlErrors, IMPERSONATION_PERMISSIONS, hasPermission, type Permissio
 import { apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant } from 'tenantry/resolve';
 import type { ApiDependencies } from './api-dependencies.js';
 import { impersonationStrategy, unlessImpersonationToken } from './impersonation-strategy.js';
+import { logProblem } from './problem-handlers.js';
 import { unstorablePath } from './text-guard.js';
 import { permissionHolderOf, permissionsFrom, setResolvedTenant, setTenantPrincipal, tryTenantPrincipalOf, type TenantPrincipal } from './principal.js';
 
@@ -86,6 +87,8 @@ export async function tenantScope(scope: FastifyInstance, deps: ApiDependencies)
   await scope.register(tenantryFastify, {
     resolver,
     requestId: (request) => request.id,
+    // Refusals (an offboarding or suspended tenant, a bad credential) logged like every other problem.
+    onProblem: logProblem,
     onResolved: async (resolved) => {
       const request = current.getStore();
       if (request === undefined) throw coreErrors.create('INTERNAL', { message: 'tenant request store is empty' });

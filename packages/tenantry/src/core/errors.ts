@@ -144,9 +144,11 @@ export const coreErrors = defineErrors('core', {
     message: 'The tenant is suspended.',
     fix: 'An operator must restore the tenant before its data can be used.',
   },
+  // A conflict (409), not unavailable (503): nothing is failing, and retrying cannot help an
+  // offboarding tenant, which will never accept work again; 503 told clients to retry.
   TENANT_NOT_ACTIVE: {
-    kind: 'unavailable',
+    kind: 'conflict',
     message: 'The tenant is not active (still provisioning or being offboarded).',
-    fix: 'Wait for provisioning to finish; an offboarding tenant accepts no more work.',
+    fix: 'Do not retry: an offboarding tenant accepts no more work (an operator can tell you its status). A tenant still provisioning becomes active once its onboarding call returns.',
   },
 });

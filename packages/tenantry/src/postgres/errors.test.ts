@@ -30,7 +30,7 @@ const MAPPED: ReadonlyArray<[string, string, string]> = [
   ['57014', 'STATEMENT_TIMEOUT', 'limited'],
   ['TN404', 'TENANT_NOT_FOUND', 'not_found'],
   ['TN403', 'TENANT_SUSPENDED', 'forbidden'],
-  ['TN503', 'TENANT_NOT_ACTIVE', 'unavailable'],
+  ['TN503', 'TENANT_NOT_ACTIVE', 'conflict'],
   ['ECONNREFUSED', 'DATABASE_UNAVAILABLE', 'unavailable'],
   ['ECONNRESET', 'DATABASE_UNAVAILABLE', 'unavailable'],
   ['57P01', 'DATABASE_UNAVAILABLE', 'unavailable'],

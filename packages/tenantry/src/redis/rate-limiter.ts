@@ -50,8 +50,14 @@ export interface RateLimiterOptions {
   readonly prefix?: string;
   /** Default 'local' (docs/isolation-rules.md rule 20: never unlimited for ordinary routes). */
   readonly onUnavailable?: OnUnavailable;
-  /** Called on every store failure, with the policy applied; log and count here. */
+  /** Called on every store failure, with the policy applied; count here (log once per outage: see onStoreRecovered). */
   readonly onStoreError?: (error: unknown, applied: OnUnavailable) => void;
+  /**
+   * Called once at the first decision the store answers after one or more failures: the
+   * outage is over. With onStoreError, one warning per outage and one line when it ends — a
+   * frozen store never drops its connection, so a reconnect cannot tell.
+   */
+  readonly onStoreRecovered?: () => void;
   /**
    * The time of decisions. Default: the store's own (Redis TIME), one clock for every app
    * server. Pass one in for tests or when all callers share a clock.
@@ -97,7 +103,8 @@ const argumentInvalid = (path: string, reason: string) =>
  * if (!d.allowed) reply.code(429).header('retry-after', Math.ceil(d.retryAfterMs / 1000));
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  const { store, clock, onStoreError } = options;
+  const { store, clock, onStoreError, onStoreRecovered } = options;
+  let failing = false;
   const prefix = checkKeyPrefix(options.prefix ?? DEFAULT_KEY_PREFIX);
   const onUnavailable = options.onUnavailable ?? 'local';
   const stats: RateLimiterStats = { decisions: 0, denied: 0, storeErrors: 0, failedOpen: 0, failedClosed: 0, localFallbacks: 0 };
@@ -143,6 +150,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   function unavailable(error: unknown, rules: readonly RateRule[], gcraRules: readonly GcraRule[], bursts: readonly number[], cost: number, nowUs: number | undefined): RateDecision {
     stats.storeErrors += 1;
+    failing = true;
     onStoreError?.(error, onUnavailable);
     if (onUnavailable === 'closed') {
       stats.failedClosed += 1;
@@ -198,6 +206,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
     } catch (error) {
       return unavailable(error, rules, gcraRules, bursts, cost, nowUs);
+    }
+    if (failing) {
+      failing = false;
+      onStoreRecovered?.();
     }
     if (!outcome.allowed) stats.denied += 1;
     return decision(outcome, rules, bursts, 'store');

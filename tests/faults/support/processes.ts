@@ -1,0 +1,123 @@
+// Real dependency processes a fault test starts, owns, freezes and kills: a redis-server or a
+// PostgreSQL cluster on a free port of its own. The shared servers are never touched.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REDIS_SERVER = '/usr/bin/redis-server';
+export const hasRedisServer = existsSync(REDIS_SERVER);
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+export interface OwnedProcess {
+  readonly child: ChildProcess;
+  /** SIGSTOP: the process keeps its sockets open and answers nothing. */
+  freeze(): void;
+  /** SIGCONT. */
+  thaw(): void;
+  /** SIGKILL (after a thaw, so a frozen process dies at once), resolved once it exited. */
+  kill(): Promise<void>;
+}
+
+export function owned(child: ChildProcess): OwnedProcess {
+  const signal = (name: NodeJS.Signals) => {
+    if (!child.kill(name)) throw new Error(`could not send ${name} to ${child.pid}`);
+  };
+  return {
+    child,
+    freeze: () => signal('SIGSTOP'),
+    thaw: () => signal('SIGCONT'),
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** A redis-server without persistence on `port`, resolved once it accepts connections. */
+export async function startRedis(port: number): Promise<OwnedProcess> {
+  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
+  });
+  return owned(child);
+}
+
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
+export const hasPostgres = existsSync(`${PG_BIN}/initdb`);
+
+export interface OwnedPostgres {
+  /** A superuser URL (trust authentication, loopback only). */
+  readonly url: string;
+  /** The postmaster of the current run. */
+  current(): OwnedProcess;
+  /** Fast shutdown (SIGINT: every backend is terminated, 57P01), then a new start on the same port and data. */
+  restartFast(): Promise<void>;
+  /** Stops the cluster and removes its data directory. */
+  remove(): Promise<void>;
+}
+
+// As root, PostgreSQL refuses to run: the cluster belongs to the `postgres` account then.
+function asPostgresUser(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const out = execFileSync('id', ['-u', 'postgres']).toString().trim();
+  const group = execFileSync('id', ['-g', 'postgres']).toString().trim();
+  return { uid: Number(out), gid: Number(group) };
+}
+
+/** A throwaway PostgreSQL 15 cluster on a free port, fsync off, owned by this process. */
+export async function startPostgres(): Promise<OwnedPostgres> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tenantry-faults-pg-'));
+  const user = asPostgresUser();
+  if (user.uid !== undefined) chownSync(dir, user.uid, user.gid ?? user.uid);
+  const data = join(dir, 'data');
+  execFileSync(`${PG_BIN}/initdb`, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { ...user, stdio: 'ignore' });
+  const start = async (): Promise<OwnedProcess> => {
+    const child = spawn(`${PG_BIN}/postgres`, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=100'], { ...user, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+        if (err.includes('database system is ready to accept connections')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`postgres exited with ${code}: ${err}`)));
+    });
+    return owned(child);
+  };
+  let postmaster = await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    current: () => postmaster,
+    async restartFast() {
+      const exited = once(postmaster.child, 'exit');
+      postmaster.child.kill('SIGINT');
+      await exited;
+      postmaster = await start();
+    },
+    async remove() {
+      await postmaster.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
