@@ -120,6 +120,17 @@ describe('an invitation', () => {
     lapsed(await inv.accept());
   });
 
+  it('resent by someone who may grant its role, is theirs and can be accepted again', async () => {
+    const admin = await newMember('admin');
+    const email = `${randomUUID()}@example.com`;
+    const sent = await api.request('POST', '/v1/tenant/invitations', as(admin.call, { email, role: 'admin' }));
+    await setRole(admin.userId, 'member');
+    const resent = await api.request('POST', `/v1/tenant/invitations/${sent.body.invitation.id}/resend`, owner);
+    expect(resent.body.invitation.invitedBy).toBe('user:owner');
+    const invitee = await api.jwt(`inv-${randomUUID()}`, tenantId, { email, email_verified: true });
+    expect((await api.request('POST', '/v1/tenant/invitations/accept', { token: invitee, body: { token: resent.body.token } })).status).toBe(200);
+  });
+
   it('is revoked when its sender is removed', async () => {
     const admin = await newMember('admin');
     const inv = await invite(admin.call, 'viewer');
