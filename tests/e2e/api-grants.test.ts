@@ -55,6 +55,10 @@ describe('an API key', () => {
     // Nor may it promote its creator back.
     expect((await api.request('PATCH', `/v1/tenant/members/${admin.userId}`, as(key, { role: 'admin' }))).status).toBe(403);
     expect((await api.request('GET', '/v1/tenant/members', key)).status).toBe(200);
+    const listed = (await api.request('GET', '/v1/tenant/api-keys', owner)).body.items as { createdBy: string; scopes: string[]; effectiveScopes: string[] }[];
+    const mine = listed.find((k) => k.createdBy === `user:${admin.userId}`);
+    expect(mine?.scopes).toEqual(ADMIN_SCOPES);
+    expect(mine?.effectiveScopes).toEqual(BUILT_IN_ROLE_PERMISSIONS.viewer);
     expect((await setRole(admin.userId, 'admin')).status).toBe(200);
     expect((await addMember(key)).status).toBe(201);
   });
