@@ -49,6 +49,12 @@ describe('strings PostgreSQL cannot store', () => {
     expect((await api.request('PUT', '/v1/tenant/branding', { ...owner, raw: '{"name":"Acme \\ud83d\\ude80"}' })).status).toBe(200);
   });
 
+  it('refuses a token whose tenant claim no slug can be (NUL, surrogate, 5000 characters) as an invalid token, not a 500', async () => {
+    for (const tenant of ['a\u0000b', '\ud800', 'x'.repeat(5000)]) {
+      problem(await api.request('GET', '/v1/tenant/members', { token: await api.jwt('viewer', tenant) }), 401, 'TOKEN_INVALID');
+    }
+  });
+
   it('refuses a token subject with a NUL as an invalid token, not a 500', async () => {
     problem(await api.request('GET', '/v1/tenant/members', { token: await api.jwt('a\u0000b', tenantId) }), 401, 'TOKEN_INVALID');
   });

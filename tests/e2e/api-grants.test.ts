@@ -55,6 +55,10 @@ describe('an API key', () => {
     // Nor may it promote its creator back.
     expect((await api.request('PATCH', `/v1/tenant/members/${admin.userId}`, as(key, { role: 'admin' }))).status).toBe(403);
     expect((await api.request('GET', '/v1/tenant/members', key)).status).toBe(200);
+    const listed = (await api.request('GET', '/v1/tenant/api-keys', owner)).body.items as { createdBy: string; scopes: string[]; effectiveScopes: string[] }[];
+    const mine = listed.find((k) => k.createdBy === `user:${admin.userId}`);
+    expect(mine?.scopes).toEqual(ADMIN_SCOPES);
+    expect(mine?.effectiveScopes).toEqual(BUILT_IN_ROLE_PERMISSIONS.viewer);
     expect((await setRole(admin.userId, 'admin')).status).toBe(200);
     expect((await addMember(key)).status).toBe(201);
   });
@@ -118,6 +122,17 @@ describe('an invitation', () => {
     const inv = await invite(admin.call, 'admin');
     await setRole(admin.userId, 'member');
     lapsed(await inv.accept());
+  });
+
+  it('resent by someone who may grant its role, is theirs and can be accepted again', async () => {
+    const admin = await newMember('admin');
+    const email = `${randomUUID()}@example.com`;
+    const sent = await api.request('POST', '/v1/tenant/invitations', as(admin.call, { email, role: 'admin' }));
+    await setRole(admin.userId, 'member');
+    const resent = await api.request('POST', `/v1/tenant/invitations/${sent.body.invitation.id}/resend`, owner);
+    expect(resent.body.invitation.invitedBy).toBe('user:owner');
+    const invitee = await api.jwt(`inv-${randomUUID()}`, tenantId, { email, email_verified: true });
+    expect((await api.request('POST', '/v1/tenant/invitations/accept', { token: invitee, body: { token: resent.body.token } })).status).toBe(200);
   });
 
   it('is revoked when its sender is removed', async () => {

@@ -45,6 +45,8 @@ export interface ApiKey {
   readonly name: string;
   readonly prefix: string;
   readonly scopes: readonly string[];
+  /** Its scopes within its creator's current permissions: what it may do now. */
+  readonly effectiveScopes: readonly string[];
   readonly status: 'active' | 'expired' | 'revoked';
   readonly createdAt: string;
   readonly lastUsedAt?: string;

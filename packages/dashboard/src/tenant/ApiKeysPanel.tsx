@@ -64,7 +64,7 @@ export function ApiKeysPanel({ token }: { token: string }) {
               <tbody>
                 {apiKeys.map((k) => (
                   <tr key={k.id}>
-                    <th scope="row">{k.name}</th><td data-label="Prefix"><code className="break">{k.prefix}</code></td><td className="small" data-label="Scopes">{k.scopes.join(', ')}</td>
+                    <th scope="row">{k.name}</th><td data-label="Prefix"><code className="break">{k.prefix}</code></td><td className="small" data-label="Scopes">{k.scopes.join(', ')}{k.status === 'active' && k.effectiveScopes.length < k.scopes.length && <span className="muted"> (now only: {k.effectiveScopes.join(', ') || 'none'}, its creator's current permissions)</span>}</td>
                     <td data-label="Status"><StatusBadge status={k.status} /></td><td data-label="Last used"><Time value={k.lastUsedAt} /></td>
                     <td>{k.status === 'active' && <button type="button" className="danger small-button" onClick={() => void revoke(k.id)} aria-label={`Revoke API key ${k.name}`}>Revoke</button>}</td>
                   </tr>

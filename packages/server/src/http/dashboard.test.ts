@@ -45,6 +45,15 @@ describe('registerDashboard', () => {
     expect(bare.headers.location).toBe('/dashboard/');
   });
 
+  // The dashboard sent no Referrer-Policy: its URLs (tenant ids, what an operator looks at)
+  // leaked to any site it links to (issue 13).
+  it('sends Referrer-Policy: no-referrer with the page, its assets and its redirect', async () => {
+    const server = app(build);
+    for (const url of ['/dashboard/', '/dashboard/analytics', '/dashboard/assets/index-abc123.js', '/dashboard']) {
+      expect((await server.inject({ url })).headers['referrer-policy'], url).toBe('no-referrer');
+    }
+  });
+
   it('caches hashed assets for a year and answers a missing one with a 404 problem', async () => {
     const server = app(build);
     const asset = await server.inject({ url: '/dashboard/assets/index-abc123.js' });

@@ -38,6 +38,11 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     // serve: false — only sendFile is used, from the routes below, so nothing outside the
     // build is ever reachable and the fallback is ours to define.
     await scope.register(fastifyStatic, { root, serve: false, suppressWarning: true });
+    // No Referer leaves the dashboard: its URLs name tenants (ids, slugs) and what an operator
+    // looks at, which no linked site (a tenant's logo URL, docs) should learn.
+    scope.addHook('onSend', async (_request, reply) => {
+      reply.header('referrer-policy', 'no-referrer');
+    });
     const index = (reply: FastifyReply) =>
       reply.header('cache-control', 'no-cache').header('content-security-policy', CONTENT_SECURITY_POLICY).header('x-content-type-options', 'nosniff')
         .sendFile('index.html', root, { cacheControl: false });

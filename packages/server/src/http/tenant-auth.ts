@@ -7,7 +7,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { coreErrors } from 'tenantry';
 import { tenantryFastify } from 'tenantry/adapters/fastify';
 import { controlErrors, IMPERSONATION_PERMISSIONS, hasPermission, type Permission } from 'tenantry/control';
-import { apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant } from 'tenantry/resolve';
+import {
+  apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant, type TenantLookup, type TenantStrategy,
+} from 'tenantry/resolve';
 import type { ApiDependencies } from './api-dependencies.js';
 import { impersonationStrategy, unlessImpersonationToken } from './impersonation-strategy.js';
 import { logProblem } from './problem-handlers.js';
@@ -46,6 +48,33 @@ async function principalFor(resolved: ResolvedTenant, deps: ApiDependencies): Pr
   return { kind: 'user', userId, ...email, member: member !== undefined, permissions: member?.permissions ?? [] };
 }
 
+/** What a signed-in user who is not a member of the tenant gets on this route (see checkAccess). */
+function notAMember(request: FastifyRequest | undefined): Error {
+  const access = request?.routeOptions.config.access;
+  // On the accept route a non-member's unknown invitation token is INVITATION_NOT_FOUND.
+  if (access === 'signed-in-user') return controlErrors.create('INVITATION_NOT_FOUND');
+  return controlErrors.create('PERMISSION_DENIED', { details: { permission: access ?? 'none declared' } });
+}
+
+/**
+ * A correctly signed token naming a tenant that does not exist answers what a token naming an
+ * existing tenant the user is not a member of answers (403 PERMISSION_DENIED), never 404
+ * TENANT_NOT_FOUND: otherwise any valid token could probe which tenants exist.
+ */
+function sameAnswerForUnknownTenants(strategy: TenantStrategy, tenants: TenantLookup, current: AsyncLocalStorage<FastifyRequest>): TenantStrategy {
+  return {
+    name: strategy.name,
+    async match(request) {
+      const match = await strategy.match(request);
+      if (match === undefined) return undefined;
+      const { reference } = match;
+      const found = reference.by === 'id' ? await tenants.tryGet(reference.id) : await tenants.tryGetBySlug(reference.slug);
+      if (found === undefined || found.status === 'deleted') throw notAMember(current.getStore());
+      return match;
+    },
+  };
+}
+
 function checkAccess(request: FastifyRequest): void {
   const access = request.routeOptions.config.access;
   const principal = tryTenantPrincipalOf(request);
@@ -64,17 +93,17 @@ function checkAccess(request: FastifyRequest): void {
  * @example app.register(async (scope) => { await tenantScope(scope, deps); registerMemberRoutes(scope, deps); }, { prefix: '/v1/tenant' });
  */
 export async function tenantScope(scope: FastifyInstance, deps: ApiDependencies): Promise<void> {
+  // The plugin's onResolved sees a neutral request, not Fastify's: this store carries the
+  // Fastify request into it, because the plugin's hook runs inside this one's `next()`.
+  const current = new AsyncLocalStorage<FastifyRequest>();
   const resolver = createTenantResolver({
     strategies: [
       apiKeyStrategy({ verify: deps.control.apiKeys.verifyApiKey }),
       impersonationStrategy(deps.control.impersonation),
-      ...(deps.jwtVerifier ? [unlessImpersonationToken(jwtClaimStrategy({ verifier: deps.jwtVerifier }))] : []),
+      ...(deps.jwtVerifier ? [unlessImpersonationToken(sameAnswerForUnknownTenants(jwtClaimStrategy({ verifier: deps.jwtVerifier }), deps.registry, current))] : []),
     ],
     tenants: deps.registry,
   });
-  // The plugin's onResolved sees a neutral request, not Fastify's: this store carries the
-  // Fastify request into it, because the plugin's hook runs inside this one's `next()`.
-  const current = new AsyncLocalStorage<FastifyRequest>();
   scope.addHook('onRequest', (request, _reply, next) => {
     // No credential at all is an unauthenticated request (401), not an unresolvable tenant:
     // these routes take their tenant from the credential.

@@ -9,6 +9,7 @@ import { DateTime, IdParams, Permission, strictObject, TENANT_SECURITY, Uuid } f
 const STATUSES = ['active', 'expired', 'revoked'] as const;
 export const ApiKeyBody = strictObject({
   id: Uuid, name: Type.String(), prefix: Type.String(), scopes: Type.Array(Permission),
+  effectiveScopes: Type.Array(Permission, { description: 'What the key may do now: its scopes within its creator\'s current permissions (empty unless active).' }),
   status: Type.Union(STATUSES.map((s) => Type.Literal(s))), createdBy: Type.String(), createdAt: DateTime,
   expiresAt: Type.Optional(DateTime), lastUsedAt: Type.Optional(DateTime), revokedAt: Type.Optional(DateTime),
 });

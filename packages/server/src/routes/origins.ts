@@ -1,5 +1,6 @@
 // Tenant routes for the tenant's allowed origins (CORS): the browser origins its front ends
-// call the application from. Stored normalized (scheme, host, port), compared exactly.
+// call the application from. Stored normalized (scheme, host, port), compared exactly. Data for
+// the application's own CORS checks: this API applies no CORS (docs/api.md).
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDependencies } from '../http/api-dependencies.js';
@@ -21,7 +22,7 @@ export function registerOriginRoutes(app: FastifyInstance, deps: ApiDependencies
   const inTenant = inCurrentTenant(db);
   app.get('/origins', {
     config: { access: 'settings:read' },
-    schema: { tags, security, summary: 'List the tenant\'s allowed origins', operationId: 'listOrigins', response: { 200: strictObject({ items: Type.Array(Type.String()) }) } },
+    schema: { tags, security, summary: 'List the tenant\'s allowed origins', description: 'Data for the application\'s own CORS checks (isOriginAllowed); this API applies no CORS itself.', operationId: 'listOrigins', response: { 200: strictObject({ items: Type.Array(Type.String()) }) } },
   }, async () => ({ items: await inTenant((scope) => control.origins.list(scope)) }));
   app.post<{ Body: Static<typeof OriginBody> }>('/origins', {
     config: { access: 'settings:write' },

@@ -22,6 +22,11 @@ export interface ApiKeyInfo {
   /** The key's recognizable start, `tnt_live_<public id>`, to tell keys apart in a list. */
   readonly prefix: string;
   readonly scopes: readonly Permission[];
+  /**
+   * What the key may do now: its scopes within its creator's current permissions (empty when
+   * the key is not active or its creator is gone). Read again on every request it makes.
+   */
+  readonly effectiveScopes: readonly Permission[];
   readonly status: ApiKeyStatus;
   readonly createdBy: string;
   readonly createdAt: Date;
@@ -89,13 +94,14 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
   const lastUsedResolutionMs = integerOption(options.lastUsedResolutionMs, 60_000, 0, 24 * 3_600_000, 'lastUsedResolutionMs');
   const operatorActive = operatorActiveIn(operator);
 
-  function toInfo(row: KeyRow, now: Date): ApiKeyInfo {
+  function toInfo(row: KeyRow, now: Date, authority: readonly Permission[] | undefined): ApiKeyInfo {
     const status: ApiKeyStatus = row.revoked_at !== null ? 'revoked' : row.expires_at !== null && row.expires_at.getTime() <= now.getTime() ? 'expired' : 'active';
     return Object.freeze({
       id: row.id,
       name: row.name,
       prefix: `${prefix}_${row.public_id}`,
       scopes: Object.freeze(row.scopes.filter(isPermission)),
+      effectiveScopes: Object.freeze(status === 'active' && authority !== undefined ? intersect(row.scopes, authority) : []),
       status,
       createdBy: row.created_by,
       createdAt: row.created_at,
@@ -103,6 +109,15 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
       ...(row.last_used_at === null ? {} : { lastUsedAt: row.last_used_at }),
       ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
     });
+  }
+
+  /** Each row with its creator's current authority (read once per creator). */
+  async function withAuthority(sql: SqlQueryable, tenantId: TenantId, rows: readonly KeyRow[], now: Date): Promise<ApiKeyInfo[]> {
+    const byCreator = new Map<string, readonly Permission[] | undefined>();
+    for (const row of rows) {
+      if (!byCreator.has(row.created_by)) byCreator.set(row.created_by, await currentAuthority(sql, tenantId, row.created_by, { now, operatorActive }));
+    }
+    return rows.map((row) => toInfo(row, now, byCreator.get(row.created_by)));
   }
 
   async function readKey(sql: SqlQueryable, tenantId: TenantId, rawId: string, lock = false): Promise<KeyRow> {
@@ -179,16 +194,17 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
           publicId, tx.tenantId, id, hash, now,
         ]);
         await auditChange(tx, actor.id, 'api_key.create', `api_key:${id}`, { name, scopes: [...scopes] }, clock);
-        return { apiKey: toInfo(rows[0] as KeyRow, now), key: token };
+        return { apiKey: toInfo(rows[0] as KeyRow, now, actor.permissions), key: token };
       });
     },
     async list(scope) {
-      const { rows } = await sqlOf(scope).query<KeyRow>(`SELECT ${COLUMNS} FROM tenantry.api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id`, [scope.tenantId]);
-      const now = clock.now();
-      return rows.map((row) => toInfo(row, now));
+      const sql = sqlOf(scope);
+      const { rows } = await sql.query<KeyRow>(`SELECT ${COLUMNS} FROM tenantry.api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id`, [scope.tenantId]);
+      return withAuthority(sql, scope.tenantId, rows, clock.now());
     },
     async get(scope, id) {
-      return toInfo(await readKey(sqlOf(scope), scope.tenantId, id), clock.now());
+      const sql = sqlOf(scope);
+      return (await withAuthority(sql, scope.tenantId, [await readKey(sql, scope.tenantId, id)], clock.now()))[0] as ApiKeyInfo;
     },
     async revoke(scope, id, actor) {
       checkActor(actor);
@@ -196,13 +212,13 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         const sql = sqlOf(tx);
         const row = await readKey(sql, tx.tenantId, id, true);
         const now = clock.now();
-        if (row.revoked_at !== null) return toInfo(row, now);
+        if (row.revoked_at !== null) return toInfo(row, now, undefined);
         requireGrantable(actor, row.scopes);
         await sql.query('UPDATE tenantry.api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2', [tx.tenantId, row.id, now]);
         // The hash goes too; the owner check keeps this from touching any other tenant's entry.
         await operatorQuery(operator, 'DELETE FROM tenantry.api_key_registry WHERE public_id = $1 AND owner_tenant = $2', [row.public_id, tx.tenantId]);
         await auditChange(tx, actor.id, 'api_key.revoke', `api_key:${row.id}`, {}, clock);
-        return toInfo({ ...row, revoked_at: now }, now);
+        return toInfo({ ...row, revoked_at: now }, now, undefined);
       });
     },
     verifyApiKey,

@@ -64,7 +64,10 @@ export interface Invitations {
   get(scope: ControlScope, id: string): Promise<Invitation>;
   /** Revokes an open invitation (its token stops working). Revoking twice changes nothing. */
   revoke(scope: ControlScope, id: string, actor: Actor): Promise<Invitation>;
-  /** A new token and expiry for an open (or expired) invitation; the previous token stops working. */
+  /**
+   * A new token and expiry for an open (or expired) invitation; the previous token stops
+   * working. The resender becomes its sender (`invitedBy`): accept is checked against their grant.
+   */
   resend(scope: ControlScope, id: string, actor: Actor): Promise<IssuedInvitation>;
   /**
    * Accepts with the token from the link: adds `userId` as a member with the invited role and
@@ -225,13 +228,15 @@ export function createInvitations(options: InvitationsOptions = {}): Invitations
         const { token, hash } = newToken(tx.tenantId, row.id);
         const now = clock.now();
         const expiresAt = new Date(now.getTime() + ttlMs);
+        // Whoever resends grants the role anew (it was checked above): the invitation is now
+        // theirs, and accept checks their authority, not the first sender's.
         await sql.query(
-          `UPDATE tenantry.invitations SET token_hash = $3, sent_at = $4, send_count = send_count + 1, expires_at = $5
+          `UPDATE tenantry.invitations SET token_hash = $3, sent_at = $4, send_count = send_count + 1, expires_at = $5, invited_by = $6
             WHERE tenant_id = $1 AND id = $2`,
-          [tx.tenantId, row.id, hash, now, expiresAt],
+          [tx.tenantId, row.id, hash, now, expiresAt, actor.id],
         );
-        await auditChange(tx, actor.id, 'invitation.resend', `invitation:${row.id}`, {}, clock);
-        return { invitation: toInvitation({ ...row, token_hash: hash, sent_at: now, send_count: row.send_count + 1, expires_at: expiresAt }, now), token };
+        await auditChange(tx, actor.id, 'invitation.resend', `invitation:${row.id}`, { invitedBy: { from: row.invited_by, to: actor.id } }, clock);
+        return { invitation: toInvitation({ ...row, token_hash: hash, sent_at: now, send_count: row.send_count + 1, expires_at: expiresAt, invited_by: actor.id }, now), token };
       });
     },
     async accept(scope, token, user) {

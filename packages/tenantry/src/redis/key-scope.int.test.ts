@@ -40,7 +40,7 @@ describe.skipIf(!redisUrl)(`key scoping on Redis${redisUrl ? '' : ' (SKIPPED: no
 
   it("SCAN MATCH with a tenant's pattern returns exactly that tenant's keys", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(nasty, { minLength: 2, maxLength: 6 }), fc.array(fc.array(nasty, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 5 }), async (tenants, keyParts) => {
+      fc.asyncProperty(fc.uniqueArray(nasty.filter((s) => s !== ''), { minLength: 2, maxLength: 6 }), fc.array(fc.array(nasty, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 5 }), async (tenants, keyParts) => {
         const space = `${prefix}-${randomBytes(4).toString('hex')}`;
         const written = new Map<string, Set<string>>();
         for (const tenant of tenants) {

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { globMatch } from './glob.js';
-import { escapeKeyPart, keysFor } from './key-scope.js';
+import { escapeKeyPart, keysFor, tenantKeyPrefix } from './key-scope.js';
 
 /** Strings rich in the characters that break naive key joining. */
 const nasty = fc.oneof(
@@ -12,6 +12,8 @@ const nasty = fc.oneof(
   fc.constantFrom('', 'a:b', '*', '?', '[', '{x}', '\n', '\\', '%3A', '%u00E9', 'é', '\uD800', '\uDC00'),
 );
 const parts = fc.array(nasty, { minLength: 1, maxLength: 4 });
+/** Tenant ids: any non-empty string (an empty one is refused). */
+const tenant = nasty.filter((s) => s !== '');
 
 describe('keysFor', () => {
   it('escapes everything outside [A-Za-z0-9_.-] injectively, lone surrogates included', () => {
@@ -23,6 +25,13 @@ describe('keysFor', () => {
     fc.assert(fc.property(nasty, (a) => /^[A-Za-z0-9_.%u-]*$/.test(escapeKeyPart(a))));
   });
 
+  // '' gave the empty hash tag `{}`, which Redis Cluster ignores; undefined shared the key space
+  // of a tenant named "undefined" (issue 13).
+  it.each([[''], [undefined], [null], [42], [{}]])('refuses %j as a tenant id, at runtime', (id) => {
+    expect(() => keysFor(id as string)).toThrow(expect.objectContaining({ code: 'TENANT_ID_INVALID' }));
+    expect(() => tenantKeyPrefix('tenantry', id as string)).toThrow(expect.objectContaining({ code: 'TENANT_ID_INVALID' }));
+  });
+
   it('puts the tenant in a hash tag that no part can close or reopen', () => {
     const keys = keysFor('t}{x', { prefix: 'app' });
     expect(keys.key('sessions', '}{', '')).toBe('app:{t%7D%7Bx}:sessions:%7D%7B:');
@@ -31,7 +40,7 @@ describe('keysFor', () => {
 
   it('never gives two different (tenant, namespace, parts) the same key', () => {
     fc.assert(
-      fc.property(nasty, parts, nasty, parts, (t1, p1, t2, p2) => {
+      fc.property(tenant, parts, tenant, parts, (t1, p1, t2, p2) => {
         const [n1, ...r1] = p1 as [string, ...string[]];
         const [n2, ...r2] = p2 as [string, ...string[]];
         const same = t1 === t2 && p1.length === p2.length && p1.every((p, i) => p === p2[i]);
@@ -43,7 +52,7 @@ describe('keysFor', () => {
 
   it("never lets a tenant's SCAN pattern (whole or per namespace) match another tenant's key", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(nasty, { minLength: 2, maxLength: 8 }), fc.array(parts, { minLength: 1, maxLength: 8 }), (tenants, keyParts) => {
+      fc.property(fc.uniqueArray(tenant, { minLength: 2, maxLength: 8 }), fc.array(parts, { minLength: 1, maxLength: 8 }), (tenants, keyParts) => {
         for (const owner of tenants) {
           const mine = keysFor(owner);
           for (const other of tenants) {

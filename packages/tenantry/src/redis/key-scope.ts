@@ -77,7 +77,8 @@ export const checkKeyPrefix = (prefix: string): string => {
 /**
  * The one way to build a tenant's Redis keys. The escaped tenant id sits inside a Cluster hash
  * tag (`{…}`), so all of a tenant's keys share a slot: multi-key scripts (the rate limiter's
- * tenant + API-key rule) work on Redis Cluster and a tenant purge scans one node.
+ * tenant + API-key rule) work on Redis Cluster and a tenant purge scans one node. An empty or
+ * non-string tenant id throws TENANT_ID_INVALID.
  *
  * @example
  * const keys = keysFor(tenantId, { prefix: 'myapp' });
@@ -107,7 +108,21 @@ export function keysFor(tenantId: string, options: KeyScopeOptions = {}): Tenant
  * limiter) build keys from it without allocating a namespace object per call.
  */
 export function tenantKeyPrefix(checkedPrefix: string, tenantId: string): string {
-  return `${checkedPrefix}:{${escapeKeyPart(tenantId)}}:`;
+  return `${checkedPrefix}:{${escapeKeyPart(checkTenantId(tenantId))}}:`;
+}
+
+/**
+ * Refused at runtime, whatever the types said: `''` makes the empty hash tag `{}`, which Redis
+ * Cluster ignores (the tenant's keys would spread over every slot, and `{}` is shared by every
+ * caller with an empty id), and a non-string would be coerced (`undefined` would share the key
+ * space of a tenant named "undefined", purge and cache included).
+ */
+function checkTenantId(tenantId: unknown): string {
+  if (typeof tenantId === 'string' && tenantId !== '') return tenantId;
+  throw coreErrors.create('TENANT_ID_INVALID', {
+    message: 'A tenant\'s Redis keys need a non-empty string tenant id.',
+    details: { reason: tenantId === '' ? 'empty' : `a ${tenantId === null ? 'null' : typeof tenantId}, not a string` },
+  });
 }
 
 /** The key space used when none is given. */

@@ -110,7 +110,7 @@ describe.each(backends)('tenant cache and purge on $name', (backend) => {
       const store = backend.store();
       await fc.assert(
         fc.asyncProperty(
-          fc.uniqueArray(fc.oneof(fc.uuid(), fc.constantFrom('a', 'a:b', '*', '{x}', '', 'a\nb', 'a\\b', '[a]')), { minLength: 3, maxLength: 12 }),
+          fc.uniqueArray(fc.oneof(fc.uuid(), fc.constantFrom('a', 'a:b', '*', '{x}', 'a\nb', 'a\\b', '[a]')), { minLength: 3, maxLength: 12 }),
           fc.array(fc.string({ maxLength: 5 }), { minLength: 1, maxLength: 6 }),
           fc.nat(),
           async (tenants, parts, pick) => {
