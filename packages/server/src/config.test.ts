@@ -18,7 +18,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults when no variable is set', () => {
     const config = loadConfig({});
     expect(config).toEqual({
-      port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000,
+      preparedStatements: 'auto', port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000,
       rateLimitPerMinute: 600, rateLimitBurst: 100, rateLimitApiKeyPerMinute: 300, rateLimitApiKeyBurst: 50, rateLimitOnUnavailable: 'local', healthWindowMinutes: 15,
       metrics: 'off', metricsTopTenants: 20, tracing: 'off',
     });
@@ -92,6 +92,14 @@ describe('telemetry settings', () => {
     ['TENANTRY_TRACING', 'yes', 'must be one of off, on'],
   ])('names %s when it is %j', (name, value, reason) => {
     expect(configError(() => loadConfig({ [name]: value })).details).toEqual({ path: name, reason });
+  });
+});
+
+describe('TENANTRY_PREPARED_STATEMENTS', () => {
+  it('defaults to auto, takes off (for PgBouncer < 1.21 in transaction mode), and names itself otherwise', () => {
+    expect(loadConfig({}).preparedStatements).toBe('auto');
+    expect(loadConfig({ TENANTRY_PREPARED_STATEMENTS: 'off' }).preparedStatements).toBe('off');
+    expect(configError(() => loadConfig({ TENANTRY_PREPARED_STATEMENTS: 'unnamed' })).details).toEqual({ path: 'TENANTRY_PREPARED_STATEMENTS', reason: 'must be one of auto, off' });
   });
 });
 

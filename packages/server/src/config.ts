@@ -58,6 +58,16 @@ const ServerConfigSchema = Type.Object(
     operatorPassword: Type.Optional(
       Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_OPERATOR_PASSWORD', reason: 'must not be empty', secret: true }) }),
     ),
+    /**
+     * `auto`: the app pool prepares statements once per connection (also right through
+     * PgBouncer ≥ 1.21 with max_prepared_statements). `off`: no named statement at all — for a
+     * DATABASE_URL that goes through a pooler in transaction mode that does not track them
+     * (PgBouncer < 1.21). See docs/isolation.md.
+     */
+    preparedStatements: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
+      default: 'auto',
+      ...annotate({ env: 'TENANTRY_PREPARED_STATEMENTS', reason: 'must be one of auto, off' }),
+    }),
     /** 0 asks the OS for a free port (tests). */
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, ...annotate({ env: 'PORT', reason: 'must be an integer from 0 to 65535' }) }),
     host: Type.String({ minLength: 1, default: '127.0.0.1', ...annotate({ env: 'HOST', reason: 'must be a host name or IP address' }) }),

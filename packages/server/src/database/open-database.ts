@@ -74,13 +74,13 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       max: APP_POOL_SIZE,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'tenantry-server',
-    });
+    }, { preparedStatements: config.preparedStatements });
     operator = pgPool({
       connectionString: roleUrl(server.adminUrl, operatorRole, server.rolePasswords.operator),
       max: OPERATOR_POOL_SIZE,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'tenantry-server',
-    });
+    }, { preparedStatements: config.preparedStatements });
     const db = createTenantDatabase({ pool: app, observer: options.observer });
     const registry = createTenantRegistry({ operator, data: db });
     // Signing secrets are stored in plaintext until the server configures a key provider (the
