@@ -20,7 +20,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       preparedStatements: 'auto', port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000,
       rateLimitPerMinute: 600, rateLimitBurst: 100, rateLimitApiKeyPerMinute: 300, rateLimitApiKeyBurst: 50, rateLimitOnUnavailable: 'local', healthWindowMinutes: 15,
-      metrics: 'off', metricsTopTenants: 20, tracing: 'off',
+      metrics: 'off', metricsTopTenants: 20, tracing: 'parent',
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -89,7 +89,7 @@ describe('telemetry settings', () => {
   it.each([
     ['TENANTRY_METRICS', 'on', 'must be one of off, operator, open'],
     ['TENANTRY_METRICS_TOP_TENANTS', '5000', 'must be an integer from 0 to 1000'],
-    ['TENANTRY_TRACING', 'yes', 'must be one of off, on'],
+    ['TENANTRY_TRACING', 'yes', 'must be one of off, parent, on'],
   ])('names %s when it is %j', (name, value, reason) => {
     expect(configError(() => loadConfig({ [name]: value })).details).toEqual({ path: name, reason });
   });

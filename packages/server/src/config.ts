@@ -118,8 +118,15 @@ const ServerConfigSchema = Type.Object(
     }),
     /** N: tenants with a tenant label value of their own in metrics; the rest are `other`. */
     metricsTopTenants: Type.Integer({ minimum: 0, maximum: 1000, default: 20, ...annotate({ env: 'TENANTRY_METRICS_TOP_TENANTS', reason: 'must be an integer from 0 to 1000' }) }),
-    /** Spans through @opentelemetry/api's global tracer provider (register an SDK yourself): `off` or `on`. */
-    tracing: Type.Union([Type.Literal('off'), Type.Literal('on')], { default: 'off', ...annotate({ env: 'TENANTRY_TRACING', reason: 'must be one of off, on' }) }),
+    /**
+     * Spans through @opentelemetry/api's global tracer provider (register an SDK yourself):
+     * `off`; `parent` (parent-based: only requests that arrive with a sampled W3C `traceparent`
+     * get a server span and database spans — nothing for the rest); `on` (every request).
+     */
+    tracing: Type.Union([Type.Literal('off'), Type.Literal('parent'), Type.Literal('on')], {
+      default: 'parent',
+      ...annotate({ env: 'TENANTRY_TRACING', reason: 'must be one of off, parent, on' }),
+    }),
     /** After a SIGINT/SIGTERM, how long a graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000, ...annotate({ reason: 'must be an integer from 1 to 600000' }) }),
   },
