@@ -2,9 +2,9 @@
 // row read under RLS) with the server's telemetry ÷ the same endpoint with none of it, in two
 // configurations:
 //   telemetry_on_off  the shipped defaults: what `tenantry start` builds from an empty
-//                     configuration (serverTelemetry(resolveConfig()) — metrics and tracing as
-//                     configured by default, the request context and one JSON access line per
-//                     request at info, pino to /dev/null)
+//                     configuration (serverTelemetry(resolveConfig())): no metrics, parent-based
+//                     tracing (the load sends no traceparent: no spans), the request context and
+//                     one JSON access line per request at info, pino to /dev/null
 //   all_on_off        everything on: per-tenant metrics (requests, latency, database time), the
 //                     access log, and a span per request and per tenant statement through a
 //                     registered tracer provider that samples every trace
@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type * as OtelApi from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -53,6 +54,9 @@ const countingProcessor: SpanProcessor = {
 };
 otel.context.setGlobalContextManager(new AsyncLocalStorageContextManager(otel.ROOT_CONTEXT));
 otel.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [countingProcessor] }));
+// As the Node SDK registers it; the load carries no traceparent, so parent-based tracing (the
+// shipped default) traces none of it, and "all on" traces every request as a root.
+otel.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 
 const server = await benchServer();
 const { t, pickRow } = await isolationFixture(server, smoke ? 20 : 200, smoke ? 50 : 1000, 8);

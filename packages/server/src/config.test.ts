@@ -18,9 +18,9 @@ describe('loadConfig', () => {
   it('applies the documented defaults when no variable is set', () => {
     const config = loadConfig({});
     expect(config).toEqual({
-      port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000,
+      preparedStatements: 'auto', port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000,
       rateLimitPerMinute: 600, rateLimitBurst: 100, rateLimitApiKeyPerMinute: 300, rateLimitApiKeyBurst: 50, rateLimitOnUnavailable: 'local', healthWindowMinutes: 15,
-      metrics: 'off', metricsTopTenants: 20, tracing: 'off',
+      metrics: 'off', metricsTopTenants: 20, tracing: 'parent',
       appPoolSize: 10, operatorPoolSize: 4, poolAcquireTimeoutMs: 2_000, tenantDeadlineMs: 5_000, operatorDeadlineMs: 10_000, exportDeadlineMs: 60_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -90,9 +90,17 @@ describe('telemetry settings', () => {
   it.each([
     ['TENANTRY_METRICS', 'on', 'must be one of off, operator, open'],
     ['TENANTRY_METRICS_TOP_TENANTS', '5000', 'must be an integer from 0 to 1000'],
-    ['TENANTRY_TRACING', 'yes', 'must be one of off, on'],
+    ['TENANTRY_TRACING', 'yes', 'must be one of off, parent, on'],
   ])('names %s when it is %j', (name, value, reason) => {
     expect(configError(() => loadConfig({ [name]: value })).details).toEqual({ path: name, reason });
+  });
+});
+
+describe('TENANTRY_PREPARED_STATEMENTS', () => {
+  it('defaults to auto, takes off (for PgBouncer < 1.21 in transaction mode), and names itself otherwise', () => {
+    expect(loadConfig({}).preparedStatements).toBe('auto');
+    expect(loadConfig({ TENANTRY_PREPARED_STATEMENTS: 'off' }).preparedStatements).toBe('off');
+    expect(configError(() => loadConfig({ TENANTRY_PREPARED_STATEMENTS: 'unnamed' })).details).toEqual({ path: 'TENANTRY_PREPARED_STATEMENTS', reason: 'must be one of auto, off' });
   });
 });
 

@@ -59,6 +59,16 @@ const ServerConfigSchema = Type.Object(
     operatorPassword: Type.Optional(
       Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_OPERATOR_PASSWORD', reason: 'must not be empty', secret: true }) }),
     ),
+    /**
+     * `auto`: the app pool prepares statements once per connection (also right through
+     * PgBouncer ≥ 1.21 with max_prepared_statements). `off`: no named statement at all — for a
+     * DATABASE_URL that goes through a pooler in transaction mode that does not track them
+     * (PgBouncer < 1.21). See docs/isolation.md.
+     */
+    preparedStatements: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
+      default: 'auto',
+      ...annotate({ env: 'TENANTRY_PREPARED_STATEMENTS', reason: 'must be one of auto, off' }),
+    }),
     /** 0 asks the OS for a free port (tests). */
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, ...annotate({ env: 'PORT', reason: 'must be an integer from 0 to 65535' }) }),
     host: Type.String({ minLength: 1, default: '127.0.0.1', ...annotate({ env: 'HOST', reason: 'must be a host name or IP address' }) }),
@@ -109,8 +119,15 @@ const ServerConfigSchema = Type.Object(
     }),
     /** N: tenants with a tenant label value of their own in metrics; the rest are `other`. */
     metricsTopTenants: Type.Integer({ minimum: 0, maximum: 1000, default: 20, ...annotate({ env: 'TENANTRY_METRICS_TOP_TENANTS', reason: 'must be an integer from 0 to 1000' }) }),
-    /** Spans through @opentelemetry/api's global tracer provider (register an SDK yourself): `off` or `on`. */
-    tracing: Type.Union([Type.Literal('off'), Type.Literal('on')], { default: 'off', ...annotate({ env: 'TENANTRY_TRACING', reason: 'must be one of off, on' }) }),
+    /**
+     * Spans through @opentelemetry/api's global tracer provider (register an SDK yourself):
+     * `off`; `parent` (parent-based: only requests that arrive with a sampled W3C `traceparent`
+     * get a server span and database spans — nothing for the rest); `on` (every request).
+     */
+    tracing: Type.Union([Type.Literal('off'), Type.Literal('parent'), Type.Literal('on')], {
+      default: 'parent',
+      ...annotate({ env: 'TENANTRY_TRACING', reason: 'must be one of off, parent, on' }),
+    }),
     /** Connections of the app-role pool (tenant data) and of the operator-role pool (registries, audit, analytics). */
     appPoolSize: Type.Integer({ minimum: 1, maximum: 1000, default: 10, ...annotate({ env: 'TENANTRY_APP_POOL_SIZE', reason: 'must be an integer from 1 to 1000' }) }),
     operatorPoolSize: Type.Integer({ minimum: 1, maximum: 1000, default: 4, ...annotate({ env: 'TENANTRY_OPERATOR_POOL_SIZE', reason: 'must be an integer from 1 to 1000' }) }),

@@ -76,13 +76,13 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       // Bounds the wait for a pooled connection too (pg-pool): no request queues without end.
       connectionTimeoutMillis: config.poolAcquireTimeoutMs,
       application_name: 'tenantry-server',
-    });
+    }, { preparedStatements: config.preparedStatements });
     operator = pgPool({
       connectionString: roleUrl(server.adminUrl, operatorRole, server.rolePasswords.operator),
       max: config.operatorPoolSize,
       connectionTimeoutMillis: config.poolAcquireTimeoutMs,
       application_name: 'tenantry-server',
-    });
+    }, { preparedStatements: config.preparedStatements });
     const db = createTenantDatabase({ pool: app, observer: options.observer });
     const registry = createTenantRegistry({ operator, data: db, clock });
     // Signing secrets are stored in plaintext until the server configures a key provider (the

@@ -2,10 +2,12 @@
 // ids and never a credential, /metrics counts requests per tenant behind the operator token, and
 // every request gets a server span that is the parent of its tenant database spans.
 import { randomUUID } from 'node:crypto';
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { TenantId } from 'tenantry';
 import { createControlPlane, systemActor, type ControlPlane } from 'tenantry/control';
 import { combineObservers, createTenantMetrics, TENANT_ID_ATTRIBUTE, tracingDatabaseObserver, type TenantMetrics } from 'tenantry/observability';
 import { createTenantDatabase, type TenantDatabase } from 'tenantry/postgres';
@@ -159,6 +161,32 @@ describe('spans', () => {
     }
   });
 
+  it("with parent-based sampling, traces only requests whose traceparent is sampled, and their database work", async () => {
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    try {
+      const sampled = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), telemetry: { tracer, traceRequests: 'sampled-parent' } });
+      const traced = createTenantDatabase({ pool: t.app, observer: tracingDatabaseObserver(tracer, { withoutParent: 'skip' }) });
+      sampled.get('/work', async () => traced.withTenant(t.tenants[0]?.id as TenantId, async (s) => (await s.query('SELECT 1 AS one')).rows[0]));
+      const traceId = randomUUID().replaceAll('-', '');
+      const parentId = traceId.slice(0, 16);
+      for (const headers of [{}, { traceparent: `00-${traceId}-${parentId}-00` }]) {
+        expect((await sampled.inject({ url: '/work', headers })).statusCode).toBe(200);
+      }
+      // No traceparent, or an unsampled one: no span at all, not even the statement's.
+      expect(exporter.getFinishedSpans()).toEqual([]);
+      expect((await sampled.inject({ url: '/work', headers: { traceparent: `00-${traceId}-${parentId}-01` } })).statusCode).toBe(200);
+      const spans = exporter.getFinishedSpans();
+      const server = spans.find((s) => (s.kind as number) === (SpanKind.SERVER as number));
+      expect(server?.spanContext().traceId).toBe(traceId);
+      expect(server?.parentSpanContext?.spanId).toBe(parentId);
+      const statement = spans.find((s) => s.name === 'tenantry.statement');
+      expect(statement?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
+      await sampled.close();
+    } finally {
+      propagation.disable();
+    }
+  });
+
   it('marks a 5xx request span as an error and records the exception', async () => {
     const broken = buildApp({ operator: t.operator, logger: createLogger({ level: 'silent' }), telemetry: { tracer } });
     broken.get('/boom', async () => { throw new Error('kaput'); });
@@ -173,7 +201,9 @@ describe('spans', () => {
 
 describe('serverTelemetry', () => {
   it('builds nothing when metrics and tracing are off, and metrics with operator access when asked', () => {
-    expect(serverTelemetry(resolveConfig({}))).toEqual({});
+    expect(serverTelemetry(resolveConfig({ tracing: 'off' }))).toEqual({});
+    // The default: parent-based tracing, nothing else.
+    expect(serverTelemetry(resolveConfig({}))).toMatchObject({ traceRequests: 'sampled-parent' });
     const on = serverTelemetry(resolveConfig({ metrics: 'operator', tracing: 'on' }));
     expect(on.metricsAccess).toBe('operator');
     expect(on.tracer).toBeDefined();

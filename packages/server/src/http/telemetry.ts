@@ -1,7 +1,7 @@
 // Telemetry of the HTTP app, as a Fastify plugin: the request context for logs (request id), one
 // access-log line per request, per-tenant request metrics and error codes, a server span per
 // request, and GET /metrics (Prometheus text) behind the operator token or open, as configured.
-import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginCallback, type FastifyReply, type FastifyRequest } from 'fastify';
 import { coreErrors, currentTenant } from 'tenantry';
 import type { Operators } from 'tenantry/control';
@@ -23,6 +23,11 @@ export interface TelemetryOptions {
   readonly operators?: Operators;
   /** Absent: no spans. */
   readonly tracer?: Tracer;
+  /**
+   * Which requests get a server span: `all` (default), or `sampled-parent` — only those whose
+   * incoming trace context (`traceparent`, through the registered propagator) is sampled.
+   */
+  readonly traceRequests?: 'all' | 'sampled-parent';
 }
 
 /** What the server builds from its configuration: given to the database and to the app. */
@@ -40,11 +45,12 @@ export interface ServerTelemetry extends TelemetryOptions {
  */
 export function serverTelemetry(config: Pick<ServerConfig, 'metrics' | 'metricsTopTenants' | 'tracing'>): ServerTelemetry {
   const metrics = config.metrics === 'off' ? undefined : createTenantMetrics({ topTenants: config.metricsTopTenants });
-  const tracer = config.tracing === 'on' ? trace.getTracer('tenantry-server') : undefined;
-  const databaseObserver = combineObservers(metrics?.databaseObserver, tracer ? tracingDatabaseObserver(tracer) : undefined);
+  const tracer = config.tracing === 'off' ? undefined : trace.getTracer('tenantry-server');
+  const parentBased = config.tracing === 'parent';
+  const databaseObserver = combineObservers(metrics?.databaseObserver, tracer ? tracingDatabaseObserver(tracer, { withoutParent: parentBased ? 'skip' : 'trace' }) : undefined);
   return {
     ...(metrics ? { metrics, metricsAccess: config.metrics === 'open' ? 'open' : 'operator' } : {}),
-    ...(tracer ? { tracer } : {}),
+    ...(tracer ? { tracer, traceRequests: parentBased ? 'sampled-parent' : 'all' } : {}),
     ...(databaseObserver ? { databaseObserver } : {}),
   };
 }
@@ -66,6 +72,12 @@ const UNMATCHED_ROUTE = 'unmatched';
 const PROBLEM_CODE = /"code":"([A-Z][A-Z0-9_]{0,63})"/;
 
 const routeOf = (request: FastifyRequest): string => request.routeOptions.url ?? UNMATCHED_ROUTE;
+
+/** Whether `parent` carries a valid, sampled span context (from the request's `traceparent`). */
+function sampledParent(parent: Context): boolean {
+  const spanContext = trace.getSpanContext(parent);
+  return spanContext !== undefined && isSpanContextValid(spanContext) && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
+}
 
 function problemCode(payload: unknown): string | undefined {
   const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
@@ -113,6 +125,7 @@ export class AccessLog extends LogController {
 
 const plugin: FastifyPluginCallback<TelemetryOptions> = (app, options, done) => {
   const { metrics, tracer } = options;
+  const onlySampledParents = options.traceRequests === 'sampled-parent';
   if (metrics !== undefined && (options.metricsAccess ?? 'operator') === 'operator' && options.operators === undefined) {
     // Fail `register`, not serve the tenants' traffic to anyone.
     return done(coreErrors.create('CONFIG_INVALID', { details: { path: 'metricsAccess', reason: '"operator" needs the operators service' } }));
@@ -143,11 +156,16 @@ const plugin: FastifyPluginCallback<TelemetryOptions> = (app, options, done) => 
     const state: RequestTelemetry = { span: undefined, tenantId: undefined };
     request.tenantryTelemetry = state;
     if (tracer === undefined) return runWithRequestId(request.id, next);
+    // The caller's trace context (W3C `traceparent` with the SDK's propagator; without one
+    // registered, nothing is extracted). Parent-based: an unsampled request gets no span and
+    // no span context — the cost of tracing is then one header lookup.
+    const parent = propagation.extract(context.active(), request.headers);
+    if (onlySampledParents && !sampledParent(parent)) return runWithRequestId(request.id, next);
     // The route template is known before the first hook: the span is named once, at its start.
     const route = routeOf(request);
-    const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route } }, context.active());
+    const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route } }, parent);
     state.span = span;
-    runWithRequestId(request.id, () => context.with(trace.setSpan(context.active(), span), next));
+    runWithRequestId(request.id, () => context.with(trace.setSpan(parent, span), next));
   });
   // Inside the tenant context (tenant routes resolve it in onRequest), and before the tenant
   // scope's own preValidation (the access check): a refused tenant request keeps its tenant.

@@ -8,4 +8,5 @@ export type { TenantLabelsOptions } from './tenant-labels.js';
 export { SpaceSaving } from './space-saving.js';
 export type { HeavyHitter } from './space-saving.js';
 export { recordSpanError, TENANT_ID_ATTRIBUTE, tracingDatabaseObserver } from './tenant-tracing.js';
+export type { TracingDatabaseObserverOptions } from './tenant-tracing.js';
 export { combineObservers } from './combine-observers.js';

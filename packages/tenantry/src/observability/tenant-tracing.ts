@@ -1,7 +1,7 @@
 // Spans for tenant database work through @opentelemetry/api only (an optional peer; no SDK or
 // exporter is bundled: the application registers its own). A span per tenant transaction —
 // explicit ones and each scope statement, which is an implicit transaction of its own.
-import { context, SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { TenantDatabaseObserver } from '../postgres/index.js';
 
 /** The span attribute that carries the tenant id, on request and database spans alike. */
@@ -19,6 +19,15 @@ export function recordSpanError(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, ...(typeof code === 'string' ? { message: code } : {}) });
 }
 
+export interface TracingDatabaseObserverOptions {
+  /**
+   * Work with no recording span active (no request span, or an unsampled one): `trace` (default)
+   * makes a span of its own, a root the SDK's sampler decides on; `skip` makes none, so only
+   * the work of traced requests is traced (parent-based sampling, at no cost for the rest).
+   */
+  readonly withoutParent?: 'trace' | 'skip';
+}
+
 /**
  * A database observer that turns every tenant transaction into a client span, a child of the
  * span active when the work started (the request's, when the application registered a context
@@ -28,8 +37,10 @@ export function recordSpanError(span: Span, error: unknown): void {
  * @example
  * const db = createTenantDatabase({ pool, observer: tracingDatabaseObserver(trace.getTracer('tenantry')) });
  */
-export function tracingDatabaseObserver(tracer: Tracer): TenantDatabaseObserver {
+export function tracingDatabaseObserver(tracer: Tracer, options: TracingDatabaseObserverOptions = {}): TenantDatabaseObserver {
+  const skipOrphans = options.withoutParent === 'skip';
   const span = (name: string, tenantId: string, durationMs: number, error: unknown) => {
+    if (skipOrphans && trace.getSpan(context.active())?.isRecording() !== true) return;
     const end = performance.timeOrigin + performance.now();
     const started = tracer.startSpan(
       name,

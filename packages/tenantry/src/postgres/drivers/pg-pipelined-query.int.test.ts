@@ -69,3 +69,22 @@ describe('a connection that already ran statements', () => {
     expect(rows).toEqual([{ one: 1 }]);
   });
 });
+
+// Bug: `preparedStatements: 'off'` still sent the gate and BEGIN as named statements, which a
+// pooler in transaction mode (PgBouncer < 1.21) hands to other clients: 42P05 / 26000.
+describe("preparedStatements: 'off'", () => {
+  it('leaves no prepared statement on the connection: not the gate, not BEGIN, not the statement', async () => {
+    const pool = pgPool({ connectionString: t.appUrl, max: 1 }, { preparedStatements: 'off' });
+    pools.push(pool);
+    const db = createTenantDatabase({ pool });
+    await db.withTenant(a, (s) => s.query('SELECT $1::int AS one', [1]));
+    await db.transaction(a, async (tx) => {
+      await tx.query('SELECT $1::int AS one', [1]);
+      await tx.query('SELECT 2 AS two');
+    });
+    // The same (only) connection: what this session has prepared (the guard refuses catalogs).
+    const unguarded = createTenantDatabase({ pool, sqlGuard: 'off' });
+    const { rows } = await unguarded.withTenant(a, (s) => s.query<{ name: string }>('SELECT name FROM pg_prepared_statements'));
+    expect(rows).toEqual([]);
+  });
+});

@@ -54,11 +54,17 @@ export class PipelinedQuery extends PgQuery {
     this.#unconfirmedParses.shift();
   };
 
+  /**
+   * `named` false: the preamble goes out as unnamed statements, parsed in every pipeline —
+   * nothing outlives the pipeline on the server connection, which is what a pooler in
+   * transaction mode that does not track prepared statements (PgBouncer < 1.21) needs.
+   */
   constructor(
     private readonly preamble: readonly PreambleStatement[],
     private readonly closings: readonly string[],
     config: pg.QueryConfig,
     callback: (err: Error | null, result?: pg.QueryResult) => void,
+    private readonly named = true,
   ) {
     super({ ...config, queryMode: 'extended' }, undefined, callback);
     this.#pendingPreamble = preamble.length;
@@ -76,6 +82,12 @@ export class PipelinedQuery extends PgQuery {
         delete con.parsedStatements[name];
       }
       for (const statement of this.preamble) {
+        if (!this.named) {
+          con.parse({ text: statement.text, name: '' });
+          con.bind({ statement: '', values: statement.values, valueMapper: prepareValue });
+          con.execute({ portal: '' });
+          continue;
+        }
         if (con.parsedStatements[statement.name] !== statement.text) {
           con.parse({ text: statement.text, name: statement.name });
           con.parsedStatements[statement.name] = statement.text;

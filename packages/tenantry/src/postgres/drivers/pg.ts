@@ -10,9 +10,13 @@ import { StatementCache } from './pg-statement-cache.js';
 
 export interface PgPoolOptions {
   /**
-   * `auto` (default): parameterized statements are prepared once per connection and reused
-   * (like postgres.js and pgjdbc do). `off`: every statement is parsed and planned anew —
-   * for poolers that cannot keep prepared statements (PgBouncer < 1.21 in transaction mode).
+   * `auto` (default): parameterized statements, and Tenantry's own preamble (`BEGIN`, the
+   * tenant gate), are prepared once per connection under a name and reused (like postgres.js
+   * and pgjdbc do); also right through PgBouncer ≥ 1.21 with `max_prepared_statements` set.
+   * `off`: nothing is named — every statement, the preamble included, is an unnamed statement
+   * parsed and planned in the pipeline that runs it, so nothing is left on the server
+   * connection: for poolers in transaction mode that do not track prepared statements
+   * (PgBouncer < 1.21, or ≥ 1.21 without `max_prepared_statements`).
    */
   readonly preparedStatements?: 'auto' | 'off';
   /** Prepared statements kept per connection before the least recently used is closed. Default 256. */
@@ -137,7 +141,7 @@ class PgConnection implements SqlConnection {
           if (name !== undefined && isStalePlan(err)) statements?.forget(text);
           reject(err);
         } else resolve({ rows: (result as pg.QueryResult).rows as Row[], rowCount: (result as pg.QueryResult).rowCount });
-      });
+      }, statements !== undefined);
       void this.client.query(query as unknown as pg.QueryConfig);
     });
   }
