@@ -60,8 +60,9 @@ async function call(method: string, path: string, body?: unknown): Promise<Outco
 }
 
 /**
- * Onboards tenants and reads them back from WORKERS loops until `done()`; `fault` runs once
- * `before` requests have succeeded. Returns every outcome and the ids of acknowledged tenants.
+ * Onboards tenants and reads them back from WORKERS loops until `done()` (told how many
+ * requests succeeded since the fault); `fault` runs once 20 requests have succeeded. Returns
+ * every outcome and the ids of acknowledged tenants.
  */
 async function load(fault: () => Promise<void>, done: (succeededAfterFault: number) => boolean): Promise<{ outcomes: Outcome[]; acknowledged: string[] }> {
   const outcomes: Outcome[] = [];
