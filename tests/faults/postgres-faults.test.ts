@@ -64,7 +64,7 @@ async function call(method: string, path: string, body?: unknown): Promise<Outco
  * requests succeeded since the fault); `fault` runs once 20 requests have succeeded. Returns
  * every outcome and the ids of acknowledged tenants.
  */
-async function load(fault: () => Promise<void>, done: (succeededAfterFault: number) => boolean): Promise<{ outcomes: Outcome[]; acknowledged: string[] }> {
+async function load(fault: (outcomes: readonly Outcome[]) => Promise<void>, done: (succeededAfterFault: number) => boolean): Promise<{ outcomes: Outcome[]; acknowledged: string[] }> {
   const outcomes: Outcome[] = [];
   const acknowledged: string[] = [];
   let succeeded = 0;
@@ -80,7 +80,7 @@ async function load(fault: () => Promise<void>, done: (succeededAfterFault: numb
       const ok = outcomes.slice(-2).filter((o) => o.status < 300).length;
       succeeded += ok;
       if (faulted !== undefined) afterFault += ok;
-      if (faulted === undefined && succeeded >= 20) faulted = fault();
+      if (faulted === undefined && succeeded >= 20) faulted = fault(outcomes);
     }
   };
   await Promise.all(Array.from({ length: WORKERS }, worker));
@@ -110,9 +110,27 @@ async function expectAllAcknowledged(ids: readonly string[]): Promise<void> {
 
 describe.skipIf(!hasPostgres)(`the server under PostgreSQL faults${hasPostgres ? '' : ' (SKIPPED: no PostgreSQL 15 binaries in /usr/lib/postgresql/15/bin)'}`, () => {
   it('survives a fast restart of PostgreSQL during load: retryable 503s only, recovery without a restart, no acknowledged write lost', async () => {
-    const { outcomes, acknowledged } = await load(() => cluster.restartFast(), (after) => after >= 40);
+    const { outcomes, acknowledged } = await load(async () => cluster.restartFast(), (after) => after >= 40);
     expect(server.child.exitCode).toBeNull();
     expectOnlyRetryableFailures(outcomes);
+    await expectAllAcknowledged(acknowledged);
+  }, 60_000);
+
+  it('answers within the deadline while PostgreSQL is frozen (SIGSTOP), and recovers once it thaws', async () => {
+    const freezeUntilRefused = async (outcomes: readonly Outcome[]) => {
+      const before = outcomes.length;
+      cluster.freeze();
+      try {
+        // Every worker's request in flight and the next ones must come back refused, not hang.
+        await pollUntil(async () => (outcomes.slice(before).filter((o) => o.status === 503).length >= WORKERS ? true : undefined), 4 * (DEADLINE_MS + SLACK_MS), 'refusals while frozen');
+      } finally {
+        cluster.thaw();
+      }
+    };
+    const { outcomes, acknowledged } = await load(freezeUntilRefused, (after) => after >= 40);
+    expect(server.child.exitCode).toBeNull();
+    expectOnlyRetryableFailures(outcomes);
+    expect(outcomes.filter((o) => o.status === 503).length).toBeGreaterThanOrEqual(WORKERS);
     await expectAllAcknowledged(acknowledged);
   }, 60_000);
 

@@ -73,6 +73,10 @@ export interface OwnedPostgres {
   current(): OwnedProcess;
   /** Fast shutdown (SIGINT: every backend is terminated, 57P01), then a new start on the same port and data. */
   restartFast(): Promise<void>;
+  /** SIGSTOP to the postmaster and every backend: connections stay open, nothing answers. */
+  freeze(): void;
+  /** SIGCONT to the same processes. */
+  thaw(): void;
   /** Stops the cluster and removes its data directory. */
   remove(): Promise<void>;
 }
@@ -106,6 +110,9 @@ export async function startPostgres(): Promise<OwnedPostgres> {
     return owned(child);
   };
   let postmaster = await start();
+  let frozen: number[] = [];
+  const childrenOf = (pid: number): number[] =>
+    execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).toString().split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     current: () => postmaster,
@@ -115,7 +122,25 @@ export async function startPostgres(): Promise<OwnedPostgres> {
       await exited;
       postmaster = await start();
     },
+    freeze() {
+      const pid = postmaster.child.pid as number;
+      // The postmaster first, so it forks no backend that would escape the freeze.
+      process.kill(pid, 'SIGSTOP');
+      frozen = [pid, ...childrenOf(pid)];
+      for (const child of frozen.slice(1)) process.kill(child, 'SIGSTOP');
+    },
+    thaw() {
+      for (const pid of frozen) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // a backend that ended meanwhile
+        }
+      }
+      frozen = [];
+    },
     async remove() {
+      if (frozen.length > 0) this.thaw();
       await postmaster.kill();
       rmSync(dir, { recursive: true, force: true });
     },
