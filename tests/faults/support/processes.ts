@@ -111,6 +111,16 @@ export async function startPostgres(): Promise<OwnedPostgres> {
   };
   let postmaster = await start();
   let frozen: number[] = [];
+  const thaw = () => {
+    for (const pid of frozen) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // a backend that ended meanwhile
+      }
+    }
+    frozen = [];
+  };
   const childrenOf = (pid: number): number[] =>
     execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).toString().split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
   return {
@@ -129,18 +139,9 @@ export async function startPostgres(): Promise<OwnedPostgres> {
       frozen = [pid, ...childrenOf(pid)];
       for (const child of frozen.slice(1)) process.kill(child, 'SIGSTOP');
     },
-    thaw() {
-      for (const pid of frozen) {
-        try {
-          process.kill(pid, 'SIGCONT');
-        } catch {
-          // a backend that ended meanwhile
-        }
-      }
-      frozen = [];
-    },
+    thaw,
     async remove() {
-      if (frozen.length > 0) this.thaw();
+      thaw();
       await postmaster.kill();
       rmSync(dir, { recursive: true, force: true });
     },
