@@ -2,9 +2,10 @@
 // load (an unhandled 'error' of a checked-out client), and answered 500s for dropped
 // connections. Here a real server process runs over a PostgreSQL of this suite's own while
 // operator requests (tenant onboarding: writes on both pools, and reads) keep coming, and the
-// database is restarted (fast shutdown) or its backends terminated mid-transaction. For each:
-// the server stays up, a failed request gets a retryable 503 problem with Retry-After within
-// the deadline, it recovers without a restart, and no acknowledged write is lost.
+// database is restarted (fast shutdown), killed (kill -9 of the postmaster), frozen (SIGSTOP) or
+// its backends terminated mid-transaction. For each: the server stays up, a failed request gets
+// a retryable 503 problem with Retry-After within the deadline, it recovers without a restart,
+// and no acknowledged write is lost.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -111,6 +112,13 @@ async function expectAllAcknowledged(ids: readonly string[]): Promise<void> {
 describe.skipIf(!hasPostgres)(`the server under PostgreSQL faults${hasPostgres ? '' : ' (SKIPPED: no PostgreSQL 15 binaries in /usr/lib/postgresql/15/bin)'}`, () => {
   it('survives a fast restart of PostgreSQL during load: retryable 503s only, recovery without a restart, no acknowledged write lost', async () => {
     const { outcomes, acknowledged } = await load(async () => cluster.restartFast(), (after) => after >= 40);
+    expect(server.child.exitCode).toBeNull();
+    expectOnlyRetryableFailures(outcomes);
+    await expectAllAcknowledged(acknowledged);
+  }, 60_000);
+
+  it('survives kill -9 of the postmaster during load (crash recovery at its restart), the same way', async () => {
+    const { outcomes, acknowledged } = await load(async () => cluster.killAndRestart(), (after) => after >= 40);
     expect(server.child.exitCode).toBeNull();
     expectOnlyRetryableFailures(outcomes);
     await expectAllAcknowledged(acknowledged);

@@ -73,6 +73,11 @@ export interface OwnedPostgres {
   current(): OwnedProcess;
   /** Fast shutdown (SIGINT: every backend is terminated, 57P01), then a new start on the same port and data. */
   restartFast(): Promise<void>;
+  /**
+   * `kill -9` of the postmaster (no shutdown: backends find it gone and exit, crash recovery at
+   * the next start), then a new start, retried while the orphaned backends still hold shared memory.
+   */
+  killAndRestart(): Promise<void>;
   /** SIGSTOP to the postmaster and every backend: connections stay open, nothing answers. */
   freeze(): void;
   /** SIGCONT to the same processes. */
@@ -131,6 +136,20 @@ export async function startPostgres(): Promise<OwnedPostgres> {
       postmaster.child.kill('SIGINT');
       await exited;
       postmaster = await start();
+    },
+    async killAndRestart() {
+      const exited = once(postmaster.child, 'exit');
+      postmaster.child.kill('SIGKILL');
+      await exited;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          postmaster = await start();
+          return;
+        } catch (err) {
+          if (attempt >= 50) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
     },
     freeze() {
       const pid = postmaster.child.pid as number;
