@@ -160,4 +160,26 @@ describe.skipIf(!hasPostgres)(`the server under PostgreSQL faults${hasPostgres ?
     expectOnlyRetryableFailures(outcomes);
     await expectAllAcknowledged(acknowledged);
   }, 60_000);
+
+  it('answers concurrent lifecycle operations on the same tenants with outcomes or conflicts only, and their audit chains stay whole', async () => {
+    const tenants: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const created = await call('POST', '/v1/tenants', { slug: `life-${randomUUID().slice(0, 12)}`, owner: { userId: 'owner' } });
+      expect(created.status).toBe(201);
+      tenants.push(created.body.id as string);
+    }
+    const actions = ['suspend', 'restore', 'suspend', 'restore', 'offboard'] as const;
+    const answers = await Promise.all(tenants.flatMap((id) => [...actions, ...actions].map((action) => call('POST', `/v1/tenants/${id}/${action}`))));
+    for (const answer of answers) {
+      expect([200, 409], JSON.stringify(answer.body)).toContain(answer.status);
+      if (answer.status === 409) expect(answer.code).toBe('TENANT_INVALID_TRANSITION');
+    }
+    for (const id of tenants) {
+      const verification = await call('GET', `/v1/tenants/${id}/audit-events/verification`);
+      expect(verification.body).toMatchObject({ valid: true, firstBrokenSeq: null });
+      // Its creation and at least the transitions that succeeded (each tenant gets at least one).
+      expect(verification.body.eventsChecked).toBeGreaterThanOrEqual(2);
+    }
+    expect(server.child.exitCode).toBeNull();
+  }, 60_000);
 });
