@@ -3,6 +3,7 @@
 // one freeze hid the next outage. Now each outage logs one warning when it starts and one line
 // when Redis answers again. A redis-server of this suite's own is frozen with SIGSTOP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RATE_LIMIT_ON_UNAVAILABLE } from '../../packages/server/src/config.js';
 import { resolveConfig } from '../../packages/server/src/config.js';
 import { createLogger } from '../../packages/server/src/logger.js';
 import { serverRateLimit, type ServerRateLimit } from '../../packages/server/src/http/rate-limit.js';
@@ -44,5 +45,36 @@ describe.skipIf(!hasRedisServer)(`rate limiting through repeated Redis freezes${
     expect(said('applying the unavailability policy')).toHaveLength(3);
     expect(said('Redis is reachable again')).toHaveLength(3);
     expect(limiter.stats().failedClosed).toBeGreaterThanOrEqual(9);
+  });
+});
+
+describe.skipIf(!hasRedisServer)(`each RATE_LIMIT_ON_UNAVAILABLE mode with Redis frozen${hasRedisServer ? '' : ' (SKIPPED: no redis-server binary)'}`, () => {
+  let redis: OwnedProcess;
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    redis = await startRedis(port);
+  });
+  afterAll(() => redis?.kill());
+
+  it.each(RATE_LIMIT_ON_UNAVAILABLE)('%s: every decision settles with the stated policy, ordinary and sensitive routes, and Redis decides again after the thaw', async (mode) => {
+    const rateLimit = serverRateLimit(resolveConfig({ redisUrl: `redis://127.0.0.1:${port}`, rateLimitOnUnavailable: mode }), createLogger({ level: 'silent' }));
+    try {
+      await rateLimit.ready();
+      const { limiter, sensitiveLimiter } = rateLimit.options;
+      redis.freeze();
+      try {
+        const ordinary = await limiter.check(TENANT, rules).then((d) => d.source, (e: { code?: string }) => e.code);
+        const sensitive = await (sensitiveLimiter ?? limiter).check(TENANT, rules).then((d) => d.source, (e: { code?: string }) => e.code);
+        const expected = { open: ['open', 'local'], local: ['local', 'local'], closed: ['RATE_LIMIT_UNAVAILABLE', 'RATE_LIMIT_UNAVAILABLE'] }[mode];
+        expect([ordinary, sensitive]).toEqual(expected);
+      } finally {
+        redis.thaw();
+      }
+      let source: string | undefined;
+      while (source !== 'store') source = await limiter.check(TENANT, rules).then((d) => d.source, () => undefined);
+    } finally {
+      await rateLimit.close();
+    }
   });
 });

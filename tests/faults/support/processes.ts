@@ -73,6 +73,15 @@ export interface OwnedPostgres {
   current(): OwnedProcess;
   /** Fast shutdown (SIGINT: every backend is terminated, 57P01), then a new start on the same port and data. */
   restartFast(): Promise<void>;
+  /**
+   * `kill -9` of the postmaster (no shutdown: backends find it gone and exit, crash recovery at
+   * the next start), then a new start, retried while the orphaned backends still hold shared memory.
+   */
+  killAndRestart(): Promise<void>;
+  /** SIGSTOP to the postmaster and every backend: connections stay open, nothing answers. */
+  freeze(): void;
+  /** SIGCONT to the same processes. */
+  thaw(): void;
   /** Stops the cluster and removes its data directory. */
   remove(): Promise<void>;
 }
@@ -106,6 +115,19 @@ export async function startPostgres(): Promise<OwnedPostgres> {
     return owned(child);
   };
   let postmaster = await start();
+  let frozen: number[] = [];
+  const thaw = () => {
+    for (const pid of frozen) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // a backend that ended meanwhile
+      }
+    }
+    frozen = [];
+  };
+  const childrenOf = (pid: number): number[] =>
+    execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).toString().split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     current: () => postmaster,
@@ -115,7 +137,30 @@ export async function startPostgres(): Promise<OwnedPostgres> {
       await exited;
       postmaster = await start();
     },
+    async killAndRestart() {
+      const exited = once(postmaster.child, 'exit');
+      postmaster.child.kill('SIGKILL');
+      await exited;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          postmaster = await start();
+          return;
+        } catch (err) {
+          if (attempt >= 50) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    },
+    freeze() {
+      const pid = postmaster.child.pid as number;
+      // The postmaster first, so it forks no backend that would escape the freeze.
+      process.kill(pid, 'SIGSTOP');
+      frozen = [pid, ...childrenOf(pid)];
+      for (const child of frozen.slice(1)) process.kill(child, 'SIGSTOP');
+    },
+    thaw,
     async remove() {
+      thaw();
       await postmaster.kill();
       rmSync(dir, { recursive: true, force: true });
     },

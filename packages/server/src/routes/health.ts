@@ -4,7 +4,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { healthErrors } from 'tenantry/health';
-import { postgresErrors, type SqlQueryable } from 'tenantry/postgres';
+import { postgresErrors, withDatabaseDeadline, type SqlQueryable } from 'tenantry/postgres';
 
 const StatusBody = Type.Object({ status: Type.Literal('ok') });
 const PROBE_RESPONSE = { response: { 200: StatusBody } } as const;
@@ -41,7 +41,9 @@ async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
 async function checkPostgres(operator: SqlQueryable, timeoutMs: number): Promise<void> {
   try {
     // Cheap, and it also fails when the schema is missing (a database that was never migrated).
-    const query = operator.query<{ migrated: boolean }>("SELECT to_regclass('tenantry.tenants') IS NOT NULL AS migrated");
+    // Under a database deadline too: the pg driver then abandons (and destroys) a connection a
+    // frozen server never answers on, instead of keeping it from the operator routes.
+    const query = withDatabaseDeadline(timeoutMs, () => operator.query<{ migrated: boolean }>("SELECT to_regclass('tenantry.tenants') IS NOT NULL AS migrated"));
     const { rows } = await withTimeout(query, timeoutMs);
     if (rows[0]?.migrated !== true) throw new Error('the tenantry schema is missing');
   } catch (cause) {
