@@ -162,7 +162,7 @@ async function postmasterPid(): Promise<number> {
   return Number((await readFile(join(postgres.dataDir, 'cluster', 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
 }
 
-describe('the server under PostgreSQL faults during load', () => {
+describe('tenant requests under PostgreSQL faults during load: no answer carries another tenant\'s data', () => {
   it('survives a fast restart of PostgreSQL', async () => {
     const { outcomes, crossTenant } = await underLoad(async () => {
       await postgres.stop();
