@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TenantId } from 'tenantry';
 import { createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, type SqlPool } from 'tenantry/postgres';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
-import { pgbouncerSkipReason, startPgBouncer, type RunningPgBouncer } from '../support/pgbouncer.js';
+import { pgbouncerSkipReason, pgbouncerVersion, startPgBouncer, type RunningPgBouncer } from '../support/pgbouncer.js';
 import { crudInput, runCrudInput } from './crud-property.js';
 import { createAppSchema, tenantIds } from './isolation-fixtures.js';
 
@@ -58,5 +58,37 @@ describe.skipIf(pgbouncerSkipReason !== '')(`through PgBouncer in transaction mo
       }),
     );
     expect(reads.filter((r) => r.status === 'rejected').map((r) => String((r).reason))).toEqual([]);
+  });
+});
+
+// PgBouncer 1.21 and later track named prepared statements in transaction mode when
+// max_prepared_statements is set: the default 'auto' (named statements, the preamble's too)
+// must then work through it unchanged.
+const version = pgbouncerVersion();
+const tracksStatements = version !== undefined && (version[0] > 1 || version[1] >= 21);
+const trackingSkipReason = tracksStatements ? '' : ` (SKIPPED: needs PgBouncer >= 1.21, found ${version ? version.join('.') : 'none'})`;
+
+describe.skipIf(!tracksStatements)(`through PgBouncer >= 1.21 with max_prepared_statements, preparedStatements 'auto'${trackingSkipReason}`, () => {
+  let tracked: TestTenantry;
+  let trackedBouncer: RunningPgBouncer;
+  let trackedPool: SqlPool;
+  beforeAll(async () => {
+    const passwords = inject('rolePasswords');
+    tracked = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: passwords, tenants: TENANTS });
+    await createAppSchema(tracked);
+    trackedBouncer = await startPgBouncer({
+      serverUrl: tracked.url, poolSize: SERVER_CONNECTIONS, users: { [DEFAULT_ROLE_NAMES.app]: passwords.app }, settings: { max_prepared_statements: 200 },
+    });
+    trackedPool = pgPool({ connectionString: trackedBouncer.through(tracked.appUrl), max: 8 });
+  });
+  afterAll(async () => {
+    await trackedPool?.end();
+    await trackedBouncer?.stop();
+    await tracked?.close();
+  });
+
+  it('shows and changes each tenant exactly its own rows under concurrent scopes and transactions', async () => {
+    const through: TestTenantry = { ...tracked, app: trackedPool, db: createTenantDatabase({ pool: trackedPool }) };
+    await fc.assert(fc.asyncProperty(crudInput(TENANTS), (input) => runCrudInput(through, tenantIds(tracked), input)), { numRuns: 8 });
   });
 });

@@ -1,7 +1,7 @@
 // A PgBouncer of the test's own (Debian's `pgbouncer` package): transaction mode, a small
 // server pool, a free port, its configuration in a temporary directory, in front of the
 // suite's PostgreSQL. Stopped (SIGTERM) and its directory removed by stop().
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -12,6 +12,14 @@ import { delimiter, join } from 'node:path';
 export function pgbouncerBinary(): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin'];
   return dirs.map((dir) => join(dir, 'pgbouncer')).find((path) => existsSync(path));
+}
+
+/** The installed PgBouncer's version as [major, minor], or undefined without one. */
+export function pgbouncerVersion(): [number, number] | undefined {
+  const binary = pgbouncerBinary();
+  if (binary === undefined) return undefined;
+  const match = /PgBouncer (\d+)\.(\d+)/.exec(execFileSync(binary, ['--version'], { encoding: 'utf8' }));
+  return match ? [Number(match[1]), Number(match[2])] : undefined;
 }
 
 export const pgbouncerSkipReason = pgbouncerBinary()

@@ -21,6 +21,7 @@ export const FINDING_KINDS = {
   app_role_can_create: 'the app role may CREATE in a schema or create temporary tables (rule 1)',
   app_role_privileged: 'the app role may create roles or databases, or is a member of another role whose rights it inherits (rule 1)',
   app_role_no_timeouts: 'the app role has no statement_timeout, lock_timeout or idle_in_transaction_session_timeout, so one tenant can hold locks and connections (rule 14)',
+  tenant_setting_default: 'a default for app.tenant_id is set (ALTER ROLE or ALTER DATABASE … SET): every app-role session starts inside that tenant, so work outside a tenant transaction sees its rows, and through a pooler so does every client of the connection (rules 11 and 25)',
   global_sequence: 'a tenant table numbers rows from a sequence shared by all tenants, which tells one tenant how busy the others are (rule 8)',
   definer_view: 'a view over a tenant table runs with its owner\'s rights (no security_invoker) and the app role can read it (rule 6)',
   materialized_view: 'a materialized view over a tenant table is readable by the app role; it holds every tenant\'s rows (rule 6)',

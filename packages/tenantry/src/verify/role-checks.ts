@@ -22,6 +22,21 @@ export async function appRoleFindings(db: SqlQueryable, app: string, tables: rea
   const missing = timeouts.filter((name) => !(role.settings ?? []).some((setting) => setting.startsWith(`${name}=`) && !/=0$/.test(setting)));
   if (missing.length > 0) findings.push({ kind: 'app_role_no_timeouts', object: app, detail: missing.join(', ') });
 
+  // A session-level tenant that every app-role login starts with. (A value one client sets at
+  // session level on a live connection is not in the catalog: only its own session sees it.)
+  const { rows: defaults } = await db.query<{ scope: string; role: boolean }>(
+    `SELECT CASE WHEN s.setrole = 0 THEN format('ALTER DATABASE %I', d.datname)
+                 WHEN s.setdatabase = 0 THEN format('ALTER ROLE %I', $1::text)
+                 ELSE format('ALTER ROLE %I IN DATABASE %I', $1::text, d.datname) END AS scope,
+            s.setrole <> 0 AS role
+       FROM pg_db_role_setting s LEFT JOIN pg_database d ON d.oid = s.setdatabase
+      WHERE s.setrole IN (0, (SELECT oid FROM pg_roles WHERE rolname = $1))
+        AND (s.setdatabase = 0 OR d.datname = current_database())
+        AND EXISTS (SELECT 1 FROM unnest(s.setconfig) c WHERE starts_with(c, 'app.tenant_id='))`,
+    [app],
+  );
+  for (const d of defaults) findings.push({ kind: 'tenant_setting_default', object: d.role ? app : 'database', detail: `${d.scope} SET app.tenant_id` });
+
   const { rows: owned } = await db.query<{ name: string }>(
     `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relowner = (SELECT oid FROM pg_roles WHERE rolname = $1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,

@@ -68,6 +68,14 @@ describe('verifyIsolation', () => {
     { kind: 'global_sequence', object: 'public.f_serial', setup: `CREATE TABLE f_serial (tenant_id uuid NOT NULL, id serial NOT NULL, PRIMARY KEY (tenant_id, id))`, teardown: 'DROP TABLE f_serial' },
     { kind: 'app_role_excess_privilege', object: 'public.notes', setup: 'GRANT TRUNCATE ON notes TO tenantry_app', teardown: 'REVOKE TRUNCATE ON notes FROM tenantry_app' },
     { kind: 'app_role_can_create', object: 'public', setup: 'GRANT CREATE ON SCHEMA public TO tenantry_app', teardown: 'REVOKE CREATE ON SCHEMA public FROM tenantry_app' },
+    // A session-level tenant every app-role login starts with (here for this database only:
+    // roles are cluster-wide, and other test files run at the same time).
+    {
+      kind: 'tenant_setting_default',
+      object: 'tenantry_app',
+      setup: `DO $$ BEGIN EXECUTE format('ALTER ROLE tenantry_app IN DATABASE %I SET app.tenant_id = %L', current_database(), gen_random_uuid()); END $$`,
+      teardown: `DO $$ BEGIN EXECUTE format('ALTER ROLE tenantry_app IN DATABASE %I RESET app.tenant_id', current_database()); END $$`,
+    },
     { kind: 'app_role_owns_table', object: 'public.f_owned', setup: `${table('f_owned')}; ALTER TABLE f_owned OWNER TO tenantry_app`, teardown: 'DROP TABLE f_owned' },
     { kind: 'definer_view', object: 'public.f_view', setup: 'CREATE VIEW f_view AS SELECT * FROM notes; GRANT SELECT ON f_view TO tenantry_app', teardown: 'DROP VIEW f_view' },
     { kind: 'materialized_view', object: 'public.f_matview', setup: 'CREATE MATERIALIZED VIEW f_matview AS SELECT * FROM notes; GRANT SELECT ON f_matview TO tenantry_app', teardown: 'DROP MATERIALIZED VIEW f_matview' },

@@ -103,8 +103,9 @@ export function ioredisStore(client: Redis): KeyValueStore {
           }
         }
         const reply = await gcra.tenantryGcra1(key, nowUs ?? '', cost, rule.intervalUs, rule.capacityUs);
-        // The key lives (at least) until its TAT: resetAfterMs from now, plus the margin.
-        remember(key, at + reply[3] + (nowUs === undefined ? 0 : FOREIGN_CLOCK_MARGIN_MS));
+        // The key lives (at least) until its TAT: resetAfterMs from now, plus the script's margin
+        // (1 ms on the store's clock, an hour with a clock passed in).
+        remember(key, at + reply[3] + (nowUs === undefined ? 1 : FOREIGN_CLOCK_MARGIN_MS));
         return outcome(reply);
       }
       const args: (string | number)[] = new Array<string | number>(n + 2 + 2 * n);
