@@ -79,6 +79,10 @@ describe('the pool statementTimeoutMs option', () => {
       const db = createTenantDatabase({ pool });
       const err = await failure(db.withTenant(a, (s) => s.query('SELECT pg_sleep(30)')));
       expect(isTenantryError(err, 'DATABASE_TIMEOUT')).toBe(true);
+      expect((err as { details: unknown }).details).toEqual({ deadlineMs: 200 });
+      // A longer context deadline does not lift the pool's own, and the error names the one that bound.
+      const within = await failure(withDatabaseDeadline(60_000, () => db.withTenant(a, (s) => s.query('SELECT pg_sleep(30)'))));
+      expect((within as { details: unknown }).details).toEqual({ deadlineMs: 200 });
       const { rows } = await db.withTenant(a, (s) => s.query<{ one: number }>('SELECT 1 AS one'));
       expect(rows).toEqual([{ one: 1 }]);
     } finally {

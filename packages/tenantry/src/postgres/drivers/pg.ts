@@ -95,7 +95,8 @@ class PgConnection implements SqlConnection {
     const own = this.options.statementTimeoutMs;
     const limitMs = context === undefined ? own : own === undefined ? context.remainingMs : Math.min(own, context.remainingMs);
     if (limitMs === undefined) return this.#queryAfter<Row>(preamble, text, values);
-    const deadlineMs = context?.deadlineMs ?? own ?? limitMs;
+    // The deadline that binds, as configured: the pool's own or the context's full length.
+    const deadlineMs = own !== undefined && (context === undefined || own <= context.remainingMs) ? own : context?.deadlineMs ?? limitMs;
     if (limitMs <= 0) return Promise.reject(postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs } }));
     return new Promise<SqlResult<Row>>((resolve, reject) => {
       const timer = setTimeout(() => {
