@@ -2,7 +2,8 @@
 // with TENANT_SUSPENDED / TENANT_NOT_ACTIVE / TENANT_NOT_FOUND before membership was checked,
 // while an active or unknown tenant answered 403: any valid token could tell which tenants
 // exist and which are suspended (issue 13). A non-member now gets one answer; a member still
-// learns why they are refused.
+// learns why they are refused. Sent with an API key of another tenant, the same token told an
+// unknown or suspended tenant (403) from an active one (400 TENANT_AMBIGUOUS): now always 400.
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { randomUUID } from 'node:crypto';
@@ -49,6 +50,20 @@ describe('a valid token of a user who is not a member of the tenant it names', (
     }
     expect((answers.active as { body: { code: string } }).body.code).toBe(code);
     for (const status of Object.keys(named)) expect({ status, answer: answers[status] }).toEqual({ status, answer: answers.active });
+  });
+});
+
+describe('a valid token sent with an API key of another tenant', () => {
+  it('answers TENANT_AMBIGUOUS whether the tenant the token names is unknown, active, suspended, offboarding or deleted', async () => {
+    const keyOfA = await api.apiKey(home, ['members:read']);
+    const answers: Record<string, unknown> = {};
+    for (const [status, tenant] of Object.entries(named)) {
+      answers[status] = comparable(await api.request('GET', '/v1/tenant/members', { apiKey: keyOfA, token: await api.jwt('outsider', tenant) }));
+    }
+    expect((answers.active as { body: { code: string } }).body.code).toBe('TENANT_AMBIGUOUS');
+    for (const status of Object.keys(named)) expect({ status, answer: answers[status] }).toEqual({ status, answer: answers.active });
+    // A token naming the key's own tenant still goes with it.
+    expect((await api.request('GET', '/v1/tenant/members', { apiKey: keyOfA, token: await api.jwt('outsider', home) })).status).toBe(200);
   });
 });
 

@@ -4,12 +4,12 @@
 // before the body is even validated.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { coreErrors, type Tenant } from 'tenantry';
+import { coreErrors, type Tenant, type TenantId } from 'tenantry';
 import { tenantryFastify } from 'tenantry/adapters/fastify';
 import { controlErrors, IMPERSONATION_PERMISSIONS, hasPermission, type Permission } from 'tenantry/control';
 import { withPoolTransaction, type SqlPool } from 'tenantry/postgres';
 import {
-  apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant, type TenantLookup, type TenantStrategy,
+  apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant, type TenantLookup, type TenantRequest, type TenantStrategy,
 } from 'tenantry/resolve';
 import type { ApiDependencies } from './api-dependencies.js';
 import { impersonationStrategy, unlessImpersonationToken } from './impersonation-strategy.js';
@@ -84,9 +84,10 @@ async function isMemberBeyondTheGate(operator: SqlPool, tenant: Tenant, userId: 
  * resolver, which tells them why they are refused (TENANT_SUSPENDED, TENANT_NOT_ACTIVE). The
  * membership is read only on that path, the hot path (an active tenant) costs nothing more.
  * Without an operator pool membership cannot be read there: every caller gets the non-member's
- * answer (fail closed).
+ * answer (fail closed). With an API key in the same request the key names the tenant: a token
+ * naming any other (unknown, active or not) is TENANT_AMBIGUOUS, also never a probe.
  */
-function sameAnswerForNonMembers(strategy: TenantStrategy, tenants: TenantLookup, operator: SqlPool | undefined, current: AsyncLocalStorage<FastifyRequest>): TenantStrategy {
+function sameAnswerForNonMembers(strategy: TenantStrategy, gate: NonMemberGate): TenantStrategy {
   return {
     name: strategy.name,
     async match(request) {
@@ -95,9 +96,38 @@ function sameAnswerForNonMembers(strategy: TenantStrategy, tenants: TenantLookup
       // Before the tenant is looked up: an unusable subject gets one answer whatever it names.
       const userId = subjectOf(match.credentials ?? {});
       const { reference } = match;
-      const found = reference.by === 'id' ? await tenants.tryGet(reference.id) : await tenants.tryGetBySlug(reference.slug);
-      if (found === undefined || found.status === 'deleted') throw notAMember(current.getStore());
-      if (found.status !== 'active' && (operator === undefined || !await isMemberBeyondTheGate(operator, found, userId))) throw notAMember(current.getStore());
+      const found = reference.by === 'id' ? await gate.tenants.tryGet(reference.id) : await gate.tenants.tryGetBySlug(reference.slug);
+      const key = gate.keyTenants.get(request);
+      if (key !== undefined) {
+        if (found?.id !== key.tenant) throw resolveErrors.create('TENANT_AMBIGUOUS', { details: { sources: [key.source, strategy.name] } });
+        return match;
+      }
+      if (found === undefined || found.status === 'deleted') throw notAMember(gate.current.getStore());
+      if (found.status !== 'active' && (gate.operator === undefined || !await isMemberBeyondTheGate(gate.operator, found, userId))) throw notAMember(gate.current.getStore());
+      return match;
+    },
+  };
+}
+
+/** What the JWT strategy's wrapper reads besides the token. */
+interface NonMemberGate {
+  readonly tenants: TenantLookup;
+  readonly operator: SqlPool | undefined;
+  /** The Fastify request, for the route's declared access. */
+  readonly current: AsyncLocalStorage<FastifyRequest>;
+  /** The tenant an API key of the same request named (the key strategy runs first). */
+  readonly keyTenants: WeakMap<TenantRequest, KeyTenant>;
+}
+
+interface KeyTenant { readonly tenant: TenantId; readonly source: string }
+
+/** `strategy` (the API-key strategy), recording the tenant its key names for the JWT strategy after it. */
+function recordingKeyTenant(strategy: TenantStrategy, keyTenants: WeakMap<TenantRequest, KeyTenant>): TenantStrategy {
+  return {
+    name: strategy.name,
+    async match(request) {
+      const match = await strategy.match(request);
+      if (match?.reference.by === 'id') keyTenants.set(request, { tenant: match.reference.id, source: strategy.name });
       return match;
     },
   };
@@ -124,11 +154,13 @@ export async function tenantScope(scope: FastifyInstance, deps: ApiDependencies)
   // The plugin's onResolved sees a neutral request, not Fastify's: this store carries the
   // Fastify request into it, because the plugin's hook runs inside this one's `next()`.
   const current = new AsyncLocalStorage<FastifyRequest>();
+  const keyTenants = new WeakMap<TenantRequest, KeyTenant>();
+  const gate: NonMemberGate = { tenants: deps.registry, operator: deps.operator, current, keyTenants };
   const resolver = createTenantResolver({
     strategies: [
-      apiKeyStrategy({ verify: deps.control.apiKeys.verifyApiKey }),
+      recordingKeyTenant(apiKeyStrategy({ verify: deps.control.apiKeys.verifyApiKey }), keyTenants),
       impersonationStrategy(deps.control.impersonation),
-      ...(deps.jwtVerifier ? [unlessImpersonationToken(sameAnswerForNonMembers(jwtClaimStrategy({ verifier: deps.jwtVerifier }), deps.registry, deps.operator, current))] : []),
+      ...(deps.jwtVerifier ? [unlessImpersonationToken(sameAnswerForNonMembers(jwtClaimStrategy({ verifier: deps.jwtVerifier }), gate))] : []),
     ],
     tenants: deps.registry,
   });
