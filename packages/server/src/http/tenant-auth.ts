@@ -4,11 +4,12 @@
 // before the body is even validated.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { coreErrors } from 'tenantry';
+import { coreErrors, type Tenant, type TenantId } from 'tenantry';
 import { tenantryFastify } from 'tenantry/adapters/fastify';
 import { controlErrors, IMPERSONATION_PERMISSIONS, hasPermission, type Permission } from 'tenantry/control';
+import { withPoolTransaction, type SqlPool } from 'tenantry/postgres';
 import {
-  apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant, type TenantLookup, type TenantStrategy,
+  apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant, type TenantLookup, type TenantRequest, type TenantStrategy,
 } from 'tenantry/resolve';
 import type { ApiDependencies } from './api-dependencies.js';
 import { impersonationStrategy, unlessImpersonationToken } from './impersonation-strategy.js';
@@ -26,6 +27,16 @@ declare module 'fastify' {
   }
 }
 
+/** The user id of a verified JWT, exactly as issued; TOKEN_INVALID when it cannot be one. */
+function subjectOf(claims: Readonly<Record<string, unknown>>): string {
+  const userId = claims.sub;
+  if (typeof userId !== 'string' || userId === '') throw resolveErrors.create('TOKEN_INVALID', { details: { reason: 'missing sub claim' } });
+  // A subject no member id can be (NUL, an unpaired surrogate, over 256 characters) is nobody:
+  // it must not reach the member lookup, where PostgreSQL would refuse it with a 500.
+  if (userId.length > 256 || unstorablePath(userId) !== undefined) throw resolveErrors.create('TOKEN_INVALID', { details: { reason: 'the sub claim is not a valid user id' } });
+  return userId;
+}
+
 async function principalFor(resolved: ResolvedTenant, deps: ApiDependencies): Promise<TenantPrincipal> {
   const session = resolved.credentials.impersonation;
   if (session !== undefined) {
@@ -38,11 +49,7 @@ async function principalFor(resolved: ResolvedTenant, deps: ApiDependencies): Pr
     return { kind: 'apiKey', keyId: String(key.keyId), scopes: permissionsFrom(Array.isArray(key.scopes) ? key.scopes : []) };
   }
   const claims = resolved.credentials.jwt ?? {};
-  const userId = claims.sub;
-  if (typeof userId !== 'string' || userId === '') throw resolveErrors.create('TOKEN_INVALID', { details: { reason: 'missing sub claim' } });
-  // A subject no member id can be (NUL, an unpaired surrogate, over 256 characters) is nobody:
-  // it must not reach the member lookup, where PostgreSQL would refuse it with a 500.
-  if (userId.length > 256 || unstorablePath(userId) !== undefined) throw resolveErrors.create('TOKEN_INVALID', { details: { reason: 'the sub claim is not a valid user id' } });
+  const userId = subjectOf(claims);
   const member = await deps.db.withTenant(resolved.tenant.id, (scope) => deps.control.members.tryGet(scope, userId));
   const email = typeof claims.email === 'string' && claims.email_verified === true ? { email: claims.email } : {};
   return { kind: 'user', userId, ...email, member: member !== undefined, permissions: member?.permissions ?? [] };
@@ -57,19 +64,70 @@ function notAMember(request: FastifyRequest | undefined): Error {
 }
 
 /**
- * A correctly signed token naming a tenant that does not exist answers what a token naming an
- * existing tenant the user is not a member of answers (403 PERMISSION_DENIED), never 404
- * TENANT_NOT_FOUND: otherwise any valid token could probe which tenants exist.
+ * Whether `userId` is a member of a tenant the gate refuses (suspended, offboarding,
+ * provisioning): read as the operator, which may see only the members table's two key columns,
+ * and only under its row-level policy, with this tenant set for this one transaction.
  */
-function sameAnswerForUnknownTenants(strategy: TenantStrategy, tenants: TenantLookup, current: AsyncLocalStorage<FastifyRequest>): TenantStrategy {
+async function isMemberBeyondTheGate(operator: SqlPool, tenant: Tenant, userId: string): Promise<boolean> {
+  return withPoolTransaction(operator, async (connection) => {
+    await connection.query("SELECT pg_catalog.set_config('app.tenant_id', $1, true)", [tenant.id]);
+    const { rows } = await connection.query('SELECT 1 FROM tenantry.members WHERE tenant_id = $1 AND user_id = $2', [tenant.id, userId]);
+    return rows.length > 0;
+  });
+}
+
+/**
+ * A correctly signed token naming a tenant its user is not a member of answers what it answers
+ * for an active tenant (403 PERMISSION_DENIED) whether that tenant does not exist, was deleted,
+ * or is suspended, offboarding or provisioning: otherwise any valid token could probe which
+ * tenants exist and which are suspended. A member of a non-active tenant is let through to the
+ * resolver, which tells them why they are refused (TENANT_SUSPENDED, TENANT_NOT_ACTIVE). The
+ * membership is read only on that path, the hot path (an active tenant) costs nothing more.
+ * Without an operator pool membership cannot be read there: every caller gets the non-member's
+ * answer (fail closed). With an API key in the same request the key names the tenant: a token
+ * naming any other (unknown, active or not) is TENANT_AMBIGUOUS, also never a probe.
+ */
+function sameAnswerForNonMembers(strategy: TenantStrategy, gate: NonMemberGate): TenantStrategy {
   return {
     name: strategy.name,
     async match(request) {
       const match = await strategy.match(request);
       if (match === undefined) return undefined;
+      // Before the tenant is looked up: an unusable subject gets one answer whatever it names.
+      const userId = subjectOf(match.credentials ?? {});
       const { reference } = match;
-      const found = reference.by === 'id' ? await tenants.tryGet(reference.id) : await tenants.tryGetBySlug(reference.slug);
-      if (found === undefined || found.status === 'deleted') throw notAMember(current.getStore());
+      const found = reference.by === 'id' ? await gate.tenants.tryGet(reference.id) : await gate.tenants.tryGetBySlug(reference.slug);
+      const key = gate.keyTenants.get(request);
+      if (key !== undefined) {
+        if (found?.id !== key.tenant) throw resolveErrors.create('TENANT_AMBIGUOUS', { details: { sources: [key.source, strategy.name] } });
+        return match;
+      }
+      if (found === undefined || found.status === 'deleted') throw notAMember(gate.current.getStore());
+      if (found.status !== 'active' && (gate.operator === undefined || !await isMemberBeyondTheGate(gate.operator, found, userId))) throw notAMember(gate.current.getStore());
+      return match;
+    },
+  };
+}
+
+/** What the JWT strategy's wrapper reads besides the token. */
+interface NonMemberGate {
+  readonly tenants: TenantLookup;
+  readonly operator: SqlPool | undefined;
+  /** The Fastify request, for the route's declared access. */
+  readonly current: AsyncLocalStorage<FastifyRequest>;
+  /** The tenant an API key of the same request named (the key strategy runs first). */
+  readonly keyTenants: WeakMap<TenantRequest, KeyTenant>;
+}
+
+interface KeyTenant { readonly tenant: TenantId; readonly source: string }
+
+/** `strategy` (the API-key strategy), recording the tenant its key names for the JWT strategy after it. */
+function recordingKeyTenant(strategy: TenantStrategy, keyTenants: WeakMap<TenantRequest, KeyTenant>): TenantStrategy {
+  return {
+    name: strategy.name,
+    async match(request) {
+      const match = await strategy.match(request);
+      if (match?.reference.by === 'id') keyTenants.set(request, { tenant: match.reference.id, source: strategy.name });
       return match;
     },
   };
@@ -96,11 +154,13 @@ export async function tenantScope(scope: FastifyInstance, deps: ApiDependencies)
   // The plugin's onResolved sees a neutral request, not Fastify's: this store carries the
   // Fastify request into it, because the plugin's hook runs inside this one's `next()`.
   const current = new AsyncLocalStorage<FastifyRequest>();
+  const keyTenants = new WeakMap<TenantRequest, KeyTenant>();
+  const gate: NonMemberGate = { tenants: deps.registry, operator: deps.operator, current, keyTenants };
   const resolver = createTenantResolver({
     strategies: [
-      apiKeyStrategy({ verify: deps.control.apiKeys.verifyApiKey }),
+      recordingKeyTenant(apiKeyStrategy({ verify: deps.control.apiKeys.verifyApiKey }), keyTenants),
       impersonationStrategy(deps.control.impersonation),
-      ...(deps.jwtVerifier ? [unlessImpersonationToken(sameAnswerForUnknownTenants(jwtClaimStrategy({ verifier: deps.jwtVerifier }), deps.registry, current))] : []),
+      ...(deps.jwtVerifier ? [unlessImpersonationToken(sameAnswerForNonMembers(jwtClaimStrategy({ verifier: deps.jwtVerifier }), gate))] : []),
     ],
     tenants: deps.registry,
   });
