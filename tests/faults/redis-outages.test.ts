@@ -2,6 +2,8 @@
 // outage flag was reset only on a reconnect, and a frozen Redis never drops its connection, so
 // one freeze hid the next outage. Now each outage logs one warning when it starts and one line
 // when Redis answers again. A redis-server of this suite's own is frozen with SIGSTOP.
+import { Redis } from 'ioredis';
+import { problemHeaders, toProblem } from 'tenantry/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMIT_ON_UNAVAILABLE } from '../../packages/server/src/config.js';
 import { resolveConfig } from '../../packages/server/src/config.js';
@@ -48,7 +50,19 @@ describe.skipIf(!hasRedisServer)(`rate limiting through repeated Redis freezes${
   });
 });
 
-describe.skipIf(!hasRedisServer)(`each RATE_LIMIT_ON_UNAVAILABLE mode with Redis frozen${hasRedisServer ? '' : ' (SKIPPED: no redis-server binary)'}`, () => {
+// Redis frozen (SIGSTOP: the connection stays open, nothing answers), stopped (the process
+// killed, then started again on the same port) or flushed (FLUSHALL: it answers, with every
+// counter gone) while checks keep coming. While it is away, every decision settles with the
+// mode's policy (a refusal is a retryable 503 problem); once it answers, Redis decides again
+// without a restart of the limiter, and a used-up limit refuses again.
+type RedisFault = 'frozen' | 'stopped' | 'flushed';
+const FAULTS: readonly RedisFault[] = ['frozen', 'stopped', 'flushed'];
+const cases = FAULTS.flatMap((fault) => RATE_LIMIT_ON_UNAVAILABLE.map((mode) => [fault, mode] as const));
+// What ordinary and sensitive routes get while Redis is away, per mode.
+const POLICY = { open: ['open', 'local'], local: ['local', 'local'], closed: ['RATE_LIMIT_UNAVAILABLE', 'RATE_LIMIT_UNAVAILABLE'] } as const;
+const LOAD_WORKERS = 4;
+
+describe.skipIf(!hasRedisServer)(`each RATE_LIMIT_ON_UNAVAILABLE mode with Redis frozen, stopped or flushed${hasRedisServer ? '' : ' (SKIPPED: no redis-server binary)'}`, () => {
   let redis: OwnedProcess;
   let port: number;
   beforeAll(async () => {
@@ -57,24 +71,78 @@ describe.skipIf(!hasRedisServer)(`each RATE_LIMIT_ON_UNAVAILABLE mode with Redis
   });
   afterAll(() => redis?.kill());
 
-  it.each(RATE_LIMIT_ON_UNAVAILABLE)('%s: every decision settles with the stated policy, ordinary and sensitive routes, and Redis decides again after the thaw', async (mode) => {
+  it.each(cases)('%s, %s: every decision settles with the stated policy, ordinary and sensitive routes, and Redis decides again afterwards', async (fault, mode) => {
     const rateLimit = serverRateLimit(resolveConfig({ redisUrl: `redis://127.0.0.1:${port}`, rateLimitOnUnavailable: mode }), createLogger({ level: 'silent' }));
+    const admin = new Redis(port, '127.0.0.1', { lazyConnect: true });
     try {
       await rateLimit.ready();
-      const { limiter, sensitiveLimiter } = rateLimit.options;
-      redis.freeze();
-      try {
-        const ordinary = await limiter.check(TENANT, rules).then((d) => d.source, (e: { code?: string }) => e.code);
-        const sensitive = await (sensitiveLimiter ?? limiter).check(TENANT, rules).then((d) => d.source, (e: { code?: string }) => e.code);
-        const expected = { open: ['open', 'local'], local: ['local', 'local'], closed: ['RATE_LIMIT_UNAVAILABLE', 'RATE_LIMIT_UNAVAILABLE'] }[mode];
-        expect([ordinary, sensitive]).toEqual(expected);
-      } finally {
-        redis.thaw();
+      const { limiter } = rateLimit.options;
+      const sensitiveLimiter = rateLimit.options.sensitiveLimiter ?? limiter;
+      const settle = (decided: Promise<{ source: string }>) => decided.then((d) => d.source, (e: unknown) => {
+        // A refusal must be what the edge answers as a retryable 503 problem.
+        const problem = toProblem(e);
+        expect(problem.status).toBe(503);
+        const headers = problemHeaders(problem);
+        expect(headers['content-type']).toBe('application/problem+json');
+        expect(headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+        return (e as { code?: string }).code ?? 'unknown';
+      });
+      const check = () => Promise.all([settle(limiter.check(TENANT, rules)), settle(sensitiveLimiter.check(TENANT, rules))]);
+
+      // Load: checks of both route classes from several loops until the fault is over.
+      const seen: (readonly [string, string])[] = [];
+      let loading = true;
+      const load = Promise.all(Array.from({ length: LOAD_WORKERS }, async () => {
+        while (loading) {
+          seen.push(await check());
+          // A refusal can settle at once: give timers and sockets their turn.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }));
+      await pollUntilTrue(() => seen.length >= 10);
+
+      if (fault === 'flushed') {
+        await admin.connect();
+        // Counters to lose (the load keeps writing new ones after the flush).
+        expect(await admin.dbsize()).toBeGreaterThan(0);
+        expect(await admin.flushall()).toBe('OK');
+      } else {
+        if (fault === 'frozen') redis.freeze();
+        else await redis.kill();
+        try {
+          const before = seen.length;
+          expect(await check()).toEqual(POLICY[mode]);
+          // The loops settle too (none waits for Redis to come back).
+          await pollUntilTrue(() => seen.length >= before + 2 * LOAD_WORKERS);
+        } finally {
+          if (fault === 'frozen') redis.thaw();
+          else redis = await startRedis(port);
+        }
       }
-      let source: string | undefined;
-      while (source !== 'store') source = await limiter.check(TENANT, rules).then((d) => d.source, () => undefined);
+      // Redis decides again: no restart of the limiter, only the next decision.
+      await pollUntilTrue(async () => (await check()).every((source) => source === 'store'));
+      loading = false;
+      await load;
+      const expected = POLICY[mode];
+      for (const [ordinary, sensitive] of seen) {
+        expect(['store', expected[0]]).toContain(ordinary);
+        expect(['store', expected[1]]).toContain(sensitive);
+      }
+      if (fault === 'flushed') expect(new Set(seen.flat())).toEqual(new Set(['store']));
+
+      // And limits hold again: a used-up limit of a fresh subject refuses, from the store.
+      const tight = [{ name: 'tight', subject: `${fault}-${mode}`, policy: { limit: 3, periodMs: 60_000, burst: 3 } }];
+      const decisions = [];
+      for (let i = 0; i < 4; i += 1) decisions.push(await limiter.check(TENANT, tight));
+      expect(decisions.map((d) => [d.allowed, d.source])).toEqual([[true, 'store'], [true, 'store'], [true, 'store'], [false, 'store']]);
     } finally {
+      admin.disconnect();
       await rateLimit.close();
     }
   });
 });
+
+/** Resolves once `condition` holds, checked again every few milliseconds (vitest's test timeout bounds it). */
+async function pollUntilTrue(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5));
+}
