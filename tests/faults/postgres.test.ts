@@ -206,3 +206,98 @@ describe('tenant requests under PostgreSQL faults during load: no answer carries
     await expectNothingLost();
   });
 });
+
+// The app pool exhausted: a second server process over the same database, with an app pool of
+// POOL_SIZE connections and a short acquire timeout. An outside connection locks the member
+// table and sleeps (pg_sleep), so the first POOL_SIZE member requests hold every pooled
+// connection while they wait for the lock. Further requests must not queue without end: each
+// gets a retryable 503 once the acquire timeout passes, while the first ones are still waiting.
+// When the sleep ends (cancelled), the waiting requests finish, a write among them acknowledged
+// and kept, and the server answers again without a restart.
+const POOL_SIZE = 2;
+const ACQUIRE_TIMEOUT_MS = 300;
+const BEYOND_POOL = 6;
+
+describe('tenant requests with the app pool exhausted by pg_sleep', () => {
+  let small: RunningCli | undefined;
+  afterAll(async () => {
+    if (small?.child.exitCode === null) {
+      small.child.kill('SIGTERM');
+      await small.exited.catch(() => undefined);
+    }
+  });
+
+  it('answers requests beyond the pool with 503 and Retry-After after the acquire timeout, and recovers once the sleep ends', async () => {
+    small = startCli(['start'], {
+      ...serverEnv(),
+      TENANTRY_APP_POOL_SIZE: String(POOL_SIZE), TENANTRY_POOL_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_TIMEOUT_MS),
+      // The blocked requests outlast the test's waits; their deadline is not what is tested here.
+      TENANTRY_TENANT_DEADLINE_MS: '60000',
+    }, 600_000);
+    const running = small;
+    const smallUrl = await pollUntil(async () => {
+      const line = running.stdout().split('\n').find((l) => l.includes('tenantry listening'));
+      return line ? (JSON.parse(line) as { url: string }).url : undefined;
+    }, 60_000, `the small-pool server to listen (stderr: ${running.stderr()})`);
+    const request = async (tenant: { prefix: string; token: string }, userId?: string): Promise<Outcome> => {
+      const response = await fetch(`${smallUrl}/v1/tenant/members`, {
+        method: userId === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${tenant.token}`, ...(userId === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(userId === undefined ? {} : { body: JSON.stringify({ userId, role: 'viewer' }) }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const body = (await response.json().catch(() => ({}))) as { code?: string };
+      return { status: response.status, contentType: response.headers.get('content-type') ?? '', retryAfter: response.headers.get('retry-after'), ...(body.code ? { code: body.code } : {}) };
+    };
+    const [first, second] = tenants as [{ prefix: string; token: string }, { prefix: string; token: string }];
+    // Both tenants answer before the fault (their tenant records are resolved and cached).
+    expect((await Promise.all([request(first), request(second)])).map((o) => o.status)).toEqual([200, 200]);
+
+    const holder = new pg.Client({ connectionString: postgres.url });
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await holder.connect();
+    await admin.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE tenantry.members IN ACCESS EXCLUSIVE MODE');
+      const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+      const sleeping = holder.query('SELECT pg_sleep(600)').then(() => 'slept', (err: Error) => err.message);
+
+      // POOL_SIZE requests take every pooled connection and wait for the lock (one a write).
+      const writer = `${first.prefix}pool-exhausted`;
+      let settled = 0;
+      const blocked = [request(first, writer), request(second)].map((p) => p.finally(() => { settled += 1; }));
+      await pollUntil(async () => {
+        const { rows } = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'tenantry_app' AND wait_event_type = 'Lock'");
+        return rows[0]?.n === POOL_SIZE ? true : undefined;
+      }, 20_000, 'every pooled connection to wait for the lock');
+
+      // Requests beyond the pool: a retryable problem each, while the pool is still held.
+      const beyond = await Promise.all(Array.from({ length: BEYOND_POOL }, (_, i) => request(i % 2 === 0 ? first : second, i < 2 ? `${first.prefix}refused-${i}` : undefined)));
+      for (const outcome of beyond) {
+        expect(outcome, JSON.stringify(outcome)).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
+        expect(outcome.contentType).toMatch(/^application\/problem\+json/);
+        expect(Number(outcome.retryAfter)).toBeGreaterThan(0);
+      }
+      expect(settled).toBe(0);
+      expect(running.child.exitCode).toBeNull();
+
+      // The sleep ends: the lock goes with the holder's transaction, the waiting requests finish.
+      await admin.query('SELECT pg_cancel_backend($1)', [holderPid]);
+      expect(await sleeping).toMatch(/cancel/i);
+      await holder.query('ROLLBACK');
+      expect((await Promise.all(blocked)).map((o) => o.status)).toEqual([201, 200]);
+
+      // No restart: both tenants answer again, and the acknowledged write is there.
+      const after = await fetch(`${smallUrl}/v1/tenant/members`, { headers: { authorization: `Bearer ${first.token}` } });
+      expect(after.status).toBe(200);
+      const members = ((await after.json()) as { items: { userId: string }[] }).items.map((m) => m.userId);
+      expect(members).toContain(writer);
+      expect((await request(second)).status).toBe(200);
+      expect(running.child.exitCode).toBeNull();
+    } finally {
+      await holder.end().catch(() => undefined);
+      await admin.end();
+    }
+  });
+});
