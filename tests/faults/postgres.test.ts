@@ -28,6 +28,8 @@ let postgres: EmbeddedPostgres;
 let server: RunningCli;
 let url: string;
 let tenants: { prefix: string; token: string }[] = [];
+const tenantIds: string[] = [];
+let operatorToken: string;
 const acknowledged: { prefix: string; userId: string }[] = [];
 let writes = 0;
 
@@ -50,7 +52,7 @@ beforeAll(async () => {
   postgres = await startEmbeddedPostgres({ dataDir: join(dir, 'pg') });
   const created = await runCli(['operators', 'create', '--name', 'Faults', '--email', 'faults@test.example', '--json'], serverEnv());
   expect(created.code, created.stderr).toBe(0);
-  const operatorToken = (JSON.parse(created.stdout) as { token: string }).token;
+  operatorToken = (JSON.parse(created.stdout) as { token: string }).token;
 
   server = startCli(['start'], serverEnv(), 600_000);
   url = await pollUntil(async () => {
@@ -68,6 +70,7 @@ beforeAll(async () => {
     });
     expect(response.status).toBe(201);
     const { id } = (await response.json()) as { id: string };
+    tenantIds[i] = id;
     const token = await new SignJWT({ tenant_id: id }).setSubject(`${prefix}owner`).setProtectedHeader({ alg: 'HS256' })
       .setIssuer('faults').setAudience('faults').setExpirationTime('1h').sign(key);
     return { prefix, token };
@@ -299,5 +302,66 @@ describe('tenant requests with the app pool exhausted by pg_sleep', () => {
       await holder.end().catch(() => undefined);
       await admin.end();
     }
+  });
+});
+
+// Audit appends from two processes: a second server over the same database, and both add
+// members to the same tenants at once, so each tenant's hash chain gets links from both. Every
+// chain must verify afterwards (no fork, no gap), with exactly one event per acknowledged change.
+const AUDITED_TENANTS = 3;
+const ADDS_PER_SERVER = 8;
+
+describe('concurrent audit appends from two server processes', () => {
+  let peer: RunningCli | undefined;
+  afterAll(async () => {
+    if (peer?.child.exitCode === null) {
+      peer.child.kill('SIGTERM');
+      await peer.exited.catch(() => undefined);
+    }
+  });
+
+  it('keeps every tenant\'s audit chain valid, with one event per acknowledged change', async () => {
+    peer = startCli(['start'], serverEnv(), 600_000);
+    const running = peer;
+    const peerUrl = await pollUntil(async () => {
+      const line = running.stdout().split('\n').find((l) => l.includes('tenantry listening'));
+      return line ? (JSON.parse(line) as { url: string }).url : undefined;
+    }, 60_000, `the second server to listen (stderr: ${running.stderr()})`);
+    const verify = async (id: string) => {
+      const response = await fetch(`${url}/v1/tenants/${id}/audit-events/verification`, { headers: { authorization: `Bearer ${operatorToken}` } });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { valid: boolean; eventsChecked: number; firstBrokenSeq: number | null; reason: string | null };
+    };
+    const audited = tenants.slice(0, AUDITED_TENANTS).map((tenant, i) => ({ ...tenant, id: tenantIds[i] as string }));
+    const before = await Promise.all(audited.map(async (t) => (await verify(t.id)).eventsChecked));
+
+    // Every add from both servers at once, interleaved, for every audited tenant.
+    const attempts = audited.flatMap((tenant) => Array.from({ length: 2 * ADDS_PER_SERVER }, (_, i) => ({ tenant, base: i % 2 === 0 ? url : peerUrl, userId: `${tenant.prefix}audit-${i}` })));
+    const answers = await Promise.all(attempts.map(async ({ tenant, base, userId }) => {
+      const response = await fetch(`${base}/v1/tenant/members`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tenant.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ userId, role: 'viewer' }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const body = (await response.json().catch(() => ({}))) as { code?: string };
+      return { tenant: tenant.id, status: response.status, code: body.code, retryAfter: response.headers.get('retry-after') };
+    }));
+    // A refusal under contention may only be a retryable one (a conflict, or a 503 with
+    // Retry-After); the rest are acknowledged.
+    for (const answer of answers.filter((a) => a.status !== 201)) {
+      if (answer.status === 409) expect(answer.code).toBe('TRANSACTION_CONFLICT');
+      else expect(answer, JSON.stringify(answer)).toMatchObject({ status: 503, retryAfter: expect.stringMatching(/^[1-9]/) as unknown });
+    }
+    expect(answers.filter((a) => a.status === 201).length).toBeGreaterThan(0);
+
+    for (const [i, tenant] of audited.entries()) {
+      const acknowledged = answers.filter((a) => a.tenant === tenant.id && a.status === 201).length;
+      const verification = await verify(tenant.id);
+      expect(verification, JSON.stringify(verification)).toMatchObject({ valid: true, firstBrokenSeq: null });
+      expect(verification.eventsChecked - (before[i] as number)).toBe(acknowledged);
+    }
+    expect(server.child.exitCode).toBeNull();
+    expect(running.child.exitCode).toBeNull();
   });
 });
