@@ -21,7 +21,7 @@ describe('loadConfig', () => {
       preparedStatements: 'auto', port: 3000, host: '127.0.0.1', logLevel: 'info', shutdownTimeoutMs: 10_000,
       rateLimitPerMinute: 600, rateLimitBurst: 100, rateLimitApiKeyPerMinute: 300, rateLimitApiKeyBurst: 50, rateLimitOnUnavailable: 'local', healthWindowMinutes: 15,
       metrics: 'off', metricsTopTenants: 20, tracing: 'parent',
-      appPoolSize: 10, operatorPoolSize: 4, poolAcquireTimeoutMs: 2_000, tenantDeadlineMs: 5_000, operatorDeadlineMs: 10_000, exportDeadlineMs: 60_000,
+      appPoolSize: 10, operatorPoolSize: 4, poolAcquireTimeoutMs: 5_000, tenantDeadlineMs: 5_000, operatorDeadlineMs: 10_000, exportDeadlineMs: 60_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
