@@ -4,43 +4,17 @@
 // the publish is retried in the background and reported when it finally fails, and once Redis
 // answers again the next change reaches the other instances. A redis-server of this test's own
 // (on a free port) is frozen with SIGSTOP; the shared one is never touched.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTenantryError, parseTenantId } from '../core/index.js';
 import { redisChangeFeed } from '../redis/index.js';
+import { freePort, hasRedisServer, startRedis, type OwnedProcess } from '../testing/internal.js';
 import { createTenantCache, type TenantCache } from './tenant-cache.js';
 
-const REDIS_SERVER = '/usr/bin/redis-server';
 const TENANT = parseTenantId('1f0e2d3c-0000-4000-8000-000000000002');
 // Far above a publish's timeout and retries here; the old code never resolved at all.
 const DEADLINE_MS = 15_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
-  });
-  return child;
-}
 
 /** `promise`, or a rejection naming `what` when it has not settled by the deadline. */
 function withinDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
@@ -55,8 +29,8 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
 
-describe.skipIf(!existsSync(REDIS_SERVER))(`a tenant cache whose change feed is frozen${existsSync(REDIS_SERVER) ? '' : ' (SKIPPED: no redis-server binary)'}`, () => {
-  let server: ChildProcess;
+describe.skipIf(!hasRedisServer)(`a tenant cache whose change feed is frozen${hasRedisServer ? '' : ' (SKIPPED: no redis-server binary)'}`, () => {
+  let server: OwnedProcess;
   const connections: Redis[] = [];
   let writer: TenantCache<string>;
   let reader: TenantCache<string>;
@@ -87,16 +61,11 @@ describe.skipIf(!existsSync(REDIS_SERVER))(`a tenant cache whose change feed is 
   afterAll(async () => {
     await Promise.all([writer?.close(), reader?.close()]);
     for (const c of connections) c.disconnect();
-    if (server && server.exitCode === null && server.signalCode === null) {
-      server.kill('SIGCONT');
-      const exited = once(server, 'exit');
-      server.kill('SIGKILL');
-      await exited;
-    }
+    await server?.kill();
   });
 
   it('lets a write go on, retries the publish and reports it when it keeps failing', async () => {
-    expect(server.kill('SIGSTOP')).toBe(true);
+    server.freeze();
     await withinDeadline(writer.changed(TENANT), 'changed() with Redis frozen');
     await withinDeadline(firstReport, 'the failed-publish report');
     expect(reported).toHaveLength(1);
@@ -104,7 +73,7 @@ describe.skipIf(!existsSync(REDIS_SERVER))(`a tenant cache whose change feed is 
   });
 
   it('tells the other instances of the next change once Redis answers again', async () => {
-    expect(server.kill('SIGCONT')).toBe(true);
+    server.thaw();
     expect(await reader.get(TENANT, async () => 'cached')).toBe('cached');
     await until(() => reader.peek(TENANT) === 'cached');
     await withinDeadline(writer.changed(TENANT), 'changed() with Redis back');

@@ -2,54 +2,21 @@
 // (on a free port) is killed during a burst of decisions. Each limiter applies its stated
 // policy (open, closed, local), every call settles (no offline queue, a command timeout), the
 // cache falls through to the loader, and all of it recovers once Redis is back.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTenantryError } from '../core/index.js';
 import { ioredisStore, RECOMMENDED_IOREDIS_OPTIONS } from './drivers/ioredis.js';
 import { createRateLimiter, type OnUnavailable, type RateDecision, type RateLimiter } from './rate-limiter.js';
 import { perMinute } from './rate-policy.js';
+import { freePort, hasRedisServer, startRedis, type OwnedProcess } from '../testing/internal.js';
 import { createTenantCache } from './tenant-cache.js';
 
-const REDIS_SERVER = '/usr/bin/redis-server';
 const TENANT = '1f0e2d3c-0000-4000-8000-000000000001';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
-  });
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
-
-describe.skipIf(!existsSync(REDIS_SERVER))(`rate limiting and caching through a Redis outage${existsSync(REDIS_SERVER) ? '' : ' (SKIPPED: no redis-server binary)'}`, () => {
+describe.skipIf(!hasRedisServer)(`rate limiting and caching through a Redis outage${hasRedisServer ? '' : ' (SKIPPED: no redis-server binary)'}`, () => {
   let port: number;
-  let server: ChildProcess;
+  let server: OwnedProcess;
   let client: Redis;
   const errors: Record<OnUnavailable, number> = { open: 0, closed: 0, local: 0 };
   const limiters = {} as Record<OnUnavailable, RateLimiter>;
@@ -68,7 +35,7 @@ describe.skipIf(!existsSync(REDIS_SERVER))(`rate limiting and caching through a 
   });
   afterAll(async () => {
     client?.disconnect();
-    if (server) await kill(server);
+    if (server) await server.kill();
   });
 
   const rules = [{ name: 'tenant', policy: perMinute(60, 3) }];
@@ -85,7 +52,7 @@ describe.skipIf(!existsSync(REDIS_SERVER))(`rate limiting and caching through a 
     const inFlight: Promise<Settled>[] = [];
     for (let i = 0; i < 60; i += 1) {
       for (const mode of ['open', 'closed', 'local'] as const) inFlight.push(settle(mode));
-      if (i === 30) await kill(server);
+      if (i === 30) await server.kill();
       else await new Promise<void>((resolve) => setImmediate(resolve));
     }
     const settled = await Promise.all(inFlight);
