@@ -67,8 +67,10 @@ const env: NodeJS.ProcessEnv = {
   DATABASE_URL: pg.url, TENANTRY_APP_PASSWORD: pg.rolePasswords.app, TENANTRY_OPERATOR_PASSWORD: pg.rolePasswords.operator,
   PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
   TENANTRY_JWT_SECRET: SECRET, TENANTRY_JWT_ISSUER: 'bench', TENANTRY_JWT_AUDIENCE: 'bench',
+  // Limits far above the load: the soak measures the database path, not the rate limiter.
   RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '1000000',
 };
+// The server's own Redis would be one more dependency in the restart window; this run is about PostgreSQL.
 delete env.REDIS_URL;
 const cli = (args: string[]) => promisify(execFile)(process.execPath, ['--conditions=tenantry-source', '--import', 'tsx', BIN, ...args], { cwd: ROOT, env });
 
