@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from 'tenantry/postgres/embedded';
+import { freePort, hasRedisServer, startRedis, type OwnedProcess } from './processes.js';
 
 async function answers(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -46,18 +47,34 @@ function testNow(): string {
   return new Date(ms).toISOString();
 }
 
+/**
+ * REDIS_URL when it answers; otherwise a redis-server of the run's own (no persistence, a free
+ * port) when the binary is installed; otherwise '' and the Redis-backed cases skip, saying so.
+ */
+async function findOrStartRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const none = { stop: async () => {} };
+  const configured = process.env.REDIS_URL;
+  if (configured && (await redisAnswers(configured))) return { url: configured, ...none };
+  const why = configured ? `REDIS_URL (${new URL(configured).host}) does not answer` : 'no REDIS_URL';
+  if (!hasRedisServer) {
+    console.warn(`[tenantry tests] ${why} and no redis-server installed: the Redis-backed cases skip (their in-process variants run)`);
+    return { url: '', ...none };
+  }
+  const port = await freePort();
+  const server: OwnedProcess = await startRedis(port);
+  console.warn(`[tenantry tests] ${why}: started a redis-server of this run's own on 127.0.0.1:${port}`);
+  return { url: `redis://127.0.0.1:${port}`, stop: () => server.kill() };
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   project.provide('testNow', testNow());
-  const redisUrl = process.env.REDIS_URL;
-  const redisOk = redisUrl !== undefined && redisUrl !== '' && (await redisAnswers(redisUrl));
-  if (redisUrl && !redisOk) console.warn(`[tenantry tests] REDIS_URL (${new URL(redisUrl).host}) does not answer: Redis tests skip`);
-  if (!redisUrl) console.warn('[tenantry tests] no REDIS_URL: the Redis-backed cases skip (their in-process variants run)');
-  project.provide('redisUrl', redisOk ? redisUrl : '');
+  const redis = await findOrStartRedis();
+  project.provide('redisUrl', redis.url);
   const configured = process.env.DATABASE_URL;
   if (configured && (await answers(configured))) {
     project.provide('adminUrl', configured);
     project.provide('rolePasswords', { app: `app-${randomBytes(9).toString('hex')}`, operator: `op-${randomBytes(9).toString('hex')}` });
-    return async () => {};
+    return () => redis.stop();
   }
   console.warn(`[tenantry tests] ${configured ? `DATABASE_URL (${new URL(configured).host}) does not answer` : 'no DATABASE_URL'}: starting an embedded PostgreSQL`);
   const dir = await mkdtemp(join(tmpdir(), 'tenantry-test-pg-'));
@@ -65,7 +82,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('adminUrl', server.url);
   project.provide('rolePasswords', server.rolePasswords);
   return async () => {
-    await server.stop();
+    await Promise.all([server.stop(), redis.stop()]);
     await rm(dir, { recursive: true, force: true });
   };
 }
