@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTenantryError, parseTenantId } from '../core/index.js';
 import { redisChangeFeed } from '../redis/index.js';
-import { freePort, hasRedisServer, startRedis, type OwnedProcess } from '../testing/internal.js';
+import { freePort, hasRedisServer, startRedis, type OwnedProcess } from '../testing/index.js';
 import { createTenantCache, type TenantCache } from './tenant-cache.js';
 
 const TENANT = parseTenantId('1f0e2d3c-0000-4000-8000-000000000002');

@@ -9,7 +9,7 @@ import { isTenantryError } from '../core/index.js';
 import { ioredisStore, RECOMMENDED_IOREDIS_OPTIONS } from './drivers/ioredis.js';
 import { createRateLimiter, type OnUnavailable, type RateDecision, type RateLimiter } from './rate-limiter.js';
 import { perMinute } from './rate-policy.js';
-import { freePort, hasRedisServer, startRedis, type OwnedProcess } from '../testing/internal.js';
+import { freePort, hasRedisServer, startRedis, type OwnedProcess } from '../testing/index.js';
 import { createTenantCache } from './tenant-cache.js';
 
 const TENANT = '1f0e2d3c-0000-4000-8000-000000000001';

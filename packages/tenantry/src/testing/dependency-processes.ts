@@ -1,6 +1,7 @@
-// Real dependency processes a library test starts, owns, freezes and kills: a redis-server on a
-// free port of its own, so an outage can be injected without touching the shared server. Not part
-// of the public API (tests/faults has the same for its cross-cutting cases, through processes.ts).
+// Dependency processes a test starts, owns, freezes and kills: a redis-server without persistence
+// on a free port of its own, so an outage can be injected (SIGSTOP, kill, restart on the same port)
+// without touching a shared server. Tenantry's own suites use it for Redis outages and to start a
+// Redis when none is configured.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';

@@ -4,3 +4,5 @@ export type { TestClock } from './test-clock.js';
 export { createTestTenantry } from './test-tenantry.js';
 export type { TestTenantry, TestTenantryOptions } from './test-tenantry.js';
 export { AsyncLocalStorageContextManager } from './otel-context-manager.js';
+export { freePort, hasRedisServer, owned, REDIS_SERVER, startRedis } from './dependency-processes.js';
+export type { OwnedProcess } from './dependency-processes.js';
