@@ -25,7 +25,7 @@ export const postgresErrors = defineErrors('postgres', {
   ISOLATION_STATEMENT_REFUSED: {
     kind: 'forbidden',
     message: 'The statement was refused because it could weaken tenant isolation.',
-    fix: 'See `details.reason`: roles, the tenant setting, session-level SET, RLS DDL, COPY PROGRAM, DO blocks, transaction control and Tenantry\'s internal tables are not for tenant code. Use scope.transaction() for transactions.',
+    fix: 'See `details.reason`: roles, the tenant setting, session-level SET, RLS DDL, COPY PROGRAM, DO blocks, transaction control, isolation levels above READ COMMITTED and Tenantry\'s internal tables are not for tenant code. Use scope.transaction() for transactions.',
   },
   UNIQUE_VIOLATION: {
     kind: 'conflict',
@@ -109,6 +109,8 @@ const tenantGateErrors: Record<string, (cause: unknown) => TenantryError> = {
   TN404: (cause) => coreErrors.create('TENANT_NOT_FOUND', { cause }),
   TN403: (cause) => coreErrors.create('TENANT_SUSPENDED', { cause }),
   TN503: (cause) => coreErrors.create('TENANT_NOT_ACTIVE', { cause }),
+  // A tenant transaction at REPEATABLE READ or SERIALIZABLE (migration 0010, rule 26).
+  TN422: (cause) => postgresErrors.create('ISOLATION_STATEMENT_REFUSED', { details: { reason: 'tenant transactions run at READ COMMITTED: at REPEATABLE READ or SERIALIZABLE the snapshot predates the tenant gate, which could admit a tenant suspended or offboarded meanwhile' }, cause }),
 };
 
 const sqlstateErrors: Record<string, Parameters<typeof postgresErrors.create>[0]> = {
