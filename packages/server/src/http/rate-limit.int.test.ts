@@ -124,6 +124,31 @@ describe.each(backends)('rate limits on /v1/tenant with the $name store', (backe
   });
 });
 
+describe('an access refusal on a rate-limited tenant route', () => {
+  it("carries none of the tenant's RateLimit headers (its plan limit and live traffic are not the caller's to see)", async () => {
+    const limiter = createRateLimiter({ store: memoryStore(), prefix: `${prefix}-refusal`, onUnavailable: 'closed' });
+    const app = buildApp({
+      operator: t.operator,
+      logger: createLogger({ level: 'silent' }),
+      api: { registry: t.registry, db: t.db, control, rateLimit: { limiter, limitFor: () => ({ perMinute: 60, burst: 50 }), apiKeyLimitFor: () => ({ perMinute: 60, burst: 50 }) } },
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/v1/tenant/members`;
+      const key = await apiKey(t.tenants[0]!.id); // members:read only
+      const allowed = await fetch(url, { headers: { 'x-api-key': key } });
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.get('ratelimit-limit')).not.toBeNull();
+      const refused = await fetch(url, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'someone', role: 'viewer' }) });
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { code: string }).code).toBe('PERMISSION_DENIED');
+      expect(['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'].map((h) => refused.headers.get(h))).toEqual([null, null, null]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('serverRateLimit (what main.ts starts)', () => {
   it.skipIf(!redisUrl)(`uses Redis from REDIS_URL with the configured limits, and closes its client${redisUrl ? '' : ' (SKIPPED: no Redis reachable at REDIS_URL)'}`, async () => {
     const rateLimit = serverRateLimit(resolveConfig({ redisUrl, rateLimitPerMinute: 60, rateLimitBurst: 7 }), createLogger({ level: 'silent' }));

@@ -133,6 +133,8 @@ function recordingKeyTenant(strategy: TenantStrategy, keyTenants: WeakMap<Tenant
   };
 }
 
+const RATE_LIMIT_HEADERS = ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'] as const;
+
 function checkAccess(request: FastifyRequest): void {
   const access = request.routeOptions.config.access;
   const principal = tryTenantPrincipalOf(request);
@@ -185,5 +187,15 @@ export async function tenantScope(scope: FastifyInstance, deps: ApiDependencies)
       setTenantPrincipal(request, await principalFor(resolved, deps));
     },
   });
-  scope.addHook('preValidation', async (request) => checkAccess(request));
+  scope.addHook('preValidation', async (request, reply) => {
+    try {
+      checkAccess(request);
+    } catch (err) {
+      // The limiter ran first (onRequest) and set the tenant's RateLimit-* headers: a refusal must
+      // not show the named tenant's plan limit and live traffic to a caller who may not act in it
+      // (and a non-member's 403 must read the same whether the tenant is active or not).
+      for (const header of RATE_LIMIT_HEADERS) void reply.removeHeader(header);
+      throw err;
+    }
+  });
 }
