@@ -13,11 +13,11 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from 'tenantry/postgres/embedded';
+import { freePort } from 'tenantry/testing';
 
 const smoke = process.argv.includes('--smoke');
 const TENANTS = smoke ? 30 : 200;
@@ -37,17 +37,6 @@ interface LoadResult {
   p99: number;
   failures: { at: number; status: number; code: string; retryAfter?: string }[];
   acknowledged: { prefix: string; userId: string }[];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function rssMb(pid: number): number {

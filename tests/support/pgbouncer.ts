@@ -4,7 +4,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from 'tenantry/testing';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -42,17 +42,6 @@ export interface RunningPgBouncer {
   /** `url` with its host and port replaced by PgBouncer's. */
   through(url: string): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 const quote = (value: string) => `"${value.replaceAll('"', '""')}"`;
