@@ -2,9 +2,15 @@
 // with an explicit `WHERE tenant_id = $1` on a table without RLS, on one app-role pool with
 // the same data, for 1 and 8 concurrent clients and requests of 1 and 5 queries.
 // Variants run alternately in rounds and the median ratio is reported (the machine is noisy).
+// of_limit_8c: withTenant ÷ the physical limit of the tenant path, measured in the same run: the
+// same read on the same RLS table with only `SELECT set_config('app.tenant_id', $1, true)`
+// pipelined before it (one write, one implicit transaction: the shape withTenant sends), with
+// no gate at all. Nothing that checks the tenant's status can be cheaper than that.
 // pgbouncer_read_8c: the 8-client read through a PgBouncer (transaction mode) this run starts,
 // both sides through it with preparedStatements 'off'; null where no pgbouncer binary exists.
-//   npm run bench -- isolation            full: 1,000 tenants × 1,000 rows, 5 rounds × 2 s
+// Both tables and their indexes fit shared_buffers (printed at start) and are loaded into it
+// with pg_prewarm, then every variant is warmed by requests, so no side reads from disk.
+//   npm run bench -- isolation            full: 1,000 tenants × 200 rows, 7 rounds × 2 s
 //   npm run bench -- isolation --smoke    CI: 50 tenants × 100 rows, 1 round × 0.3 s
 import { createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, type SqlConnection } from 'tenantry/postgres';
 import { pgbouncerBinary, startPgBouncer } from '../tests/support/pgbouncer.js';
@@ -13,7 +19,8 @@ import { isolationFixture } from './support/isolation-fixture.js';
 
 const smoke = process.argv.includes('--smoke');
 const TENANTS = smoke ? 50 : 1000;
-const ROWS = smoke ? 100 : 1000;
+// 200 rows per tenant: both tables with their indexes (≈ 2 × 20 MB) fit a default 128 MB shared_buffers.
+const ROWS = smoke ? 100 : 200;
 const ROUNDS = smoke ? 1 : 7;
 const MS = smoke ? 300 : 2000;
 const POOL = 8;
@@ -30,6 +37,18 @@ try {
       c.release();
     }
   };
+  // The physical limit: the tenant set transaction-locally by one plain statement pipelined
+  // before each read (as withTenant sends its gate), RLS on, nothing else.
+  const setTenantOnly = (tenant: string) => ({ name: 'bench_limit_set_tenant', text: "SELECT set_config('app.tenant_id', $1, true)", values: [tenant] });
+  const limit = (queries: number) => async () => {
+    const tenant = pick();
+    const c: SqlConnection = await t.app.connect();
+    try {
+      for (let q = 0; q < queries; q += 1) await c.queryAfter([setTenantOnly(tenant)], 'SELECT id, name, qty FROM items_rls WHERE id = $1', [row()]);
+    } finally {
+      c.release();
+    }
+  };
   const rls = (queries: number) => () =>
     t.db.withTenant(pick(), async (scope) => {
       for (let q = 0; q < queries; q += 1) await scope.query('SELECT id, name, qty FROM items_rls WHERE id = $1', [row()]);
@@ -39,6 +58,28 @@ try {
     t.db.transaction(pick(), async (tx) => {
       for (let q = 0; q < queries; q += 1) await tx.query('SELECT id, name, qty FROM items_rls WHERE id = $1', [row()]);
     });
+
+  /**
+   * Says how big both tables are beside shared_buffers and loads them with their indexes into
+   * it (pg_prewarm), so neither side of a ratio pays for a read the other got from the cache.
+   */
+  async function cacheBothTables(): Promise<void> {
+    const { rows: sizes } = await t.admin.query<{ name: string; bytes: string }>(
+      `SELECT relname AS name, pg_total_relation_size(oid)::text AS bytes FROM pg_class WHERE relname IN ('items_rls', 'items_plain') ORDER BY relname`,
+    );
+    const { rows: [buffers] } = await t.admin.query<{ bytes: string }>(`SELECT (setting::bigint * 8192)::text AS bytes FROM pg_settings WHERE name = 'shared_buffers'`);
+    const mb = (bytes: string | undefined) => `${(Number(bytes) / 2 ** 20).toFixed(1)} MB`;
+    const total = sizes.reduce((sum, r) => sum + Number(r.bytes), 0);
+    console.log(`tables with indexes: ${sizes.map((r) => `${r.name} ${mb(r.bytes)}`).join(', ')}; shared_buffers ${mb(buffers?.bytes)}${total < Number(buffers?.bytes) ? ' (both fit)' : ' (DO NOT fit: the buffer cache is cold on both sides)'}`);
+    const prewarmed = await t.admin.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm').then(
+      async () => {
+        await t.admin.query(`SELECT pg_prewarm(c.oid) FROM pg_class c WHERE c.relname IN ('items_rls', 'items_plain', 'items_rls_pkey', 'items_plain_pkey', 'tenants', 'tenants_pkey')`);
+        return true;
+      },
+      () => false,
+    );
+    console.log(prewarmed ? 'both tables, their indexes and the tenant registry prewarmed into shared_buffers (pg_prewarm), then every variant warmed by requests' : 'pg_prewarm unavailable: every variant warmed by requests only');
+  }
 
   /**
    * rls_read_8c through a PgBouncer in transaction mode started for this run (Debian's 1.18:
@@ -86,27 +127,41 @@ try {
   ] as const;
   const result: Record<string, number | null> = {};
   const transactionResult: Record<string, number> = {};
-  // Warm both paths (prepared statements on every pooled connection, buffer cache) first.
-  await throughput(8, smoke ? 200 : 3000, plain(1));
-  await throughput(8, smoke ? 200 : 3000, rls(1));
+  await cacheBothTables();
+  // Warm every path (prepared statements on every pooled connection, buffer cache) first.
+  for (const warm of [plain(1), limit(1), rls(1), rlsTx(1)]) await throughput(8, smoke ? 200 : 3000, warm);
   for (const s of scenarios) {
     const ratios: number[] = [];
     const txRatios: number[] = [];
+    const limitRatios: number[] = [];
+    const ofLimit: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       const scoped = await pairedRatio(s.clients, MS, plain(s.queries), rls(s.queries));
       const inTx = await pairedRatio(s.clients, MS, plain(s.queries), rlsTx(s.queries));
       ratios.push(scoped.ratio);
       txRatios.push(inTx.ratio);
-      console.log(
-        `${s.key} round ${round + 1}: plain ${scoped.baseline.toFixed(0)} req/s, withTenant ${scoped.candidate.toFixed(0)} (${scoped.ratio.toFixed(3)}); transaction ${inTx.candidate.toFixed(0)} (${inTx.ratio.toFixed(3)})`,
-      );
+      let line = `${s.key} round ${round + 1}: plain ${scoped.baseline.toFixed(0)} req/s, withTenant ${scoped.candidate.toFixed(0)} (${scoped.ratio.toFixed(3)}); transaction ${inTx.candidate.toFixed(0)} (${inTx.ratio.toFixed(3)})`;
+      if (s.key === 'rls_read_8c') {
+        // withTenant ÷ limit paired directly, and the limit ÷ plain beside it for the breakdown.
+        const againstLimit = await pairedRatio(s.clients, MS, limit(s.queries), rls(s.queries));
+        const limitOfPlain = await pairedRatio(s.clients, MS, plain(s.queries), limit(s.queries));
+        ofLimit.push(againstLimit.ratio);
+        limitRatios.push(limitOfPlain.ratio);
+        line += `; limit ${againstLimit.baseline.toFixed(0)} (of plain ${limitOfPlain.ratio.toFixed(3)}), withTenant ÷ limit ${againstLimit.ratio.toFixed(3)}`;
+      }
+      console.log(line);
     }
     result[s.key] = Number(median(ratios).toFixed(3));
     transactionResult[s.key.replace('rls_', 'tx_')] = Number(median(txRatios).toFixed(3));
+    if (ofLimit.length > 0) {
+      result.of_limit_8c = Number(median(ofLimit).toFixed(3));
+      console.log(`limit ÷ plain (8 clients, 1 query): ${median(limitRatios).toFixed(3)}`);
+    }
   }
   console.log(`db.transaction (BEGIN … COMMIT) ÷ plain: ${JSON.stringify(transactionResult)}`);
   result.pgbouncer_read_8c = await throughPgBouncer();
-  console.log(JSON.stringify(result));
+  const { rls_read_1c, rls_read_8c, rls_5q_8c, of_limit_8c, pgbouncer_read_8c } = result;
+  console.log(JSON.stringify({ rls_read_1c, rls_read_8c, rls_5q_8c, of_limit_8c, pgbouncer_read_8c }));
 } finally {
   await t.close();
   await server.stop();
