@@ -66,6 +66,24 @@ describe('withDatabaseDeadline', () => {
     expect(await count()).toBe(0);
   });
 
+  // Bug (F3): the transaction counted as open before BEGIN and the gate were sent, so a first
+  // statement refused at a deadline already passed left the later ones to run without them, in
+  // autocommit: here an insert into a table without RLS that survived the rollback.
+  it('a transaction whose first statement missed its deadline before sending runs later statements inside BEGIN and the gate, and commits none of them', async () => {
+    await t.admin.query('CREATE TABLE deadline_unscoped (id int PRIMARY KEY)');
+    await t.admin.query('GRANT SELECT, INSERT ON deadline_unscoped TO tenantry_app');
+    let tenantInForce: unknown;
+    const err = await failure(t.db.transaction(a, async (tx) => {
+      const missed = await failure(withDatabaseDeadline(0, () => tx.query('SELECT 1')));
+      expect(isTenantryError(missed, 'DATABASE_TIMEOUT')).toBe(true);
+      tenantInForce = (await tx.query<{ tenant: string }>(`SELECT current_setting('app.tenant_id', true) AS tenant`)).rows[0]?.tenant;
+      await tx.query('INSERT INTO deadline_unscoped VALUES (1)');
+    }));
+    expect(isTenantryError(err, 'DATABASE_TIMEOUT')).toBe(true);
+    expect(tenantInForce).toBe(a);
+    expect((await t.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM deadline_unscoped')).rows[0]?.n).toBe(0);
+  });
+
   it('keeps the sooner of two nested deadlines', async () => {
     const err = await failure(withDatabaseDeadline(200, () => withDatabaseDeadline(60_000, () => t.db.withTenant(a, (s) => s.query('SELECT pg_sleep(30)')))));
     expect((err as { details?: unknown }).details).toEqual({ deadlineMs: 200 });

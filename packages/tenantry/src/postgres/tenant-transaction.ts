@@ -56,9 +56,15 @@ export class PooledTenantTransaction implements TenantTransaction {
     let result: SqlResult<Row>;
     try {
       if (this.#state === 'idle') {
-        // BEGIN, the tenant gate and the first statement go out in one write.
-        this.#state = 'open';
-        result = await this.connection.queryAfter<Row>([BEGIN, enterTenant(this.tenantId, this.admit)], text, values);
+        // BEGIN, the tenant gate and the first statement go out in one write. The transaction
+        // is open only once they were sent: a statement refused before sending (a deadline
+        // already passed) must leave it idle, or the next one would go out without BEGIN and
+        // gate and run in autocommit.
+        try {
+          result = await this.connection.queryAfter<Row>([BEGIN, enterTenant(this.tenantId, this.admit)], text, values);
+        } finally {
+          if (this.connection.transactionStatus !== 'idle') this.#state = 'open';
+        }
       } else {
         result = await this.connection.query<Row>(text, values);
       }
@@ -97,8 +103,12 @@ export class PooledTenantTransaction implements TenantTransaction {
   async end(outcome: 'commit' | 'rollback'): Promise<void> {
     const began = this.#state === 'open';
     this.#state = 'closed';
-    if (!began) return;
     const failed = this.#failure !== undefined;
+    if (!began) {
+      // Nothing reached the server, but a statement failed: committing is still an error.
+      if (outcome === 'commit' && failed) throw this.#failure;
+      return;
+    }
     try {
       await this.connection.query(outcome === 'commit' && !failed ? 'COMMIT' : 'ROLLBACK');
     } catch (err) {
