@@ -59,8 +59,10 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
   let app: SqlPool | undefined;
   let operator: SqlPool | undefined;
   let control: ControlPlane | undefined;
+  let registry: TenantRegistry | undefined;
   const endAll = async () => {
     await control?.close();
+    await registry?.close();
     const ended = await Promise.allSettled([app?.end(), operator?.end()]);
     await server.stop();
     const failure = ended.find((r) => r.status === 'rejected');
@@ -84,7 +86,10 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       application_name: 'tenantry-server',
     }, { preparedStatements: config.preparedStatements });
     const db = createTenantDatabase({ pool: app, observer: options.observer });
-    const registry = createTenantRegistry({ operator, data: db, clock });
+    // The registry announces changed tenants on the control plane's feed, and its lookup (the
+    // tenant routes' resolver) caches tenants per instance when there is one.
+    const feed = options.control?.changeFeed;
+    registry = createTenantRegistry({ operator, data: db, clock, ...(feed ? { changeFeed: feed } : {}), ...(options.control?.cache?.onError ? { cache: { onError: options.control.cache.onError } } : {}) });
     // Signing secrets are stored in plaintext until the server configures a key provider (the
     // signing-secret routes say so in docs/api.md).
     control = createControlPlane({

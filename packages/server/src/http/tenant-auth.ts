@@ -50,7 +50,9 @@ async function principalFor(resolved: ResolvedTenant, deps: ApiDependencies): Pr
   }
   const claims = resolved.credentials.jwt ?? {};
   const userId = subjectOf(claims);
-  const member = await deps.db.withTenant(resolved.tenant.id, (scope) => deps.control.members.tryGet(scope, userId));
+  // From the instance's cache when it holds the answer: a removal or a role change on any
+  // instance drops it (the change feed), so the request costs no round trip for it.
+  const member = await deps.control.access.member(resolved.tenant.id, userId);
   const email = typeof claims.email === 'string' && claims.email_verified === true ? { email: claims.email } : {};
   return { kind: 'user', userId, ...email, member: member !== undefined, permissions: member?.permissions ?? [] };
 }
@@ -157,14 +159,17 @@ export async function tenantScope(scope: FastifyInstance, deps: ApiDependencies)
   // Fastify request into it, because the plugin's hook runs inside this one's `next()`.
   const current = new AsyncLocalStorage<FastifyRequest>();
   const keyTenants = new WeakMap<TenantRequest, KeyTenant>();
-  const gate: NonMemberGate = { tenants: deps.registry, operator: deps.operator, current, keyTenants };
+  // One lookup for the resolver and the non-member gate: cached per instance (with a change
+  // feed), so the JWT path's second look at the tenant costs nothing.
+  const tenants = deps.registry.lookup;
+  const gate: NonMemberGate = { tenants, operator: deps.operator, current, keyTenants };
   const resolver = createTenantResolver({
     strategies: [
       recordingKeyTenant(apiKeyStrategy({ verify: deps.control.apiKeys.verifyApiKey }), keyTenants),
       impersonationStrategy(deps.control.impersonation),
       ...(deps.jwtVerifier ? [unlessImpersonationToken(sameAnswerForNonMembers(jwtClaimStrategy({ verifier: deps.jwtVerifier }), gate))] : []),
     ],
-    tenants: deps.registry,
+    tenants,
   });
   scope.addHook('onRequest', (request, _reply, next) => {
     // No credential at all is an unauthenticated request (401), not an unresolvable tenant:

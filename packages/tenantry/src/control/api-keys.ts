@@ -8,7 +8,8 @@ import type { ApiKeyVerifier } from '../resolve/index.js';
 import { checkKnownKeys, integerOption } from './check-options.js';
 import { checkActor, expiryField, inTransaction, newRecordId, operatorQuery, recordId, sqlOf, textField, type ControlScope } from './control-sql.js';
 import { auditChange } from './audit-change.js';
-import { currentAuthority, intersect, operatorActiveIn } from './grant-authority.js';
+import { remember, type AccessCache } from './access-cache.js';
+import { currentAuthority, intersect, operatorActiveIn, type AuthorityLimits } from './grant-authority.js';
 import { controlErrors } from './errors.js';
 import { isPermission, parsePermissions, requireGrantable, type Actor, type Permission } from './permissions.js';
 import { issueToken, newPublicId, tokenMatches, tokenPublicPart } from './secret-token.js';
@@ -45,6 +46,13 @@ export interface ApiKeysOptions {
   readonly prefix?: string;
   /** `last used` is written at most this often per key (a write per request would be costly). Default 60 000. */
   readonly lastUsedResolutionMs?: number;
+  /**
+   * The instance's cache of verified keys (createControlPlane passes its own when it has a
+   * change feed): a key verified once is then served without a query until its tenant's access
+   * changes on any instance (a revocation, its creator's role or membership, the tenant's
+   * status), or it expires by the clock. Without one every verification reads the database.
+   */
+  readonly access?: AccessCache;
 }
 
 export interface ApiKeys {
@@ -77,6 +85,22 @@ interface KeyRow {
 }
 
 const COLUMNS = 'id, public_id, name, scopes, created_by, created_at, expires_at, last_used_at, revoked_at';
+
+/** A public id's registry row: fixed once written (removed on revocation, never changed). */
+interface RegistryEntry { readonly owner_tenant: TenantId; readonly key_id: string; readonly secret_hash: Buffer }
+
+/** A verified key as the access cache keeps it. */
+interface CachedKey {
+  readonly verified: { readonly tenantId: TenantId; readonly keyId: string; readonly scopes: readonly Permission[] };
+  /** Epoch ms at which the key or a key on its creator chain expires (Infinity: never). */
+  readonly validUntil: number;
+  /** Epoch ms of the last `last_used_at` this instance wrote or read. */
+  lastUsedAt: number;
+}
+
+// Registry rows kept per instance (public ids are random and never reused; a revoked key's row
+// is gone from the database, and its cached verification is dropped through the feed).
+const MAX_REGISTRY_ENTRIES = 10_000;
 const PUBLIC_ID = /[0-9a-f]{24}/;
 const KEY_PREFIX = /^[a-z][a-z0-9]{0,15}_[a-z0-9]{1,16}$/;
 
@@ -86,8 +110,9 @@ const KEY_PREFIX = /^[a-z][a-z0-9]{0,15}_[a-z0-9]{1,16}$/;
  * const resolver = createTenantResolver({ strategies: [apiKeyStrategy({ verify: apiKeys.verifyApiKey })], tenants: registry });
  */
 export function createApiKeys(options: ApiKeysOptions): ApiKeys {
-  checkKnownKeys(options, ['db', 'operator', 'clock', 'prefix', 'lastUsedResolutionMs'], '');
-  const { db, operator } = options;
+  checkKnownKeys(options, ['db', 'operator', 'clock', 'prefix', 'lastUsedResolutionMs', 'access'], '');
+  const { db, operator, access } = options;
+  const registryRows = new Map<string, RegistryEntry>();
   const clock = options.clock ?? systemClock;
   const prefix = options.prefix ?? 'tnt_live';
   if (!KEY_PREFIX.test(prefix)) throw coreErrors.create('CONFIG_INVALID', { details: { path: 'prefix', reason: 'like tnt_live: a–z and 0–9, one "_"' } });
@@ -127,47 +152,100 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
     return rows[0];
   }
 
-  async function verifyApiKey(key: string): Promise<{ tenantId: TenantId; keyId: string; scopes: readonly string[] } | undefined> {
-    const publicId = tokenPublicPart(prefix, PUBLIC_ID, key);
-    if (publicId === undefined) return undefined;
-    const [entry] = await operatorQuery<{ owner_tenant: TenantId; key_id: string; secret_hash: Buffer }>(
+  async function registryEntry(publicId: string): Promise<RegistryEntry | undefined> {
+    const known = access === undefined ? undefined : registryRows.get(publicId);
+    if (known !== undefined) return known;
+    const [entry] = await operatorQuery<RegistryEntry>(
       operator,
       `SELECT r.owner_tenant, r.key_id, r.secret_hash FROM tenantry.api_key_registry r
          JOIN tenantry.tenants t ON t.id = r.owner_tenant
         WHERE r.public_id = $1 AND t.status <> 'deleted'`,
       [publicId],
     );
+    // Only what exists is kept: unknown ids (a guessing client) cost a query each, not memory.
+    if (entry !== undefined && access !== undefined) {
+      if (registryRows.size >= MAX_REGISTRY_ENTRIES) registryRows.delete(registryRows.keys().next().value as string);
+      registryRows.set(publicId, entry);
+    }
+    return entry;
+  }
+
+  /** The key read from the database, with what bounds how long that answer holds. */
+  async function readVerified(entry: RegistryEntry, publicId: string, now: Date): Promise<CachedKey | undefined> {
+    // Outside any tenant context: verification runs before the request has a tenant, and a
+    // key of another tenant than one already in context is for the resolver to refuse.
+    return runWithoutTenant(() =>
+      db.withTenant(entry.owner_tenant, async (scope) => {
+        const sql = sqlOf(scope);
+        const { rows: [row] } = await sql.query<KeyRow>(
+          `SELECT ${COLUMNS} FROM tenantry.api_keys WHERE tenant_id = $1 AND id = $2 AND public_id = $3`,
+          [scope.tenantId, entry.key_id, publicId],
+        );
+        if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at.getTime() <= now.getTime())) return undefined;
+        // A key acts with its scopes within what its creator may do now: a demoted creator
+        // narrows it, a removed one (or a revoked creator key) ends it.
+        const limits: AuthorityLimits = { expiresAt: row.expires_at?.getTime() ?? Infinity, operator: false };
+        const authority = await currentAuthority(sql, scope.tenantId, row.created_by, { now, operatorActive, limits });
+        if (authority === undefined) return undefined;
+        let lastUsedAt = row.last_used_at?.getTime() ?? -Infinity;
+        if (now.getTime() - lastUsedAt >= lastUsedResolutionMs) {
+          await touch(sql, scope.tenantId, row.id, now);
+          lastUsedAt = now.getTime();
+        }
+        // An operator's standing is not announced on the tenant's feed: such a key is not cached.
+        const validUntil = limits.operator ? -Infinity : limits.expiresAt;
+        return { verified: Object.freeze({ tenantId: scope.tenantId, keyId: row.id, scopes: Object.freeze(intersect(row.scopes, authority)) }), validUntil, lastUsedAt };
+      }),
+    );
+  }
+
+  /** Writes `last used` (conditional, so concurrent requests of one key write it once per interval). */
+  async function touch(sql: SqlQueryable, tenantId: TenantId, keyId: string, now: Date): Promise<void> {
+    await sql.query(
+      'UPDATE tenantry.api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at <= $4)',
+      [tenantId, keyId, now, new Date(now.getTime() - lastUsedResolutionMs)],
+    );
+  }
+
+  /** A cached verification, still valid by the clock, with `last used` written when due. */
+  async function served(cached: CachedKey, now: Date): Promise<CachedKey['verified'] | undefined> {
+    if (cached.validUntil <= now.getTime()) return undefined;
+    if (now.getTime() - cached.lastUsedAt >= lastUsedResolutionMs) {
+      cached.lastUsedAt = now.getTime();
+      await runWithoutTenant(() => db.withTenant(cached.verified.tenantId, (scope) => touch(sqlOf(scope), scope.tenantId, cached.verified.keyId, now)));
+    }
+    return cached.verified;
+  }
+
+  async function verifyApiKey(key: string): Promise<{ tenantId: TenantId; keyId: string; scopes: readonly string[] } | undefined> {
+    const publicId = tokenPublicPart(prefix, PUBLIC_ID, key);
+    if (publicId === undefined) return undefined;
+    const entry = await registryEntry(publicId);
+    // The secret is compared on every use, cached or not (constant time).
     if (!tokenMatches(key, entry?.secret_hash) || entry === undefined) return undefined;
     const now = clock.now();
+    const bucket = access === undefined ? undefined : await access.bucket(entry.owner_tenant);
+    const cached = bucket?.keys.get(publicId) as CachedKey | null | undefined;
+    if (cached === null) return undefined;
+    if (cached !== undefined) {
+      const verified = await served(cached, now);
+      if (verified === undefined) remember(bucket!.keys, publicId, null);
+      return verified;
+    }
+    let read: CachedKey | undefined;
     try {
-      // Outside any tenant context: verification runs before the request has a tenant, and a
-      // key of another tenant than one already in context is for the resolver to refuse.
-      return await runWithoutTenant(() =>
-        db.withTenant(entry.owner_tenant, async (scope) => {
-          const sql = sqlOf(scope);
-          const { rows: [row] } = await sql.query<KeyRow>(
-            `SELECT ${COLUMNS} FROM tenantry.api_keys WHERE tenant_id = $1 AND id = $2 AND public_id = $3`,
-            [scope.tenantId, entry.key_id, publicId],
-          );
-          if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at.getTime() <= now.getTime())) return undefined;
-          // A key acts with its scopes within what its creator may do now, read on every use:
-          // a demoted creator narrows it, a removed one (or a revoked creator key) ends it.
-          const authority = await currentAuthority(sql, scope.tenantId, row.created_by, { now, operatorActive });
-          if (authority === undefined) return undefined;
-          if (row.last_used_at === null || now.getTime() - row.last_used_at.getTime() >= lastUsedResolutionMs) {
-            // Conditional, so concurrent requests of one key write it once per interval.
-            await sql.query(
-              'UPDATE tenantry.api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at <= $4)',
-              [scope.tenantId, row.id, now, new Date(now.getTime() - lastUsedResolutionMs)],
-            );
-          }
-          return { tenantId: scope.tenantId, keyId: row.id, scopes: Object.freeze(intersect(row.scopes, authority)) };
-        }),
-      );
+      read = await readVerified(entry, publicId, now);
     } catch (err) {
       if (isTenantryError(err, 'TENANT_NOT_FOUND')) return undefined;
       throw err;
     }
+    // Into the bucket taken before the read: if access changed meanwhile it was dropped, and
+    // this answer with it.
+    if (bucket !== undefined) {
+      if (read === undefined) remember(bucket.keys, publicId, null);
+      else if (read.validUntil > now.getTime()) remember(bucket.keys, publicId, read);
+    }
+    return read?.verified;
   }
 
   return Object.freeze({
@@ -208,7 +286,7 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
     },
     async revoke(scope, id, actor) {
       checkActor(actor);
-      return inTransaction(scope, async (tx) => {
+      const revoked = await inTransaction(scope, async (tx) => {
         const sql = sqlOf(tx);
         const row = await readKey(sql, tx.tenantId, id, true);
         const now = clock.now();
@@ -218,8 +296,13 @@ export function createApiKeys(options: ApiKeysOptions): ApiKeys {
         // The hash goes too; the owner check keeps this from touching any other tenant's entry.
         await operatorQuery(operator, 'DELETE FROM tenantry.api_key_registry WHERE public_id = $1 AND owner_tenant = $2', [row.public_id, tx.tenantId]);
         await auditChange(tx, actor.id, 'api_key.revoke', `api_key:${row.id}`, {}, clock);
+        registryRows.delete(row.public_id);
         return toInfo({ ...row, revoked_at: now }, now, undefined);
       });
+      // After the commit (of the service's own transaction; see docs/control-plane.md for a
+      // caller's): every instance drops its verification of this key.
+      await access?.changed(scope.tenantId);
+      return revoked;
     },
     verifyApiKey,
   } satisfies ApiKeys);

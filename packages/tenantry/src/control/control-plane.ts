@@ -6,6 +6,7 @@ import type { Clock } from '../core/index.js';
 import type { TenantEncryption } from '../crypto/index.js';
 import type { SqlPool, TenantDatabase } from '../postgres/index.js';
 import type { ChangeFeed } from '../redis/index.js';
+import { createAccessCache } from './access-cache.js';
 import { createAllowedOrigins, type AllowedOrigins } from './allowed-origins.js';
 import { createApiKeys, type ApiKeys } from './api-keys.js';
 import { checkKnownKeys } from './check-options.js';
@@ -21,6 +22,7 @@ import { createTenantBranding, type TenantBranding } from './tenant-branding.js'
 import type { CacheOptions } from './tenant-document.js';
 import type { SeatCheck } from './seat-check.js';
 import { createMembers, type Members } from './tenant-members.js';
+import { createTenantAccess, type TenantAccess } from './tenant-access.js';
 import { createTenantSettings, type TenantSettings } from './tenant-settings.js';
 
 export interface ControlPlaneOptions<S extends TObject = TObject> {
@@ -58,6 +60,11 @@ export interface ControlPlaneOptions<S extends TObject = TObject> {
   readonly changeFeed?: ChangeFeed;
   /** Tuning of those caches. */
   readonly cache?: CacheOptions;
+  /**
+   * How long a cached principal (a member's role, a verified API key) is kept at most should
+   * an announcement on the feed be lost. Default 5 000 ms (docs/control-plane.md).
+   */
+  readonly accessMaxAgeMs?: number;
 }
 
 export interface ControlPlane<S extends TObject = TObject> {
@@ -73,6 +80,8 @@ export interface ControlPlane<S extends TObject = TObject> {
   readonly settings: TenantSettings<S['static']>;
   readonly flags: FeatureFlags;
   readonly branding: TenantBranding;
+  /** The principals of tenant requests, cached per instance (members; API keys are cached inside `apiKeys`). */
+  readonly access: TenantAccess;
   /** Resolves once the caches follow the change feed (reads before are served from the database). */
   ready(): Promise<void>;
   /** Unsubscribes the caches from the change feed (the feed's connections stay the caller's). */
@@ -81,7 +90,7 @@ export interface ControlPlane<S extends TObject = TObject> {
 
 const KNOWN = [
   'db', 'operator', 'encryption', 'clock', 'invitationTtlMs', 'apiKeyPrefix', 'signingSecretGraceMs',
-  'maxImpersonationMs', 'dns', 'reservedDomains', 'onAuditEvent', 'seatCheck', 'settingsSchema', 'flags', 'planFeatures', 'changeFeed', 'cache',
+  'maxImpersonationMs', 'dns', 'reservedDomains', 'onAuditEvent', 'seatCheck', 'settingsSchema', 'flags', 'planFeatures', 'changeFeed', 'cache', 'accessMaxAgeMs',
 ];
 
 /**
@@ -104,12 +113,15 @@ export function createControlPlane<S extends TObject = TObject>(options: Control
   const settings = createTenantSettings({ ...cached, schema: options.settingsSchema ?? (Type.Object({}) as TObject as S) });
   const flags = createFeatureFlags({ ...cached, ...pick('flags', options.flags), ...pick('planFeatures', options.planFeatures) });
   const branding = createTenantBranding(cached);
-  const documents = [settings, flags, branding];
+  // Principals (members, verified keys) are cached when there is a feed to hear their changes.
+  const access = createAccessCache({ feed: options.changeFeed, cache: options.cache, maxAgeMs: options.accessMaxAgeMs });
+  const caches = [settings, flags, branding, access];
+  const members = createMembers({ ...clock, ...pick('seatCheck', options.seatCheck), access });
   return Object.freeze({
-    members: createMembers({ ...clock, ...pick('seatCheck', options.seatCheck) }),
-    roles: createCustomRoles(clock),
-    invitations: createInvitations({ ...clock, operator, ...pick('ttlMs', options.invitationTtlMs), ...pick('seatCheck', options.seatCheck) }),
-    apiKeys: createApiKeys({ db, operator, ...clock, ...pick('prefix', options.apiKeyPrefix) }),
+    members,
+    roles: createCustomRoles({ ...clock, access }),
+    invitations: createInvitations({ ...clock, operator, ...pick('ttlMs', options.invitationTtlMs), ...pick('seatCheck', options.seatCheck), access }),
+    apiKeys: createApiKeys({ db, operator, ...clock, ...pick('prefix', options.apiKeyPrefix), access }),
     origins: createAllowedOrigins(clock),
     signingSecrets: createSigningSecrets({ encryption: options.encryption, ...clock, ...pick('graceMs', options.signingSecretGraceMs) }),
     operators: createOperators({ operator, ...clock }),
@@ -118,7 +130,8 @@ export function createControlPlane<S extends TObject = TObject>(options: Control
     settings,
     flags,
     branding,
-    ready: async () => { await Promise.all(documents.map((d) => d.ready())); },
-    close: async () => { await Promise.all(documents.map((d) => d.close())); },
+    access: createTenantAccess({ db, members, cache: access }),
+    ready: async () => { await Promise.all(caches.map((d) => d.ready())); },
+    close: async () => { await Promise.all(caches.map((d) => d.close())); },
   });
 }

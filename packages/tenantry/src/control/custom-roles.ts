@@ -4,6 +4,7 @@ import { systemClock, type Clock, type TenantId } from '../core/index.js';
 import type { SqlQueryable } from '../postgres/index.js';
 import { checkActor, inTransaction, newRecordId, recordId, sqlOf, textField, type ControlScope } from './control-sql.js';
 import { auditChange } from './audit-change.js';
+import type { AccessCache } from './access-cache.js';
 import { controlErrors } from './errors.js';
 import {
   BUILT_IN_ROLE_PERMISSIONS, isBuiltInRole, isPermission, parsePermissions, requireGrantable,
@@ -129,7 +130,13 @@ export function storedRole(row: RoleColumns): ResolvedRole {
  * const roles = createCustomRoles();
  * await db.transaction(tenantId, (tx) => roles.create(tx, { name: 'billing', permissions: ['tenant:read', 'settings:write'] }, actor));
  */
-export function createCustomRoles(options: { readonly clock?: Clock } = {}): CustomRoles {
+export function createCustomRoles(options: { readonly clock?: Clock; readonly access?: AccessCache } = {}): CustomRoles {
+  // A role's permissions are its members' and their keys': every instance drops the tenant's
+  // cached principals once the change committed.
+  const announced = async <T>(scope: ControlScope, result: T): Promise<T> => {
+    await options.access?.changed(scope.tenantId);
+    return result;
+  };
   const clock = options.clock ?? systemClock;
 
   async function tryGet(scope: ControlScope, rawId: string): Promise<CustomRole | undefined> {
@@ -176,7 +183,7 @@ export function createCustomRoles(options: { readonly clock?: Clock } = {}): Cus
       const name = changes.name === undefined ? undefined : roleName(changes.name);
       const description = changes.description === undefined ? undefined : textField(changes.description, 'description', 0, 500);
       const permissions = changes.permissions === undefined ? undefined : parsePermissions(changes.permissions);
-      return inTransaction(scope, async (tx) => {
+      return announced(scope, await inTransaction(scope, async (tx) => {
         const sql = sqlOf(tx);
         const current = await readRole(sql, tx.tenantId, id, true);
         if (!current) throw controlErrors.create('ROLE_NOT_FOUND');
@@ -194,7 +201,7 @@ export function createCustomRoles(options: { readonly clock?: Clock } = {}): Cus
         const role = toCustomRole(rows[0]);
         await auditChange(tx, actor.id, 'role.update', `role:${role.id}`, { from: roleValue(toCustomRole(current)), to: roleValue(role) }, clock);
         return role;
-      });
+      }));
     },
     async delete(scope, rawId, actor) {
       checkActor(actor);
@@ -218,6 +225,7 @@ export function createCustomRoles(options: { readonly clock?: Clock } = {}): Cus
         await sql.query('DELETE FROM tenantry.roles WHERE tenant_id = $1 AND id = $2', [tx.tenantId, id]);
         await auditChange(tx, actor.id, 'role.delete', `role:${id}`, { from: roleValue(toCustomRole(current)) }, clock);
       });
+      await announced(scope, undefined);
     },
   } satisfies CustomRoles);
 }

@@ -8,6 +8,18 @@ import { BUILT_IN_ROLE_PERMISSIONS, IMPERSONATION_PERMISSIONS, isBuiltInRole, is
 /** Whether an operator is active now (operators live in a table only the operator role reads). */
 export type OperatorActive = (operatorId: string) => Promise<boolean>;
 
+/**
+ * What an answer of {@link currentAuthority} depends on beyond the tenant's own rows, for a
+ * cache of it: the earliest expiry met on the chain (the answer lapses then, with no change to
+ * announce), and whether an operator's status was read (operators are not a tenant's rows, so a
+ * tenant's change feed does not announce them).
+ */
+export interface AuthorityLimits {
+  /** Epoch ms; Infinity when nothing on the chain expires. */
+  expiresAt: number;
+  operator: boolean;
+}
+
 // A key made by a key made by a key …: the chain is followed this far, then grants nothing.
 const MAX_CHAIN = 8;
 
@@ -26,7 +38,7 @@ export async function currentAuthority(
   sql: SqlQueryable,
   tenantId: TenantId,
   actorId: string,
-  options: { readonly now: Date; readonly operatorActive?: OperatorActive | undefined },
+  options: { readonly now: Date; readonly operatorActive?: OperatorActive | undefined; readonly limits?: AuthorityLimits },
   depth = 0,
 ): Promise<readonly Permission[] | undefined> {
   const colon = actorId.indexOf(':');
@@ -52,10 +64,12 @@ export async function currentAuthority(
         [tenantId, keyId],
       );
       if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at.getTime() <= options.now.getTime())) return undefined;
+      if (options.limits !== undefined && row.expires_at !== null) options.limits.expiresAt = Math.min(options.limits.expiresAt, row.expires_at.getTime());
       const creator = await currentAuthority(sql, tenantId, row.created_by, options, depth + 1);
       return creator === undefined ? undefined : intersect(row.scopes, creator);
     }
     case 'operator':
+      if (options.limits !== undefined) options.limits.operator = true;
       return options.operatorActive !== undefined && await options.operatorActive(id) ? IMPERSONATION_PERMISSIONS : undefined;
     default:
       return PERMISSIONS;

@@ -2,6 +2,7 @@
 // with an expiry; accepting adds the member with the invited role, once.
 import { systemClock, tryParseTenantId, type Clock, type TenantId } from '../core/index.js';
 import type { SqlPool, SqlQueryable } from '../postgres/index.js';
+import type { AccessCache } from './access-cache.js';
 import { checkKnownKeys, integerOption } from './check-options.js';
 import { checkActor, emailField, inTransaction, newRecordId, recordId, sqlOf, type ControlScope } from './control-sql.js';
 import { resolveRole, ROLE_COLUMNS, ROLE_JOIN, storedRole, type RoleColumns } from './custom-roles.js';
@@ -50,6 +51,8 @@ export interface InvitationsOptions {
    * is still active when it is accepted. Without it such invitations cannot be accepted.
    */
   readonly operator?: SqlPool;
+  /** The instance's cache of principals, told when an accepted invitation adds a member. */
+  readonly access?: AccessCache;
 }
 
 export interface Invitations {
@@ -163,8 +166,8 @@ function requireOpen(row: InvitationRow): void {
  * await mailer.send(email, `https://app.example.com/join?token=${token}`);
  */
 export function createInvitations(options: InvitationsOptions = {}): Invitations {
-  checkKnownKeys(options, ['clock', 'ttlMs', 'seatCheck', 'operator'], '');
-  const { seatCheck } = options;
+  checkKnownKeys(options, ['clock', 'ttlMs', 'seatCheck', 'operator', 'access'], '');
+  const { seatCheck, access } = options;
   const operatorActive = options.operator === undefined ? undefined : operatorActiveIn(options.operator);
   const clock = options.clock ?? systemClock;
   const ttlMs = integerOption(options.ttlMs, DEFAULT_TTL_MS, 60_000, 90 * 24 * 3_600_000, 'ttlMs');
@@ -246,7 +249,7 @@ export function createInvitations(options: InvitationsOptions = {}): Invitations
       const parsed = parseInvitationToken(token);
       // A token for another tenant is not found here, like a token that never existed.
       if (parsed === undefined || parsed.tenantId !== scope.tenantId) throw controlErrors.create('INVITATION_NOT_FOUND');
-      return inTransaction(scope, async (tx) => {
+      const accepted = await inTransaction(scope, async (tx) => {
         const sql = sqlOf(tx);
         const { rows } = await sql.query<InvitationRow>(`${SELECT} WHERE x.tenant_id = $1 AND x.id = $2 FOR UPDATE OF x`, [tx.tenantId, parsed.invitationId]);
         const row = rows[0];
@@ -275,6 +278,10 @@ export function createInvitations(options: InvitationsOptions = {}): Invitations
         const member: Member = Object.freeze({ userId, role: invitation.role, roleName: invitation.roleName, permissions: invitation.permissions, createdAt: now, updatedAt: now });
         return { invitation, member };
       });
+      // A new member: every instance drops what it cached of the tenant's principals (the
+      // user's "not a member" among them).
+      await access?.changed(scope.tenantId);
+      return accepted;
     },
   } satisfies Invitations);
 }

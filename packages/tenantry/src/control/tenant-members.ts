@@ -5,6 +5,7 @@ import type { SqlQueryable, TenantTransaction } from '../postgres/index.js';
 import { checkActor, inTransaction, sqlOf, textField, type ControlScope } from './control-sql.js';
 import { resolveRole, ROLE_COLUMNS, ROLE_JOIN, storedRole, type RoleColumns } from './custom-roles.js';
 import { auditChange } from './audit-change.js';
+import type { AccessCache } from './access-cache.js';
 import { countMembers, type SeatCheck } from './seat-check.js';
 import { controlErrors } from './errors.js';
 import { requireGrantable, type Actor, type Permission } from './permissions.js';
@@ -87,9 +88,15 @@ async function lockForChange(tx: TenantTransaction, userId: string): Promise<{ m
  * const member = await db.withTenant(tenantId, (scope) => members.get(scope, userId));
  * if (!hasPermission(member, 'members:write')) throw forbidden;
  */
-export function createMembers(options: { readonly clock?: Clock; readonly seatCheck?: SeatCheck } = {}): Members {
+export function createMembers(options: { readonly clock?: Clock; readonly seatCheck?: SeatCheck; readonly access?: AccessCache } = {}): Members {
   const clock = options.clock ?? systemClock;
-  const { seatCheck } = options;
+  const { seatCheck, access } = options;
+  // After the change committed (in the service's own transaction): every instance drops the
+  // tenant's cached principals, so a removed or demoted member loses access everywhere.
+  const announced = async <T>(scope: ControlScope, result: T): Promise<T> => {
+    await access?.changed(scope.tenantId);
+    return result;
+  };
 
   async function tryGet(scope: ControlScope, rawUserId: string): Promise<Member | undefined> {
     // Compared exactly as issued: no trimming, no case folding (see userIdField).
@@ -111,7 +118,7 @@ export function createMembers(options: { readonly clock?: Clock; readonly seatCh
     async add(scope, input, actor) {
       checkActor(actor);
       const userId = userIdField(input.userId);
-      return inTransaction(scope, async (tx) => {
+      return announced(scope, await inTransaction(scope, async (tx) => {
         const sql = sqlOf(tx);
         const role = await resolveRole(sql, tx.tenantId, input.role);
         requireGrantable(actor, role.permissions);
@@ -126,12 +133,12 @@ export function createMembers(options: { readonly clock?: Clock; readonly seatCh
         if (rowCount !== 1) throw controlErrors.create('MEMBER_ALREADY_EXISTS');
         await auditChange(tx, actor.id, 'member.add', `member:${userId}`, { role: role.role }, clock);
         return Object.freeze({ userId, role: role.role, roleName: role.roleName, permissions: role.permissions, createdAt: now, updatedAt: now });
-      });
+      }));
     },
     async changeRole(scope, rawUserId, rawRole, actor) {
       checkActor(actor);
       const userId = userIdField(rawUserId);
-      return inTransaction(scope, async (tx) => {
+      return announced(scope, await inTransaction(scope, async (tx) => {
         const sql = sqlOf(tx);
         const { member, owners } = await lockForChange(tx, userId);
         const role = await resolveRole(sql, tx.tenantId, rawRole);
@@ -145,7 +152,7 @@ export function createMembers(options: { readonly clock?: Clock; readonly seatCh
         );
         await auditChange(tx, actor.id, 'member.role.change', `member:${userId}`, { from: member.role, to: role.role }, clock);
         return Object.freeze({ ...member, role: role.role, roleName: role.roleName, permissions: role.permissions, updatedAt: now });
-      });
+      }));
     },
     async remove(scope, rawUserId, actor) {
       checkActor(actor);
@@ -173,6 +180,7 @@ export function createMembers(options: { readonly clock?: Clock; readonly seatCh
           role: member.role, revokedApiKeys: keys.map((k) => k.id), revokedInvitations: invitations.map((i) => i.id),
         }, clock);
       });
+      await announced(scope, undefined);
     },
   } satisfies Members);
 }

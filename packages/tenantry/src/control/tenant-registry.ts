@@ -7,7 +7,12 @@ import {
 import { appendAuditEvent, operatorAuditTransaction } from '../audit/index.js';
 import type { TenantEncryption } from '../crypto/index.js';
 import { toTenantryError, withPoolTransaction, type SqlConnection, type SqlPool, type TenantDatabase } from '../postgres/index.js';
+import type { ChangeFeed } from '../redis/index.js';
+import type { TenantLookup } from '../resolve/index.js';
+import { ACCESS_MAX_AGE_MS, ACCESS_TOPIC } from './access-cache.js';
 import { controlErrors } from './errors.js';
+import { createTenantCache } from './tenant-cache.js';
+import type { CacheOptions } from './tenant-document.js';
 import { isolatedTables, purgeTenantData, type PurgeResult } from './tenant-purge.js';
 import { nextStatus, type LifecycleEvent } from './tenant-lifecycle.js';
 import { parseSlug } from './slug.js';
@@ -85,7 +90,23 @@ export interface TenantRegistry {
    * every isolated table, then marks it deleted. Needs `offboarding`. The audit log is kept.
    */
   delete(id: TenantId | string, by?: ChangeAuthor): Promise<{ tenant: Tenant; purged: PurgeResult }>;
+  /**
+   * The resolver's lookup: with a change feed, tenants found are kept per instance and dropped
+   * on every instance when this registry changes them (an update, any lifecycle transition),
+   * so a suspension refuses requests everywhere within the feed's delivery time; without one,
+   * `tryGet` and `tryGetBySlug` as they are.
+   *
+   * @example createTenantResolver({ strategies, tenants: registry.lookup })
+   */
+  readonly lookup: TenantLookup;
+  /** Resolves once the lookup's cache follows the change feed (before, it reads through). */
+  ready(): Promise<void>;
+  /** Unsubscribes the lookup's cache (the feed's connections stay the caller's). */
+  close(): Promise<void>;
 }
+
+/** The feed topic on which the registry announces a changed tenant record. */
+export const TENANTS_TOPIC = 'tenants';
 
 export interface TenantRegistryOptions {
   /** Operator-role pool: the registry is cross-tenant and never touched by the app role's writes. */
@@ -95,6 +116,13 @@ export interface TenantRegistryOptions {
   /** When given, deleting a tenant first destroys its data keys (crypto-shredding), audited. */
   readonly encryption?: Pick<TenantEncryption, 'destroyTenantKeys'>;
   readonly clock?: Clock;
+  /**
+   * Tells every instance about changed tenants (the control plane's feed): the `lookup` caches
+   * what it finds, and a change also drops the tenant's cached principals (`access` topic).
+   */
+  readonly changeFeed?: ChangeFeed;
+  /** Tuning of the lookup's cache; its max age defaults to 5 000 ms (a lost announcement lags at most that). */
+  readonly cache?: CacheOptions;
 }
 
 /** Who asks for a change: recorded in the tenant's audit log with the change. */
@@ -207,6 +235,23 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
   const clock = options.clock ?? systemClock;
 
   const inTransaction = <T>(work: (c: SqlConnection) => Promise<T>): Promise<T> => withPoolTransaction(operator, work);
+  const feed = options.changeFeed === undefined ? {} : { feed: options.changeFeed };
+  const { onError, publishTimeoutMs, maxEntries } = options.cache ?? {};
+  const tuning = {
+    maxAgeMs: options.cache?.maxAgeMs ?? ACCESS_MAX_AGE_MS,
+    ...(onError ? { onError } : {}),
+    ...(publishTimeoutMs === undefined ? {} : { publishTimeoutMs }),
+    ...(maxEntries === undefined ? {} : { maxEntries }),
+  };
+  const byId = createTenantCache<Tenant | undefined>({ ...feed, topic: TENANTS_TOPIC, ...tuning });
+  // Only to announce on the access topic (the control plane's access cache listens there).
+  const accessNotice = createTenantCache<never>({ ...feed, topic: ACCESS_TOPIC, ...tuning });
+  // Slugs found, by slug; checked against the record on every hit (a deleted tenant's slug may be taken again).
+  const slugs = new Map<string, TenantId>();
+  /** After a change committed: every instance drops the tenant's record and cached principals. */
+  const announce = async (id: TenantId): Promise<void> => {
+    await Promise.all([byId.changed(id), accessNotice.changed(id)]);
+  };
 
   async function tryGet(rawId: TenantId | string, getOptions: GetTenantOptions = {}): Promise<Tenant | undefined> {
     const id = parseTenantId(rawId);
@@ -231,7 +276,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
 
   async function transition(rawId: TenantId | string, event: LifecycleEvent, opts: { expectedVersion?: number; by?: ChangeAuthor; details?: Record<string, Record<string, number>> } = {}): Promise<Tenant> {
     const id = parseTenantId(rawId);
-    return inTransaction(async (c) => {
+    const changed = await inTransaction(async (c) => {
       // The tenant's lifecycle lock, exclusive: waits for its transactions in flight (each holds
       // it shared, see tenantry.enter_tenant) and keeps new ones out until this commits.
       await c.query('SELECT pg_advisory_xact_lock(1414419545, hashtext($1::text))', [id]);
@@ -253,7 +298,32 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       await audit(c, id, opts.by ?? SYSTEM, `tenant.${event}`, { from: current.status, to, version: tenant.version, ...opts.details });
       return tenant;
     });
+    await announce(id);
+    return changed;
   }
+
+  const cachedTryGet = (rawId: TenantId | string): Promise<Tenant | undefined> => {
+    const id = parseTenantId(rawId);
+    return byId.get(id, () => tryGet(id));
+  };
+  const lookup: TenantLookup = options.changeFeed === undefined ? { tryGet: (id) => tryGet(id), tryGetBySlug } : {
+    tryGet: cachedTryGet,
+    async tryGetBySlug(rawSlug) {
+      const slug = typeof rawSlug === 'string' ? rawSlug.trim().toLowerCase() : '';
+      const known = slugs.get(slug);
+      if (known !== undefined) {
+        const tenant = await cachedTryGet(known);
+        if (tenant?.slug === slug) return tenant;
+        slugs.delete(slug);
+      }
+      const tenant = await tryGetBySlug(slug);
+      if (tenant !== undefined) {
+        if (slugs.size >= 10_000) slugs.delete(slugs.keys().next().value as string);
+        slugs.set(slug, tenant.id);
+      }
+      return tenant;
+    },
+  };
 
   return {
     async create(input, by = SYSTEM) {
@@ -311,7 +381,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
     async update(rawId, input, opts = {}) {
       const id = parseTenantId(rawId);
       const columns = checkUpdateInput(input);
-      return inTransaction(async (c) => {
+      const updated = await inTransaction(async (c) => {
         const { rows } = await c.query<TenantRow>(`SELECT ${COLUMNS} FROM tenantry.tenants WHERE id = $1 FOR UPDATE`, [id]);
         const current = rows[0];
         if (!current || current.status === 'deleted') throw coreErrors.create('TENANT_NOT_FOUND');
@@ -330,6 +400,9 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
         await audit(c, id, opts.by ?? SYSTEM, 'tenant.update', { ...details, version: tenant.version });
         return tenant;
       });
+      // Plan, display name: the record requests are resolved to (rate limits read its plan).
+      await announce(id);
+      return updated;
     },
     transition,
     suspend: (id, by) => transition(id, 'suspend', by ? { by } : {}),
@@ -357,5 +430,8 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       const tenant = await transition(id, 'delete', { by, details: { purged: { ...purged.deleted } } });
       return { tenant, purged };
     },
+    lookup,
+    ready: async () => { await Promise.all([byId.ready(), accessNotice.ready()]); },
+    close: async () => { await Promise.all([byId.close(), accessNotice.close()]); },
   };
 }
