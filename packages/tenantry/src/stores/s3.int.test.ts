@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTenantId, runWithTenant } from '../core/index.js';
-import { createTestClock, freePort, storeConformanceCases } from '../testing/index.js';
-import { createS3Store, type S3TenantStore } from './s3.js';
+import { createTestClock, freePort, lateStore, storeConformanceCases } from '../testing/index.js';
+import { createS3Store } from './s3.js';
 
 const BUCKET = 'shared-files';
 let server: S3rver;
@@ -44,16 +44,13 @@ afterAll(async () => {
 const bytes = fc.uint8Array({ maxLength: 64 });
 
 describe('S3 store, a prefix per tenant in a shared bucket', () => {
-  const store = () => createS3Store({ client, layout: { mode: 'prefix', bucket: BUCKET, prefix: 'app/' }, batchDelete: false });
-  const lazy = new Proxy({} as S3TenantStore, { get: (_t, p) => (store() as unknown as Record<string | symbol, unknown>)[p] });
-  for (const c of storeConformanceCases({ store: lazy, value: bytes, runs: 5 })) it(c.name, c.run);
+  const store = lateStore('s3', () => createS3Store({ client, layout: { mode: 'prefix', bucket: BUCKET, prefix: 'app/' }, batchDelete: false }));
+  for (const c of storeConformanceCases({ store, value: bytes, runs: 5 })) it(c.name, c.run);
 });
 
 describe('S3 store, a bucket per tenant', () => {
-  const lazy = new Proxy({} as S3TenantStore, {
-    get: (_t, p) => (createS3Store({ client, layout: { mode: 'bucket-per-tenant', bucketPrefix: 't-' }, batchDelete: false }) as unknown as Record<string | symbol, unknown>)[p],
-  });
-  for (const c of storeConformanceCases({ store: lazy, value: bytes, runs: 3, maxTenants: 3 })) it(c.name, c.run);
+  const store = lateStore('s3 (bucket per tenant)', () => createS3Store({ client, layout: { mode: 'bucket-per-tenant', bucketPrefix: 't-' }, batchDelete: false }));
+  for (const c of storeConformanceCases({ store, value: bytes, runs: 3, maxTenants: 3 })) it(c.name, c.run);
 });
 
 describe('S3 store: presigned URLs, usage, verifier', () => {

@@ -39,12 +39,21 @@ export function conformanceKey(): fc.Arbitrary<string> {
 
 type Op<V> = { readonly tenant: number; readonly key: string } & ({ readonly op: 'put'; readonly value: V } | { readonly op: 'delete' });
 
+/** A value for a failure message (bytes as arrays; never throws). */
+function show(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? [...v] : v)) ?? 'undefined';
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 async function expectCode(code: string, work: () => Promise<unknown>, what: string): Promise<void> {
   try {
     await work();
   } catch (err) {
     if (isTenantryError(err, code)) return;
-    throw new Error(`${what}: expected ${code}, got ${String(err)}`, { cause: err });
+    throw new Error(`${what}: expected ${code}, got ${show((err as { code?: unknown })?.code ?? String(err))}`, { cause: err });
   }
   throw new Error(`${what}: expected ${code}, but it succeeded`);
 }
@@ -100,7 +109,7 @@ export function storeConformanceCases<V>(options: StoreConformanceOptions<V>): C
         const got = await store.get(k);
         const want = model.get(k);
         if (want === undefined ? got !== undefined : got === undefined || !equal(got, want)) {
-          throw new Error(`${label}: get(${JSON.stringify(k)}) gave ${String(got)}, expected ${String(want)}`);
+          throw new Error(`${label}: get(${JSON.stringify(k)}) gave ${show(got)}, expected ${show(want)}`);
         }
       }
     });
@@ -219,4 +228,14 @@ export function storeConformanceCases<V>(options: StoreConformanceOptions<V>): C
       },
     },
   ];
+}
+
+/**
+ * A store that is opened in `beforeAll` but named when the cases are collected: `adapter` now,
+ * every other member from `open()` when a case runs.
+ */
+export function lateStore<V>(adapter: string, open: () => TenantStore<V>): TenantStore<V> {
+  return new Proxy({} as TenantStore<V>, {
+    get: (_target, property) => (property === 'adapter' ? adapter : (open() as unknown as Record<string | symbol, unknown>)[property]),
+  });
 }
