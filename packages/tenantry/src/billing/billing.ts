@@ -389,7 +389,7 @@ export function createBilling(options: BillingOptions): Billing {
       const overage = invoiceFor(plan, { tenantId: tx.tenantId, slug: '', period: period.name }, usage).lines;
       const { rows: pendingRows } = await tx.query<{ id: string; kind: 'proration' | 'credit'; description: string; quantity: string; amount_minor: string }>(
         `SELECT id, kind, description, quantity, amount_minor FROM tenantry.billing_pending_lines
-          WHERE tenant_id = $1 AND period = $2 AND invoice_id IS NULL ORDER BY created_at, id FOR UPDATE`, [tx.tenantId, period.name]);
+          WHERE tenant_id = $1 AND period = $2 AND invoice_id IS NULL ORDER BY seq FOR UPDATE`, [tx.tenantId, period.name]);
       const composed = composeInvoice({
         plan: periodPlan.name,
         baseMinor: prorate(periodPlan.price.baseMinor, period, row.billable_from, period.end),

@@ -121,6 +121,8 @@ CREATE TABLE tenantry.invoice_lines (
 CREATE TABLE tenantry.billing_pending_lines (
   tenant_id uuid NOT NULL DEFAULT (nullif(current_setting('app.tenant_id', true), '')::uuid),
   id uuid NOT NULL,
+  -- Insertion order: the lines appear on the invoice in the order they arose.
+  seq bigint GENERATED ALWAYS AS IDENTITY,
   period text NOT NULL CHECK (period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
   kind text NOT NULL CHECK (kind IN ('proration', 'credit')),
   description text NOT NULL CHECK (length(description) BETWEEN 1 AND 500),
