@@ -88,8 +88,8 @@ export function stripePaymentProvider(options: StripeProviderOptions): PaymentPr
       if (signature === undefined) throw billingErrors.create('PAYMENT_WEBHOOK_INVALID', { details: { reason: 'no Stripe-Signature header' } });
       let event: Stripe.Event;
       try {
-        // receivedAt from the injected clock: the tolerance is judged at the clock's "now".
-        event = await stripe.webhooks.constructEventAsync(rawBody, signature, webhookSecret, tolerance, undefined, Math.floor(clock.now().getTime() / 1000));
+        // receivedAt (milliseconds) from the injected clock: the tolerance is judged at its "now".
+        event = await stripe.webhooks.constructEventAsync(rawBody, signature, webhookSecret, tolerance, undefined, clock.now().getTime());
       } catch (err) {
         const message = err instanceof Error ? err.message : '';
         const reason = /tolerance/i.test(message) ? 'the signature is older than the tolerance (a replay)' : 'no signature matches the payload with the configured secret';
