@@ -17,6 +17,7 @@ import { registerDomainRoutes } from './domains.js';
 import { registerFlagRoutes } from './flags.js';
 import { registerHealthReportRoutes } from './health-report.js';
 import { registerImpersonationRoutes } from './impersonations.js';
+import { registerInvoiceRoutes, registerTenantInvoiceRoutes } from './invoices.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
 import { registerOriginRoutes } from './origins.js';
@@ -25,6 +26,7 @@ import { registerQuotaOverrideRoutes } from './quota-overrides.js';
 import { registerRoleRoutes } from './roles.js';
 import { registerSettingsRoutes } from './settings.js';
 import { registerSigningSecretRoutes } from './signing-secrets.js';
+import { registerSubscriptionRoutes } from './subscriptions.js';
 import { registerTenantRoutes } from './tenants.js';
 import { registerUsageEventRoutes } from './usage-events.js';
 import { registerUsageRoutes } from './usage.js';
@@ -43,6 +45,10 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerPlanRoutes(operators, deps.quota);
       registerQuotaOverrideRoutes(operators, deps.quota, clock);
       registerBillingRoutes(operators, deps.quota, clock);
+    }
+    if (deps.billing) {
+      registerSubscriptionRoutes(operators, deps.billing);
+      registerInvoiceRoutes(operators, deps, deps.billing);
     }
     if (deps.operator) registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator, clock });
     if (deps.health) {
@@ -69,5 +75,6 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     registerSettingsRoutes(tenant, deps);
     registerFlagRoutes(tenant, deps);
     registerBrandingRoutes(tenant, deps);
+    if (deps.billing) registerTenantInvoiceRoutes(tenant, deps);
   }, { prefix: '/v1/tenant' });
 }

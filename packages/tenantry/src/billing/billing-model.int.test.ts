@@ -99,8 +99,6 @@ class Model {
 
 // ---- the random year ----------------------------------------------------------------------
 
-type Op = { at: number; kind: 'change'; plan: string } | { at: number; kind: 'usage'; quantity: number } | { at: number; kind: 'pay' } | { at: number; kind: 'fail' };
-
 /** A time in the year: a random second, or one at a month boundary (last second, first second). */
 const instant = (year: number) => fc.oneof(
   fc.integer({ min: 1, max: 364 * 86_400 }).map((s) => Date.UTC(year, 0, 1) + s * 1000),

@@ -47,6 +47,11 @@ export const billingErrors = defineErrors('billing', {
     message: 'The credit note is invalid.',
     fix: 'See `details.reason`: a credit note corrects an invoice (not another credit note), by at most what is left of its subtotal.',
   },
+  BILLING_CLOSE_INCOMPLETE: {
+    kind: 'internal',
+    message: 'Some billing periods could not be closed.',
+    fix: 'The other tenants\' invoices were issued; see `details.failed` (how many) and the command\'s error output for each tenant\'s code (often QUOTA_PLAN_UNKNOWN: a plan missing from the catalog), fix it and run the close again.',
+  },
   PAYMENT_WEBHOOK_INVALID: {
     kind: 'unauthenticated',
     message: 'The payment provider webhook failed signature verification.',

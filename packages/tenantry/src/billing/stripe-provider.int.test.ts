@@ -77,7 +77,8 @@ describe('Stripe adapter', () => {
     const tenant = (await t.registry.create({ slug: 'stripe-a' })).id;
     await billing.subscriptions.start(tenant, { plan: 'pro' }, by);
     const linked = await billing.provider.linkCustomer(tenant, { name: 'Acme', email: 'billing@acme.test' }, by);
-    expect(linked).toMatchObject({ provider: 'stripe', providerCustomerId: expect.stringMatching(/^cus_/) });
+    expect(linked.provider).toBe('stripe');
+    expect(linked.providerCustomerId).toMatch(/^cus_/);
     expect((await billing.provider.linkCustomer(tenant, { name: 'Acme' }, by)).providerCustomerId).toBe(linked.providerCustomerId);
     expect(calls.filter((c) => c.path === '/v1/customers')).toHaveLength(1);
     expect(calls[0]?.idempotencyKey).toBe(`tenantry-customer-${tenant}`);
@@ -114,7 +115,7 @@ describe('Stripe adapter', () => {
     const wrong = signed(event, { secret: 'whsec_other' });
     await expect(billing.provider.receive(wrong.payload, wrong.headers)).rejects.toMatchObject({ code: 'PAYMENT_WEBHOOK_INVALID', kind: 'unauthenticated' });
     const replay = signed(event, { timestamp: Math.floor(clock.now().getTime() / 1000) - 301 });
-    await expect(billing.provider.receive(replay.payload, replay.headers)).rejects.toMatchObject({ code: 'PAYMENT_WEBHOOK_INVALID', details: { reason: expect.stringMatching(/replay/) } });
+    await expect(billing.provider.receive(replay.payload, replay.headers)).rejects.toMatchObject({ code: 'PAYMENT_WEBHOOK_INVALID', details: { reason: 'the signature is older than the tolerance (a replay)' } });
     const edge = signed(event, { timestamp: Math.floor(clock.now().getTime() / 1000) - 300 });
     await expect(billing.provider.receive(edge.payload, edge.headers)).resolves.toMatchObject({ applied: false });
     const tampered = { payload: ok.payload.replace('in_x', 'in_y'), headers: ok.headers };

@@ -64,7 +64,7 @@ export function stripePaymentProvider(options: StripeProviderOptions): PaymentPr
         customer: customerId, currency, auto_advance: false, collection_method: 'charge_automatically',
         metadata: { tenantryInvoiceId: invoice.id, tenantryNumber: invoice.displayNumber },
       }, { idempotencyKey: key }));
-      const id = created.id as string;
+      const id = created.id;
       const lines = [...invoice.lines.filter((l) => l.amountMinor !== 0).map((l) => ({ position: String(l.position), description: l.description, amount: l.amountMinor }))];
       if (invoice.taxMinor !== 0) lines.push({ position: 'tax', description: `Tax (${invoice.taxRatePpm / 10_000} %)`, amount: invoice.taxMinor });
       for (const line of lines) {
