@@ -65,6 +65,21 @@ describe('billing routes', () => {
     expect((await api.request('GET', `/v1/tenants/${tenantId}/invoices/${invoice!.id}/html`, op)).body).toContain('Acme');
   });
 
+  it('refuses writes of a tenant read-only after its grace period, keeps its reads, and lifts it on payment', async () => {
+    const other = api.t.tenants[1]!.id;
+    const { currentPeriod } = await api.billing.subscriptions.start(other, { plan: 'pro' }, { actor: 'operator:test' });
+    api.clock.set(currentPeriod.end);
+    const invoice = await api.billing.invoices.closePeriod(other);
+    await api.billing.subscriptions.paymentFailed(other, { actor: 'operator:test' });
+    api.clock.advance(14 * 86_400_000);
+    expect((await api.billing.subscriptions.settle(other)).entitlement).toBe('read_only');
+    const token = { token: await api.jwt('other', other) };
+    expect(await api.request('PUT', '/v1/tenant/branding', { ...token, body: { name: 'Other' } })).toMatchObject({ status: 403, body: { code: 'BILLING_READ_ONLY' } });
+    expect((await api.request('GET', '/v1/tenant/invoices', token)).status).toBe(200);
+    await api.request('POST', `/v1/tenants/${other}/invoices/${invoice!.id}/pay`, op);
+    expect((await api.request('PUT', '/v1/tenant/branding', { ...token, body: { name: 'Other' } })).status).toBe(200);
+  });
+
   it('documents the routes in the OpenAPI document', async () => {
     const { body } = await api.request('GET', '/openapi.json');
     for (const path of ['/v1/tenant/invoices', '/v1/tenant/invoices/{invoiceId}', '/v1/tenants/{id}/invoices', '/v1/tenants/{id}/subscription']) {

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from 'tenantry';
 import type { ApiDependencies } from '../http/api-dependencies.js';
+import { enforceBillingEntitlement } from '../http/billing-entitlement.js';
 import { requireOperator } from '../http/operator-auth.js';
 import { registerRateLimit } from '../http/rate-limit.js';
 import { recordTenantActivity } from '../http/tenant-activity.js';
@@ -61,6 +62,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     await tenantScope(tenant, deps);
     if (deps.health) recordTenantActivity(tenant, deps.health.activity);
     if (deps.rateLimit) registerRateLimit(tenant, deps.rateLimit);
+    if (deps.billing) enforceBillingEntitlement(tenant, deps.db);
     registerMemberRoutes(tenant, deps);
     registerInvitationRoutes(tenant, deps);
     registerApiKeyRoutes(tenant, deps);

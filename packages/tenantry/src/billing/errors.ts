@@ -32,6 +32,11 @@ export const billingErrors = defineErrors('billing', {
     message: 'The new plan is priced in another currency than the subscription.',
     fix: 'Change to a plan in `details.currency`, or cancel and start a new subscription in the other currency.',
   },
+  BILLING_READ_ONLY: {
+    kind: 'forbidden',
+    message: 'The tenant is read-only: its subscription is past due beyond the grace period.',
+    fix: 'Pay the open invoices (the subscription then becomes active again and writes are accepted); reads keep working meanwhile.',
+  },
   INVOICE_NOT_FOUND: {
     kind: 'not_found',
     message: 'The invoice does not exist for this tenant.',
