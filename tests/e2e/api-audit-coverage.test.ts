@@ -6,6 +6,8 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { randomUUID } from 'node:crypto';
+import { createBilling } from 'tenantry/billing';
+import { createTestClock } from 'tenantry/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTxtDns, type TxtDns } from '../support/txt-dns.js';
 import { startApiServer, type ApiServer, type Call, type Reply } from './support/api-server.js';
@@ -109,6 +111,39 @@ const STEPS: Step[] = [
   // id) and in the billing export. The one mutating route the log does not record, by design.
   { route: 'POST /v1/tenant/usage-events', status: 200, audited: false, run: () => api.request('POST', '/v1/tenant/usage-events', { apiKey: made.keyToken!, body: { events: [{ id: randomUUID(), meter: 'apiCalls', quantity: 1 }] } }) },
   { route: 'POST /v1/tenant/api-keys/{id}/revoke', status: 200, run: () => api.request('POST', `/v1/tenant/api-keys/${made.key}/revoke`, owner) },
+  {
+    route: 'POST /v1/tenants/{id}/subscription', status: 201, tenant: () => made.billed!, event: { action: 'billing.subscription.start' },
+    run: async () => {
+      made.billed = (await api.t.registry.create({ slug: `billed-${randomUUID().slice(0, 8)}` })).id;
+      return api.request('POST', `/v1/tenants/${made.billed}/subscription`, { ...op, body: { plan: 'free' } });
+    },
+  },
+  {
+    route: 'POST /v1/tenants/{id}/subscription/plan', status: 200, tenant: () => made.billed!, event: { action: 'billing.subscription.upgrade', details: { from: 'free', to: 'pro' } },
+    run: () => api.request('POST', `/v1/tenants/${made.billed}/subscription/plan`, { ...op, body: { plan: 'pro' } }),
+  },
+  {
+    route: 'POST /v1/tenants/{id}/invoices/{invoiceId}/pay', status: 200, tenant: () => made.billed!, event: { action: 'billing.invoice.paid' },
+    run: async () => {
+      // Two periods closed by a billing service whose clock is two months ahead (the server's stays put).
+      const later = createTestClock(api.clock.now());
+      const closer = createBilling({ operator: api.t.operator, catalog: api.quotas.catalog, registry: api.t.registry, clock: later });
+      later.advance(62 * 86_400_000);
+      const [first, second] = [await closer.invoices.closePeriod(made.billed!), await closer.invoices.closePeriod(made.billed!)];
+      made.invoice = first!.id;
+      made.invoice2 = second!.id;
+      return api.request('POST', `/v1/tenants/${made.billed}/invoices/${made.invoice}/pay`, op);
+    },
+  },
+  { route: 'POST /v1/tenants/{id}/invoices/{invoiceId}/void', status: 200, tenant: () => made.billed!, event: { action: 'billing.invoice.void' }, run: () => api.request('POST', `/v1/tenants/${made.billed}/invoices/${made.invoice2}/void`, op) },
+  {
+    route: 'POST /v1/tenants/{id}/invoices/{invoiceId}/credit-notes', status: 201, tenant: () => made.billed!, event: { action: 'billing.credit_note.issue' },
+    run: () => api.request('POST', `/v1/tenants/${made.billed}/invoices/${made.invoice}/credit-notes`, { ...op, body: { amountMinor: 100, reason: 'walk' } }),
+  },
+  {
+    route: 'POST /v1/tenants/{id}/subscription/cancel', status: 200, tenant: () => made.billed!, event: { action: 'billing.subscription.cancel_scheduled' },
+    run: () => api.request('POST', `/v1/tenants/${made.billed}/subscription/cancel`, { ...op, body: { mode: 'period_end' } }),
+  },
   { route: 'PUT /v1/tenants/{id}/quota-overrides', status: 200, run: () => api.request('PUT', `/v1/tenants/${tenantId}/quota-overrides`, { ...op, body: { limits: { members: 50 } } }) },
   {
     route: 'POST /v1/tenants/{id}/impersonations', status: 201,

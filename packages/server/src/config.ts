@@ -87,6 +87,11 @@ const ServerConfigSchema = Type.Object(
     /** Where usage alerts are POSTed, signed with the secret below (both or neither). */
     usageWebhookUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_USAGE_WEBHOOK_URL', reason: 'must be an http:// or https:// URL' }) })),
     usageWebhookSecret: Type.Optional(Type.String({ minLength: 32, ...annotate({ env: 'TENANTRY_USAGE_WEBHOOK_SECRET', reason: 'must be at least 32 characters', secret: true }) })),
+    /** Billing (docs/billing.md): who issues invoices, the tax rate, the grace period, what past due does. */
+    billingIssuer: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$', default: 'INV', ...annotate({ env: 'TENANTRY_BILLING_ISSUER', reason: 'must be 1–32 letters, digits, "_" or "-"' }) }),
+    billingTaxRatePpm: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, ...annotate({ env: 'TENANTRY_BILLING_TAX_RATE_PPM', reason: 'must be an integer from 0 to 1000000 (parts per million)' }) }),
+    billingGraceDays: Type.Integer({ minimum: 0, maximum: 365, default: 14, ...annotate({ env: 'TENANTRY_BILLING_GRACE_DAYS', reason: 'must be an integer from 0 to 365' }) }),
+    billingDegradeTo: Type.Union([Type.Literal('read_only'), Type.Literal('suspended')], { default: 'read_only', ...annotate({ env: 'TENANTRY_BILLING_DEGRADE_TO', reason: 'must be read_only or suspended' }) }),
     /** Redis for rate limits and the change feed of cached settings; absent → in-process (one server only). */
     redisUrl: Type.Optional(
       Type.String({ format: 'redis-url', ...annotate({ env: 'REDIS_URL', reason: 'must be a redis:// or rediss:// URL', secret: true }) }),

@@ -106,7 +106,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     telemetry,
     readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [],
     deadlines: { tenant: config.tenantDeadlineMs, operator: config.operatorDeadlineMs, export: config.exportDeadlineMs },
-    api: { registry, db, control, quota, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(jwtVerifier ? { jwtVerifier } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}) },
+    api: { registry, db, control, quota, billing: database.billing, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(jwtVerifier ? { jwtVerifier } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}) },
   });
   let port: number;
   try {

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import { inject } from 'vitest';
+import { createBilling, type Billing } from 'tenantry/billing';
 import { createControlPlane, quotaSeatCheck, systemActor, type BuiltInRole, type ControlPlane, type ControlPlaneOptions, type Permission } from 'tenantry/control';
 import { createQuotas, definePlanCatalog, planFeatures, type AlertSender, type PlanCatalogOptions, type Quotas } from 'tenantry/quota';
 import { memoryChangeFeed } from 'tenantry/redis';
@@ -66,6 +67,8 @@ export interface ApiServer {
   readonly clock: TestClock;
   readonly control: ControlPlane;
   readonly quotas: Quotas;
+  /** Subscriptions and invoices, on the same clock and pools as the server's routes. */
+  readonly billing: Billing;
   readonly url: string;
   readonly operatorToken: string;
   /** A JWT for `userId` naming `tenantId` in its tenant_id claim, valid for 5 minutes. */
@@ -92,11 +95,13 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     ...(options.seatLimit ? { seatCheck: quotaSeatCheck(quotas) } : {}),
     ...options.control,
   });
+  const billing = createBilling({ operator: t.operator, catalog: quotas.catalog, registry: t.registry, clock, taxRatePpm: 190_000 });
   const jwtVerifier = createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock });
   const health = options.health ? startHealthServices(t.operator, { logger: createLogger({ level: 'silent' }), clock }) : undefined;
   const app = buildApp({ operator: t.operator, logger: options.logger ?? createLogger({ level: 'silent' }), api: {
     registry: t.registry, db: t.db, control, jwtVerifier, settingsSchema,
     quota: { quotas, operator: t.operator, ...(options.alertSender ? { alertSender: options.alertSender } : {}) },
+    billing,
     operator: t.operator,
     clock,
     ...(health ? { health: health.services } : {}),
@@ -115,7 +120,7 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
   };
 
   return {
-    t, clock, control, quotas, url, operatorToken, jwt,
+    t, clock, control, quotas, billing, url, operatorToken, jwt,
     async member(tenantId, userId, role) {
       await t.db.withTenant(tenantId, (scope) => control.members.add(scope, { userId, role }, systemActor('test')));
       return jwt(userId, tenantId);

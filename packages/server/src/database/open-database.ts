@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from 'tenantry';
 import { createControlPlane, createTenantRegistry, quotaSeatCheck, type ControlPlane, type ControlPlaneOptions, type TenantRegistry } from 'tenantry/control';
+import { createBilling, type Billing } from 'tenantry/billing';
 import { createQuotas, planFeatures, type Quotas } from 'tenantry/quota';
 import {
   createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, roleUrl,
@@ -29,6 +30,8 @@ export interface ServerDatabase {
   readonly control: ControlPlane;
   /** Plans, quotas and metering; the members' seat limit is enforced by `control`. */
   readonly quotas: Quotas;
+  /** Subscriptions and invoices over the operator pool (docs/billing.md). */
+  readonly billing: Billing;
   /** The clock the registry, control plane and quotas were built with (OpenDatabaseOptions.clock). */
   readonly clock: Clock;
   /** Ends both pools, then stops the embedded server if one was started. Safe to call twice. */
@@ -102,6 +105,10 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       planFeatures: (plan) => planFeatures(quotas.catalog, plan),
       ...options.control,
     });
+    const billing = createBilling({
+      operator, catalog: quotas.catalog, registry, clock, issuer: config.billingIssuer, taxRatePpm: config.billingTaxRatePpm,
+      gracePeriodMs: config.billingGraceDays * 86_400_000, degradeTo: config.billingDegradeTo,
+    });
     let closing: Promise<void> | undefined;
     return {
       kind: server.kind,
@@ -113,6 +120,7 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       registry,
       control,
       quotas,
+      billing,
       clock,
       close: () => (closing ??= endAll()),
     };

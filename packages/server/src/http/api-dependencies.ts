@@ -2,6 +2,7 @@
 // plane's services and, when configured, the verifier of tenant principals' JWTs.
 import type { TObject } from '@sinclair/typebox';
 import type { Clock } from 'tenantry';
+import type { Billing } from 'tenantry/billing';
 import type { ControlPlane, TenantRegistry } from 'tenantry/control';
 import type { ActivityRecorder, AlertEvents, TenantAnalytics, TenantHealthReports } from 'tenantry/health';
 import type { TenantMetrics } from 'tenantry/observability';
@@ -21,6 +22,8 @@ export interface ApiDependencies {
   readonly jwtVerifier?: JwtVerifier;
   /** Plans, quotas and metering; absent: the usage, plans, quota-override and billing routes are not served. */
   readonly quota?: QuotaApi;
+  /** Subscriptions and invoices (tenantry/billing); absent: the subscription and invoice routes are not served. */
+  readonly billing?: Billing;
   /** The operator-role pool, for the audit routes (read across tenant status). Absent: they are not served. */
   readonly operator?: SqlPool;
   /** Tenant rate limits on /v1/tenant routes (docs/rate-limiting.md); absent: none. */

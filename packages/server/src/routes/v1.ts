@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from 'tenantry';
 import type { ApiDependencies } from '../http/api-dependencies.js';
+import { enforceBillingEntitlement } from '../http/billing-entitlement.js';
 import { requireOperator } from '../http/operator-auth.js';
 import { registerRateLimit } from '../http/rate-limit.js';
 import { recordTenantActivity } from '../http/tenant-activity.js';
@@ -17,6 +18,7 @@ import { registerDomainRoutes } from './domains.js';
 import { registerFlagRoutes } from './flags.js';
 import { registerHealthReportRoutes } from './health-report.js';
 import { registerImpersonationRoutes } from './impersonations.js';
+import { registerInvoiceRoutes, registerTenantInvoiceRoutes } from './invoices.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
 import { registerOriginRoutes } from './origins.js';
@@ -25,6 +27,7 @@ import { registerQuotaOverrideRoutes } from './quota-overrides.js';
 import { registerRoleRoutes } from './roles.js';
 import { registerSettingsRoutes } from './settings.js';
 import { registerSigningSecretRoutes } from './signing-secrets.js';
+import { registerSubscriptionRoutes } from './subscriptions.js';
 import { registerTenantRoutes } from './tenants.js';
 import { registerUsageEventRoutes } from './usage-events.js';
 import { registerUsageRoutes } from './usage.js';
@@ -44,6 +47,10 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerQuotaOverrideRoutes(operators, deps.quota, clock);
       registerBillingRoutes(operators, deps.quota, clock);
     }
+    if (deps.billing) {
+      registerSubscriptionRoutes(operators, deps.billing);
+      registerInvoiceRoutes(operators, deps, deps.billing);
+    }
     if (deps.operator) registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator, clock });
     if (deps.health) {
       registerAnalyticsRoutes(operators, deps.health.analytics);
@@ -55,6 +62,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     await tenantScope(tenant, deps);
     if (deps.health) recordTenantActivity(tenant, deps.health.activity);
     if (deps.rateLimit) registerRateLimit(tenant, deps.rateLimit);
+    if (deps.billing) enforceBillingEntitlement(tenant, deps.db);
     registerMemberRoutes(tenant, deps);
     registerInvitationRoutes(tenant, deps);
     registerApiKeyRoutes(tenant, deps);
@@ -69,5 +77,6 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     registerSettingsRoutes(tenant, deps);
     registerFlagRoutes(tenant, deps);
     registerBrandingRoutes(tenant, deps);
+    if (deps.billing) registerTenantInvoiceRoutes(tenant, deps);
   }, { prefix: '/v1/tenant' });
 }

@@ -79,9 +79,10 @@ export interface TenantRegistry {
   update(id: TenantId | string, input: UpdateTenantInput, options?: { expectedVersion?: number; by?: ChangeAuthor }): Promise<Tenant>;
   /**
    * Applies a lifecycle event, recorded in the tenant's audit log in the same transaction;
-   * with `expectedVersion`, only if nobody changed the tenant since.
+   * with `expectedVersion`, only if nobody changed the tenant since. A `reason` (e.g. `billing`)
+   * is recorded in the event's details.
    */
-  transition(id: TenantId | string, event: LifecycleEvent, options?: { expectedVersion?: number; by?: ChangeAuthor }): Promise<Tenant>;
+  transition(id: TenantId | string, event: LifecycleEvent, options?: { expectedVersion?: number; by?: ChangeAuthor; reason?: string }): Promise<Tenant>;
   suspend(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
   restore(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
   offboard(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
@@ -274,7 +275,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
     await appendAuditEvent(tx, { actor: by.actor, action, target: `tenant:${id}`, ...(by.requestId ? { requestId: by.requestId } : {}), details }, { clock });
   }
 
-  async function transition(rawId: TenantId | string, event: LifecycleEvent, opts: { expectedVersion?: number; by?: ChangeAuthor; details?: Record<string, Record<string, number>> } = {}): Promise<Tenant> {
+  async function transition(rawId: TenantId | string, event: LifecycleEvent, opts: { expectedVersion?: number; by?: ChangeAuthor; reason?: string; details?: Record<string, Record<string, number>> } = {}): Promise<Tenant> {
     const id = parseTenantId(rawId);
     const changed = await inTransaction(async (c) => {
       // The tenant's lifecycle lock, exclusive: waits for its transactions in flight (each holds
@@ -295,7 +296,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
         [id, to, clock.now()],
       );
       const tenant = toTenant(updated[0] as TenantRow);
-      await audit(c, id, opts.by ?? SYSTEM, `tenant.${event}`, { from: current.status, to, version: tenant.version, ...opts.details });
+      await audit(c, id, opts.by ?? SYSTEM, `tenant.${event}`, { from: current.status, to, version: tenant.version, ...(opts.reason === undefined ? {} : { reason: opts.reason }), ...opts.details });
       return tenant;
     });
     await announce(id);

@@ -22,5 +22,5 @@ export { getQuotaOverrides, setQuotaOverrides } from './quota-overrides.js';
 export type { QuotaOverrides, SetQuotaOverridesOptions } from './quota-overrides.js';
 export { invoiceCsvRows, invoiceFor, CSV_HEADER } from './invoice.js';
 export type { Invoice, InvoiceLine } from './invoice.js';
-export { billingInvoices, billingPage } from './billing-export.js';
+export { billingInvoices, billingPage, readPeriodUsage } from './billing-export.js';
 export type { BillingPage, BillingPageOptions } from './billing-export.js';
