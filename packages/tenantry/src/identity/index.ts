@@ -1,0 +1,8 @@
+// Layer 3, single sign-on (docs/sso.md): Tenantry's own short-lived tokens and their rotating
+// signing keys, each tenant's connections to its identity provider (OIDC, SAML, LDAP), just-in-time
+// membership with roles mapped from the provider's claims, and domain capture.
+export { identityErrors } from './errors.js';
+export { createTokenSigningKeys } from './signing-keys.js';
+export type { PublicSigningKey, TokenSigningKeys, TokenSigningKeysOptions } from './signing-keys.js';
+export { createTokenIssuer } from './token-issuer.js';
+export type { IssuedToken, IssueTokenInput, TokenIssuer, TokenIssuerOptions } from './token-issuer.js';
