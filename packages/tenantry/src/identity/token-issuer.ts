@@ -67,7 +67,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
         .sign(privateKey);
       return { token, expiresAt: new Date((nowSec + ttlSec) * 1000) };
     },
-    verifier(verifierOptions = {}) {
+    verifier(verifierOptions: { readonly clockToleranceSec?: number } = {}) {
       return createJwtVerifier({
         algorithms: ['ES256'],
         issuer,
