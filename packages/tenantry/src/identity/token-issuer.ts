@@ -49,7 +49,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   if (!Number.isInteger(ttlSec) || ttlSec < 30 || ttlSec > 3600) throw coreErrors.create('CONFIG_INVALID', { details: { path: 'ttlSec', reason: 'an integer from 30 to 3600' } });
   const { signingKeys, issuer, audience } = options;
 
-  return Object.freeze({
+  return Object.freeze<TokenIssuer>({
     async issue(input: IssueTokenInput) {
       const { kid, privateKey } = await signingKeys.current();
       const nowSec = Math.floor(clock.now().getTime() / 1000);
