@@ -19,7 +19,7 @@ const CORE = 'core';
 /** Layer 2: one capability each, usable on its own. */
 const CAPABILITIES = ['resolve', 'postgres', 'redis', 'crypto', 'audit', 'quota', 'lifecycle', 'portability', 'observability'];
 /** Layer 3: services composed from capabilities; framework glue. */
-const LAYER3 = ['control', 'billing', 'http', 'adapters'];
+const LAYER3 = ['control', 'billing', 'identity', 'http', 'adapters'];
 /** Helpers for tests (ours and users'): above everything, used by tests only. */
 const TESTING = 'testing';
 /**

@@ -37,7 +37,8 @@ export type { Operator, Operators, OperatorsOptions, OperatorTokenInfo, Verified
 export { createImpersonation } from './impersonation.js';
 export type { AuditEventHook, ControlAuditEvent, Impersonation, ImpersonationOptions, ImpersonationSession } from './impersonation.js';
 export { parseDomainName } from './domain-name.js';
-export type { DnsOptions } from './dns-txt.js';
+export { txtLookup } from './dns-txt.js';
+export type { DnsOptions, TxtLookup } from './dns-txt.js';
 export { createCustomDomains } from './custom-domains.js';
 export type { CustomDomain, CustomDomains, CustomDomainsOptions } from './custom-domains.js';
 export { countMembers, quotaSeatCheck } from './seat-check.js';

@@ -9,7 +9,7 @@ export { createTenantResolver } from './tenant-resolver.js';
 export type { ResolvedTenant, TenantLookup, TenantResolver } from './tenant-resolver.js';
 export { cachedTenantLookup } from './cached-tenant-lookup.js';
 export type { CachedTenantLookup } from './cached-tenant-lookup.js';
-export { createJwtVerifier } from './jwt-verifier.js';
+export { createJwtVerifier, jwtVerifierByIssuer } from './jwt-verifier.js';
 export type { JwtAlgorithm, JwtVerifier, JwtVerifierOptions } from './jwt-verifier.js';
 export { headerStrategy } from './strategies/header.js';
 export { subdomainStrategy } from './strategies/subdomain.js';

@@ -1,7 +1,7 @@
 // JWT verification with jose: configured algorithms only, the key type bound to the algorithm
 // family (no HS/RS confusion), issuer, audience and expiry checked with a bounded clock skew.
 import { webcrypto } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { coreErrors, systemClock, type Clock } from '../core/index.js';
 import { resolveErrors } from './errors.js';
 
@@ -19,6 +19,13 @@ export interface JwtVerifierOptions {
   readonly secret?: string | Uint8Array;
   /** … or the identity provider's JWKS endpoint (asymmetric algorithms only); keys are cached. */
   readonly jwksUrl?: string;
+  /**
+   * … or a function returning the key set (asymmetric algorithms only): keys held in this
+   * process's own store, e.g. Tenantry's token signing keys. Reloaded after `jwksCacheMs`
+   * (default 60 s here), and at once (at most once a second) for a token naming an unknown
+   * `kid`, so a rotation is seen without waiting.
+   */
+  readonly jwks?: () => Promise<JSONWebKeySet>;
   /** How long fetched JWKS keys are trusted. Default 10 minutes. */
   readonly jwksCacheMs?: number;
   /**
@@ -53,9 +60,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const asymmetric = options.algorithms.every((a) => (ASYMMETRIC as readonly string[]).includes(a));
   // One family per verifier: a secret accepted for RS256 tokens is the classic confusion attack.
   if (!symmetric && !asymmetric) throw invalidConfig('algorithms mix HS* with asymmetric algorithms');
-  if ((options.secret === undefined) === (options.jwksUrl === undefined)) throw invalidConfig('give exactly one of secret or jwksUrl');
+  const sources = [options.secret, options.jwksUrl, options.jwks].filter((s) => s !== undefined).length;
+  if (sources !== 1) throw invalidConfig('give exactly one of secret, jwksUrl or jwks');
   if (options.secret !== undefined && !symmetric) throw invalidConfig('a secret verifies HS* algorithms only');
-  if (options.jwksUrl !== undefined && !asymmetric) throw invalidConfig('a JWKS verifies asymmetric algorithms only');
+  if ((options.jwksUrl !== undefined || options.jwks !== undefined) && !asymmetric) throw invalidConfig('a JWKS verifies asymmetric algorithms only');
   const clockTolerance = options.clockToleranceSec ?? 30;
   if (clockTolerance < 0 || clockTolerance > 300) throw invalidConfig('clockToleranceSec must be 0–300');
   if (typeof options.secret === 'string' && Buffer.byteLength(options.secret) < 32) throw invalidConfig('a secret must be at least 32 bytes');
@@ -69,7 +77,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const key: JWTVerifyGetKey =
     options.secret !== undefined
       ? hmacKeys(typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret)
-      : createRemoteJWKSet(new URL(options.jwksUrl as string), { cacheMaxAge: options.jwksCacheMs ?? 600_000, cooldownDuration: 30_000 });
+      : options.jwks !== undefined
+        ? loadedKeySet(options.jwks, options.jwksCacheMs ?? 60_000, clock)
+        : createRemoteJWKSet(new URL(options.jwksUrl as string), { cacheMaxAge: options.jwksCacheMs ?? 600_000, cooldownDuration: 30_000 });
   // Built once: only the time changes from one verification to the next.
   const verifyOptions = { algorithms: [...options.algorithms], issuer: options.issuer, audience: options.audience, clockTolerance, requiredClaims: ['exp'] };
   // Keyed by the whole token, signature included: a token that differs in one byte is a miss
@@ -97,6 +107,50 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       }
       return payload;
     },
+  };
+}
+
+/**
+ * Verifies each token with the verifier of the issuer it names (`iss`, read before the
+ * signature is checked only to choose the verifier, which then checks it). A token of no listed
+ * issuer is TOKEN_INVALID. How a server accepts both its own tokens and an identity provider's.
+ *
+ * @example const verifier = jwtVerifierByIssuer([{ issuer: 'https://tenantry.example.com', verifier: own }, { issuer: 'https://id.example.com/', verifier: idp }]);
+ */
+export function jwtVerifierByIssuer(entries: readonly { readonly issuer: string; readonly verifier: JwtVerifier }[]): JwtVerifier {
+  const byIssuer = new Map(entries.map((e) => [e.issuer, e.verifier]));
+  return {
+    async verify(token) {
+      let issuer: unknown;
+      try {
+        issuer = decodeJwt(token).iss;
+      } catch (cause) {
+        throw resolveErrors.create('TOKEN_INVALID', { cause });
+      }
+      const verifier = typeof issuer === 'string' ? byIssuer.get(issuer) : undefined;
+      if (verifier === undefined) throw resolveErrors.create('TOKEN_INVALID', { details: { reason: 'unknown issuer' } });
+      return verifier.verify(token);
+    },
+  };
+}
+
+/** Keys from `load`, reloaded when stale or (throttled) when a token names a kid not among them. */
+function loadedKeySet(load: () => Promise<JSONWebKeySet>, cacheMs: number, clock: Clock): JWTVerifyGetKey {
+  let cached: { atMs: number; kids: Set<string | undefined>; getKey: JWTVerifyGetKey } | undefined;
+  let loading: Promise<void> | undefined;
+  const reload = (nowMs: number): Promise<void> => {
+    loading ??= load().then(
+      (set) => { cached = { atMs: nowMs, kids: new Set(set.keys.map((k) => k.kid)), getKey: createLocalJWKSet(set) }; },
+    ).finally(() => { loading = undefined; });
+    return loading;
+  };
+  return async (header, token) => {
+    const nowMs = clock.now().getTime();
+    const stale = cached === undefined || nowMs - cached.atMs >= cacheMs;
+    // An unknown kid may be a key rotated in since the last load: look again, at most once a second.
+    const unknownKid = cached !== undefined && !cached.kids.has(header.kid) && nowMs - cached.atMs >= 1000;
+    if (stale || unknownKid) await reload(nowMs);
+    return (cached as { getKey: JWTVerifyGetKey }).getKey(header, token);
   };
 }
 

@@ -1,0 +1,18 @@
+// Layer 3, single sign-on (docs/sso.md): Tenantry's own short-lived tokens and their rotating
+// signing keys, each tenant's connections to its identity provider (OIDC, SAML, LDAP), just-in-time
+// membership with roles mapped from the provider's claims, and domain capture.
+export { identityErrors } from './errors.js';
+export { createTokenSigningKeys } from './signing-keys.js';
+export type { PublicSigningKey, TokenSigningKeys, TokenSigningKeysOptions } from './signing-keys.js';
+export { createTokenIssuer } from './token-issuer.js';
+export type { IssuedToken, IssueTokenInput, TokenIssuer, TokenIssuerOptions } from './token-issuer.js';
+export { createSsoConnections } from './connections.js';
+export type { ConnectionKind, OidcSettings, SsoConnection, SsoConnectionInput, SsoConnections, SsoConnectionsOptions } from './connections.js';
+export { parseRoleRules, roleFor } from './role-rules.js';
+export type { RoleRule } from './role-rules.js';
+export { provisionMember } from './provisioning.js';
+export type { ExternalIdentity } from './provisioning.js';
+export { createSsoEmailDomains } from './email-domains.js';
+export type { EmailDomain, EmailDomainOwners, SsoEmailDomains, SsoEmailDomainsOptions } from './email-domains.js';
+export { createSsoSignIn } from './sso-sign-in.js';
+export type { SignedIn, SsoSignIn, SsoSignInOptions } from './sso-sign-in.js';
