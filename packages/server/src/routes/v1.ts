@@ -19,6 +19,7 @@ import { registerHealthReportRoutes } from './health-report.js';
 import { registerImpersonationRoutes } from './impersonations.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
+import { registerOperatorRoutes } from './operators.js';
 import { registerOriginRoutes } from './origins.js';
 import { registerPlanRoutes } from './plans.js';
 import { registerQuotaOverrideRoutes } from './quota-overrides.js';
@@ -44,7 +45,10 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerQuotaOverrideRoutes(operators, deps.quota, clock);
       registerBillingRoutes(operators, deps.quota, clock);
     }
-    if (deps.operator) registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator, clock });
+    if (deps.operator) {
+      registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator, clock });
+      registerOperatorRoutes(operators, { operators: deps.control.operators, operator: deps.operator, clock });
+    }
     if (deps.health) {
       registerAnalyticsRoutes(operators, deps.health.analytics);
       registerHealthReportRoutes(operators, deps.health.reports);

@@ -7,7 +7,7 @@ export { parseSlug, RESERVED_SLUGS } from './slug.js';
 export { allowedEvents, nextStatus, LIFECYCLE_EVENTS } from './tenant-lifecycle.js';
 export type { LifecycleEvent } from './tenant-lifecycle.js';
 export { createTenantRegistry } from './tenant-registry.js';
-export type { ChangeAuthor, CreateTenantInput, GetTenantOptions, ListTenantsOptions, TenantPage, TenantRegistry, TenantRegistryOptions, UpdateTenantInput } from './tenant-registry.js';
+export type { ChangeAuthor, CreateTenantInput, StatusChangeOptions, GetTenantOptions, ListTenantsOptions, TenantPage, TenantRegistry, TenantRegistryOptions, UpdateTenantInput } from './tenant-registry.js';
 export type { PurgeResult } from './tenant-purge.js';
 export type { ControlScope } from './control-sql.js';
 export {

@@ -76,15 +76,16 @@ export interface TenantRegistry {
    * Applies a lifecycle event, recorded in the tenant's audit log in the same transaction;
    * with `expectedVersion`, only if nobody changed the tenant since.
    */
-  transition(id: TenantId | string, event: LifecycleEvent, options?: { expectedVersion?: number; by?: ChangeAuthor }): Promise<Tenant>;
-  suspend(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
-  restore(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
-  offboard(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
+  transition(id: TenantId | string, event: LifecycleEvent, options?: { expectedVersion?: number; by?: ChangeAuthor; reason?: string }): Promise<Tenant>;
+  /** With a `reason`, it is kept on the tenant (`statusReason`) and in the audit event. */
+  suspend(id: TenantId | string, by?: ChangeAuthor, options?: StatusChangeOptions): Promise<Tenant>;
+  restore(id: TenantId | string, by?: ChangeAuthor, options?: StatusChangeOptions): Promise<Tenant>;
+  offboard(id: TenantId | string, by?: ChangeAuthor, options?: StatusChangeOptions): Promise<Tenant>;
   /**
    * Destroys the tenant's data keys (when encryption is configured), purges its rows from
    * every isolated table, then marks it deleted. Needs `offboarding`. The audit log is kept.
    */
-  delete(id: TenantId | string, by?: ChangeAuthor): Promise<{ tenant: Tenant; purged: PurgeResult }>;
+  delete(id: TenantId | string, by?: ChangeAuthor, options?: StatusChangeOptions): Promise<{ tenant: Tenant; purged: PurgeResult }>;
 }
 
 export interface TenantRegistryOptions {
@@ -95,6 +96,15 @@ export interface TenantRegistryOptions {
   /** When given, deleting a tenant first destroys its data keys (crypto-shredding), audited. */
   readonly encryption?: Pick<TenantEncryption, 'destroyTenantKeys'>;
   readonly clock?: Clock;
+}
+
+/** What an operator says about a lifecycle change. */
+export interface StatusChangeOptions {
+  /**
+   * Why (1–500 characters, trimmed): kept on the tenant as `statusReason` until its status
+   * changes again, and in the transition's audit event.
+   */
+  readonly reason?: string;
 }
 
 /** Who asks for a change: recorded in the tenant's audit log with the change. */
@@ -108,10 +118,10 @@ const SYSTEM: ChangeAuthor = Object.freeze({ actor: 'system' });
 
 interface TenantRow {
   id: string; slug: string; display_name: string; status: TenantStatus; tier: IsolationTier;
-  plan: string; region: string; created_at: Date; updated_at: Date; status_changed_at: Date; version: number;
+  plan: string; region: string; created_at: Date; updated_at: Date; status_changed_at: Date; version: number; status_reason: string | null;
 }
 
-const COLUMNS = 'id, slug, display_name, status, tier, plan, region, created_at, updated_at, status_changed_at, version';
+const COLUMNS = 'id, slug, display_name, status, tier, plan, region, created_at, updated_at, status_changed_at, version, status_reason';
 
 function toTenant(row: TenantRow): Tenant {
   return Object.freeze({
@@ -125,6 +135,7 @@ function toTenant(row: TenantRow): Tenant {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     statusChangedAt: row.status_changed_at,
+    ...(row.status_reason === null ? {} : { statusReason: row.status_reason }),
     version: row.version,
   });
 }
@@ -155,6 +166,13 @@ function checkCreateInput(input: CreateTenantInput) {
     throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'tier', reason: 'only the pooled tier can be provisioned in this version' } });
   }
   return { slug, displayName, tier, plan: checkLabel('plan', input.plan, 'free'), region: checkLabel('region', input.region, 'default') };
+}
+
+function checkReason(reason: unknown): string | undefined {
+  if (reason === undefined) return undefined;
+  const text = typeof reason === 'string' ? reason.trim() : '';
+  if (text.length < 1 || text.length > 500) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'reason', reason: 'must be 1–500 characters' } });
+  return text;
 }
 
 /** The columns an update sets, checked; empty when the input names no field. */
@@ -229,8 +247,9 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
     await appendAuditEvent(tx, { actor: by.actor, action, target: `tenant:${id}`, ...(by.requestId ? { requestId: by.requestId } : {}), details }, { clock });
   }
 
-  async function transition(rawId: TenantId | string, event: LifecycleEvent, opts: { expectedVersion?: number; by?: ChangeAuthor; details?: Record<string, Record<string, number>> } = {}): Promise<Tenant> {
+  async function transition(rawId: TenantId | string, event: LifecycleEvent, opts: { expectedVersion?: number; by?: ChangeAuthor; reason?: string; details?: Record<string, Record<string, number>> } = {}): Promise<Tenant> {
     const id = parseTenantId(rawId);
+    const reason = checkReason(opts.reason);
     return inTransaction(async (c) => {
       // The tenant's lifecycle lock, exclusive: waits for its transactions in flight (each holds
       // it shared, see tenantry.enter_tenant) and keeps new ones out until this commits.
@@ -245,12 +264,12 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       }
       const to = nextStatus(current.status, event);
       const { rows: updated } = await c.query<TenantRow>(
-        `UPDATE tenantry.tenants SET status = $2, status_changed_at = $3, updated_at = $3, version = version + 1
+        `UPDATE tenantry.tenants SET status = $2, status_changed_at = $3, updated_at = $3, version = version + 1, status_reason = $4
           WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, to, clock.now()],
+        [id, to, clock.now(), reason ?? null],
       );
       const tenant = toTenant(updated[0] as TenantRow);
-      await audit(c, id, opts.by ?? SYSTEM, `tenant.${event}`, { from: current.status, to, version: tenant.version, ...opts.details });
+      await audit(c, id, opts.by ?? SYSTEM, `tenant.${event}`, { from: current.status, to, version: tenant.version, ...(reason === undefined ? {} : { reason }), ...opts.details });
       return tenant;
     });
   }
@@ -332,11 +351,12 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       });
     },
     transition,
-    suspend: (id, by) => transition(id, 'suspend', by ? { by } : {}),
-    restore: (id, by) => transition(id, 'restore', by ? { by } : {}),
-    offboard: (id, by) => transition(id, 'offboard', by ? { by } : {}),
-    async delete(rawId, by = SYSTEM) {
+    suspend: (id, by, change) => transition(id, 'suspend', { ...(by ? { by } : {}), ...change }),
+    restore: (id, by, change) => transition(id, 'restore', { ...(by ? { by } : {}), ...change }),
+    offboard: (id, by, change) => transition(id, 'offboard', { ...(by ? { by } : {}), ...change }),
+    async delete(rawId, by = SYSTEM, change = {}) {
       const id = parseTenantId(rawId);
+      checkReason(change.reason); // before anything is purged
       const current = await tryGet(id);
       if (!current) throw coreErrors.create('TENANT_NOT_FOUND');
       nextStatus(current.status, 'delete'); // refuse early: purge only what is being offboarded
@@ -354,7 +374,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
         );
       }
       const purged = await purgeTenantData(data, id, await isolatedTables(operator).catch((e: unknown) => { throw toTenantryError(e); }));
-      const tenant = await transition(id, 'delete', { by, details: { purged: { ...purged.deleted } } });
+      const tenant = await transition(id, 'delete', { by, ...change, details: { purged: { ...purged.deleted } } });
       return { tenant, purged };
     },
   };
