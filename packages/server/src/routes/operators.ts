@@ -8,7 +8,7 @@ import { controlErrors, type Operators } from 'tenantry/control';
 import { recordOperatorAction, type OperatorAction } from 'tenantry/health';
 import type { SqlPool } from 'tenantry/postgres';
 import { operatorAuthorOf } from '../http/principal.js';
-import { DateTime, OPERATOR_SECURITY, strictObject } from './schemas.js';
+import { DateTime, emptyBodyAsObject, OPERATOR_SECURITY, strictObject } from './schemas.js';
 
 const RecordId = Type.String({ minLength: 1, maxLength: 64 });
 const OperatorBody = strictObject({
@@ -35,7 +35,7 @@ const CreateToken = strictObject({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   expiresAt: Type.Optional(DateTime),
 });
-const RotateToken = Type.Optional(strictObject({ expiresAt: Type.Optional(DateTime) }));
+const RotateToken = strictObject({ expiresAt: Type.Optional(DateTime) });
 const OperatorParams = strictObject({ operatorId: RecordId });
 const TokenParams = strictObject({ operatorId: RecordId, tokenId: RecordId });
 
@@ -111,10 +111,11 @@ export function registerOperatorRoutes(app: FastifyInstance, deps: OperatorRoute
 
   app.post<{ Params: Static<typeof TokenParams>; Body: Static<typeof RotateToken> }>('/operators/:operatorId/tokens/:tokenId/rotate', {
     schema: { tags, security, summary: 'Replace a token: a new one (shown once) under the same name, the old one revoked', operationId: 'rotateOperatorToken', params: TokenParams, body: RotateToken, response: { 201: strictObject({ token: Type.String(), info: TokenBody, revoked: TokenBody }) } },
+    preValidation: emptyBodyAsObject,
   }, async (request, reply) => {
     const { operatorId, tokenId } = request.params;
     await tokenOf(operatorId, tokenId);
-    const expiresAt = request.body?.expiresAt;
+    const { expiresAt } = request.body;
     const rotated = await operators.rotateToken(tokenId, expiresAt === undefined ? {} : { expiresAt: new Date(expiresAt) });
     await record(request, { action: 'operator.token.rotate', details: { operatorId, revokedTokenId: tokenId, tokenId: rotated.info.id } });
     return reply.code(201).send(rotated);

@@ -9,7 +9,7 @@ import { requireCatalogPlan } from 'tenantry/quota';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { planForNewTenant } from '../plans.js';
 import { operatorAuthorOf } from '../http/principal.js';
-import { DateTime, IdParams, OPERATOR_SECURITY, strictObject, UserId, Uuid } from './schemas.js';
+import { DateTime, emptyBodyAsObject, IdParams, OPERATOR_SECURITY, strictObject, UserId, Uuid } from './schemas.js';
 
 const STATUSES = ['provisioning', 'active', 'suspended', 'offboarding', 'deleted'] as const;
 const Label = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' });
@@ -21,10 +21,10 @@ export const TenantBody = strictObject({
   statusReason: Type.Optional(Type.String({ description: 'Why an operator moved the tenant to its current status (suspend, offboard, delete), when they said.' })),
   version: Type.Integer(),
 });
-// Optional everywhere: a body-less POST (or DELETE) still works as before.
-const StatusChange = Type.Optional(strictObject({
+// Optional: a body-less POST (or DELETE) still works as before (emptyBodyAsObject).
+const StatusChange = strictObject({
   reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Why: kept on the tenant as `statusReason` and in the audit event of the change.' })),
-}));
+});
 const CreateTenant = strictObject({
   slug: Type.String({ minLength: 1, maxLength: 63, description: 'A DNS label: a–z, 0–9 and "-", no "--", not reserved. Trimmed and lower-cased ("Acme" is stored as "acme").' }),
   displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -52,7 +52,7 @@ const UpdateTenant = Type.Object({
 const tags = ['tenants'];
 
 function reasonOf(body: Static<typeof StatusChange>): { reason?: string } {
-  return body?.reason === undefined ? {} : { reason: body.reason };
+  return body.reason === undefined ? {} : { reason: body.reason };
 }
 type ById = { Params: Static<typeof IdParams> };
 
@@ -99,9 +99,11 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
   for (const [action, summary] of Object.entries(actions) as [keyof typeof actions, string][]) {
     app.post<ById & { Body: Static<typeof StatusChange> }>(`/tenants/:id/${action}`, {
       schema: { tags, summary, operationId: `${action}Tenant`, security: OPERATOR_SECURITY, params: IdParams, body: StatusChange, response: { 200: TenantBody } },
+      preValidation: emptyBodyAsObject,
     }, async (request): Promise<Tenant> => registry[action](request.params.id, operatorAuthorOf(request), reasonOf(request.body)));
   }
   app.delete<ById & { Body: Static<typeof StatusChange> }>('/tenants/:id', {
     schema: { tags, summary: 'Purge an offboarding tenant\'s data and mark it deleted', operationId: 'deleteTenant', security: OPERATOR_SECURITY, params: IdParams, body: StatusChange, response: { 200: TenantBody } },
+    preValidation: emptyBodyAsObject,
   }, async (request) => (await registry.delete(request.params.id, operatorAuthorOf(request), reasonOf(request.body))).tenant);
 }
