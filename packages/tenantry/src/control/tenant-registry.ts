@@ -21,8 +21,10 @@ export interface CreateTenantInput {
 }
 
 export interface ListTenantsOptions {
-  /** Only tenants in this status. Without it, every tenant but the deleted ones. */
+  /** Only tenants in this status. Without it, every tenant but the deleted ones (see `deleted`). */
   readonly status?: TenantStatus;
+  /** Without `status`: `'include'` lists deleted tenants' tombstones too. Default `'exclude'`. */
+  readonly deleted?: 'exclude' | 'include';
   readonly plan?: string;
   readonly tier?: IsolationTier;
   readonly region?: string;
@@ -315,12 +317,12 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       const { rows } = await operator
         .query<TenantRow>(
           `SELECT ${COLUMNS} FROM tenantry.tenants
-            WHERE (status = $1 OR ($1::text IS NULL AND status <> 'deleted'))
+            WHERE (status = $1 OR ($1::text IS NULL AND (status <> 'deleted' OR $9)))
               AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
               AND ($5::text IS NULL OR plan = $5) AND ($6::text IS NULL OR tier = $6) AND ($7::text IS NULL OR region = $7)
               AND ($8::text IS NULL OR strpos(slug, $8) > 0 OR strpos(lower(display_name), $8) > 0)
             ORDER BY created_at, id LIMIT $4`,
-          [opts.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1, opts.plan ?? null, opts.tier ?? null, opts.region ?? null, search],
+          [opts.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1, opts.plan ?? null, opts.tier ?? null, opts.region ?? null, search, opts.deleted === 'include'],
         )
         .catch((e: unknown) => { throw toTenantryError(e); });
       const tenants = rows.slice(0, limit).map(toTenant);
