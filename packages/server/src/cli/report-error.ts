@@ -60,6 +60,8 @@ function hintFor(error: TenantryError): string | undefined {
       return `Use a plan of the catalog (TENANTRY_PLANS_FILE, or the built-in free, pro, enterprise) instead of ${show(d.plan)}.`;
     case 'DATABASE_UNAVAILABLE':
       return 'Check that PostgreSQL is running and that DATABASE_URL names its host and port; unset DATABASE_URL to use the embedded one.';
+    case 'DATABASE_LOGIN_REFUSED':
+      return 'Correct the user name and password in DATABASE_URL (percent-encode special characters), or unset DATABASE_URL to use the embedded PostgreSQL.';
     case 'DATABASE_ERROR':
       return `PostgreSQL refused it with SQLSTATE ${show(d.sqlstate)} (see https://www.postgresql.org/docs/current/errcodes-appendix.html); the cause line says why.`;
     default:
