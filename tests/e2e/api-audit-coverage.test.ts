@@ -48,6 +48,17 @@ interface Step {
   readonly audited?: false;
   /** What the new event must carry. */
   readonly event?: Partial<Event>;
+  /**
+   * For changes that belong to no tenant (operator accounts and tokens): the operator_actions
+   * record the route must leave instead of a tenant audit event.
+   */
+  readonly operatorAction?: string;
+}
+
+interface OperatorActionRow { id: string; action: string; actor: string; details: Record<string, unknown> }
+async function operatorActions(): Promise<OperatorActionRow[]> {
+  const { rows } = await api.t.admin.query<OperatorActionRow>("SELECT id, action, actor, details FROM tenantry.operator_actions WHERE action LIKE 'operator.%'");
+  return rows;
 }
 
 const email = `${randomUUID()}@example.com`;
@@ -159,10 +170,42 @@ const STEPS: Step[] = [
     },
   },
   { route: 'PATCH /v1/tenants/{id}', status: 200, tenant: () => made.tenant!, run: () => api.request('PATCH', `/v1/tenants/${made.tenant}`, { ...op, body: { displayName: 'Walk' } }) },
-  { route: 'POST /v1/tenants/{id}/suspend', status: 200, tenant: () => made.tenant!, run: () => api.request('POST', `/v1/tenants/${made.tenant}/suspend`, op) },
+  {
+    route: 'POST /v1/tenants/{id}/suspend', status: 200, tenant: () => made.tenant!, event: { action: 'tenant.suspend', details: { reason: 'unpaid invoice INV-7' } },
+    run: async () => {
+      const r = await api.request('POST', `/v1/tenants/${made.tenant}/suspend`, { ...op, body: { reason: 'unpaid invoice INV-7' } });
+      expect(r.body.statusReason).toBe('unpaid invoice INV-7');
+      return r;
+    },
+  },
   { route: 'POST /v1/tenants/{id}/restore', status: 200, tenant: () => made.tenant!, run: () => api.request('POST', `/v1/tenants/${made.tenant}/restore`, op) },
-  { route: 'POST /v1/tenants/{id}/offboard', status: 200, tenant: () => made.tenant!, run: () => api.request('POST', `/v1/tenants/${made.tenant}/offboard`, op) },
-  { route: 'DELETE /v1/tenants/{id}', status: 200, tenant: () => made.tenant!, run: () => api.request('DELETE', `/v1/tenants/${made.tenant}`, op) },
+  { route: 'POST /v1/tenants/{id}/offboard', status: 200, tenant: () => made.tenant!, event: { action: 'tenant.offboard', details: { reason: 'contract ended' } }, run: () => api.request('POST', `/v1/tenants/${made.tenant}/offboard`, { ...op, body: { reason: 'contract ended' } }) },
+  { route: 'DELETE /v1/tenants/{id}', status: 200, tenant: () => made.tenant!, event: { action: 'tenant.delete' }, run: () => api.request('DELETE', `/v1/tenants/${made.tenant}`, op) },
+  {
+    route: 'POST /v1/operators', status: 201, operatorAction: 'operator.create',
+    run: async () => {
+      const r = await api.request('POST', '/v1/operators', { ...op, body: { email: `grace-${randomUUID()}@platform.example`, displayName: 'Grace' } });
+      made.operator = r.body.operator.id;
+      made.operatorToken = r.body.info.id;
+      expect(r.body.token).toMatch(/^tnt_op_/);
+      return r;
+    },
+  },
+  {
+    route: 'POST /v1/operators/{operatorId}/tokens', status: 201, operatorAction: 'operator.token.create',
+    run: async () => { const r = await api.request('POST', `/v1/operators/${made.operator}/tokens`, { ...op, body: { name: 'laptop' } }); made.laptop = r.body.info.id; return r; },
+  },
+  {
+    route: 'POST /v1/operators/{operatorId}/tokens/{tokenId}/rotate', status: 201, operatorAction: 'operator.token.rotate',
+    run: async () => {
+      const r = await api.request('POST', `/v1/operators/${made.operator}/tokens/${made.laptop}/rotate`, op);
+      expect(r.body).toMatchObject({ info: { name: 'laptop', status: 'active' }, revoked: { id: made.laptop, status: 'revoked' } });
+      return r;
+    },
+  },
+  { route: 'POST /v1/operators/{operatorId}/tokens/{tokenId}/revoke', status: 200, operatorAction: 'operator.token.revoke', run: () => api.request('POST', `/v1/operators/${made.operator}/tokens/${made.operatorToken}/revoke`, op) },
+  { route: 'POST /v1/operators/{operatorId}/disable', status: 200, operatorAction: 'operator.disable', run: () => api.request('POST', `/v1/operators/${made.operator}/disable`, op) },
+  { route: 'POST /v1/operators/{operatorId}/enable', status: 200, operatorAction: 'operator.enable', run: () => api.request('POST', `/v1/operators/${made.operator}/enable`, op) },
 ];
 
 describe('every mutating route leaves an audit event', () => {
@@ -174,6 +217,15 @@ describe('every mutating route leaves an audit event', () => {
   });
 
   it.each(STEPS.map((s) => [s.route, s] as const))('%s', async (_route, step) => {
+    if (step.operatorAction !== undefined) {
+      const recorded = new Set((await operatorActions()).map((a) => a.id));
+      const res = await step.run();
+      expect(res.status, JSON.stringify(res.body)).toBe(step.status);
+      const added = (await operatorActions()).filter((a) => !recorded.has(a.id));
+      expect(added).toEqual([expect.objectContaining({ action: step.operatorAction, actor: expect.stringMatching(/^operator:/) })]);
+      expect(JSON.stringify(added)).not.toMatch(/tnt_op_/);
+      return;
+    }
     const tenant = step.tenant;
     const before = tenant === undefined ? (await eventsOf(tenantId)).length : 0;
     const res = await step.run();

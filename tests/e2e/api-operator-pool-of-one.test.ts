@@ -37,6 +37,8 @@ async function call(method: string, path: string, body?: unknown): Promise<Reply
 }
 
 const month = '2026-01';
+/** Ids one route creates for the next ones. */
+const made: { operator?: string; token?: string } = {};
 
 /** Every operator route, in an order where each finds what it needs; `operationId` → the call. */
 const routes: readonly [string, () => Promise<Reply>][] = [
@@ -67,6 +69,23 @@ const routes: readonly [string, () => Promise<Reply>][] = [
   ['listTenantHealth', () => call('GET', '/v1/health/tenants')],
   ['getTenantHealth', () => call('GET', `/v1/tenants/${tenantA}/health`)],
   ['listAlerts', () => call('GET', '/v1/alerts')],
+  ['listOperators', () => call('GET', '/v1/operators')],
+  ['createOperator', async () => {
+    const created = await call('POST', '/v1/operators', { email: `pool-${randomUUID()}@platform.example`, displayName: 'Pool' });
+    made.operator = created.body.operator.id as string;
+    made.token = created.body.info.id as string;
+    return created;
+  }],
+  ['listOperatorTokens', () => call('GET', `/v1/operators/${made.operator}/tokens`)],
+  ['createOperatorToken', () => call('POST', `/v1/operators/${made.operator}/tokens`, { name: 'second' })],
+  ['rotateOperatorToken', async () => {
+    const rotated = await call('POST', `/v1/operators/${made.operator}/tokens/${made.token}/rotate`);
+    made.token = rotated.body.info.id as string;
+    return rotated;
+  }],
+  ['revokeOperatorToken', () => call('POST', `/v1/operators/${made.operator}/tokens/${made.token}/revoke`)],
+  ['disableOperator', () => call('POST', `/v1/operators/${made.operator}/disable`)],
+  ['enableOperator', () => call('POST', `/v1/operators/${made.operator}/enable`)],
 ];
 
 describe('an operator pool of one connection', () => {

@@ -1,11 +1,12 @@
 // The zero-setup path: with no DATABASE_URL, `tenantry start` runs its own PostgreSQL under
 // TENANTRY_DATA_DIR, becomes ready, and a SIGTERM stops the HTTP server and that PostgreSQL.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as runCliInProcess } from '../../packages/server/src/cli/program.js';
 import { pollUntil, runCli, startCli } from './support/cli.js';
 
 let dataDir: string;
@@ -30,6 +31,13 @@ async function postmasterPid(cluster: string): Promise<number> {
   return Number((await readFile(join(cluster, 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
 }
 
+async function runInProcess(args: readonly string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCliInProcess(['node', 'tenantry', ...args], { out: (s) => void (stdout += s), err: (s) => void (stderr += s), env: { LOG_LEVEL: 'warn', ...env } });
+  return { code, stdout, stderr };
+}
+
 function listeningUrl(stdout: string): string | undefined {
   for (const line of stdout.split('\n')) {
     if (!line.includes('tenantry listening')) continue;
@@ -51,11 +59,24 @@ describe('tenantry start without DATABASE_URL', () => {
       expect(server.stdout()).toContain(join(dataDir, 'postgres'));
       expect(existsSync(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).toBe(true);
 
-      // A second command on the same data directory cannot start its own server there: it says
-      // so, naming the running one, instead of failing without a cause.
-      const busy = await runCli(['tenants', 'list'], { TENANTRY_DATA_DIR: dataDir });
-      expect(busy.code).toBe(1);
-      expect(busy.stderr).toMatch(/^error CONFIG_INVALID: Another PostgreSQL server \(pid \d+\) is using the data directory /);
+      // A command beside the running server uses its PostgreSQL (credentials kept beside the
+      // cluster, mode 0600) instead of refusing, and leaves it running.
+      const postmaster = await postmasterPid(join(dataDir, 'postgres', 'cluster'));
+      // In this process (a fresh Node process per command costs seconds): the CLI's entry point.
+      const beside = await runInProcess(['tenants', 'create', '--slug', 'beside-start', '--json'], { TENANTRY_DATA_DIR: dataDir });
+      expect(beside.stderr).toBe('');
+      expect(beside.code).toBe(0);
+      expect((statSync(join(dataDir, 'postgres', 'credentials.json')).mode & 0o777).toString(8)).toBe('600');
+      expect(await postmasterPid(join(dataDir, 'postgres', 'cluster'))).toBe(postmaster);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+
+      // A wrong password says so (SQLSTATE 28P01), not "the database rejected the statement".
+      const port = (await readFile(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'), 'utf8')).split('\n')[3];
+      const wrong = await runInProcess(['tenants', 'list'], { DATABASE_URL: `postgres://postgres:not-the-password@127.0.0.1:${port}/postgres` });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/^error DATABASE_LOGIN_REFUSED: The database refused the login: wrong password/);
+      expect(wrong.stderr).toContain('sqlstate: 28P01');
+      expect(wrong.stderr).toContain('hint: Correct the user name and password in DATABASE_URL');
 
       server.child.kill('SIGTERM');
       const result = await server.exited;

@@ -16,6 +16,17 @@ export interface CliIo {
   readonly clock?: Clock;
 }
 
+/**
+ * Thrown by `CliIo.out` once the reader of stdout has gone (`tenantry billing export | head`):
+ * the command stops, closes what it opened and exits 0 without a word, as `cat` would.
+ */
+export class OutputClosedError extends Error {
+  override readonly name = 'OutputClosedError';
+  constructor() {
+    super('stdout was closed by its reader');
+  }
+}
+
 export interface CliContext {
   readonly io: CliIo;
   /** Loads and validates the configuration once; throws CONFIG_INVALID. */
@@ -37,6 +48,7 @@ export function createCliContext(io: CliIo): CliContext {
     config: load,
     clock: io.clock ?? systemClock,
     stderrLogger: () => createLogger({ level: load().logLevel, destination: { write: (line: string) => io.err(line) } }),
-    stdoutLogger: () => createLogger({ level: load().logLevel, destination: { write: (line: string) => io.out(line) } }),
+    // A log line to a closed stdout is dropped: the server keeps serving (the logger must not throw).
+    stdoutLogger: () => createLogger({ level: load().logLevel, destination: { write: (line: string) => { try { io.out(line); } catch { /* closed */ } } } }),
   };
 }

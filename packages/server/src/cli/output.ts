@@ -22,6 +22,7 @@ export function formatTenant(tenant: Tenant): string {
     ['slug', tenant.slug],
     ['name', tenant.displayName],
     ['status', `${tenant.status} (since ${formatTime(tenant.statusChangedAt)})`],
+    ...(tenant.statusReason === undefined ? [] : [['reason', tenant.statusReason] as [string, string]]),
     ['tier', tenant.tier],
     ['plan', tenant.plan],
     ['region', tenant.region],

@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { formatError } from './report-error.js';
 
 describe('formatError', () => {
-  it('prints the code and message, then the details and the hint from the registry', () => {
+  it('prints the code and message, then the details and a hint that names the commands to run', () => {
     const text = formatError(controlErrors.create('TENANT_INVALID_TRANSITION', { details: { from: 'active', allowed: ['suspend', 'offboard'] } }));
     expect(text).toBe(
       'error TENANT_INVALID_TRANSITION: The tenant cannot make that lifecycle transition from its current status.\n' +
         '  from: active\n' +
         '  allowed: ["suspend","offboard"]\n' +
-        '  hint: See `details.from` and `details.allowed` for the transitions possible now.\n',
+        '  hint: The tenant is active; from there: `tenantry tenants suspend <tenant>`, or `tenantry tenants offboard <tenant>`.\n',
     );
   });
 

@@ -14,8 +14,9 @@ export function registerTenantsDelete(tenants: Command, ctx: CliContext): void {
     .description("offboard a tenant, purge all of its rows and mark it deleted (cannot be undone)")
     .argument('<id-or-slug>', 'the tenant id (UUID) or its current slug')
     .option('--yes', 'confirm: the tenant\'s data is purged for good')
+    .option('--reason <text>', 'why (1–500 characters): kept on the tombstone and in its audit log')
     .option('--json', 'print { tenant, purged } as JSON')
-    .action(async (ref: string, opts: { yes?: true; json?: true }, command: Command) => {
+    .action(async (ref: string, opts: { yes?: true; reason?: string; json?: true }, command: Command) => {
       if (!opts.yes) {
         // Refused before anything is opened: a typo in a script must not start an offboarding.
         command.error(`error: refusing to delete tenant "${ref}" without --yes (its data would be purged for good)`, {
@@ -27,8 +28,9 @@ export function registerTenantsDelete(tenants: Command, ctx: CliContext): void {
         let tenant = await findTenant(registry, ref);
         // Offboarding first stops new work for the tenant; a tenant left offboarding by an
         // interrupted delete is picked up here and finished.
-        if (tenant.status === 'active' || tenant.status === 'suspended') tenant = await registry.offboard(tenant.id, CLI_AUTHOR);
-        return registry.delete(tenant.id, CLI_AUTHOR);
+        const change = opts.reason === undefined ? {} : { reason: opts.reason };
+        if (tenant.status === 'active' || tenant.status === 'suspended') tenant = await registry.offboard(tenant.id, CLI_AUTHOR, change);
+        return registry.delete(tenant.id, CLI_AUTHOR, change);
       });
       if (opts.json) return ctx.io.out(toJson(result));
       const rows = Object.values(result.purged.deleted).reduce((sum, n) => sum + n, 0);

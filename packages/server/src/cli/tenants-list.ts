@@ -7,13 +7,17 @@ import { withDatabase } from './with-database.js';
 
 interface ListOptions {
   status?: TenantStatus;
+  plan?: string;
+  region?: string;
+  search?: string;
+  deleted?: true;
   limit?: number;
   cursor?: string;
   json?: true;
 }
 
-function wholeNumber(value: string): number {
-  if (!/^\d{1,6}$/.test(value)) throw new InvalidArgumentError('must be a whole number.');
+function pageSize(value: string): number {
+  if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 500) throw new InvalidArgumentError('must be a whole number from 1 to 500.');
   return Number(value);
 }
 
@@ -21,15 +25,23 @@ function wholeNumber(value: string): number {
 export function registerTenantsList(tenants: Command, ctx: CliContext): void {
   tenants
     .command('list')
-    .description('list tenants, oldest first (deleted ones too, unless --status says otherwise)')
+    .description('list tenants, oldest first (deleted ones only with --deleted or --status deleted)')
     .addOption(new Option('--status <status>', 'only tenants in this status').choices(TENANT_STATUSES))
-    .option('--limit <n>', 'tenants per page, 1–500 (default 50)', wholeNumber)
+    .option('--plan <plan>', 'only tenants on this plan')
+    .option('--region <region>', 'only tenants in this region')
+    .option('--search <text>', 'only tenants whose slug or name contains this (any case)')
+    .option('--deleted', 'include deleted tenants (shown by id: their slug is free again)')
+    .option('--limit <n>', 'tenants per page, 1–500 (default 50)', pageSize)
     .option('--cursor <cursor>', 'continue after the page that printed this cursor')
     .option('--json', 'print { tenants, nextCursor } as JSON')
     .action(async (opts: ListOptions) => {
       const page = await withDatabase(ctx, ({ registry }) =>
         registry.list({
           ...(opts.status === undefined ? {} : { status: opts.status }),
+          ...(opts.plan === undefined ? {} : { plan: opts.plan }),
+          ...(opts.region === undefined ? {} : { region: opts.region }),
+          ...(opts.search === undefined ? {} : { search: opts.search }),
+          ...(opts.deleted ? { deleted: 'include' as const } : {}),
           ...(opts.limit === undefined ? {} : { limit: opts.limit }),
           ...(opts.cursor === undefined ? {} : { cursor: opts.cursor }),
         }),

@@ -9,11 +9,12 @@ import { withDatabase } from './with-database.js';
 export function registerTenantsShow(tenants: Command, ctx: CliContext): void {
   tenants
     .command('show')
-    .description('show one tenant')
+    .description('show one tenant (a deleted one only with --deleted, by its id)')
     .argument('<id-or-slug>', 'the tenant id (UUID) or its current slug')
+    .option('--deleted', 'also find a deleted tenant (by id: its slug is free again)')
     .option('--json', 'print the tenant as JSON')
-    .action(async (ref: string, opts: { json?: true }) => {
-      const tenant = await withDatabase(ctx, ({ registry }) => findTenant(registry, ref));
+    .action(async (ref: string, opts: { deleted?: true; json?: true }) => {
+      const tenant = await withDatabase(ctx, ({ registry }) => findTenant(registry, ref, opts.deleted ? { deleted: 'include' } : {}));
       ctx.io.out(opts.json ? toJson(tenant) : formatTenant(tenant));
     });
 }

@@ -46,6 +46,11 @@ export interface OpenDatabaseOptions {
   readonly observer?: TenantDatabaseObserver | undefined;
   /** "Now" for tenants' times, expiries and billing periods. Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * Without DATABASE_URL, use the embedded PostgreSQL a running `tenantry start` keeps for the
+   * same data directory instead of refusing (CLI commands; never `start` itself).
+   */
+  readonly attachToRunning?: boolean;
 }
 
 /**
@@ -58,7 +63,7 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
   const clock = options.clock ?? systemClock;
   // Before any server starts: a broken plan catalog must not leave an embedded PostgreSQL running.
   const quotas = createQuotas({ catalog: loadPlanCatalog(config.plansFile), clock });
-  const server = await connectPostgresServer(config, logger);
+  const server = await connectPostgresServer(config, logger, { attachToRunning: options.attachToRunning === true });
   let app: SqlPool | undefined;
   let operator: SqlPool | undefined;
   let control: ControlPlane | undefined;

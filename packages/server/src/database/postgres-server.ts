@@ -38,7 +38,7 @@ function describeUrl(url: string): string {
  * const server = await connectPostgresServer(config, logger);
  * try { await migrateDatabase(server); } finally { await server.stop(); }
  */
-export async function connectPostgresServer(config: ServerConfig, logger: Logger): Promise<PostgresServer> {
+export async function connectPostgresServer(config: ServerConfig, logger: Logger, options: { readonly attachToRunning?: boolean } = {}): Promise<PostgresServer> {
   if (config.databaseUrl !== undefined) {
     return {
       kind: 'external',
@@ -55,13 +55,19 @@ export async function connectPostgresServer(config: ServerConfig, logger: Logger
   // cannot enter it) a root-owned directory it can; a directory the user named is never moved.
   const dataDir = config.dataDir === undefined ? undefined : join(config.dataDir, 'postgres');
   logger.debug({ dataDir: dataDir ?? 'default' }, 'starting the embedded PostgreSQL');
-  const embedded = await startEmbeddedPostgres({ ...(dataDir === undefined ? {} : { dataDir }), onLog: (line) => logger.debug({ postgres: line.trim() }, 'embedded PostgreSQL') });
+  const embedded = await startEmbeddedPostgres({
+    ...(dataDir === undefined ? {} : { dataDir }),
+    onLog: (line) => logger.debug({ postgres: line.trim() }, 'embedded PostgreSQL'),
+    ...(options.attachToRunning ? { whenRunning: 'attach' as const } : {}),
+  });
   if (embedded.relocatedBecause !== undefined) logger.info({ dataDir: embedded.dataDir, reason: embedded.relocatedBecause }, 'the embedded PostgreSQL keeps its data outside the project');
+  const shared = embedded.attachedTo === undefined ? '' : `, the server of tenantry start (pid ${embedded.attachedTo})`;
+  if (shared !== '') logger.debug({ pid: embedded.attachedTo, port: embedded.port }, 'using the embedded PostgreSQL of the running tenantry start');
   return {
     kind: 'embedded',
     adminUrl: embedded.url,
     rolePasswords: embedded.rolePasswords,
-    location: `embedded at 127.0.0.1:${embedded.port} (${embedded.dataDir})`,
+    location: `embedded at 127.0.0.1:${embedded.port} (${embedded.dataDir}${shared})`,
     stop: () => embedded.stop(),
   };
 }

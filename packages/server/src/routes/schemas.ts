@@ -3,6 +3,7 @@
 // For its FastifySchema additions (tags, summary, security …) that every route file uses.
 import type {} from '@fastify/swagger';
 import { Type, type TProperties } from '@sinclair/typebox';
+import type { preValidationHookHandler } from 'fastify';
 import { PERMISSIONS } from 'tenantry/control';
 
 /**
@@ -26,3 +27,13 @@ export const UserId = Type.String({ minLength: 1, maxLength: 256 });
 export const OPERATOR_SECURITY = [{ operatorToken: [] }];
 /** OpenAPI security requirement of the tenant routes: any one of the credentials. */
 export const TENANT_SECURITY = [{ apiKey: [] }, { bearerJwt: [] }, { impersonationToken: [] }];
+
+/**
+ * For routes whose body is optional: a request without one is validated (and handled) as `{}`.
+ *
+ * @example app.post('/x', { schema: { body: Optional }, preValidation: emptyBodyAsObject }, handler);
+ */
+export const emptyBodyAsObject: preValidationHookHandler = (request, _reply, done) => {
+  request.body ??= {};
+  done();
+};

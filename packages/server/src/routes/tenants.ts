@@ -9,7 +9,7 @@ import { requireCatalogPlan } from 'tenantry/quota';
 import type { ApiDependencies } from '../http/api-dependencies.js';
 import { planForNewTenant } from '../plans.js';
 import { operatorAuthorOf } from '../http/principal.js';
-import { DateTime, IdParams, OPERATOR_SECURITY, strictObject, UserId, Uuid } from './schemas.js';
+import { DateTime, emptyBodyAsObject, IdParams, OPERATOR_SECURITY, strictObject, UserId, Uuid } from './schemas.js';
 
 const STATUSES = ['provisioning', 'active', 'suspended', 'offboarding', 'deleted'] as const;
 const Label = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' });
@@ -17,7 +17,13 @@ const Label = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' });
 export const TenantBody = strictObject({
   id: Uuid, slug: Type.String(), displayName: Type.String(), status: Type.Union(STATUSES.map((s) => Type.Literal(s))),
   tier: Type.String(), plan: Type.String(), region: Type.String(),
-  createdAt: DateTime, updatedAt: DateTime, statusChangedAt: DateTime, version: Type.Integer(),
+  createdAt: DateTime, updatedAt: DateTime, statusChangedAt: DateTime,
+  statusReason: Type.Optional(Type.String({ description: 'Why an operator moved the tenant to its current status (suspend, offboard, delete), when they said.' })),
+  version: Type.Integer(),
+});
+// Optional: a body-less POST (or DELETE) still works as before (emptyBodyAsObject).
+const StatusChange = strictObject({
+  reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Why: kept on the tenant as `statusReason` and in the audit event of the change.' })),
 });
 const CreateTenant = strictObject({
   slug: Type.String({ minLength: 1, maxLength: 63, description: 'A DNS label: a–z, 0–9 and "-", no "--", not reserved. Trimmed and lower-cased ("Acme" is stored as "acme").' }),
@@ -44,6 +50,10 @@ const UpdateTenant = Type.Object({
 }, { additionalProperties: false, minProperties: 1 });
 
 const tags = ['tenants'];
+
+function reasonOf(body: Static<typeof StatusChange>): { reason?: string } {
+  return body.reason === undefined ? {} : { reason: body.reason };
+}
 type ById = { Params: Static<typeof IdParams> };
 
 /**
@@ -87,11 +97,13 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
   });
   const actions = { suspend: 'Suspend an active tenant', restore: 'Restore a suspended tenant', offboard: 'Start offboarding a tenant' } as const;
   for (const [action, summary] of Object.entries(actions) as [keyof typeof actions, string][]) {
-    app.post<ById>(`/tenants/:id/${action}`, {
-      schema: { tags, summary, operationId: `${action}Tenant`, security: OPERATOR_SECURITY, params: IdParams, response: { 200: TenantBody } },
-    }, async (request): Promise<Tenant> => registry[action](request.params.id, operatorAuthorOf(request)));
+    app.post<ById & { Body: Static<typeof StatusChange> }>(`/tenants/:id/${action}`, {
+      schema: { tags, summary, operationId: `${action}Tenant`, security: OPERATOR_SECURITY, params: IdParams, body: StatusChange, response: { 200: TenantBody } },
+      preValidation: emptyBodyAsObject,
+    }, async (request): Promise<Tenant> => registry[action](request.params.id, operatorAuthorOf(request), reasonOf(request.body)));
   }
-  app.delete<ById>('/tenants/:id', {
-    schema: { tags, summary: 'Purge an offboarding tenant\'s data and mark it deleted', operationId: 'deleteTenant', security: OPERATOR_SECURITY, params: IdParams, response: { 200: TenantBody } },
-  }, async (request) => (await registry.delete(request.params.id, operatorAuthorOf(request))).tenant);
+  app.delete<ById & { Body: Static<typeof StatusChange> }>('/tenants/:id', {
+    schema: { tags, summary: 'Purge an offboarding tenant\'s data and mark it deleted', operationId: 'deleteTenant', security: OPERATOR_SECURITY, params: IdParams, body: StatusChange, response: { 200: TenantBody } },
+    preValidation: emptyBodyAsObject,
+  }, async (request) => (await registry.delete(request.params.id, operatorAuthorOf(request), reasonOf(request.body))).tenant);
 }

@@ -21,6 +21,7 @@ import { registerImpersonationRoutes } from './impersonations.js';
 import { registerInvoiceRoutes, registerTenantInvoiceRoutes } from './invoices.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
+import { registerOperatorRoutes } from './operators.js';
 import { registerOriginRoutes } from './origins.js';
 import { registerPlanRoutes } from './plans.js';
 import { registerQuotaOverrideRoutes } from './quota-overrides.js';
@@ -51,7 +52,10 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerSubscriptionRoutes(operators, deps.billing);
       registerInvoiceRoutes(operators, deps, deps.billing);
     }
-    if (deps.operator) registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator, clock });
+    if (deps.operator) {
+      registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator, clock });
+      registerOperatorRoutes(operators, { operators: deps.control.operators, operator: deps.operator, clock });
+    }
     if (deps.health) {
       registerAnalyticsRoutes(operators, deps.health.analytics);
       registerHealthReportRoutes(operators, deps.health.reports);

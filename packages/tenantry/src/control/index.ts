@@ -9,7 +9,7 @@ export type { LifecycleEvent } from './tenant-lifecycle.js';
 export { createTenantRegistry, TENANTS_TOPIC } from './tenant-registry.js';
 export { ACCESS_MAX_AGE_MS, ACCESS_TOPIC } from './access-cache.js';
 export type { TenantAccess } from './tenant-access.js';
-export type { ChangeAuthor, CreateTenantInput, GetTenantOptions, ListTenantsOptions, TenantPage, TenantRegistry, TenantRegistryOptions, UpdateTenantInput } from './tenant-registry.js';
+export type { ChangeAuthor, CreateTenantInput, StatusChangeOptions, GetTenantOptions, ListTenantsOptions, TenantPage, TenantRegistry, TenantRegistryOptions, UpdateTenantInput } from './tenant-registry.js';
 export type { PurgeResult } from './tenant-purge.js';
 export type { ControlScope } from './control-sql.js';
 export {

@@ -63,6 +63,14 @@ export interface Operators {
   listTokens(operatorId: string): Promise<OperatorTokenInfo[]>;
   revokeToken(tokenId: string): Promise<OperatorTokenInfo>;
   /**
+   * Replaces a token: a new one for the same operator, under the same name and (unless given)
+   * the same expiry, shown this once; then the old one is revoked. The new token is issued
+   * first, so a failure in between leaves the operator with a working token.
+   *
+   * @example const { token, revoked } = await operators.rotateToken(leaked.id);
+   */
+  rotateToken(tokenId: string, input?: { readonly expiresAt?: Date }): Promise<{ token: string; info: OperatorTokenInfo; revoked: OperatorTokenInfo }>;
+  /**
    * The operator a token belongs to, or undefined for a malformed, unknown, revoked or expired
    * token or a disabled operator. Compared in constant time.
    *
@@ -131,6 +139,35 @@ export function createOperators(options: OperatorsOptions): Operators {
     return toOperator(row);
   }
 
+  async function createToken(rawOperatorId: string, input: { readonly name: string; readonly expiresAt?: Date }): Promise<{ token: string; info: OperatorTokenInfo }> {
+    const name = textField(input.name, 'name', 1, 200);
+    const now = clock.now();
+    const expiresAt = expiryField(input.expiresAt, now);
+    const owner = await tryGet(rawOperatorId);
+    if (!owner) throw controlErrors.create('OPERATOR_NOT_FOUND');
+    if (owner.status !== 'active') throw controlErrors.create('OPERATOR_DISABLED');
+    const publicId = newPublicId();
+    const { token, hash } = issueToken(OPERATOR_TOKEN_PREFIX, publicId);
+    const [row] = await operatorQuery<TokenRow>(
+      operator,
+      `INSERT INTO tenantry.operator_tokens (id, public_id, operator_id, name, secret_hash, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${TOKEN_COLUMNS}`,
+      [newRecordId(), publicId, owner.id, name, hash, now, expiresAt],
+    );
+    return { token, info: toToken(row as TokenRow) };
+  }
+
+  async function revokeToken(rawTokenId: string): Promise<OperatorTokenInfo> {
+    const id = recordId(rawTokenId);
+    const [row] = id === undefined ? [] : await operatorQuery<TokenRow>(
+      operator,
+      `UPDATE tenantry.operator_tokens SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING ${TOKEN_COLUMNS}`,
+      [id, clock.now()],
+    );
+    if (!row) throw controlErrors.create('OPERATOR_TOKEN_NOT_FOUND');
+    return toToken(row);
+  }
+
   return Object.freeze({
     async create(input) {
       const email = emailField(input.email);
@@ -155,38 +192,22 @@ export function createOperators(options: OperatorsOptions): Operators {
     },
     disable: (id) => setStatus(id, 'disabled'),
     enable: (id) => setStatus(id, 'active'),
-    async createToken(rawOperatorId, input) {
-      const name = textField(input.name, 'name', 1, 200);
-      const now = clock.now();
-      const expiresAt = expiryField(input.expiresAt, now);
-      const owner = await tryGet(rawOperatorId);
-      if (!owner) throw controlErrors.create('OPERATOR_NOT_FOUND');
-      if (owner.status !== 'active') throw controlErrors.create('OPERATOR_DISABLED');
-      const publicId = newPublicId();
-      const { token, hash } = issueToken(OPERATOR_TOKEN_PREFIX, publicId);
-      const [row] = await operatorQuery<TokenRow>(
-        operator,
-        `INSERT INTO tenantry.operator_tokens (id, public_id, operator_id, name, secret_hash, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${TOKEN_COLUMNS}`,
-        [newRecordId(), publicId, owner.id, name, hash, now, expiresAt],
-      );
-      return { token, info: toToken(row as TokenRow) };
-    },
+    createToken,
     async listTokens(rawOperatorId) {
       const id = recordId(rawOperatorId);
       if (id === undefined || !(await tryGet(id))) throw controlErrors.create('OPERATOR_NOT_FOUND');
       const rows = await operatorQuery<TokenRow>(operator, `SELECT ${TOKEN_COLUMNS} FROM tenantry.operator_tokens WHERE operator_id = $1 ORDER BY created_at DESC, id`, [id]);
       return rows.map(toToken);
     },
-    async revokeToken(rawTokenId) {
+    revokeToken,
+    async rotateToken(rawTokenId, input = {}) {
       const id = recordId(rawTokenId);
-      const [row] = id === undefined ? [] : await operatorQuery<TokenRow>(
-        operator,
-        `UPDATE tenantry.operator_tokens SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING ${TOKEN_COLUMNS}`,
-        [id, clock.now()],
-      );
-      if (!row) throw controlErrors.create('OPERATOR_TOKEN_NOT_FOUND');
-      return toToken(row);
+      const [old] = id === undefined ? [] : await operatorQuery<TokenRow>(operator, `SELECT ${TOKEN_COLUMNS} FROM tenantry.operator_tokens WHERE id = $1`, [id]);
+      if (!old) throw controlErrors.create('OPERATOR_TOKEN_NOT_FOUND');
+      const current = toToken(old);
+      const expiresAt = input.expiresAt ?? (current.status === 'active' ? current.expiresAt : undefined);
+      const issued = await createToken(old.operator_id, { name: old.name, ...(expiresAt === undefined ? {} : { expiresAt }) });
+      return { ...issued, revoked: await revokeToken(old.id) };
     },
     async verifyToken(token) {
       const publicId = tokenPublicPart(OPERATOR_TOKEN_PREFIX, PUBLIC_ID, token);

@@ -26,8 +26,10 @@ export interface CreateTenantInput {
 }
 
 export interface ListTenantsOptions {
-  /** Only tenants in this status. Without it, every tenant but the deleted ones. */
+  /** Only tenants in this status. Without it, every tenant but the deleted ones (see `deleted`). */
   readonly status?: TenantStatus;
+  /** Without `status`: `'include'` lists deleted tenants' tombstones too. Default `'exclude'`. */
+  readonly deleted?: 'exclude' | 'include';
   readonly plan?: string;
   readonly tier?: IsolationTier;
   readonly region?: string;
@@ -83,14 +85,15 @@ export interface TenantRegistry {
    * is recorded in the event's details.
    */
   transition(id: TenantId | string, event: LifecycleEvent, options?: { expectedVersion?: number; by?: ChangeAuthor; reason?: string }): Promise<Tenant>;
-  suspend(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
-  restore(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
-  offboard(id: TenantId | string, by?: ChangeAuthor): Promise<Tenant>;
+  /** With a `reason`, it is kept on the tenant (`statusReason`) and in the audit event. */
+  suspend(id: TenantId | string, by?: ChangeAuthor, options?: StatusChangeOptions): Promise<Tenant>;
+  restore(id: TenantId | string, by?: ChangeAuthor, options?: StatusChangeOptions): Promise<Tenant>;
+  offboard(id: TenantId | string, by?: ChangeAuthor, options?: StatusChangeOptions): Promise<Tenant>;
   /**
    * Destroys the tenant's data keys (when encryption is configured), purges its rows from
    * every isolated table, then marks it deleted. Needs `offboarding`. The audit log is kept.
    */
-  delete(id: TenantId | string, by?: ChangeAuthor): Promise<{ tenant: Tenant; purged: PurgeResult }>;
+  delete(id: TenantId | string, by?: ChangeAuthor, options?: StatusChangeOptions): Promise<{ tenant: Tenant; purged: PurgeResult }>;
   /**
    * The resolver's lookup: with a change feed, tenants found are kept per instance and dropped
    * on every instance when this registry changes them (an update, any lifecycle transition),
@@ -126,6 +129,15 @@ export interface TenantRegistryOptions {
   readonly cache?: CacheOptions;
 }
 
+/** What an operator says about a lifecycle change. */
+export interface StatusChangeOptions {
+  /**
+   * Why (1–500 characters, trimmed): kept on the tenant as `statusReason` until its status
+   * changes again, and in the transition's audit event.
+   */
+  readonly reason?: string;
+}
+
 /** Who asks for a change: recorded in the tenant's audit log with the change. */
 export interface ChangeAuthor {
   /** `user:<id>`, `operator:<name>`, `cli`, `system` … */
@@ -137,10 +149,10 @@ const SYSTEM: ChangeAuthor = Object.freeze({ actor: 'system' });
 
 interface TenantRow {
   id: string; slug: string; display_name: string; status: TenantStatus; tier: IsolationTier;
-  plan: string; region: string; created_at: Date; updated_at: Date; status_changed_at: Date; version: number;
+  plan: string; region: string; created_at: Date; updated_at: Date; status_changed_at: Date; version: number; status_reason: string | null;
 }
 
-const COLUMNS = 'id, slug, display_name, status, tier, plan, region, created_at, updated_at, status_changed_at, version';
+const COLUMNS = 'id, slug, display_name, status, tier, plan, region, created_at, updated_at, status_changed_at, version, status_reason';
 
 function toTenant(row: TenantRow): Tenant {
   return Object.freeze({
@@ -154,6 +166,7 @@ function toTenant(row: TenantRow): Tenant {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     statusChangedAt: row.status_changed_at,
+    ...(row.status_reason === null ? {} : { statusReason: row.status_reason }),
     version: row.version,
   });
 }
@@ -184,6 +197,13 @@ function checkCreateInput(input: CreateTenantInput) {
     throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'tier', reason: 'only the pooled tier can be provisioned in this version' } });
   }
   return { slug, displayName, tier, plan: checkLabel('plan', input.plan, 'free'), region: checkLabel('region', input.region, 'default') };
+}
+
+function checkReason(reason: unknown): string | undefined {
+  if (reason === undefined) return undefined;
+  const text = typeof reason === 'string' ? reason.trim() : '';
+  if (text.length < 1 || text.length > 500) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'reason', reason: 'must be 1–500 characters' } });
+  return text;
 }
 
 /** The columns an update sets, checked; empty when the input names no field. */
@@ -277,6 +297,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
 
   async function transition(rawId: TenantId | string, event: LifecycleEvent, opts: { expectedVersion?: number; by?: ChangeAuthor; reason?: string; details?: Record<string, Record<string, number>> } = {}): Promise<Tenant> {
     const id = parseTenantId(rawId);
+    const reason = checkReason(opts.reason);
     const changed = await inTransaction(async (c) => {
       // The tenant's lifecycle lock, exclusive: waits for its transactions in flight (each holds
       // it shared, see tenantry.enter_tenant) and keeps new ones out until this commits.
@@ -291,12 +312,12 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       }
       const to = nextStatus(current.status, event);
       const { rows: updated } = await c.query<TenantRow>(
-        `UPDATE tenantry.tenants SET status = $2, status_changed_at = $3, updated_at = $3, version = version + 1
+        `UPDATE tenantry.tenants SET status = $2, status_changed_at = $3, updated_at = $3, version = version + 1, status_reason = $4
           WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, to, clock.now()],
+        [id, to, clock.now(), reason ?? null],
       );
       const tenant = toTenant(updated[0] as TenantRow);
-      await audit(c, id, opts.by ?? SYSTEM, `tenant.${event}`, { from: current.status, to, version: tenant.version, ...(opts.reason === undefined ? {} : { reason: opts.reason }), ...opts.details });
+      await audit(c, id, opts.by ?? SYSTEM, `tenant.${event}`, { from: current.status, to, version: tenant.version, ...(reason === undefined ? {} : { reason }), ...opts.details });
       return tenant;
     });
     await announce(id);
@@ -367,12 +388,12 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       const { rows } = await operator
         .query<TenantRow>(
           `SELECT ${COLUMNS} FROM tenantry.tenants
-            WHERE (status = $1 OR ($1::text IS NULL AND status <> 'deleted'))
+            WHERE (status = $1 OR ($1::text IS NULL AND (status <> 'deleted' OR $9)))
               AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
               AND ($5::text IS NULL OR plan = $5) AND ($6::text IS NULL OR tier = $6) AND ($7::text IS NULL OR region = $7)
               AND ($8::text IS NULL OR strpos(slug, $8) > 0 OR strpos(lower(display_name), $8) > 0)
             ORDER BY created_at, id LIMIT $4`,
-          [opts.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1, opts.plan ?? null, opts.tier ?? null, opts.region ?? null, search],
+          [opts.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1, opts.plan ?? null, opts.tier ?? null, opts.region ?? null, search, opts.deleted === 'include'],
         )
         .catch((e: unknown) => { throw toTenantryError(e); });
       const tenants = rows.slice(0, limit).map(toTenant);
@@ -406,11 +427,12 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       return updated;
     },
     transition,
-    suspend: (id, by) => transition(id, 'suspend', by ? { by } : {}),
-    restore: (id, by) => transition(id, 'restore', by ? { by } : {}),
-    offboard: (id, by) => transition(id, 'offboard', by ? { by } : {}),
-    async delete(rawId, by = SYSTEM) {
+    suspend: (id, by, change) => transition(id, 'suspend', { ...(by ? { by } : {}), ...change }),
+    restore: (id, by, change) => transition(id, 'restore', { ...(by ? { by } : {}), ...change }),
+    offboard: (id, by, change) => transition(id, 'offboard', { ...(by ? { by } : {}), ...change }),
+    async delete(rawId, by = SYSTEM, change = {}) {
       const id = parseTenantId(rawId);
+      checkReason(change.reason); // before anything is purged
       const current = await tryGet(id);
       if (!current) throw coreErrors.create('TENANT_NOT_FOUND');
       nextStatus(current.status, 'delete'); // refuse early: purge only what is being offboarded
@@ -428,7 +450,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
         );
       }
       const purged = await purgeTenantData(data, id, await isolatedTables(operator).catch((e: unknown) => { throw toTenantryError(e); }));
-      const tenant = await transition(id, 'delete', { by, details: { purged: { ...purged.deleted } } });
+      const tenant = await transition(id, 'delete', { by, ...change, details: { purged: { ...purged.deleted } } });
       return { tenant, purged };
     },
     lookup,

@@ -21,6 +21,8 @@ export interface Tenant {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly statusChangedAt: Date;
+  /** Why an operator moved the tenant to its current status (suspend, offboard, delete), when they said. */
+  readonly statusReason?: string;
   /** Incremented on every change; lets callers do compare-and-set updates. */
   readonly version: number;
 }

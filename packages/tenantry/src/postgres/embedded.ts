@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { coreErrors } from '../core/index.js';
 import { runnableBinaries } from './embedded/binaries.js';
-import { clusterLayout, initialiseCluster, recoverOrRefuse, startCluster } from './embedded/cluster.js';
+import { clusterLayout, initialiseCluster, liveTenantryServer, recoverOrRefuse, startCluster } from './embedded/cluster.js';
 import { rootStateDir } from './embedded/root-owned-dir.js';
 import { accountCan, clusterAccount, type ClusterAccount } from './embedded/system-account.js';
 
@@ -28,6 +28,13 @@ export interface EmbeddedPostgresOptions {
   readonly port?: number;
   /** Receives the server's start-up log lines (the full log is `<dataDir>/postgres.log`). */
   readonly onLog?: (line: string) => void;
+  /**
+   * When a live Tenantry process (say `tenantry start`) already runs the server of this data
+   * directory: `'refuse'` (default) fails with CONFIG_INVALID; `'attach'` connects to that
+   * server instead, with the credentials kept beside the cluster (mode 0600, readable by the
+   * account that started it only), and `stop()` leaves it running.
+   */
+  readonly whenRunning?: 'refuse' | 'attach';
 }
 
 export interface EmbeddedPostgres {
@@ -40,6 +47,8 @@ export interface EmbeddedPostgres {
   readonly relocatedBecause?: string;
   /** Passwords for Tenantry's login roles, generated once per cluster and kept beside it. */
   readonly rolePasswords: { readonly app: string; readonly operator: string };
+  /** With `whenRunning: 'attach'`: the pid of the Tenantry process whose server this is. */
+  readonly attachedTo?: number;
   stop(): Promise<void>;
 }
 
@@ -106,6 +115,22 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   const layout = clusterLayout(placed.dataDir);
   const credentialsFile = join(layout.dataDir, 'credentials.json');
 
+  if (options.whenRunning === 'attach') {
+    const running = await liveTenantryServer(layout);
+    const secrets = running && (await loadCredentials(credentialsFile));
+    if (running && secrets) {
+      return {
+        url: `postgres://postgres:${encodeURIComponent(secrets.superuserPassword)}@127.0.0.1:${running.port}/postgres`,
+        port: running.port,
+        dataDir: layout.dataDir,
+        ...(placed.relocatedBecause === undefined ? {} : { relocatedBecause: placed.relocatedBecause }),
+        rolePasswords: Object.freeze({ app: secrets.app, operator: secrets.operator }),
+        attachedTo: running.ownerPid,
+        // Someone else's server: it stops when they do.
+        stop: async () => {},
+      };
+    }
+  }
   await recoverOrRefuse(layout, log);
   let credentials = await loadCredentials(credentialsFile);
   const initialised = credentials !== undefined && (await stat(join(layout.clusterDir, 'PG_VERSION')).catch(() => undefined)) !== undefined;

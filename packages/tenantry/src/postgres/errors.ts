@@ -7,6 +7,11 @@ export const postgresErrors = defineErrors('postgres', {
     message: 'The database cannot be reached.',
     fix: 'Check DATABASE_URL and that the server is up; the request can be retried.',
   },
+  DATABASE_LOGIN_REFUSED: {
+    kind: 'unavailable',
+    message: 'The database refused the login: wrong password, or a user it does not know or admit.',
+    fix: 'Correct the user name and password in DATABASE_URL (the admin login); TENANTRY_APP_PASSWORD and TENANTRY_OPERATOR_PASSWORD are set on their roles by migrate. `details.sqlstate` is 28P01 for a wrong password.',
+  },
   DATABASE_TIMEOUT: {
     kind: 'unavailable',
     message: 'The database did not answer within the deadline.',
@@ -129,6 +134,9 @@ const sqlstateErrors: Record<string, Parameters<typeof postgresErrors.create>[0]
   '40P01': 'TRANSACTION_CONFLICT',
   '55P03': 'TRANSACTION_CONFLICT',
   '57014': 'STATEMENT_TIMEOUT',
+  // invalid_password, and invalid_authorization_specification (an unknown role, no pg_hba entry).
+  '28P01': 'DATABASE_LOGIN_REFUSED',
+  '28000': 'DATABASE_LOGIN_REFUSED',
 };
 
 // 57P01 admin shutdown / pg_terminate_backend, 57P02 crash shutdown, 57P03 cannot connect now

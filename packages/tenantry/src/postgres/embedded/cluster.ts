@@ -98,6 +98,20 @@ function runToEnd(command: string, args: readonly string[], account: ClusterAcco
 }
 
 /**
+ * The server a live Tenantry process (`tenantry start`) runs in the cluster directory and that
+ * accepts connections, with its port (line 4 of postmaster.pid); undefined for anything else.
+ */
+export async function liveTenantryServer(layout: ClusterLayout): Promise<{ pid: number; port: number; ownerPid: number } | undefined> {
+  const running = await postmasterOf(layout.clusterDir);
+  if (running === undefined || !running.ready) return undefined;
+  const owner = JSON.parse(await readFile(layout.ownerFile, 'utf8').catch(() => 'null')) as ProcessIdentity | null;
+  if (owner === null || !(await stillRunning(owner))) return undefined;
+  const lines = (await readFile(join(layout.clusterDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const port = Number(lines[3]);
+  return Number.isInteger(port) && port > 0 && port < 65536 ? { pid: running.pid, port, ownerPid: owner.pid } : undefined;
+}
+
+/**
  * Refuses a server someone else is running in the cluster directory, and stops one a Tenantry
  * process left behind when it died (its recorded owner is gone): that one is ours to recover.
  */
