@@ -165,7 +165,8 @@ describe('tenants that are not active', () => {
 
 describe('deleting a tenant while its work is in flight', () => {
   // Was a bug: enter_tenant checked the status once and took no lock, so the purge missed rows of a
-  // transaction still open. The gate now holds the tenant's lifecycle lock; offboarding waits for it.
+  // transaction still open. Offboarding and deleting now wait for every app transaction older than
+  // the new status (migration 0012; a lifecycle lock held by the gate before it).
   it('leaves no rows of the deleted tenant behind when one of its transactions was open', async () => {
     const x = (await t.registry.create({ slug: `inflight-tx-${(created += 1)}` })).id;
     let inserted!: () => void;
@@ -187,7 +188,8 @@ describe('deleting a tenant while its work is in flight', () => {
     // make the deletion wait for the tenant's open transactions).
     for (;;) {
       const waiting = t.admin
-        .query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+        // A lock wait, or the sleep between polls of the transitions' wait for older transactions (migration 0012).
+        .query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND (wait_event_type = 'Lock' OR wait_event = 'PgSleep')`)
         .then(({ rows }) => ((rows[0]?.n ?? 0) > 0 ? 'waiting' : undefined));
       if ((await Promise.race([deletion, waiting])) !== undefined) break;
     }

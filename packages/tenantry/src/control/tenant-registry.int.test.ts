@@ -385,6 +385,51 @@ describe('concurrent transitions on one tenant', () => {
   });
 });
 
+describe('waiting for work admitted before a transition (migration 0012)', () => {
+  /** A transaction of `tenantId` that has passed its gate and stays open until `finish()`. */
+  async function openTransaction(tenantId: string) {
+    let finish!: () => void;
+    const finishNow = new Promise<void>((resolve) => (finish = resolve));
+    let entered!: () => void;
+    const enteredNow = new Promise<void>((resolve) => (entered = resolve));
+    const done = t.db.transaction(tenantId, async (tx) => {
+      await tx.query('SELECT 1');
+      entered();
+      await finishNow;
+    });
+    await enteredNow;
+    return { finish, done };
+  }
+
+  it('refuses new work at once, returns from a suspend only once the older app transactions ended, and times out with TENANT_WORK_IN_FLIGHT', async () => {
+    const tenant = await registry.create({ slug: slug('drain') });
+    const open = await openTransaction(tenant.id);
+    let returned = false;
+    const suspension = registry.suspend(tenant.id).then(() => (returned = true));
+    // The new status commits before the wait: new work of the tenant is refused meanwhile.
+    while ((await storedRow(tenant.id))?.status !== 'suspended') await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(isTenantryError(await gateRefusal(tenant.id), 'TENANT_SUSPENDED')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(returned).toBe(false);
+    open.finish();
+    await open.done;
+    await suspension;
+    expect(returned).toBe(true);
+
+    const impatient = createTenantRegistry({ operator: t.operator, data: t.db, drainTimeoutMs: 200 });
+    const other = await registry.create({ slug: slug('drain') });
+    const held = await openTransaction(other.id);
+    try {
+      const err = await failure(impatient.suspend(other.id));
+      expect(isTenantryError(err, 'TENANT_WORK_IN_FLIGHT'), String(err)).toBe(true);
+      expect((await storedRow(other.id))?.status).toBe('suspended');
+    } finally {
+      held.finish();
+      await held.done;
+    }
+  });
+});
+
 describe('delete', () => {
   let doomed: Tenant;
   let keeper: TenantId;

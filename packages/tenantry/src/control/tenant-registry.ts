@@ -127,6 +127,12 @@ export interface TenantRegistryOptions {
   readonly changeFeed?: ChangeFeed;
   /** Tuning of the lookup's cache; its max age defaults to 5 000 ms (a lost announcement lags at most that). */
   readonly cache?: CacheOptions;
+  /**
+   * How long suspend, offboard and delete wait, after committing the new status, for the app
+   * transactions that began before it (default 30 s). Past it they throw TENANT_WORK_IN_FLIGHT
+   * (503): the status is changed, but work admitted before it may still be running.
+   */
+  readonly drainTimeoutMs?: number;
 }
 
 /** What an operator says about a lifecycle change. */
@@ -254,6 +260,7 @@ function decodeCursor(cursor: string): [string, TenantId] {
 export function createTenantRegistry(options: TenantRegistryOptions): TenantRegistry {
   const { operator, data } = options;
   const clock = options.clock ?? systemClock;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
 
   const inTransaction = <T>(work: (c: SqlConnection) => Promise<T>): Promise<T> => withPoolTransaction(operator, work);
   const feed = options.changeFeed === undefined ? {} : { feed: options.changeFeed };
@@ -298,10 +305,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
   async function transition(rawId: TenantId | string, event: LifecycleEvent, opts: { expectedVersion?: number; by?: ChangeAuthor; reason?: string; details?: Record<string, Record<string, number>> } = {}): Promise<Tenant> {
     const id = parseTenantId(rawId);
     const reason = checkReason(opts.reason);
-    const changed = await inTransaction(async (c) => {
-      // The tenant's lifecycle lock, exclusive: waits for its transactions in flight (each holds
-      // it shared, see tenantry.enter_tenant) and keeps new ones out until this commits.
-      await c.query('SELECT pg_advisory_xact_lock(1414419545, hashtext($1::text))', [id]);
+    const tenant = await inTransaction(async (c) => {
       // The row lock serializes concurrent transitions: the second waits, then sees the first's
       // result and is judged against it.
       const { rows } = await c.query<TenantRow>(`SELECT ${COLUMNS} FROM tenantry.tenants WHERE id = $1 FOR UPDATE`, [id]);
@@ -321,7 +325,17 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       return tenant;
     });
     await announce(id);
-    return changed;
+    // Committed: every app transaction that begins from now on reads the new status. Those that
+    // began before may still be working under the old one; a transition that stops work
+    // returns only once they have ended, so after it no row of the tenant is read or written
+    // (and the purge, which waits the same way, finds every row such a transaction wrote).
+    if (tenant.status !== 'active') await awaitAppTransactions();
+    return tenant;
+  }
+
+  /** Waits until every app-role transaction that began before this call has ended (migration 0012). */
+  async function awaitAppTransactions(): Promise<void> {
+    await operator.query('SELECT tenantry.await_app_transactions($1)', [drainTimeoutMs]).catch((e: unknown) => { throw toTenantryError(e); });
   }
 
   const cachedTryGet = (rawId: TenantId | string): Promise<Tenant | undefined> => {
@@ -436,6 +450,9 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       const current = await tryGet(id);
       if (!current) throw coreErrors.create('TENANT_NOT_FOUND');
       nextStatus(current.status, 'delete'); // refuse early: purge only what is being offboarded
+      // The offboard that got here may have run in another process, or timed out waiting: wait
+      // again, so that no transaction admitted while the tenant was active writes after the purge.
+      await awaitAppTransactions();
       // Shred, purge, then mark deleted: if a step fails the tenant stays `offboarding` and
       // delete can simply run again (every step is idempotent).
       if (options.encryption) {

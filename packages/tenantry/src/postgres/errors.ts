@@ -17,6 +17,11 @@ export const postgresErrors = defineErrors('postgres', {
     message: 'The database did not answer within the deadline.',
     fix: 'Retry after `Retry-After`; the statement was abandoned and its connection closed. If it persists, the database is overloaded, frozen or a lock is held (see `details.deadlineMs`).',
   },
+  TENANT_WORK_IN_FLIGHT: {
+    kind: 'unavailable',
+    message: `The tenant's new status is committed, but app transactions that began before it are still running.`,
+    fix: 'Retry later (deleting runs the wait again before it purges); a transaction that stays open for long holds every suspend, offboard and delete up to `drainTimeoutMs`.',
+  },
   DATABASE_ERROR: {
     kind: 'internal',
     message: 'The database rejected the statement.',
@@ -109,8 +114,10 @@ export const postgresErrors = defineErrors('postgres', {
   },
 });
 
-// Our own SQLSTATEs raised by tenantry.enter_tenant (class TN is unused by PostgreSQL).
+// Our own SQLSTATEs raised by the gate's policy (tenantry.refuse_tenant, migration 0012) and
+// the lifecycle drain (class TN is unused by PostgreSQL).
 const tenantGateErrors: Record<string, (cause: unknown) => TenantryError> = {
+  TN504: (cause) => postgresErrors.create('TENANT_WORK_IN_FLIGHT', { cause }),
   TN404: (cause) => coreErrors.create('TENANT_NOT_FOUND', { cause }),
   TN403: (cause) => coreErrors.create('TENANT_SUSPENDED', { cause }),
   TN503: (cause) => coreErrors.create('TENANT_NOT_ACTIVE', { cause }),

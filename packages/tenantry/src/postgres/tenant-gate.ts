@@ -10,13 +10,25 @@ export type AdmitMode = 'active' | 'offboarding';
 export const BEGIN: PreambleStatement = Object.freeze({ name: 'tenantry_begin', text: 'BEGIN', values: [] });
 
 /**
- * Sets the tenant for the current transaction only and raises TN404/TN403/TN503 unless the
- * tenant may work now (tenantry.enter_tenant, migration 0002).
+ * The gate, one plain statement (migration 0012): sets the tenant for the current transaction
+ * only, then reads its status and raises TN404/TN403/TN503 unless it may work now (TN422 at an
+ * isolation level other than READ COMMITTED). The order is what makes it work: the registry
+ * row is read through the registry's row-level policy (the app role sees only the row of the
+ * tenant in force), so it must be read after `set_config` ran. The setting is made in a
+ * subquery the planner keeps apart (OFFSET 0), and the registry is read by a subquery
+ * correlated with that subquery's row (a SubPlan, run for each row of it, so only after the
+ * setting exists; the registry policy's InitPlan is evaluated lazily, inside it). Were that
+ * order ever broken, the row would not be found and the gate would refuse (TN404): it fails
+ * closed. An active tenant at READ COMMITTED calls only built-ins; tenantry.refuse_tenant runs
+ * to raise (or to admit an offboarding tenant's purge).
  */
+const GATE_SQL = `SELECT COALESCE(
+    (SELECT CASE WHEN t.status = 'active' AND pg_catalog.current_setting('transaction_isolation') = 'read committed' THEN true
+                 ELSE tenantry.refuse_tenant(t.status, $2::text) END
+       FROM tenantry.tenants t WHERE t.id = entered.tenant::uuid),
+    tenantry.refuse_tenant(NULL, $2::text)) AS admitted
+  FROM (SELECT pg_catalog.set_config('app.tenant_id', $1::text, true) AS tenant OFFSET 0) AS entered`;
+
 export function enterTenant(tenantId: TenantId, admit: AdmitMode): PreambleStatement {
-  return {
-    name: 'tenantry_enter_tenant',
-    text: 'SELECT tenantry.enter_tenant($1::uuid, $2::text)',
-    values: [tenantId, admit === 'offboarding' ? 'offboarding' : 'work'],
-  };
+  return { name: 'tenantry_gate', text: GATE_SQL, values: [tenantId, admit === 'offboarding' ? 'offboarding' : 'work'] };
 }
