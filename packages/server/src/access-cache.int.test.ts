@@ -2,7 +2,6 @@
 // tenant record, a member's role, a verified API key): a change made through one — a member
 // removed, a key revoked, the tenant suspended — takes effect on the other within a second,
 // although the other had the old answer cached; a key's expiry takes effect by the clock alone.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access -- response bodies are JSON checked field by field. */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';

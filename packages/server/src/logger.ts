@@ -21,12 +21,17 @@ export const REDACTED_PATHS: readonly string[] = Object.freeze([
   ),
 ]);
 
+/** Marks the access logger: its one line carries `reqId` and `tenantId` itself, so the mixin adds nothing. */
+const FIELDS_GIVEN: unique symbol = Symbol('tenantry.requestFieldsGiven');
+
 /**
  * Adds the tenant id (from the tenant context) and the request id (from the request context)
  * to every line written while a request is served, whichever logger writes it. A fresh object
  * each time: pino merges the line's own fields into it, and those win.
  */
 function requestFields(_merge: object, _level: number, logger: Logger): object {
+  // The access line names both itself (AccessLog): nothing to look up.
+  if ((logger as Logger & { [FIELDS_GIVEN]?: true })[FIELDS_GIVEN]) return {};
   const tenantId = currentTenant()?.tenantId;
   const reqId = (logger as Logger & { [REQUEST_ID_BOUND]?: true })[REQUEST_ID_BOUND] ? undefined : currentRequestId();
   if (tenantId === undefined) return reqId === undefined ? {} : { reqId };
@@ -91,5 +96,7 @@ export function createLogger(options: LoggerOptions): Logger {
  * @example new AccessLog(accessLogger(logger));
  */
 export function accessLogger(logger: Logger): Logger {
-  return logger.child({}, { redact: { paths: [] } });
+  const access = logger.child({}, { redact: { paths: [] } });
+  Object.defineProperty(access, FIELDS_GIVEN, { value: true });
+  return access;
 }

@@ -79,6 +79,12 @@ function sampledParent(parent: Context): boolean {
   return spanContext !== undefined && isSpanContextValid(spanContext) && (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0;
 }
 
+/** Whether the request carries any header the propagator reads. */
+function carriesTraceContext(headers: FastifyRequest['headers'], fields: readonly string[]): boolean {
+  for (const field of fields) if (headers[field] !== undefined) return true;
+  return false;
+}
+
 function problemCode(payload: unknown): string | undefined {
   const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
   return text === undefined ? undefined : PROBLEM_CODE.exec(text)?.[1];
@@ -150,15 +156,21 @@ const plugin: FastifyPluginCallback<TelemetryOptions> = (app, options, done) => 
     return parent.child(bindings, opts);
   });
 
+  // The headers the registered propagator reads (W3C: traceparent, tracestate), asked once at
+  // the first request (the SDK is registered before the server starts).
+  let propagatorFields: readonly string[] | undefined;
   // Callback style: `next()` inside `run` starts the rest of the chain (the tenant plugin, the
   // handler) in the request context and in the request span's context.
   app.addHook('onRequest', (request, _reply, next) => {
     const state: RequestTelemetry = { span: undefined, tenantId: undefined };
     request.tenantryTelemetry = state;
     if (tracer === undefined) return runWithRequestId(request.id, next);
+    // Parent-based and no trace header at all: no span, and nothing to extract either — the
+    // cost of tracing is then a header lookup or two.
+    if (onlySampledParents && !carriesTraceContext(request.headers, (propagatorFields ??= propagation.fields()))) return runWithRequestId(request.id, next);
     // The caller's trace context (W3C `traceparent` with the SDK's propagator; without one
     // registered, nothing is extracted). Parent-based: an unsampled request gets no span and
-    // no span context — the cost of tracing is then one header lookup.
+    // no span context.
     const parent = propagation.extract(context.active(), request.headers);
     if (onlySampledParents && !sampledParent(parent)) return runWithRequestId(request.id, next);
     // The route template is known before the first hook: the span is named once, at its start.
@@ -194,8 +206,11 @@ const plugin: FastifyPluginCallback<TelemetryOptions> = (app, options, done) => 
       next();
     });
   }
-  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, next) => {
+  // Only metrics and spans need the response hook: the access line is the log controller's.
+  if (metrics !== undefined || tracer !== undefined) app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, next) => {
     const state = request.tenantryTelemetry;
+    // Parent-based tracing without a sampled parent and no metrics: nothing to record.
+    if (metrics === undefined && state?.span === undefined) return next();
     const tenantId = state?.tenantId ?? currentTenant()?.tenantId;
     const route = routeOf(request);
     const status = reply.statusCode;

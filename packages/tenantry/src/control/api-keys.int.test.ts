@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, inject, it } from 
 import type { Tenant } from '../core/index.js';
 import { apiKeyStrategy, createTenantResolver, tenantRequest, type ApiKeyVerifier } from '../resolve/index.js';
 import { createTestTenantry, type TestTenantry } from '../testing/index.js';
-import { BUILT_IN_ROLE_PERMISSIONS, createApiKeys, createMembers, systemActor, type Actor, type ApiKeys, type ControlScope } from './index.js';
+import { memoryChangeFeed } from '../redis/index.js';
+import { BUILT_IN_ROLE_PERMISSIONS, createApiKeys, createControlPlane, createMembers, systemActor, type Actor, type ApiKeys, type ControlScope } from './index.js';
 
 let t: TestTenantry;
 let a: Tenant;
@@ -154,5 +155,47 @@ describe("another tenant's keys", () => {
     expect(await storedKeys(a)).toEqual(before);
     expect(await registryRow(apiKey.id)).toBeDefined();
     expect((await apiKeys.verifyApiKey(key))?.tenantId).toBe(a.id);
+  });
+});
+
+describe('verified keys cached per instance (createControlPlane with a change feed)', () => {
+  const plane = () => createControlPlane({ db: t.db, operator: t.operator, encryption: 'none', clock, changeFeed: memoryChangeFeed() });
+
+  it('serves a verified key without reading the database again, until its tenant\'s access changes', async () => {
+    const control = plane();
+    await control.ready();
+    try {
+      const { apiKey, key } = await inTenant(a, (s) => control.apiKeys.create(s, { name: 'cached', scopes: ['members:read'] }, owner));
+      expect((await control.apiKeys.verifyApiKey(key))?.keyId).toBe(apiKey.id);
+      // Behind the library's back: the cached answer stands (the cache is real) …
+      await t.admin.query('UPDATE tenantry.api_keys SET scopes = $2 WHERE id = $1', [apiKey.id, ['tenant:read']]);
+      expect((await control.apiKeys.verifyApiKey(key))?.scopes).toEqual(['members:read']);
+      // … until a change is announced, which drops it.
+      await control.access.changed(a.id);
+      expect((await control.apiKeys.verifyApiKey(key))?.scopes).toEqual(['tenant:read']);
+      await inTenant(a, (s) => control.apiKeys.revoke(s, apiKey.id, owner));
+      expect(await control.apiKeys.verifyApiKey(key)).toBeUndefined();
+    } finally {
+      await control.close();
+    }
+  });
+
+  it('refuses a cached key once a key on its creator chain expires, by the clock alone', async () => {
+    const control = plane();
+    await control.ready();
+    const started = now;
+    try {
+      const parent = await inTenant(a, (s) => control.apiKeys.create(s, { name: 'parent', scopes: ['members:read'], expiresAt: new Date(now.getTime() + 60_000) }, owner));
+      const made = await inTenant(a, (s) => control.apiKeys.create(s, { name: 'child', scopes: ['members:read'] }, { id: `api-key:${parent.apiKey.id}`, permissions: ['members:read'] }));
+      expect((await control.apiKeys.verifyApiKey(made.key))?.keyId).toBe(made.apiKey.id);
+      now = new Date(now.getTime() + 59_999);
+      expect((await control.apiKeys.verifyApiKey(made.key))?.keyId).toBe(made.apiKey.id);
+      now = new Date(now.getTime() + 1);
+      expect(await control.apiKeys.verifyApiKey(made.key)).toBeUndefined();
+      expect(await control.apiKeys.verifyApiKey(parent.key)).toBeUndefined();
+    } finally {
+      now = started;
+      await control.close();
+    }
   });
 });
