@@ -187,7 +187,7 @@ export function createPgvectorStore(options: PgvectorStoreOptions): PgvectorTena
     },
     async importTenant(tenantId, records) {
       const tenant = operatorTenant(tenantId);
-      const all = [];
+      const all: { key: string; value: VectorValue }[] = [];
       for await (const record of recordsOf(records)) all.push({ key: normalizeStoreKey(record.key), value: record.value });
       await asTenant(tenant, async (query) => {
         for (const record of all) await upsert(query, record.key, record.value);
