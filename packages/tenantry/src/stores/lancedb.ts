@@ -74,7 +74,7 @@ export function createLanceStore(options: LanceStoreOptions): LanceTenantStore {
 
   async function allRows(tenantId: TenantId): Promise<Record<string, unknown>[]> {
     const t = await table(tenantId);
-    return t === undefined ? [] : t.query().toArray();
+    return t === undefined ? [] : ((await t.query().toArray()) as Record<string, unknown>[]);
   }
 
   return {
@@ -89,7 +89,7 @@ export function createLanceStore(options: LanceStoreOptions): LanceTenantStore {
       const name = normalizeStoreKey(key);
       const t = await table(tenant);
       if (t === undefined) return undefined;
-      const rows = await t.query().where(`key = ${quote(name)}`).limit(1).toArray();
+      const rows = (await t.query().where(`key = ${quote(name)}`).limit(1).toArray()) as Record<string, unknown>[];
       return rows[0] === undefined ? undefined : value(rows[0]);
     },
     async delete(key) {
@@ -102,7 +102,7 @@ export function createLanceStore(options: LanceStoreOptions): LanceTenantStore {
       const start = normalizeStorePrefix(listPrefix);
       const t = await table(tenant);
       if (t === undefined) return [];
-      const rows = await t.query().select(['key']).toArray();
+      const rows = (await t.query().select(['key']).toArray()) as Record<string, unknown>[];
       return sortKeys(rows.map((r) => String(r.key)).filter((k) => k.startsWith(start)));
     },
     async search(vector, k) {

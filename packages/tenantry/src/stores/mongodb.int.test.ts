@@ -2,20 +2,20 @@
 // elsewhere (no MongoDB server installs here: its test servers download binaries at run time).
 import fc from 'fast-check';
 import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newTenantId, runWithTenant } from '../core/index.js';
 import { lateStore, storeConformanceCases } from '../testing/index.js';
 import type { JsonObject } from './graph-store.js';
 import { createMongoClientCache, createMongoStore } from './mongodb.js';
 
-const url = process.env.MONGODB_URL;
+const url = inject('mongodbUrl');
 let client: MongoClient;
 
 const json = fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 4, noNullPrototype: true }) as fc.Arbitrary<JsonObject>;
 
 describe.skipIf(!url)(`MongoDB document store${url ? '' : ' (SKIPPED: set MONGODB_URL to run the MongoDB suite)'}`, () => {
   beforeAll(async () => {
-    client = await new MongoClient(url as string).connect();
+    client = await new MongoClient(url).connect();
   });
   afterAll(async () => client?.close());
 
@@ -27,7 +27,7 @@ describe.skipIf(!url)(`MongoDB document store${url ? '' : ' (SKIPPED: set MONGOD
   });
 
   it('the client cache stays within its bound and never closes a client in use', async () => {
-    const cache = createMongoClientCache({ max: 2, connect: () => new MongoClient(url as string).connect() });
+    const cache = createMongoClientCache({ max: 2, connect: () => new MongoClient(url).connect() });
     const store = createMongoStore({ clients: cache, layout: { mode: 'database-per-tenant', databasePrefix: 'tnc_' } });
     const tenants = [newTenantId(), newTenantId(), newTenantId()];
     for (const t of tenants) await runWithTenant(t, () => store.put('k', { t }));
