@@ -110,6 +110,30 @@ const body = new Uint8Array(256);
           await store.get(k);
         }),
     );
+    // The same statements in the same transaction shape, by hand: what the wrapper's own code
+    // costs, apart from the price of isolation (printed for the report, not in the last line).
+    const sameShape = await measure(
+      'pgvector (raw in the same set_config transaction)',
+      () =>
+        db.transaction(async (tx) => {
+          const [tenant, k] = [pick(), key()];
+          await tx.query('SET LOCAL ROLE tenantry_app');
+          await tx.query("SELECT set_config('app.tenant_id', $1, true)", [tenant]);
+          await tx.query(
+            `INSERT INTO embeddings (key, embedding, metadata) VALUES ($1, $2::vector, $3::jsonb)
+             ON CONFLICT (tenant_id, key) DO UPDATE SET embedding = excluded.embedding, metadata = excluded.metadata`,
+            [k, '[1,2,3,4,5,6,7,8]', '{"a":1}'],
+          );
+          await tx.query('SELECT embedding::text AS embedding, metadata FROM embeddings WHERE key = $1', [k]);
+        }),
+      () =>
+        runWithTenant(pick(), async () => {
+          const k = key();
+          await store.put(k, value);
+          await store.get(k);
+        }),
+    );
+    console.log(`pgvector: wrapper ÷ raw-in-one-transaction ${sameShape} (the wrapper uses two transactions per put+get)`);
   } finally {
     await db.close();
   }
