@@ -31,7 +31,7 @@ afterAll(async () => {
 const json: fc.Arbitrary<JsonObject> = fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 4, noNullPrototype: true });
 
 describe('kuzu graph store: conformance', () => {
-  for (const c of storeConformanceCases({ store: lateStore('kuzu', () => graph.records), value: json, runs: 10 })) it(c.name, c.run);
+  for (const c of storeConformanceCases({ store: lateStore('kuzu', () => graph.records), value: json, runs: 8 })) it(c.name, c.run, 180_000);
 });
 
 describe('guarded Cypher on kuzu', () => {

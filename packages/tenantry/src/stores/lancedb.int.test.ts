@@ -36,7 +36,7 @@ const sameVector = (a: VectorValue, b: VectorValue) =>
   a.vector.length === b.vector.length && a.vector.every((x, i) => Math.fround(x) === Math.fround(b.vector[i] as number)) && isDeepStrictEqual(a.metadata, b.metadata);
 
 describe('LanceDB store, a table per tenant', () => {
-  for (const c of storeConformanceCases({ store: lateStore('lancedb', () => store), value: vectorValue, equal: sameVector, runs: 5, maxTenants: 4 })) it(c.name, c.run);
+  for (const c of storeConformanceCases({ store: lateStore('lancedb', () => store), value: vectorValue, equal: sameVector, runs: 5, maxTenants: 4 })) it(c.name, c.run, 180_000);
 
   it('search returns the current tenant\'s nearest neighbours only, with L2 distances', async () => {
     const [a, b] = [newTenantId(), newTenantId()];

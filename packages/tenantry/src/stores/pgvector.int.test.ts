@@ -22,7 +22,7 @@ beforeAll(async () => {
   await db.exec('CREATE ROLE tenantry_app NOLOGIN');
   for (const statement of pgvectorSchema({ table: 'embeddings', dimension: DIMENSION, appRole: 'tenantry_app' })) await db.exec(statement);
   store = createPgvectorStore({ client: pgliteVectorClient(db), table: 'embeddings', dimension: DIMENSION, role: 'tenantry_app' });
-});
+}, 300_000); // PGlite runs initdb in WebAssembly: seconds alone, minutes on a crowded machine
 
 afterAll(async () => db?.close());
 
@@ -36,7 +36,7 @@ export const sameVector = (a: VectorValue, b: VectorValue) =>
   a.vector.length === b.vector.length && a.vector.every((x, i) => Math.fround(x) === Math.fround(b.vector[i] as number)) && isDeepStrictEqual(a.metadata, b.metadata);
 
 describe('pgvector store on PGlite', () => {
-  for (const c of storeConformanceCases({ store: lateStore('pgvector', () => store), value: vectorValue, equal: sameVector, runs: 4, maxTenants: 4 })) it(c.name, c.run);
+  for (const c of storeConformanceCases({ store: lateStore('pgvector', () => store), value: vectorValue, equal: sameVector, runs: 4, maxTenants: 4, maxOps: 12 })) it(c.name, c.run, 180_000);
 
   it('uses the pooled tier\'s policy word for word', () => {
     expect(PGVECTOR_TENANT_PREDICATE).toBe(TENANT_PREDICATE);
