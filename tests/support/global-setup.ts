@@ -68,6 +68,10 @@ async function findOrStartRedis(): Promise<{ url: string; stop(): Promise<void> 
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   project.provide('testNow', testNow());
+  // Servers no test here can start (no Debian or npm package brings them): their suites run
+  // only where a URL names one, and skip saying so elsewhere (packages/tenantry/src/stores).
+  project.provide('neo4jUrl', process.env.NEO4J_URL ?? '');
+  project.provide('mongodbUrl', process.env.MONGODB_URL ?? '');
   const redis = await findOrStartRedis();
   project.provide('redisUrl', redis.url);
   const configured = process.env.DATABASE_URL;

@@ -14,5 +14,9 @@ declare module 'vitest' {
      * fixed instant. Date-sensitive tests build their clocks from it, never from the wall clock.
      */
     testNow: string;
+    /** NEO4J_URL (bolt://user:password@host:7687) or '': the Neo4j store suite skips without it. */
+    neo4jUrl: string;
+    /** MONGODB_URL or '': the MongoDB store suite skips without it. */
+    mongodbUrl: string;
   }
 }

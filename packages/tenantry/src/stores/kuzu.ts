@@ -14,7 +14,7 @@ export function kuzuRunner(connection: Connection, options: { readonly cacheSize
   const size = options.cacheSize ?? 500;
   const rows = async (result: QueryResult | QueryResult[]): Promise<CypherRow[]> => {
     const last = Array.isArray(result) ? result[result.length - 1] : result;
-    return last === undefined ? [] : ((await last.getAll()) as CypherRow[]);
+    return last === undefined ? [] : ((await last.getAll()));
   };
   return {
     async run(query, params: CypherParams) {

@@ -45,12 +45,12 @@ const bytes = fc.uint8Array({ maxLength: 64 });
 
 describe('S3 store, a prefix per tenant in a shared bucket', () => {
   const store = lateStore('s3', () => createS3Store({ client, layout: { mode: 'prefix', bucket: BUCKET, prefix: 'app/' }, batchDelete: false }));
-  for (const c of storeConformanceCases({ store, value: bytes, runs: 5 })) it(c.name, c.run);
+  for (const c of storeConformanceCases({ store, value: bytes, runs: 4, maxOps: 12 })) it(c.name, c.run, 180_000);
 });
 
 describe('S3 store, a bucket per tenant', () => {
   const store = lateStore('s3 (bucket per tenant)', () => createS3Store({ client, layout: { mode: 'bucket-per-tenant', bucketPrefix: 't-' }, batchDelete: false }));
-  for (const c of storeConformanceCases({ store, value: bytes, runs: 3, maxTenants: 3 })) it(c.name, c.run);
+  for (const c of storeConformanceCases({ store, value: bytes, runs: 3, maxTenants: 3, maxOps: 12 })) it(c.name, c.run, 180_000);
 });
 
 describe('S3 store: presigned URLs, usage, verifier', () => {

@@ -22,6 +22,8 @@ export interface StoreConformanceOptions<V> {
   readonly runs?: number;
   /** Most tenants in one run (default 6). */
   readonly maxTenants?: number;
+  /** Most writes and deletes in one run (default 24). */
+  readonly maxOps?: number;
 }
 
 export interface ConformanceCase {
@@ -76,13 +78,14 @@ export function storeConformanceCases<V>(options: StoreConformanceOptions<V>): C
   const key = options.key ?? conformanceKey();
   const runs = options.runs ?? 12;
   const maxTenants = options.maxTenants ?? 6;
+  const maxOps = options.maxOps ?? 24;
   const ops = (tenants: number) =>
     fc.array(
       fc.oneof(
         { weight: 4, arbitrary: fc.record({ op: fc.constant('put' as const), tenant: fc.nat(tenants - 1), key, value: options.value }) },
         { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), tenant: fc.nat(tenants - 1), key }) },
       ),
-      { minLength: 1, maxLength: 24 },
+      { minLength: 1, maxLength: maxOps },
     );
   const scenario = fc.integer({ min: 2, max: maxTenants }).chain((n) => fc.record({ n: fc.constant(n), ops: ops(n), chosen: fc.nat(n - 1) }));
 
