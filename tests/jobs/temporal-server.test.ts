@@ -45,7 +45,7 @@ describe.skipIf(!address)(`Temporal interceptors against a server${address ? '' 
 
   it('runs the activity of a workflow started in tenant A in tenant A, and B\'s in B', async () => {
     for (const tenant of t.tenants) {
-      const result = await runWithTenant(tenant.id, () => client.workflow.execute('tenantEcho', { taskQueue, workflowId: randomUUID() }));
+      const result: unknown = await runWithTenant(tenant.id, () => client.workflow.execute('tenantEcho', { taskQueue, workflowId: randomUUID() }));
       expect(result).toBe(tenant.id);
     }
   });
