@@ -23,6 +23,11 @@ export interface SendOptions {
    * `undefined`: idempotency keys become ids derived from (job, tenant, key).
    */
   readonly id?: string;
+  /**
+   * The id is an idempotency key's: the caller needs to know whether it was already held. A
+   * backend whose store answers that for free (pg-boss) ignores this; BullMQ asks first.
+   */
+  readonly idempotent?: boolean;
   /** Run no earlier than this many ms from now. */
   readonly delayMs?: number;
 }

@@ -266,6 +266,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       await prepare(name);
       const stored = await backend.send(name, envelope, {
         id: jobId,
+        idempotent: key !== undefined,
         ...(enqueueOptions.delayMs === undefined ? {} : { delayMs: enqueueOptions.delayMs }),
       });
       return stored === undefined ? undefined : jobId;
