@@ -12,6 +12,7 @@
 // ratio over rounds is reported.
 //   npm run bench -- jobs            full: 2,000 jobs per batch, 5 rounds
 //   npm run bench -- jobs --smoke    CI: 50 jobs per batch, 1 round (proves it runs; the ratio is noise)
+//   npm run bench -- jobs --jobs 500 --rounds 3    other sizes
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
@@ -26,8 +27,9 @@ import { createTestTenantry } from 'tenantry/testing';
 import { benchServer, median } from './support/database.js';
 
 const smoke = process.argv.includes('--smoke');
-const N = smoke ? 50 : 2000;
-const ROUNDS = smoke ? 1 : 5;
+const arg = (flag: string) => { const at = process.argv.indexOf(flag); return at === -1 ? undefined : Number(process.argv[at + 1]); };
+const N = arg('--jobs') ?? (smoke ? 50 : 2000);
+const ROUNDS = arg('--rounds') ?? (smoke ? 1 : 5);
 const PRODUCERS = 8;
 const SLOTS = 8;
 const run = randomBytes(4).toString('hex');
