@@ -58,7 +58,7 @@ export function bullMqBackend(options: BullMqBackendOptions): JobBackend {
       const target = queueFor(queue);
       // BullMQ answers a duplicate id with the existing job and no sign of it: look first. The
       // add itself never stores a second job under one id, so a race only misreports.
-      if (sendOptions.id !== undefined && (await target.getJob(sendOptions.id)) !== undefined) return undefined;
+      if (sendOptions.idempotent === true && sendOptions.id !== undefined && (await target.getJob(sendOptions.id)) !== undefined) return undefined;
       const job = await target.add(queue, data, jobOptions(queue, sendOptions.id, sendOptions.delayMs));
       return job.id;
     },

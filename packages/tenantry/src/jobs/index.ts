@@ -8,5 +8,5 @@ export type {
   EnqueueOptions, JobDefinition, JobEvent, JobHandler, JobInfo, JobQueue, JobQueueOptions, TenantStatusLookup,
 } from './job-queue.js';
 export { deadLetterQueue } from './job-backend.js';
-export type { DeadLetter, JobBackend, JobDelivery, QueueSettings, SendOptions } from './job-backend.js';
+export type { DeadLetter, JobBackend, JobDelivery, QueueSettings, SendOptions, WorkOptions } from './job-backend.js';
 export type { JobEnvelope, JsonValue } from './job-envelope.js';

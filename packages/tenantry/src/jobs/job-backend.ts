@@ -23,8 +23,23 @@ export interface SendOptions {
    * `undefined`: idempotency keys become ids derived from (job, tenant, key).
    */
   readonly id?: string;
+  /**
+   * The id is an idempotency key's: the caller needs to know whether it was already held. A
+   * backend whose store answers that for free (pg-boss) ignores this; BullMQ asks first.
+   */
+  readonly idempotent?: boolean;
   /** Run no earlier than this many ms from now. */
   readonly delayMs?: number;
+}
+
+export interface WorkOptions {
+  /**
+   * The tenants whose jobs this worker cannot take now (they are at their cap). A backend that
+   * can filter when it fetches (pg-boss) passes their jobs over; one that cannot (BullMQ)
+   * delivers them anyway and the runner puts them back. The backend reads the tenant from the
+   * record's `tenant` field for this and for nothing else.
+   */
+  readonly busyTenants?: () => readonly string[];
 }
 
 /** One attempt of one job, as a worker receives it. */
@@ -55,7 +70,7 @@ export interface JobBackend {
    * process. A handler that resolves completes the job; one that rejects fails the attempt, and
    * the backend retries it per the queue's settings.
    */
-  work(queue: string, concurrency: number, handler: (delivery: JobDelivery) => Promise<void>): Promise<void>;
+  work(queue: string, concurrency: number, handler: (delivery: JobDelivery) => Promise<void>, options?: WorkOptions): Promise<void>;
   /** Records `delivery` in the queue's dead-letter queue; the caller then completes it. */
   deadLetter(queue: string, delivery: JobDelivery, reason: string): Promise<void>;
   /** The dead letters of `queue`, oldest first (at most `limit`, default 100). */

@@ -196,7 +196,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     if (tenant.status !== 'active') return defer(name, envelope, suspendedDelayMs, 'suspended');
     // Check and take a slot with no await in between: this is the one place the cap is decided.
     let perTenant = running.get(name);
-    if (perTenant === undefined) running.set(name, (perTenant = new Map()));
+    if (perTenant === undefined) running.set(name, (perTenant = new Map<TenantId, number>()));
     const now = perTenant.get(tenantId) ?? 0;
     if (now >= entry.tenantConcurrency) return defer(name, envelope, capDelayMs, 'tenant-cap');
     perTenant.set(tenantId, now + 1);
@@ -266,6 +266,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       await prepare(name);
       const stored = await backend.send(name, envelope, {
         id: jobId,
+        idempotent: key !== undefined,
         ...(enqueueOptions.delayMs === undefined ? {} : { delayMs: enqueueOptions.delayMs }),
       });
       return stored === undefined ? undefined : jobId;
@@ -277,7 +278,14 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         const entry = lookup(name);
         await prepare(name);
         // Every delivery starts from no tenant, whatever context `start` was called in.
-        await runWithoutTenant(() => backend.work(name, entry.concurrency, (delivery) => runWithoutTenant(() => deliver(name, entry, delivery))));
+        const busyTenants = () => {
+          const perTenant = running.get(name);
+          if (perTenant === undefined) return [];
+          const busy: string[] = [];
+          for (const [id, count] of perTenant) if (count >= entry.tenantConcurrency) busy.push(id);
+          return busy;
+        };
+        await runWithoutTenant(() => backend.work(name, entry.concurrency, (delivery) => runWithoutTenant(() => deliver(name, entry, delivery)), { busyTenants }));
       }
     },
 

@@ -29,7 +29,13 @@ export function pgBossBackend(options: PgBossBackendOptions): JobBackend {
   }
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   const loops: FetchLoop[] = [];
+  const fetchSql = fetchNextJobsSql(schema);
   const prepared = new Map<string, Promise<void>>();
+  // pg-boss's own connection pool, typed: executeSql answers `any`.
+  async function query<Row>(sql: string, params: unknown[]): Promise<Row[]> {
+    const result: unknown = await boss.getDb().executeSql(sql, params);
+    return (result as { rows: Row[] }).rows;
+  }
 
   async function createQueue(name: string, settings: QueueSettings | undefined): Promise<void> {
     if (await boss.getQueue(name)) return;
@@ -70,14 +76,15 @@ export function pgBossBackend(options: PgBossBackendOptions): JobBackend {
       for (const loop of loops) if (loop.queue === queue) loop.wake();
       return id ?? undefined;
     },
-    async work(queue, concurrency, handler) {
+    async work(queue, concurrency, handler, workOptions = {}) {
       const loop = startFetchLoop({
         queue,
         concurrency,
         pollIntervalMs,
         fetch: async (count) => {
-          const jobs = await boss.fetch(queue, { batchSize: count, includeMetadata: true });
-          return jobs.map((job): JobDelivery => ({ id: job.id, data: job.data, attempt: job.retryCount + 1 }));
+          const skip = workOptions.busyTenants?.() ?? [];
+          const rows = await query<{ id: string; data: unknown; retry_count: number }>(fetchSql, [queue, count, skip]);
+          return rows.map((job): JobDelivery => ({ id: job.id, data: job.data, attempt: job.retry_count + 1 }));
         },
         complete: async (delivery) => { await boss.complete(queue, delivery.id); },
         fail: async (delivery, err) => { await boss.fail(queue, delivery.id, failureOutput(err)); },
@@ -89,12 +96,11 @@ export function pgBossBackend(options: PgBossBackendOptions): JobBackend {
       await boss.send(deadLetterQueue(queue), { id: delivery.id, data: delivery.data, reason } as object);
     },
     async deadLetters(queue, limit = 100): Promise<readonly DeadLetter[]> {
-      const db = boss.getDb();
-      const result = await db.executeSql(
+      const rows = await query<{ data: { id: string; data: unknown; reason: string } }>(
         `SELECT data FROM ${schema}.job WHERE name = $1 ORDER BY created_on, id LIMIT $2`,
         [deadLetterQueue(queue), limit],
-      ) as { rows: { data: { id: string; data: unknown; reason: string } }[] };
-      return result.rows.map((row) => ({ id: row.data.id, data: row.data.data, reason: row.data.reason }));
+      );
+      return rows.map((row) => ({ id: row.data.id, data: row.data.data, reason: row.data.reason }));
     },
     async stop() {
       await Promise.all(loops.splice(0).map((loop) => loop.stop()));
@@ -106,4 +112,32 @@ export function pgBossBackend(options: PgBossBackendOptions): JobBackend {
 function failureOutput(err: unknown): object {
   if (err instanceof Error) return { name: err.name, message: err.message, ...('code' in err ? { code: String(err.code) } : {}) };
   return { message: String(err) };
+}
+
+/**
+ * pg-boss 10's own fetch (`plans.fetchNextJob`, standard queues), plus one condition: jobs of
+ * the tenants named in $3 (those at their cap in this worker) are passed over, so a tenant
+ * with a long backlog cannot fill every free slot while another tenant's jobs wait behind it.
+ * The tenant is read from the stored record's `tenant` field, which the runner wrote.
+ */
+function fetchNextJobsSql(schema: string): string {
+  return `
+    WITH next AS (
+      SELECT id
+      FROM ${schema}.job
+      WHERE name = $1
+        AND state < 'active'
+        AND start_after < now()
+        AND NOT (COALESCE(data->>'tenant', '') = ANY ($3::text[]))
+      ORDER BY priority DESC, created_on, id
+      LIMIT $2
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE ${schema}.job j SET
+      state = 'active',
+      started_on = now(),
+      retry_count = CASE WHEN started_on IS NOT NULL THEN retry_count + 1 ELSE retry_count END
+    FROM next
+    WHERE j.name = $1 AND j.id = next.id
+    RETURNING j.id, j.data, j.retry_count`;
 }
