@@ -1,7 +1,7 @@
 // Subscriptions and invoices over HTTP: the operator starts and upgrades a subscription, the
 // period closes, the tenant lists and reads its own invoices (JSON and HTML in its branding)
 // while another tenant gets 404 for the same id, and the routes are in the OpenAPI document.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer, type Call } from './support/api-server.js';
