@@ -158,7 +158,7 @@ export function createBilling(options: BillingOptions): Billing {
     const assignments = columns.map((c, i) => `${c} = $${i + 2}`).join(', ');
     const { rows } = await tx.query<SubscriptionRow>(
       `UPDATE tenantry.subscriptions SET ${assignments}, updated_at = $${columns.length + 2}, version = version + 1
-        WHERE tenant_id = $1 RETURNING ${SUBSCRIPTION_COLUMNS}`,
+        WHERE tenant = $1 RETURNING ${SUBSCRIPTION_COLUMNS}`,
       [tx.tenantId, ...columns.map((c) => set[c as keyof SubscriptionRow]), clock.now()],
     );
     return rows[0] as SubscriptionRow;
@@ -172,8 +172,8 @@ export function createBilling(options: BillingOptions): Billing {
   async function addPending(tx: AuditOperatorTransaction, period: Period, line: PendingLine): Promise<void> {
     if (line.amountMinor === 0) return;
     await tx.query(
-      `INSERT INTO tenantry.billing_pending_lines (tenant_id, id, period, kind, description, quantity, amount_minor, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO tenantry.billing_pending_lines (tenant_id, id, seq, period, kind, description, quantity, amount_minor, created_at)
+       SELECT $1, $2, coalesce(max(seq), 0) + 1, $3, $4, $5, $6, $7, $8 FROM tenantry.billing_pending_lines WHERE tenant_id = $1`,
       [tx.tenantId, randomUUID(), period.name, line.kind, line.description, line.quantity, line.amountMinor, clock.now()],
     );
   }
@@ -233,7 +233,7 @@ export function createBilling(options: BillingOptions): Billing {
       const billableFrom = minDate(maxDate(now, trialEnd ?? now), period.end);
       const status = trialEnd === null ? 'active' : 'trialing';
       const { rows } = await tx.query<SubscriptionRow>(
-        `INSERT INTO tenantry.subscriptions (tenant_id, plan, status, currency, anchor, trial_end, current_period_start, current_period_end,
+        `INSERT INTO tenantry.subscriptions (tenant, plan, status, currency, anchor, trial_end, current_period_start, current_period_end,
            period_plan, billable_from, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $2, $9, $5, $5) RETURNING ${SUBSCRIPTION_COLUMNS}`,
         [tx.tenantId, plan.name, status, plan.price.currency, now, trialEnd, period.start, period.end, billableFrom],
@@ -356,6 +356,7 @@ export function createBilling(options: BillingOptions): Billing {
   }): Promise<string> {
     const id = randomUUID();
     const number = await nextNumber(tx);
+    await tx.query('INSERT INTO tenantry.invoice_numbers (issuer, number, tenant, invoice) VALUES ($1, $2, $3, $4)', [issuer, number, tx.tenantId, id]);
     const now = clock.now();
     await tx.query(
       `INSERT INTO tenantry.invoices (tenant_id, id, issuer, number, kind, corrects, period, plan, currency, subtotal_minor, tax_rate_ppm, tax_minor,
@@ -442,11 +443,11 @@ export function createBilling(options: BillingOptions): Billing {
     let cursor = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       // The operator sees every subscription row (like the registry); a page at a time.
-      const { rows } = await operator.query<{ tenant_id: string }>(
-        `SELECT tenant_id FROM tenantry.subscriptions WHERE ended_at IS NULL AND current_period_end <= $1 AND tenant_id > $2
-          ORDER BY tenant_id LIMIT 200`, [clock.now(), cursor]);
+      const { rows } = await operator.query<{ tenant: string }>(
+        `SELECT tenant FROM tenantry.subscriptions WHERE ended_at IS NULL AND current_period_end <= $1 AND tenant > $2
+          ORDER BY tenant LIMIT 200`, [clock.now(), cursor]);
       if (rows.length === 0) break;
-      for (const { tenant_id: tenantId } of rows) {
+      for (const { tenant: tenantId } of rows) {
         cursor = tenantId;
         try {
           issued.push(...await closeCaughtUp(tenantId, by));
@@ -557,17 +558,17 @@ export function createBilling(options: BillingOptions): Billing {
     const provider = requireProvider();
     const event = await provider.parseEvent(rawBody, headers);
     const by: ChangeAuthor = { actor: `provider:${provider.name}` };
-    const { rows } = await operator.query<{ tenant_id: string }>('SELECT tenant_id FROM tenantry.subscriptions WHERE provider = $1 AND provider_customer_id = $2', [provider.name, event.customerId ?? '']);
-    const tenantId = rows[0]?.tenant_id;
+    const { rows } = await operator.query<{ tenant: string }>('SELECT tenant FROM tenantry.subscriptions WHERE provider = $1 AND provider_customer_id = $2', [provider.name, event.customerId ?? '']);
+    const tenantId = rows[0]?.tenant;
     if (tenantId === undefined || event.kind === 'ignored') {
       // Recorded all the same, so a redelivery is recognised without looking it up again.
-      await operator.query(`INSERT INTO tenantry.billing_provider_events (provider, event_id, type, tenant_id, received_at) VALUES ($1, $2, $3, $4, $5)
+      await operator.query(`INSERT INTO tenantry.billing_provider_events (provider, event_id, type, tenant, received_at) VALUES ($1, $2, $3, $4, $5)
         ON CONFLICT DO NOTHING`, [provider.name, event.id, event.type, tenantId ?? null, clock.now()]);
       return { event, applied: false };
     }
     const applied = await inTenant(tenantId, async (tx, after) => {
       // The event id is recorded in the transaction that applies it: applied exactly once.
-      const { rows: inserted } = await tx.query(`INSERT INTO tenantry.billing_provider_events (provider, event_id, type, tenant_id, received_at)
+      const { rows: inserted } = await tx.query(`INSERT INTO tenantry.billing_provider_events (provider, event_id, type, tenant, received_at)
         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING event_id`, [provider.name, event.id, event.type, tenantId, clock.now()]);
       if (inserted.length === 0) return false;
       let row = await settleIn(tx, await lockSubscription(tx), by, after);

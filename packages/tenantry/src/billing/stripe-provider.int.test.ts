@@ -147,7 +147,7 @@ describe('Stripe adapter', () => {
     const deleted = signed(stripeEvent('evt_del', 'customer.subscription.deleted', { id: 'sub_1', customer }));
     expect(await billing.provider.receive(deleted.payload, deleted.headers)).toMatchObject({ applied: true, event: { kind: 'subscription_canceled' } });
     expect(await billing.subscriptions.get(tenant)).toMatchObject({ cancelAtPeriodEnd: true, status: 'active' });
-    const { rows } = await t.admin.query<{ n: string }>("SELECT count(*) AS n FROM tenantry.billing_provider_events WHERE provider = 'stripe' AND tenant_id = $1", [tenant]);
+    const { rows } = await t.admin.query<{ n: string }>("SELECT count(*) AS n FROM tenantry.billing_provider_events WHERE provider = 'stripe' AND tenant = $1", [tenant]);
     expect(Number(rows[0]?.n)).toBe(3);
   });
 });
