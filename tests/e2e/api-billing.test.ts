@@ -76,6 +76,9 @@ describe('billing routes', () => {
     const token = { token: await api.jwt('other', other) };
     expect(await api.request('PUT', '/v1/tenant/branding', { ...token, body: { name: 'Other' } })).toMatchObject({ status: 403, body: { code: 'BILLING_READ_ONLY' } });
     expect((await api.request('GET', '/v1/tenant/invoices', token)).status).toBe(200);
+    // Usage that happened is still recorded (and billed).
+    const key = await api.apiKey(other, ['usage:write']);
+    expect((await api.request('POST', '/v1/tenant/usage-events', { apiKey: key, body: { events: [{ id: 'ro-1', meter: 'apiCalls', quantity: 1 }] } })).status).toBe(200);
     await api.request('POST', `/v1/tenants/${other}/invoices/${invoice!.id}/pay`, op);
     expect((await api.request('PUT', '/v1/tenant/branding', { ...token, body: { name: 'Other' } })).status).toBe(200);
   });
