@@ -352,7 +352,7 @@ export function createBilling(options: BillingOptions): Billing {
 
   async function insertInvoice(tx: AuditOperatorTransaction, invoice: {
     kind: 'invoice' | 'credit_note'; corrects: string | null; period: string; plan: string; currency: string;
-    subtotalMinor: number; taxMinor: number; totalMinor: number; status: InvoiceStatus; lines: readonly { kind: string; meter: string | null; description: string; quantity: number; unitPriceMinor: number; amountMinor: number }[];
+    subtotalMinor: number; taxRatePpm: number; taxMinor: number; totalMinor: number; status: InvoiceStatus; lines: readonly { kind: string; meter: string | null; description: string; quantity: number; unitPriceMinor: number; amountMinor: number }[];
   }): Promise<string> {
     const id = randomUUID();
     const number = await nextNumber(tx);
@@ -363,7 +363,7 @@ export function createBilling(options: BillingOptions): Billing {
          total_minor, status, issued_at, paid_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [tx.tenantId, id, issuer, number, invoice.kind, invoice.corrects, invoice.period, invoice.plan, invoice.currency, invoice.subtotalMinor,
-        taxRatePpm, invoice.taxMinor, invoice.totalMinor, invoice.status, now, invoice.status === 'paid' ? now : null],
+        invoice.taxRatePpm, invoice.taxMinor, invoice.totalMinor, invoice.status, now, invoice.status === 'paid' ? now : null],
     );
     await tx.query(
       `INSERT INTO tenantry.invoice_lines (tenant_id, invoice_id, position, kind, meter, description, quantity, unit_price_minor, amount_minor)
@@ -401,7 +401,7 @@ export function createBilling(options: BillingOptions): Billing {
       const next = shiftPeriod(period, 1);
       if (composed.carriedMinor < 0) await addPending(tx, next, { kind: 'credit', description: `Credit carried from ${period.name}`, quantity: 1, amountMinor: composed.carriedMinor });
       const id = await insertInvoice(tx, {
-        kind: 'invoice', corrects: null, period: period.name, plan: plan.name, currency: row.currency, subtotalMinor: composed.subtotalMinor,
+        kind: 'invoice', corrects: null, period: period.name, plan: plan.name, currency: row.currency, subtotalMinor: composed.subtotalMinor, taxRatePpm,
         taxMinor: composed.taxMinor, totalMinor: composed.totalMinor, status: composed.totalMinor === 0 ? 'paid' : 'open', lines: composed.lines,
       });
       if (pendingRows.length > 0) await tx.query('UPDATE tenantry.billing_pending_lines SET invoice_id = $2 WHERE tenant_id = $1 AND id = ANY($3::uuid[])', [tx.tenantId, id, pendingRows.map((p) => p.id)]);
@@ -500,7 +500,8 @@ export function createBilling(options: BillingOptions): Billing {
       const taxMinor = full ? -original.taxMinor : taxOf(-amount, original.taxRatePpm);
       const id = await insertInvoice(tx, {
         kind: 'credit_note', corrects: original.id, period: original.period, plan: original.plan, currency: original.currency,
-        subtotalMinor: -amount, taxMinor, totalMinor: -amount + taxMinor, status: 'open', lines,
+        // The corrected invoice's rate, whatever the configuration says today.
+        subtotalMinor: -amount, taxRatePpm: original.taxRatePpm, taxMinor, totalMinor: -amount + taxMinor, status: 'open', lines,
       });
       const note = await getInvoice(tx, id);
       await audit(tx, by, 'billing.credit_note.issue', `invoice:${id}`, { number: note.displayNumber, corrects: original.displayNumber, totalMinor: note.totalMinor, reason: input.reason });
