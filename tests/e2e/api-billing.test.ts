@@ -1,7 +1,7 @@
 // Subscriptions and invoices over HTTP: the operator starts and upgrades a subscription, the
 // period closes, the tenant lists and reads its own invoices (JSON and HTML in its branding)
 // while another tenant gets 404 for the same id, and the routes are in the OpenAPI document.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer, type Call } from './support/api-server.js';
@@ -76,6 +76,9 @@ describe('billing routes', () => {
     const token = { token: await api.jwt('other', other) };
     expect(await api.request('PUT', '/v1/tenant/branding', { ...token, body: { name: 'Other' } })).toMatchObject({ status: 403, body: { code: 'BILLING_READ_ONLY' } });
     expect((await api.request('GET', '/v1/tenant/invoices', token)).status).toBe(200);
+    // Usage that happened is still recorded (and billed).
+    const key = await api.apiKey(other, ['usage:write']);
+    expect((await api.request('POST', '/v1/tenant/usage-events', { apiKey: key, body: { events: [{ id: 'ro-1', meter: 'apiCalls', quantity: 1 }] } })).status).toBe(200);
     await api.request('POST', `/v1/tenants/${other}/invoices/${invoice!.id}/pay`, op);
     expect((await api.request('PUT', '/v1/tenant/branding', { ...token, body: { name: 'Other' } })).status).toBe(200);
   });

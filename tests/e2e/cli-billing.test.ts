@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createBilling } from 'tenantry/billing';
 import { createQuotas, definePlanCatalog, periodOf, type Invoice } from 'tenantry/quota';
 import { createTestClock, createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { DEFAULT_PLANS } from '../../packages/server/src/plans.js';
@@ -67,5 +68,27 @@ describe('tenantry billing export', SLOW, () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/QUOTA_PLAN_CATALOG_INVALID/);
     expect(result.stderr).toContain('plans.pro.price.baseMinor');
+  });
+});
+
+// The subscription and invoice commands. The child process runs on the system clock, so the
+// invoice it shows is issued here on the test clock, on a subscription that then ends (the close
+// the child runs must find nothing due whatever today's date is).
+describe('tenantry billing subscriptions, invoices and close', SLOW, () => {
+  it('closes nothing that is not due, and renders an invoice as HTML in the tenant\'s branding', async () => {
+    const billing = createBilling({ operator: t.operator, catalog: definePlanCatalog(DEFAULT_PLANS), registry: t.registry, clock });
+    const tiny = await t.registry.getBySlug('tiny');
+    const { currentPeriod } = await billing.subscriptions.start(tiny.id, { plan: 'pro' }, { actor: 'test' });
+    await billing.subscriptions.cancel(tiny.id, 'period_end', { actor: 'test' });
+    clock.set(currentPeriod.end);
+    const invoice = await billing.invoices.closePeriod(tiny.id);
+
+    const closed = await tenantry('billing', 'close', '--json');
+    expect(closed.code, closed.stderr).toBe(0);
+    expect(JSON.parse(closed.stdout)).toEqual({ issued: [], failed: [] });
+    const shown = await tenantry('billing', 'invoices', 'show', invoice!.id, '--tenant', 'tiny', '--html');
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain(invoice!.displayNumber);
+    expect(shown.stdout).toMatch(/^<!doctype html>/);
   });
 });

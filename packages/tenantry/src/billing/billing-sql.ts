@@ -30,18 +30,18 @@ export interface Subscription {
 }
 
 export interface SubscriptionRow {
-  tenant_id: string; plan: string; status: SubscriptionStatus; currency: string; anchor: Date; trial_end: Date | null;
+  tenant: string; plan: string; status: SubscriptionStatus; currency: string; anchor: Date; trial_end: Date | null;
   current_period_start: Date; current_period_end: Date; period_plan: string; billable_from: Date; scheduled_plan: string | null;
   cancel_at_period_end: boolean; canceled_at: Date | null; ended_at: Date | null; past_due_since: Date | null; entitlement: Entitlement;
   provider: string | null; provider_customer_id: string | null; version: number;
 }
 
-export const SUBSCRIPTION_COLUMNS = `tenant_id, plan, status, currency, anchor, trial_end, current_period_start, current_period_end, period_plan,
+export const SUBSCRIPTION_COLUMNS = `tenant, plan, status, currency, anchor, trial_end, current_period_start, current_period_end, period_plan,
   billable_from, scheduled_plan, cancel_at_period_end, canceled_at, ended_at, past_due_since, entitlement, provider, provider_customer_id, version`;
 
 export function toSubscription(r: SubscriptionRow): Subscription {
   return Object.freeze({
-    tenantId: r.tenant_id, plan: r.plan, status: r.status, currency: r.currency, anchor: r.anchor, trialEnd: r.trial_end,
+    tenantId: r.tenant, plan: r.plan, status: r.status, currency: r.currency, anchor: r.anchor, trialEnd: r.trial_end,
     currentPeriod: Object.freeze({ start: r.current_period_start, end: r.current_period_end, plan: r.period_plan, billableFrom: r.billable_from }),
     scheduledPlan: r.scheduled_plan, cancelAtPeriodEnd: r.cancel_at_period_end, canceledAt: r.canceled_at, endedAt: r.ended_at,
     pastDueSince: r.past_due_since, entitlement: r.entitlement, provider: r.provider, providerCustomerId: r.provider_customer_id, version: r.version,
@@ -136,6 +136,6 @@ export async function readInvoice(sql: SqlQueryable, tenantId: string, invoiceId
 
 /** The subscription row, locked for the rest of the transaction when `lock`. */
 export async function readSubscription(sql: SqlQueryable, tenantId: string, lock = false): Promise<SubscriptionRow | undefined> {
-  const { rows } = await sql.query<SubscriptionRow>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM tenantry.subscriptions WHERE tenant_id = $1${lock ? ' FOR UPDATE' : ''}`, [tenantId]);
+  const { rows } = await sql.query<SubscriptionRow>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM tenantry.subscriptions WHERE tenant = $1${lock ? ' FOR UPDATE' : ''}`, [tenantId]);
   return rows[0];
 }

@@ -3,6 +3,7 @@
 // gapless numbers under concurrent closes, immutability enforced by the database even for its
 // owner, credit notes, entitlements after the grace period (read-only, or suspended through
 // the registry with reason `billing`) and their audit trail, and the HTML rendering.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { queryAuditEvents, withAuditOperator } from '../audit/index.js';
 import type { TenantId } from '../core/index.js';
@@ -121,12 +122,12 @@ describe('subscription lifecycle', () => {
 });
 
 describe('invoice numbers and immutability', () => {
-  it('numbers concurrent closes of many tenants without a gap or a duplicate', async () => {
+  it('numbers concurrent closes of many tenants without a gap or a duplicate, each period invoiced once when two schedulers race', async () => {
     clock.set('2029-05-05T00:00:00Z');
     const tenants = await Promise.all(Array.from({ length: 12 }, () => newTenant()));
     for (const tenant of tenants) await billing.subscriptions.start(tenant, { plan: 'basic' }, by);
     clock.set('2029-06-01T00:00:00Z');
-    const invoices = (await Promise.all(tenants.map((tenant) => billing.invoices.closePeriod(tenant)))).filter((i) => i !== undefined);
+    const invoices = (await Promise.all(tenants.flatMap((tenant) => [billing.invoices.closePeriod(tenant), billing.invoices.closePeriod(tenant)]))).filter((i) => i !== undefined);
     expect(invoices).toHaveLength(12);
     const { rows } = await t.admin.query<{ number: string }>("SELECT number FROM tenantry.invoices WHERE issuer = 'T1' ORDER BY number");
     const numbers = rows.map((r) => Number(r.number));
@@ -200,6 +201,26 @@ describe('entitlements', () => {
     expect((await billing.subscriptions.settle(other)).entitlement).toBe('read_only');
     expect((await t.registry.get(other)).status).toBe('active');
     expect((await tenantBillingReader(t.db).subscription(other))?.entitlement).toBe('read_only');
+  });
+});
+
+describe('isolation', () => {
+  it('each tenant reads exactly its own invoices and subscription, through the app role, whichever tenants are asked (fast-check)', async () => {
+    clock.set('2032-03-03T00:00:00Z');
+    const tenants = await Promise.all(Array.from({ length: 6 }, () => newTenant()));
+    for (const [i, tenant] of tenants.entries()) await billing.subscriptions.start(tenant, { plan: i % 2 === 0 ? 'basic' : 'pro' }, by);
+    clock.set('2032-04-01T00:00:00Z');
+    const own = new Map<string, string>();
+    for (const tenant of tenants) own.set(tenant, (await billing.invoices.closePeriod(tenant))?.id ?? '');
+    const reader = tenantBillingReader(t.db);
+    await fc.assert(fc.asyncProperty(fc.constantFrom(...tenants), fc.constantFrom(...tenants), async (asker, owner) => {
+      expect((await reader.invoices(asker)).map((i) => i.id)).toEqual([own.get(asker)]);
+      expect((await reader.subscription(asker))?.tenantId).toBe(asker);
+      const read = await reader.invoice(asker, own.get(owner) ?? '').then((i) => i.tenantId, (e: { code?: string }) => e.code);
+      expect(read).toBe(asker === owner ? asker : 'INVOICE_NOT_FOUND');
+      const operatorRead = await billing.invoices.get(asker, own.get(owner) ?? '').then((i) => i.tenantId, (e: { code?: string }) => e.code);
+      expect(operatorRead).toBe(asker === owner ? asker : 'INVOICE_NOT_FOUND');
+    }), { numRuns: 15 });
   });
 });
 

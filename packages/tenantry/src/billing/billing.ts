@@ -158,7 +158,7 @@ export function createBilling(options: BillingOptions): Billing {
     const assignments = columns.map((c, i) => `${c} = $${i + 2}`).join(', ');
     const { rows } = await tx.query<SubscriptionRow>(
       `UPDATE tenantry.subscriptions SET ${assignments}, updated_at = $${columns.length + 2}, version = version + 1
-        WHERE tenant_id = $1 RETURNING ${SUBSCRIPTION_COLUMNS}`,
+        WHERE tenant = $1 RETURNING ${SUBSCRIPTION_COLUMNS}`,
       [tx.tenantId, ...columns.map((c) => set[c as keyof SubscriptionRow]), clock.now()],
     );
     return rows[0] as SubscriptionRow;
@@ -172,8 +172,8 @@ export function createBilling(options: BillingOptions): Billing {
   async function addPending(tx: AuditOperatorTransaction, period: Period, line: PendingLine): Promise<void> {
     if (line.amountMinor === 0) return;
     await tx.query(
-      `INSERT INTO tenantry.billing_pending_lines (tenant_id, id, period, kind, description, quantity, amount_minor, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO tenantry.billing_pending_lines (tenant_id, id, seq, period, kind, description, quantity, amount_minor, created_at)
+       SELECT $1, $2, coalesce(max(seq), 0) + 1, $3, $4, $5, $6, $7, $8 FROM tenantry.billing_pending_lines WHERE tenant_id = $1`,
       [tx.tenantId, randomUUID(), period.name, line.kind, line.description, line.quantity, line.amountMinor, clock.now()],
     );
   }
@@ -233,7 +233,7 @@ export function createBilling(options: BillingOptions): Billing {
       const billableFrom = minDate(maxDate(now, trialEnd ?? now), period.end);
       const status = trialEnd === null ? 'active' : 'trialing';
       const { rows } = await tx.query<SubscriptionRow>(
-        `INSERT INTO tenantry.subscriptions (tenant_id, plan, status, currency, anchor, trial_end, current_period_start, current_period_end,
+        `INSERT INTO tenantry.subscriptions (tenant, plan, status, currency, anchor, trial_end, current_period_start, current_period_end,
            period_plan, billable_from, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $2, $9, $5, $5) RETURNING ${SUBSCRIPTION_COLUMNS}`,
         [tx.tenantId, plan.name, status, plan.price.currency, now, trialEnd, period.start, period.end, billableFrom],
@@ -352,17 +352,18 @@ export function createBilling(options: BillingOptions): Billing {
 
   async function insertInvoice(tx: AuditOperatorTransaction, invoice: {
     kind: 'invoice' | 'credit_note'; corrects: string | null; period: string; plan: string; currency: string;
-    subtotalMinor: number; taxMinor: number; totalMinor: number; status: InvoiceStatus; lines: readonly { kind: string; meter: string | null; description: string; quantity: number; unitPriceMinor: number; amountMinor: number }[];
+    subtotalMinor: number; taxRatePpm: number; taxMinor: number; totalMinor: number; status: InvoiceStatus; lines: readonly { kind: string; meter: string | null; description: string; quantity: number; unitPriceMinor: number; amountMinor: number }[];
   }): Promise<string> {
     const id = randomUUID();
     const number = await nextNumber(tx);
+    await tx.query('INSERT INTO tenantry.invoice_numbers (issuer, number, tenant, invoice) VALUES ($1, $2, $3, $4)', [issuer, number, tx.tenantId, id]);
     const now = clock.now();
     await tx.query(
       `INSERT INTO tenantry.invoices (tenant_id, id, issuer, number, kind, corrects, period, plan, currency, subtotal_minor, tax_rate_ppm, tax_minor,
          total_minor, status, issued_at, paid_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [tx.tenantId, id, issuer, number, invoice.kind, invoice.corrects, invoice.period, invoice.plan, invoice.currency, invoice.subtotalMinor,
-        taxRatePpm, invoice.taxMinor, invoice.totalMinor, invoice.status, now, invoice.status === 'paid' ? now : null],
+        invoice.taxRatePpm, invoice.taxMinor, invoice.totalMinor, invoice.status, now, invoice.status === 'paid' ? now : null],
     );
     await tx.query(
       `INSERT INTO tenantry.invoice_lines (tenant_id, invoice_id, position, kind, meter, description, quantity, unit_price_minor, amount_minor)
@@ -400,7 +401,7 @@ export function createBilling(options: BillingOptions): Billing {
       const next = shiftPeriod(period, 1);
       if (composed.carriedMinor < 0) await addPending(tx, next, { kind: 'credit', description: `Credit carried from ${period.name}`, quantity: 1, amountMinor: composed.carriedMinor });
       const id = await insertInvoice(tx, {
-        kind: 'invoice', corrects: null, period: period.name, plan: plan.name, currency: row.currency, subtotalMinor: composed.subtotalMinor,
+        kind: 'invoice', corrects: null, period: period.name, plan: plan.name, currency: row.currency, subtotalMinor: composed.subtotalMinor, taxRatePpm,
         taxMinor: composed.taxMinor, totalMinor: composed.totalMinor, status: composed.totalMinor === 0 ? 'paid' : 'open', lines: composed.lines,
       });
       if (pendingRows.length > 0) await tx.query('UPDATE tenantry.billing_pending_lines SET invoice_id = $2 WHERE tenant_id = $1 AND id = ANY($3::uuid[])', [tx.tenantId, id, pendingRows.map((p) => p.id)]);
@@ -442,11 +443,11 @@ export function createBilling(options: BillingOptions): Billing {
     let cursor = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       // The operator sees every subscription row (like the registry); a page at a time.
-      const { rows } = await operator.query<{ tenant_id: string }>(
-        `SELECT tenant_id FROM tenantry.subscriptions WHERE ended_at IS NULL AND current_period_end <= $1 AND tenant_id > $2
-          ORDER BY tenant_id LIMIT 200`, [clock.now(), cursor]);
+      const { rows } = await operator.query<{ tenant: string }>(
+        `SELECT tenant FROM tenantry.subscriptions WHERE ended_at IS NULL AND current_period_end <= $1 AND tenant > $2
+          ORDER BY tenant LIMIT 200`, [clock.now(), cursor]);
       if (rows.length === 0) break;
-      for (const { tenant_id: tenantId } of rows) {
+      for (const { tenant: tenantId } of rows) {
         cursor = tenantId;
         try {
           issued.push(...await closeCaughtUp(tenantId, by));
@@ -499,7 +500,8 @@ export function createBilling(options: BillingOptions): Billing {
       const taxMinor = full ? -original.taxMinor : taxOf(-amount, original.taxRatePpm);
       const id = await insertInvoice(tx, {
         kind: 'credit_note', corrects: original.id, period: original.period, plan: original.plan, currency: original.currency,
-        subtotalMinor: -amount, taxMinor, totalMinor: -amount + taxMinor, status: 'open', lines,
+        // The corrected invoice's rate, whatever the configuration says today.
+        subtotalMinor: -amount, taxRatePpm: original.taxRatePpm, taxMinor, totalMinor: -amount + taxMinor, status: 'open', lines,
       });
       const note = await getInvoice(tx, id);
       await audit(tx, by, 'billing.credit_note.issue', `invoice:${id}`, { number: note.displayNumber, corrects: original.displayNumber, totalMinor: note.totalMinor, reason: input.reason });
@@ -557,17 +559,17 @@ export function createBilling(options: BillingOptions): Billing {
     const provider = requireProvider();
     const event = await provider.parseEvent(rawBody, headers);
     const by: ChangeAuthor = { actor: `provider:${provider.name}` };
-    const { rows } = await operator.query<{ tenant_id: string }>('SELECT tenant_id FROM tenantry.subscriptions WHERE provider = $1 AND provider_customer_id = $2', [provider.name, event.customerId ?? '']);
-    const tenantId = rows[0]?.tenant_id;
+    const { rows } = await operator.query<{ tenant: string }>('SELECT tenant FROM tenantry.subscriptions WHERE provider = $1 AND provider_customer_id = $2', [provider.name, event.customerId ?? '']);
+    const tenantId = rows[0]?.tenant;
     if (tenantId === undefined || event.kind === 'ignored') {
       // Recorded all the same, so a redelivery is recognised without looking it up again.
-      await operator.query(`INSERT INTO tenantry.billing_provider_events (provider, event_id, type, tenant_id, received_at) VALUES ($1, $2, $3, $4, $5)
+      await operator.query(`INSERT INTO tenantry.billing_provider_events (provider, event_id, type, tenant, received_at) VALUES ($1, $2, $3, $4, $5)
         ON CONFLICT DO NOTHING`, [provider.name, event.id, event.type, tenantId ?? null, clock.now()]);
       return { event, applied: false };
     }
     const applied = await inTenant(tenantId, async (tx, after) => {
       // The event id is recorded in the transaction that applies it: applied exactly once.
-      const { rows: inserted } = await tx.query(`INSERT INTO tenantry.billing_provider_events (provider, event_id, type, tenant_id, received_at)
+      const { rows: inserted } = await tx.query(`INSERT INTO tenantry.billing_provider_events (provider, event_id, type, tenant, received_at)
         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING event_id`, [provider.name, event.id, event.type, tenantId, clock.now()]);
       if (inserted.length === 0) return false;
       let row = await settleIn(tx, await lockSubscription(tx), by, after);

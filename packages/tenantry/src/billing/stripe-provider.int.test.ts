@@ -144,10 +144,18 @@ describe('Stripe adapter', () => {
     expect(await billing.provider.receive(failed.payload, failed.headers)).toMatchObject({ applied: false });
     expect((await billing.subscriptions.get(tenant)).status).toBe('active');
 
+    // Five concurrent deliveries of one event: applied exactly once.
+    const again = signed(stripeEvent('evt_fail_2', 'invoice.payment_failed', { id: providerInvoiceId, customer }));
+    const results = await Promise.all(Array.from({ length: 5 }, () => billing.provider.receive(again.payload, again.headers)));
+    expect(results.filter((r) => r.applied)).toHaveLength(1);
+    expect((await billing.subscriptions.get(tenant)).status).toBe('past_due');
+    const { rows: pastDue } = await t.admin.query<{ n: string }>("SELECT count(*) AS n FROM tenantry.audit_events WHERE tenant_id = $1 AND action = 'billing.subscription.past_due'", [tenant]);
+    expect(Number(pastDue[0]?.n)).toBe(2);
+
     const deleted = signed(stripeEvent('evt_del', 'customer.subscription.deleted', { id: 'sub_1', customer }));
     expect(await billing.provider.receive(deleted.payload, deleted.headers)).toMatchObject({ applied: true, event: { kind: 'subscription_canceled' } });
-    expect(await billing.subscriptions.get(tenant)).toMatchObject({ cancelAtPeriodEnd: true, status: 'active' });
-    const { rows } = await t.admin.query<{ n: string }>("SELECT count(*) AS n FROM tenantry.billing_provider_events WHERE provider = 'stripe' AND tenant_id = $1", [tenant]);
-    expect(Number(rows[0]?.n)).toBe(3);
+    expect(await billing.subscriptions.get(tenant)).toMatchObject({ cancelAtPeriodEnd: true, status: 'past_due' });
+    const { rows } = await t.admin.query<{ n: string }>("SELECT count(*) AS n FROM tenantry.billing_provider_events WHERE provider = 'stripe' AND tenant = $1", [tenant]);
+    expect(Number(rows[0]?.n)).toBe(4);
   });
 });

@@ -1,15 +1,17 @@
 -- Subscriptions and invoicing (src/billing, docs/billing.md).
 --
--- subscriptions and billing_provider_events are registry-like (one row per tenant, or per
--- provider event): the operator manages them across tenants, the app role reads only the row of
--- the tenant in context, like tenantry.tenants. Invoices, their lines and the pending lines
+-- subscriptions, billing_provider_events and invoice_numbers are registry-like (one row per
+-- tenant, provider event or issued number): the operator manages them across tenants, the app
+-- role reads at most the row of the tenant in context, like tenantry.tenants. Their tenant column
+-- is named `tenant`, not `tenant_id`: `tenant_id` marks tenant data, which the isolation verifier
+-- (docs/verify.md) holds to the standard policy and tenant-led keys. Invoices, their lines and the pending lines
 -- (proration and credits waiting for the period's invoice) are tenant data under the one
 -- isolation policy; the operator writes them one tenant at a time with app.tenant_id set.
 -- Invoices are legal records: like the audit log they are not registered for the offboarding
 -- purge, and they are immutable (triggers below): a correction is a credit note.
 
 CREATE TABLE tenantry.subscriptions (
-  tenant_id uuid PRIMARY KEY REFERENCES tenantry.tenants (id),
+  tenant uuid PRIMARY KEY REFERENCES tenantry.tenants (id),
   plan text NOT NULL CHECK (length(plan) BETWEEN 1 AND 64),
   status text NOT NULL CHECK (status IN ('trialing', 'active', 'past_due', 'canceled')),
   currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
@@ -42,7 +44,7 @@ CREATE INDEX subscriptions_past_due ON tenantry.subscriptions (past_due_since) W
 ALTER TABLE tenantry.subscriptions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tenantry.subscriptions FORCE ROW LEVEL SECURITY;
 CREATE POLICY subscriptions_self ON tenantry.subscriptions FOR SELECT TO {{app}}
-  USING (tenant_id = (SELECT nullif(pg_catalog.current_setting('app.tenant_id', true), '')::uuid));
+  USING (tenant = (SELECT nullif(pg_catalog.current_setting('app.tenant_id', true), '')::uuid));
 CREATE POLICY subscriptions_operator ON tenantry.subscriptions FOR ALL TO {{operator}} USING (true) WITH CHECK (true);
 REVOKE ALL ON tenantry.subscriptions FROM PUBLIC;
 GRANT SELECT ON tenantry.subscriptions TO {{app}};
@@ -53,7 +55,7 @@ CREATE TABLE tenantry.billing_provider_events (
   provider text NOT NULL,
   event_id text NOT NULL CHECK (length(event_id) BETWEEN 1 AND 255),
   type text NOT NULL,
-  tenant_id uuid,
+  tenant uuid,
   received_at timestamptz NOT NULL,
   PRIMARY KEY (provider, event_id)
 );
@@ -76,6 +78,21 @@ CREATE POLICY invoice_counters_operator ON tenantry.invoice_counters FOR ALL TO 
 REVOKE ALL ON tenantry.invoice_counters FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE ON tenantry.invoice_counters TO {{operator}};
 
+-- Every number issued, once: the database's last word against a duplicate (the counter above
+-- already hands them out one by one). Cross-tenant by nature, so not tenant data.
+CREATE TABLE tenantry.invoice_numbers (
+  issuer text NOT NULL REFERENCES tenantry.invoice_counters (issuer),
+  number bigint NOT NULL CHECK (number > 0),
+  tenant uuid NOT NULL,
+  invoice uuid NOT NULL,
+  PRIMARY KEY (issuer, number)
+);
+ALTER TABLE tenantry.invoice_numbers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tenantry.invoice_numbers FORCE ROW LEVEL SECURITY;
+CREATE POLICY invoice_numbers_operator ON tenantry.invoice_numbers FOR ALL TO {{operator}} USING (true) WITH CHECK (true);
+REVOKE ALL ON tenantry.invoice_numbers FROM PUBLIC;
+GRANT SELECT, INSERT ON tenantry.invoice_numbers TO {{operator}};
+
 CREATE TABLE tenantry.invoices (
   tenant_id uuid NOT NULL DEFAULT (nullif(current_setting('app.tenant_id', true), '')::uuid),
   id uuid NOT NULL,
@@ -96,7 +113,6 @@ CREATE TABLE tenantry.invoices (
   voided_at timestamptz,
   provider_invoice_id text,
   PRIMARY KEY (tenant_id, id),
-  UNIQUE (issuer, number),
   CHECK ((kind = 'credit_note') = (corrects IS NOT NULL))
 );
 -- Re-running a period close finds the invoice already there.
@@ -121,8 +137,9 @@ CREATE TABLE tenantry.invoice_lines (
 CREATE TABLE tenantry.billing_pending_lines (
   tenant_id uuid NOT NULL DEFAULT (nullif(current_setting('app.tenant_id', true), '')::uuid),
   id uuid NOT NULL,
-  -- Insertion order: the lines appear on the invoice in the order they arose.
-  seq bigint GENERATED ALWAYS AS IDENTITY,
+  -- Insertion order per tenant (max + 1 under the subscription's row lock; a shared sequence
+  -- would leak other tenants' activity): the lines appear on the invoice in the order they arose.
+  seq bigint NOT NULL,
   period text NOT NULL CHECK (period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
   kind text NOT NULL CHECK (kind IN ('proration', 'credit')),
   description text NOT NULL CHECK (length(description) BETWEEN 1 AND 500),
@@ -202,8 +219,8 @@ CREATE FUNCTION tenantry.billing_pending_consume_once() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' OR OLD.invoice_id IS NOT NULL
-     OR (NEW.tenant_id, NEW.id, NEW.period, NEW.kind, NEW.description, NEW.quantity, NEW.amount_minor, NEW.created_at)
-        IS DISTINCT FROM (OLD.tenant_id, OLD.id, OLD.period, OLD.kind, OLD.description, OLD.quantity, OLD.amount_minor, OLD.created_at) THEN
+     OR (NEW.tenant_id, NEW.id, NEW.seq, NEW.period, NEW.kind, NEW.description, NEW.quantity, NEW.amount_minor, NEW.created_at)
+        IS DISTINCT FROM (OLD.tenant_id, OLD.id, OLD.seq, OLD.period, OLD.kind, OLD.description, OLD.quantity, OLD.amount_minor, OLD.created_at) THEN
     RAISE EXCEPTION 'pending billing lines are consumed once and never edited' USING ERRCODE = 'TB409';
   END IF;
   RETURN NEW;
