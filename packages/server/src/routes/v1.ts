@@ -25,6 +25,7 @@ import { registerQuotaOverrideRoutes } from './quota-overrides.js';
 import { registerRoleRoutes } from './roles.js';
 import { registerSettingsRoutes } from './settings.js';
 import { registerSigningSecretRoutes } from './signing-secrets.js';
+import { registerPublicSsoRoutes, registerTenantSsoRoutes } from './sso.js';
 import { registerTenantRoutes } from './tenants.js';
 import { registerUsageEventRoutes } from './usage-events.js';
 import { registerUsageRoutes } from './usage.js';
@@ -69,5 +70,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     registerSettingsRoutes(tenant, deps);
     registerFlagRoutes(tenant, deps);
     registerBrandingRoutes(tenant, deps);
+    if (deps.identity) registerTenantSsoRoutes(tenant, { db: deps.db, identity: deps.identity });
   }, { prefix: '/v1/tenant' });
+  if (deps.identity) registerPublicSsoRoutes(app, deps.identity);
 }
