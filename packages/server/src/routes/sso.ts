@@ -20,7 +20,8 @@ const RoleRule = strictObject({
   equals: Type.String({ minLength: 1, maxLength: 512, description: 'Matches when the claim equals this, or is a list containing it.' }),
   role: RoleRef,
 });
-const Kind = Type.Union([Type.Literal('oidc'), Type.Literal('saml'), Type.Literal('ldap')]);
+// SAML and LDAP connections are not served yet (docs/sso.md).
+const Kind = Type.Literal('oidc');
 const Settings = Type.Record(Type.String(), Type.Unknown(), { description: 'oidc: issuer, clientId, redirectUri, scopes. Unknown settings are refused.' });
 const ConnectionBody = strictObject({
   id: Uuid, kind: Kind, name: Type.String(), settings: Settings,
