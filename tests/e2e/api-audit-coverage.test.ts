@@ -114,6 +114,22 @@ const STEPS: Step[] = [
   },
   { route: 'POST /v1/tenant/domains/{domain}/verify', status: 200, event: { action: 'domain.verify', details: { domain: 'shop.acme.example', from: 'pending', to: 'verified' } }, run: () => api.request('POST', '/v1/tenant/domains/shop.acme.example/verify', owner) },
   { route: 'DELETE /v1/tenant/domains/{domain}', status: 204, event: { action: 'domain.remove', details: { domain: 'shop.acme.example', from: 'verified' } }, run: () => api.request('DELETE', '/v1/tenant/domains/shop.acme.example', owner) },
+  {
+    route: 'POST /v1/tenant/sso/connections', status: 201, event: { action: 'sso_connection.create', details: { kind: 'oidc', name: 'Acme IdP' } },
+    run: async () => {
+      const r = await api.request('POST', '/v1/tenant/sso/connections', { ...owner, body: { kind: 'oidc', name: 'Acme IdP', secret: 'idp-client-secret-value', settings: { issuer: 'https://idp.acme.example', clientId: 'tenantry', redirectUri: 'https://app.acme.example/v1/sso/callback' } } });
+      made.connection = r.body.id;
+      return r;
+    },
+  },
+  { route: 'PATCH /v1/tenant/sso/connections/{id}', status: 200, event: { action: 'sso_connection.update', details: { changed: ['defaultRole', 'secret'] } }, run: () => api.request('PATCH', `/v1/tenant/sso/connections/${made.connection}`, { ...owner, body: { defaultRole: 'member', secret: 'a-new-client-secret-value' } }) },
+  {
+    route: 'POST /v1/tenant/sso/domains', status: 201, event: { action: 'sso_email_domain.add', details: { domain: 'staff.acme.example' } },
+    run: async () => { const r = await api.request('POST', '/v1/tenant/sso/domains', { ...owner, body: { domain: 'staff.acme.example', connectionId: made.connection } }); dns.records.set(r.body.recordName, r.body.recordValue); return r; },
+  },
+  { route: 'POST /v1/tenant/sso/domains/{domain}/verify', status: 200, event: { action: 'sso_email_domain.verify', details: { domain: 'staff.acme.example' } }, run: () => api.request('POST', '/v1/tenant/sso/domains/staff.acme.example/verify', owner) },
+  { route: 'DELETE /v1/tenant/sso/domains/{domain}', status: 204, event: { action: 'sso_email_domain.remove', details: { domain: 'staff.acme.example' } }, run: () => api.request('DELETE', '/v1/tenant/sso/domains/staff.acme.example', owner) },
+  { route: 'DELETE /v1/tenant/sso/connections/{id}', status: 204, event: { action: 'sso_connection.remove' }, run: () => api.request('DELETE', `/v1/tenant/sso/connections/${made.connection}`, owner) },
   { route: 'PATCH /v1/tenant/settings', status: 200, run: () => api.request('PATCH', '/v1/tenant/settings', { ...owner, body: { locale: 'fr-FR' } }) },
   { route: 'PUT /v1/tenant/flags/{key}', status: 200, run: () => api.request('PUT', '/v1/tenant/flags/beta', { ...owner, body: { enabled: true } }) },
   { route: 'DELETE /v1/tenant/flags/{key}', status: 204, run: () => api.request('DELETE', '/v1/tenant/flags/beta', owner) },

@@ -82,6 +82,13 @@ const ServerConfigSchema = Type.Object(
     /** HS256 shared secret; at least 32 characters so it cannot be brute-forced offline. */
     jwtSecret: Type.Optional(Type.String({ minLength: 32, ...annotate({ env: 'TENANTRY_JWT_SECRET', reason: 'must be at least 32 characters', secret: true }) })),
     jwtJwksUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_JWT_JWKS_URL', reason: 'must be an http:// or https:// URL' }) })),
+    /**
+     * Single sign-on (docs/sso.md): the server's public URL (the `iss` and `aud` of the tokens it
+     * issues, the base of its SSO callback) and the master key (32 bytes, base64) that wraps its
+     * token signing keys and encrypts tenants' client secrets. Both or neither.
+     */
+    ssoPublicUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_PUBLIC_URL', reason: 'must be an http:// or https:// URL' }) })),
+    ssoMasterKey: Type.Optional(Type.String({ minLength: 40, ...annotate({ env: 'TENANTRY_SSO_MASTER_KEY', reason: 'must be 32 bytes, base64', secret: true }) })),
     /** The plan catalog as JSON (docs/quotas.md); absent → the built-in free / pro / enterprise plans. */
     plansFile: Type.Optional(Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_PLANS_FILE', reason: 'must be a file path' }) })),
     /** Where usage alerts are POSTed, signed with the secret below (both or neither). */
@@ -188,6 +195,9 @@ function validate(raw: Record<string, unknown>, nameOf: (key: string) => string)
   }
   const config = candidate as Shape;
   checkJwt(config, nameOf);
+  if ((config.ssoPublicUrl === undefined) !== (config.ssoMasterKey === undefined)) {
+    invalid(nameOf(config.ssoPublicUrl === undefined ? 'ssoPublicUrl' : 'ssoMasterKey'), 'is required when the other SSO setting is set');
+  }
   if ((config.usageWebhookUrl === undefined) !== (config.usageWebhookSecret === undefined)) {
     invalid(nameOf(config.usageWebhookUrl === undefined ? 'usageWebhookUrl' : 'usageWebhookSecret'), 'is required when the other usage webhook setting is set');
   }

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import { coreErrors, systemClock, type Clock } from 'tenantry';
 import type { TObject } from '@sinclair/typebox';
 import { createAlertWebhook } from 'tenantry/control';
+import { localKeyProvider, parseMasterKey } from 'tenantry/crypto';
+import { jwtVerifierByIssuer } from 'tenantry/resolve';
 import { buildApp } from './app.js';
 import { openChangeFeed } from './change-feed.js';
 import { parseAlertRules, type ServerConfig } from './config.js';
@@ -12,6 +14,7 @@ import { startHealthServices } from './database/health-services.js';
 import { quotaPressureReader } from './database/quota-pressure.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
 import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
+import { identityServices } from './http/identity-services.js';
 import { serverRateLimit } from './http/rate-limit.js';
 import { serverTelemetry } from './http/telemetry.js';
 import { createLogger } from './logger.js';
@@ -89,6 +92,21 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     throw err;
   });
   const { registry, db, control } = database;
+  const identity = config.ssoPublicUrl !== undefined && config.ssoMasterKey !== undefined
+    ? await identityServices({
+      db, operator: database.operator, members: control.members, clock, publicUrl: config.ssoPublicUrl, audience: config.ssoPublicUrl,
+      keyProvider: localKeyProvider({ keys: { sso: parseMasterKey(config.ssoMasterKey) } }),
+    }).catch(async (err: unknown) => {
+      await database.close();
+      await changes.close();
+      throw err;
+    })
+    : undefined;
+  // Tenantry's own tokens are accepted beside the configured issuer's.
+  const tenantJwtVerifier = identity === undefined ? jwtVerifier : jwtVerifierByIssuer([
+    { issuer: config.ssoPublicUrl as string, verifier: identity.verifier },
+    ...(jwtVerifier && config.jwtIssuer !== undefined ? [{ issuer: config.jwtIssuer, verifier: jwtVerifier }] : []),
+  ]);
   telemetry.metrics?.observePools({ app: () => database.app.stats?.(), operator: () => database.operator.stats?.() });
   const quota = { quotas: database.quotas, operator: database.operator, ...(alertSender ? { alertSender } : {}) };
   const rateLimit = serverRateLimit(config, logger, { catalog: database.quotas.catalog });
@@ -106,7 +124,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     telemetry,
     readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [],
     deadlines: { tenant: config.tenantDeadlineMs, operator: config.operatorDeadlineMs, export: config.exportDeadlineMs },
-    api: { registry, db, control, quota, billing: database.billing, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(jwtVerifier ? { jwtVerifier } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}) },
+    api: { registry, db, control, quota, billing: database.billing, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(tenantJwtVerifier ? { jwtVerifier: tenantJwtVerifier } : {}), ...(identity ? { identity: identity.api } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}) },
   });
   let port: number;
   try {

@@ -1,7 +1,7 @@
 // A real listening control-plane API over a fresh test database: tenants, an operator token,
 // signed JWTs for any user, and a fetch helper that returns status, content type and body.
 // Its clock (one for every service, as startServer wires it) starts at testNow by default.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import { inject } from 'vitest';
@@ -9,7 +9,8 @@ import { createBilling, type Billing } from 'tenantry/billing';
 import { createControlPlane, quotaSeatCheck, systemActor, type BuiltInRole, type ControlPlane, type ControlPlaneOptions, type Permission } from 'tenantry/control';
 import { createQuotas, definePlanCatalog, planFeatures, type AlertSender, type PlanCatalogOptions, type Quotas } from 'tenantry/quota';
 import { memoryChangeFeed } from 'tenantry/redis';
-import { createJwtVerifier } from 'tenantry/resolve';
+import { localKeyProvider } from 'tenantry/crypto';
+import { createJwtVerifier, jwtVerifierByIssuer } from 'tenantry/resolve';
 import { createTestClock, createTestTenantry, type TestClock, type TestTenantry } from 'tenantry/testing';
 import { buildApp } from '../../../packages/server/src/app.js';
 import { startHealthServices } from '../../../packages/server/src/database/health-services.js';
@@ -17,8 +18,11 @@ import type { RouteDeadlines } from '../../../packages/server/src/http/request-d
 import { createLogger } from '../../../packages/server/src/logger.js';
 import { DEFAULT_PLANS } from '../../../packages/server/src/plans.js';
 import { DEFAULT_SETTINGS_SCHEMA } from '../../../packages/server/src/settings-schema.js';
+import { identityServices, type IdentityServices } from '../../../packages/server/src/http/identity-services.js';
 
 const ISSUER = 'https://id.test.example';
+/** The server's own public URL: the issuer of the tokens it issues after an SSO sign-in. */
+const SSO_URL = 'https://tenantry.test.example';
 const AUDIENCE = 'tenantry-api-test';
 const SECRET = `jwt-secret-${randomUUID()}`;
 
@@ -66,6 +70,8 @@ export interface ApiServer {
   /** The clock of every service behind the API (and of the JWTs `jwt` signs). */
   readonly clock: TestClock;
   readonly control: ControlPlane;
+  /** Single sign-on as the server runs it (its tokens are accepted beside the test issuer's). */
+  readonly identity: IdentityServices;
   readonly quotas: Quotas;
   /** Subscriptions and invoices, on the same clock and pools as the server's routes. */
   readonly billing: Billing;
@@ -96,10 +102,18 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     ...options.control,
   });
   const billing = createBilling({ operator: t.operator, catalog: quotas.catalog, registry: t.registry, clock, taxRatePpm: 190_000 });
-  const jwtVerifier = createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock });
+  const identity = await identityServices({
+    db: t.db, operator: t.operator, members: control.members, clock, publicUrl: SSO_URL, audience: SSO_URL,
+    keyProvider: localKeyProvider({ keys: { test: randomBytes(32) } }), allowInsecureProviders: true,
+    ...(options.control?.dns ? { dns: options.control.dns } : {}),
+  });
+  const jwtVerifier = jwtVerifierByIssuer([
+    { issuer: ISSUER, verifier: createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock }) },
+    { issuer: SSO_URL, verifier: identity.verifier },
+  ]);
   const health = options.health ? startHealthServices(t.operator, { logger: createLogger({ level: 'silent' }), clock }) : undefined;
   const app = buildApp({ operator: t.operator, logger: options.logger ?? createLogger({ level: 'silent' }), api: {
-    registry: t.registry, db: t.db, control, jwtVerifier, settingsSchema,
+    registry: t.registry, db: t.db, control, jwtVerifier, settingsSchema, identity: identity.api,
     quota: { quotas, operator: t.operator, ...(options.alertSender ? { alertSender: options.alertSender } : {}) },
     billing,
     operator: t.operator,
@@ -120,7 +134,7 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
   };
 
   return {
-    t, clock, control, quotas, billing, url, operatorToken, jwt,
+    t, clock, control, identity, quotas, billing, url, operatorToken, jwt,
     async member(tenantId, userId, role) {
       await t.db.withTenant(tenantId, (scope) => control.members.add(scope, { userId, role }, systemActor('test')));
       return jwt(userId, tenantId);

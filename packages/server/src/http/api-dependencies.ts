@@ -4,6 +4,7 @@ import type { TObject } from '@sinclair/typebox';
 import type { Clock } from 'tenantry';
 import type { Billing } from 'tenantry/billing';
 import type { ControlPlane, TenantRegistry } from 'tenantry/control';
+import type { SsoConnections, SsoEmailDomains, SsoSignIn, TokenSigningKeys } from 'tenantry/identity';
 import type { ActivityRecorder, AlertEvents, TenantAnalytics, TenantHealthReports } from 'tenantry/health';
 import type { TenantMetrics } from 'tenantry/observability';
 import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
@@ -39,6 +40,18 @@ export interface ApiDependencies {
    * services above were built with (startServer passes one to all). Default: the system clock.
    */
   readonly clock?: Clock;
+  /** Single sign-on (docs/sso.md); absent: the JWKS, SSO configuration and sign-in routes are not served. */
+  readonly identity?: IdentityApi;
+}
+
+/** What the SSO routes are built from (tenantry/identity). */
+export interface IdentityApi {
+  readonly signingKeys: TokenSigningKeys;
+  readonly connections: SsoConnections;
+  readonly emailDomains: SsoEmailDomains;
+  readonly signIn: SsoSignIn;
+  /** The server's public URL: the callback's URL is read against it. */
+  readonly publicUrl: string;
 }
 
 /** What the quota routes need beyond the tenant database. */

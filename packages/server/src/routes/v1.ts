@@ -29,6 +29,7 @@ import { registerRoleRoutes } from './roles.js';
 import { registerSettingsRoutes } from './settings.js';
 import { registerSigningSecretRoutes } from './signing-secrets.js';
 import { registerSubscriptionRoutes } from './subscriptions.js';
+import { registerPublicSsoRoutes, registerTenantSsoRoutes } from './sso.js';
 import { registerTenantRoutes } from './tenants.js';
 import { registerUsageEventRoutes } from './usage-events.js';
 import { registerUsageRoutes } from './usage.js';
@@ -82,5 +83,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     registerFlagRoutes(tenant, deps);
     registerBrandingRoutes(tenant, deps);
     if (deps.billing) registerTenantInvoiceRoutes(tenant, deps);
+    if (deps.identity) registerTenantSsoRoutes(tenant, { db: deps.db, identity: deps.identity });
   }, { prefix: '/v1/tenant' });
+  if (deps.identity) registerPublicSsoRoutes(app, deps.identity);
 }

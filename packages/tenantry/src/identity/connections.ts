@@ -13,7 +13,8 @@ import { identityErrors } from './errors.js';
 import { parseRoleRules, type RoleRule } from './role-rules.js';
 
 export type ControlScope = TenantScope | TenantTransaction;
-export type ConnectionKind = 'oidc' | 'saml' | 'ldap';
+/** OIDC today; the table also takes `saml` and `ldap`, planned (docs/sso.md). */
+export type ConnectionKind = 'oidc';
 
 /** OpenID Connect: the provider's issuer (its discovery document is `<issuer>/.well-known/openid-configuration`). */
 export interface OidcSettings {
@@ -115,23 +116,10 @@ function parseSettings(kind: unknown, settings: unknown, allowHttp: boolean): Re
       if (!scopes.split(/\s+/).includes('openid')) throw invalid('settings.scopes', 'must include openid');
       return { issuer: url(s.issuer, 'settings.issuer', allowHttp), clientId: text(s.clientId, 'settings.clientId', 500), redirectUri: url(s.redirectUri, 'settings.redirectUri', allowHttp), scopes };
     }
-    case 'saml':
-      only(['idpMetadata', 'entityId', 'acsUrl']);
-      return { idpMetadata: text(s.idpMetadata, 'settings.idpMetadata', 100_000), entityId: text(s.entityId, 'settings.entityId', 500), acsUrl: url(s.acsUrl, 'settings.acsUrl', allowHttp) };
-    case 'ldap': {
-      only(['url', 'bindDn', 'baseDn', 'userAttribute', 'groupAttribute', 'startTls']);
-      const ldapUrl = text(s.url, 'settings.url', 2048);
-      if (!/^ldaps?:\/\//.test(ldapUrl)) throw invalid('settings.url', 'must be an ldap:// or ldaps:// URL');
-      if (s.startTls !== undefined && typeof s.startTls !== 'boolean') throw invalid('settings.startTls', 'must be a boolean');
-      return {
-        url: ldapUrl, bindDn: text(s.bindDn, 'settings.bindDn', 1000), baseDn: text(s.baseDn, 'settings.baseDn', 1000),
-        userAttribute: s.userAttribute === undefined ? 'uid' : text(s.userAttribute, 'settings.userAttribute', 64),
-        groupAttribute: s.groupAttribute === undefined ? 'memberOf' : text(s.groupAttribute, 'settings.groupAttribute', 64),
-        startTls: s.startTls === true,
-      };
-    }
     default:
-      throw invalid('kind', 'must be oidc, saml or ldap');
+      // SAML 2.0 and LDAP are planned (the table already takes them): refused until their
+      // sign-in exists, so no tenant configures a connection nobody can sign in through.
+      throw invalid('kind', kind === 'saml' || kind === 'ldap' ? 'only oidc connections are supported so far' : 'must be oidc');
   }
 }
 

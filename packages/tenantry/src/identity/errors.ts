@@ -37,32 +37,17 @@ export const identityErrors = defineErrors('identity', {
   SSO_AUDIENCE_MISMATCH: {
     kind: 'unauthenticated',
     message: 'The identity token was issued for another client or service provider.',
-    fix: 'Check the connection\'s client id (OIDC) or entity id (SAML) against the provider\'s configuration.',
+    fix: 'Check the connection\'s client id against the provider\'s configuration.',
   },
   SSO_TOKEN_EXPIRED: {
     kind: 'unauthenticated',
-    message: 'The identity token or assertion has expired.',
+    message: 'The identity token has expired.',
     fix: 'Sign in again; check that the provider\'s and this server\'s clocks agree.',
   },
   SSO_TOKEN_INVALID: {
     kind: 'unauthenticated',
     message: 'The identity provider\'s response failed validation.',
     fix: 'See `details.reason`; the provider\'s signature, issuer or claims did not check out.',
-  },
-  SSO_ASSERTION_UNSIGNED: {
-    kind: 'unauthenticated',
-    message: 'The SAML assertion is not signed, or its signature does not verify.',
-    fix: 'Configure the identity provider to sign assertions with the certificate in its metadata.',
-  },
-  SSO_ASSERTION_REPLAYED: {
-    kind: 'unauthenticated',
-    message: 'This SAML assertion was already used.',
-    fix: 'Sign in again; each assertion is accepted once.',
-  },
-  SSO_CREDENTIALS_INVALID: {
-    kind: 'unauthenticated',
-    message: 'The user name or password was not accepted by the directory.',
-    fix: 'Check the credentials; the directory refused the bind.',
   },
   SSO_DOMAIN_MISMATCH: {
     kind: 'forbidden',

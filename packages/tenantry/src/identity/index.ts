@@ -1,5 +1,5 @@
 // Layer 3, single sign-on (docs/sso.md): Tenantry's own short-lived tokens and their rotating
-// signing keys, each tenant's connections to its identity provider (OIDC, SAML, LDAP), just-in-time
+// signing keys, each tenant's connections to its identity provider (OIDC; SAML and LDAP planned), just-in-time
 // membership with roles mapped from the provider's claims, and domain capture.
 export { identityErrors } from './errors.js';
 export { createTokenSigningKeys } from './signing-keys.js';

@@ -53,7 +53,7 @@ export interface SsoSignIn {
    */
   complete(callbackUrl: URL): Promise<SignedIn>;
   /**
-   * Signs in an identity another module verified (SAML, LDAP): the same domain check, just-in-time
+   * Signs in an identity verified elsewhere (the planned SAML and LDAP sign-ins): the same domain check, just-in-time
    * membership and token as an OIDC sign-in.
    */
   finish(tenantId: TenantId, connection: SsoConnection, identity: ExternalIdentity): Promise<SignedIn>;

@@ -1,0 +1,66 @@
+// Single sign-on through the API: the JWKS of Tenantry-issued tokens, a tenant admin's
+// connections (the client secret never shown), and a token issued after a sign-in accepted by
+// the tenant routes' resolver beside the configured issuer's. The OIDC exchange itself is
+// tested against a real provider in packages/tenantry/src/identity/oidc-sign-in.int.test.ts.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- response bodies are JSON of unknown shape, checked with expect(). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TenantId } from 'tenantry';
+import { startApiServer, type ApiServer } from './support/api-server.js';
+
+let api: ApiServer;
+let tenantId: TenantId;
+let owner: string;
+
+beforeAll(async () => {
+  api = await startApiServer(2);
+  tenantId = api.t.tenants[0]!.id;
+  owner = await api.member(tenantId, 'owner', 'owner');
+});
+afterAll(() => api?.close());
+
+describe('SSO through the API', () => {
+  it('publishes the signing keys, public parts only', async () => {
+    const res = await api.request('GET', '/.well-known/jwks.json');
+    expect(res.status).toBe(200);
+    expect(res.body.keys).toHaveLength(1);
+    expect(res.body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(res.body.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('lets a tenant admin configure a connection without ever showing its secret, and a member not at all', async () => {
+    const body = { kind: 'oidc', name: 'Acme', secret: 'the-client-secret-1234', defaultRole: 'admin', settings: { issuer: 'https://idp.acme.example', clientId: 'tenantry', redirectUri: 'https://app.example/v1/sso/callback' } };
+    const created = await api.request('POST', '/v1/tenant/sso/connections', { token: owner, body });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ kind: 'oidc', hasSecret: true, defaultRole: 'admin' });
+    expect(JSON.stringify(created.body)).not.toContain('the-client-secret-1234');
+    const member = await api.member(tenantId, 'plain-member', 'member');
+    expect((await api.request('GET', '/v1/tenant/sso/connections', { token: member })).body).toMatchObject({ code: 'PERMISSION_DENIED' });
+    const bad = await api.request('POST', '/v1/tenant/sso/connections', { token: owner, body: { ...body, settings: { ...body.settings, issuer: 'ftp://idp.acme.example' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'SSO_CONNECTION_INVALID', details: { field: 'settings.issuer' } });
+  });
+
+  it('accepts a Tenantry token issued after a sign-in on the tenant routes, for its tenant only', async () => {
+    const [connection] = await api.t.db.withTenant(tenantId, (s) => api.identity.api.connections.list(s));
+    const signedIn = await api.identity.api.signIn.finish(tenantId, connection!, { subject: 'idp-user-1', email: 'ann@acme.example', claims: {} });
+    expect(signedIn).toMatchObject({ tenantId, role: 'admin', created: true });
+    const members = await api.request('GET', '/v1/tenant/members', { token: signedIn.token });
+    expect(members.status).toBe(200);
+    expect(members.body.items.map((m: { userId: string }) => m.userId)).toContain(signedIn.userId);
+    // The same key set signs a token naming the other tenant: its user is no member there.
+    const other = await api.identity.tokens.issue({ tenantId: api.t.tenants[1]!.id, userId: signedIn.userId, role: 'admin' });
+    expect((await api.request('GET', '/v1/tenant/members', { token: other.token })).body).toMatchObject({ code: 'PERMISSION_DENIED' });
+    // Tampered: refused as any bad token.
+    expect((await api.request('GET', '/v1/tenant/members', { token: `${signedIn.token.slice(0, -3)}abc` })).status).toBe(401);
+  });
+
+  it('refuses a callback of no sign-in, and an email domain no tenant verified, with their codes', async () => {
+    const callback = await api.request('GET', '/v1/sso/callback?code=abc&state=forged');
+    expect(callback.status).toBe(401);
+    expect(callback.contentType).toMatch(/^application\/problem\+json/);
+    expect(callback.body).toMatchObject({ code: 'SSO_STATE_MISMATCH' });
+    const discover = await api.request('GET', '/v1/sso/discover?email=someone%40nowhere.example');
+    expect(discover.status).toBe(404);
+    expect(discover.body).toMatchObject({ code: 'SSO_EMAIL_DOMAIN_UNKNOWN' });
+  });
+});
