@@ -142,4 +142,6 @@ export interface Alert {
   readonly firstSeenAt: string;
   readonly lastSeenAt: string;
   readonly count: number;
+  /** The tenant as it is now, to name it; null if its record is gone. */
+  readonly tenant: { readonly slug: string; readonly displayName: string; readonly status: string } | null;
 }
