@@ -5,6 +5,7 @@
 // CLI's own entry point (runCli, the function bin.ts calls) in this process against a real
 // database — a fresh Node process per command costs seconds; the closed-pipe case needs a
 // real pipe and runs `tenantry` as a child process.
+/* eslint-disable @typescript-eslint/no-unsafe-assignment -- expect.objectContaining() and friends are typed any. */
 import { spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';

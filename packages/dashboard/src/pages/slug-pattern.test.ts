@@ -5,7 +5,8 @@ import { SLUG_PATTERN } from './slug-pattern.js';
 describe('SLUG_PATTERN', () => {
   it('is a valid pattern under the v flag browsers use, and the old one was not', () => {
     expect(() => new RegExp(`^(?:${SLUG_PATTERN})$`, 'v')).not.toThrow();
-    expect(() => new RegExp('^(?:[a-z0-9][a-z0-9-]*)$', 'v')).toThrow(SyntaxError);
+    const old = '[a-z0-9][a-z0-9-]*';
+    expect(() => new RegExp(`^(?:${old})$`, 'v')).toThrow(SyntaxError);
   });
 
   it('accepts DNS-label slugs and refuses what the server refuses', () => {

@@ -37,7 +37,7 @@ const LIFECYCLE_COMMANDS: Readonly<Record<string, string>> = {
 
 /** What the operator at a terminal should do: the registry's fix, made concrete where the CLI knows how. */
 function hintFor(error: TenantryError): string | undefined {
-  const d = error.details as Readonly<Record<string, unknown>>;
+  const d = error.details;
   switch (error.code) {
     case 'CONFIG_INVALID':
       if (typeof d.path === 'string' && /^[A-Z][A-Z0-9_]*$/.test(d.path)) return `Set ${d.path} to a valid value${typeof d.reason === 'string' ? ` (${d.reason})` : ''}, or unset it for the default; \`tenantry --help\` lists the variables.`;
