@@ -14,6 +14,8 @@ export interface Tenant {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly statusChangedAt: string;
+  /** Why an operator moved it to its current status, when they said (suspend, offboard, delete). */
+  readonly statusReason?: string;
   readonly version: number;
 }
 
