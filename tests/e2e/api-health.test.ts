@@ -100,6 +100,8 @@ describe('operator analytics, health and alerts routes', () => {
     const open = await op('/v1/alerts?status=open');
     expect(open.body.items).toHaveLength(1);
     expect(open.body.items[0]).toMatchObject({ tenantId: t.tenants[0]!.id, rule: 'any-client-traffic', metric: 'p95Ms', threshold: 0, status: 'open', count: 1, resolvedAt: null });
+    // Named by slug and name (a truncated id was the same for every tenant made in one minute).
+    expect(open.body.items[0].tenant).toEqual({ slug: 'tenant-0', displayName: t.tenants[0]!.displayName, status: 'active' });
     expect((await op('/v1/alerts?status=resolved')).body).toEqual({ items: [] });
     // No longer firing: resolved, with its resolution time.
     await createAlertEvaluator({ operator: t.operator, health: reports, clock, rules: [{ name: 'any-client-traffic', metric: 'p95Ms', threshold: 1e9 }] }).evaluate();

@@ -5,6 +5,7 @@
 // CLI's own entry point (runCli, the function bin.ts calls) in this process against a real
 // database — a fresh Node process per command costs seconds; the closed-pipe case needs a
 // real pipe and runs `tenantry` as a child process.
+/* eslint-disable @typescript-eslint/no-unsafe-assignment -- expect.objectContaining() and friends are typed any. */
 import { spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -145,14 +146,14 @@ describe('errors, exit codes and help', () => {
     expect((await cli(['tenants', '--help'])).stdout).toMatch(/update[\s\S]*offboard[\s\S]*members/);
   });
 
-  it('shows progress while the database does not answer', async () => {
+  it('shows progress at a terminal while the database does not answer', async () => {
     // Accepts connections and never says a word, like a server behind a black-holing firewall.
     const sockets = new Set<Socket>();
     const silent = createServer((socket) => void sockets.add(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as { port: number };
     let stderr = '';
-    const run = runInProcess(['node', 'tenantry', 'tenants', 'list'], { out: () => {}, err: (s) => void (stderr += s), env: { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/postgres` } });
+    const run = runInProcess(['node', 'tenantry', 'tenants', 'list'], { out: () => {}, err: (s) => void (stderr += s), env: { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/postgres` }, progress: true });
     const deadline = Date.now() + 8_000;
     while (!stderr.includes('waiting for the database') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(stderr).toMatch(new RegExp(`^waiting for the database at 127\\.0\\.0\\.1:${port}/postgres… 2 s \\(gives up after 10 s\\)\\n`));

@@ -47,16 +47,16 @@ describe('tenantry tenants create', SLOW, () => {
     expect(result.stderr).toMatch(/^error TENANT_SLUG_TAKEN: .+\n {2}slug: taken\n/);
   });
 
-  it('refuses a plan the plan catalog lacks with QUOTA_PLAN_INVALID and creates nothing', async () => {
+  it('refuses a plan the plan catalog lacks with QUOTA_PLAN_INVALID (a bad argument: exit 2) and creates nothing', async () => {
     const result = await tenantry('tenants', 'create', '--slug', 'platinum-co', '--plan', 'platinum');
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error QUOTA_PLAN_INVALID: /);
     expect(await t.registry.tryGetBySlug('platinum-co')).toBeUndefined();
   });
 
-  it('refuses a reserved slug with TENANT_SLUG_RESERVED and creates nothing', async () => {
+  it('refuses a reserved slug with TENANT_SLUG_RESERVED (a bad argument: exit 2) and creates nothing', async () => {
     const result = await tenantry('tenants', 'create', '--slug', 'admin');
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error TENANT_SLUG_RESERVED: /);
     expect(await t.registry.tryGetBySlug('admin')).toBeUndefined();
   });

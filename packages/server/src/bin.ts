@@ -21,4 +21,5 @@ process.exitCode = await runCli(process.argv, {
     process.stdout.write(text);
   },
   err: (text) => void process.stderr.write(text),
+  progress: process.stderr.isTTY,
 });

@@ -14,6 +14,8 @@ export interface Tenant {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly statusChangedAt: string;
+  /** Why an operator moved it to its current status, when they said (suspend, offboard, delete). */
+  readonly statusReason?: string;
   readonly version: number;
 }
 
@@ -142,4 +144,6 @@ export interface Alert {
   readonly firstSeenAt: string;
   readonly lastSeenAt: string;
   readonly count: number;
+  /** The tenant as it is now, to name it; null if its record is gone. */
+  readonly tenant: { readonly slug: string; readonly displayName: string; readonly status: string } | null;
 }

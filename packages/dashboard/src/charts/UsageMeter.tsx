@@ -2,6 +2,14 @@
 // marked and the figures in text.
 import type { UsageMeter as Meter } from '../api/types.js';
 
+/** What the figures mean against the limits: the hard limit first, it is the one that refuses. */
+export function limitNote(used: number, limit: number | null, softLimit: number | null): string {
+  if (limit !== null && used > limit) return ' — over the limit';
+  if (limit !== null && used === limit) return ' — at the limit';
+  if (softLimit !== null && used >= softLimit) return ' — over the soft limit';
+  return '';
+}
+
 export function UsageMeter({ meter }: { meter: Meter }) {
   const { limit, softLimit, used, unit } = meter;
   const id = `meter-${meter.meter}`;
@@ -15,7 +23,7 @@ export function UsageMeter({ meter }: { meter: Meter }) {
       )}
       <span className="small">
         {used.toLocaleString()}{limit === null ? '' : ` / ${limit.toLocaleString()}`} {unit}
-        {softLimit !== null && used >= softLimit ? ' — over the soft limit' : ''}
+        {limitNote(used, limit, softLimit)}
       </span>
     </div>
   );

@@ -46,4 +46,12 @@ describe('UsageMeter', () => {
     expect(unlimited).toContain('unlimited');
     expect(unlimited).not.toContain('<meter');
   });
+
+  // It said "over the soft limit" for a meter past its hard limit too.
+  it('says a meter is over its hard limit, not its soft one, once it passed both', () => {
+    const html = renderToStaticMarkup(createElement(UsageMeter, { meter: { meter: 'seats', used: 12, limit: 10, softLimit: 8, unit: 'seats' } }));
+    expect(html).toContain('over the limit');
+    expect(html).not.toContain('soft limit');
+    expect(renderToStaticMarkup(createElement(UsageMeter, { meter: { meter: 'seats', used: 10, limit: 10, softLimit: 8, unit: 'seats' } }))).toContain('at the limit');
+  });
 });

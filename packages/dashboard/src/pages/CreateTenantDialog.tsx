@@ -7,6 +7,7 @@ import { asApiError } from '../api/use-load.js';
 import { Dialog } from '../components/Dialog.js';
 import { ProblemMessage } from '../components/ProblemMessage.js';
 import { useOperator } from '../components/operator-context.js';
+import { SLUG_PATTERN } from './slug-pattern.js';
 
 export function CreateTenantDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (tenant: Tenant) => void }) {
   const { token } = useOperator();
@@ -34,7 +35,7 @@ export function CreateTenantDialog({ onClose, onCreated }: { onClose: () => void
   return (
     <Dialog title="Create a tenant" open onClose={onClose}>
       <form onSubmit={(event) => void submit(event)}>
-        <label className="field">Slug<input value={form.slug} onChange={set('slug')} required autoFocus pattern="[a-z0-9][a-z0-9-]*" title="lower-case letters, digits and dashes" /></label>
+        <label className="field">Slug<input value={form.slug} onChange={set('slug')} required autoFocus maxLength={63} pattern={SLUG_PATTERN} title="lower-case letters, digits and single dashes between them" /></label>
         <label className="field">Display name<input value={form.displayName} onChange={set('displayName')} /></label>
         <div className="row">
           <label className="field">Plan<input value={form.plan} onChange={set('plan')} placeholder="default" /></label>

@@ -1,6 +1,7 @@
 // Health and alerts: every tenant's health (failing first) and the open or resolved alerts.
 import { useState } from 'react';
 import { platformApi } from '../api/endpoints.js';
+import type { Alert } from '../api/types.js';
 import { formatP95, formatPressure } from '../api/health-format.js';
 import { useLoad } from '../api/use-load.js';
 import { Link } from '../components/Link.js';
@@ -10,6 +11,17 @@ import { Time } from '../components/Time.js';
 import { useOperator } from '../components/operator-context.js';
 
 const RANK = { failing: 0, degraded: 1, ok: 2 } as const;
+
+/** The alert's tenant by slug and name (a truncated id was the same for tenants made in the same minute). */
+export function AlertTenant({ alert }: { alert: Alert }) {
+  if (alert.tenant === null) return <span className="muted">{alert.tenantId} (gone)</span>;
+  return (
+    <>
+      <Link to={`/tenants/${alert.tenantId}`}>{alert.tenant.slug}</Link>
+      <div className="small muted">{alert.tenant.displayName}{alert.tenant.status === 'active' ? '' : ` · ${alert.tenant.status}`}</div>
+    </>
+  );
+}
 
 export function HealthPage() {
   const { token } = useOperator();
@@ -37,7 +49,7 @@ export function HealthPage() {
                   {items.map((a) => (
                     <tr key={a.id}>
                       <th scope="row">{a.rule}<div className="small muted">{a.metric}</div></th>
-                      <td><Link to={`/tenants/${a.tenantId}`}>{a.tenantId.slice(0, 8)}</Link></td>
+                      <td><AlertTenant alert={a} /></td>
                       <td>{a.value} (threshold {a.threshold})</td><td>{a.count}</td><td><Time value={a.lastSeenAt} /></td>
                     </tr>
                   ))}

@@ -18,6 +18,7 @@ export function TenantOverview({ tenant, onChanged }: { tenant: Tenant; onChange
           <dt>Region</dt><dd>{tenant.region}</dd>
           <dt>Created</dt><dd><Time value={tenant.createdAt} /></dd>
           <dt>Status since</dt><dd><Time value={tenant.statusChangedAt} /></dd>
+          {tenant.statusReason === undefined ? null : <><dt>Reason</dt><dd>{tenant.statusReason}</dd></>}
         </dl>
       </section>
       <section aria-labelledby="edit-heading" className="card">

@@ -14,6 +14,12 @@ export interface CliIo {
   readonly env?: EnvSource;
   /** "Now" for every command (and the server `start` runs). Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * Whether a person watches stderr (a terminal): then a database that does not answer gets
+   * progress lines. Off for pipes and files, where they would only be noise in a log or a
+   * test's expectations. Default false.
+   */
+  readonly progress?: boolean;
 }
 
 /**

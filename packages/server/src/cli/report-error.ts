@@ -6,9 +6,13 @@ import { coreErrors, errorRegistries, isTenantryError, type TenantryError } from
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 
-// Errors of kind `invalid` that are about the environment or its files, not the command line:
-// they exit 1 like any other failure (a usage error, exit 2, means "fix the arguments").
-const CONFIGURATION_CODES = new Set(['CONFIG_INVALID', 'QUOTA_PLAN_CATALOG_INVALID', 'HEALTH_OPTIONS_INVALID', 'ENCRYPTION_KEY_INVALID']);
+// A value given on the command line that the library judged malformed: a usage error (exit 2),
+// like a malformed option commander catches. Other errors of kind `invalid` are about the
+// environment, its files or the data (CONFIG_INVALID, ISOLATION_FINDINGS …) and exit 1.
+const ARGUMENT_CODES = new Set([
+  'TENANT_SLUG_INVALID', 'TENANT_SLUG_RESERVED', 'TENANT_FIELD_INVALID', 'TENANT_ID_INVALID', 'CONTROL_FIELD_INVALID',
+  'QUOTA_PLAN_INVALID', 'BILLING_PERIOD_INVALID', 'AUDIT_KEY_INVALID',
+]);
 
 /**
  * 2 for a malformed argument (checked before anything changed), 1 for every other failure.
@@ -16,7 +20,7 @@ const CONFIGURATION_CODES = new Set(['CONFIG_INVALID', 'QUOTA_PLAN_CATALOG_INVAL
  * @example process.exitCode = exitCodeFor(err);
  */
 export function exitCodeFor(err: unknown): number {
-  return isTenantryError(err) && err.kind === 'invalid' && !CONFIGURATION_CODES.has(err.code) ? EXIT_USAGE : EXIT_ERROR;
+  return isTenantryError(err) && ARGUMENT_CODES.has(err.code) ? EXIT_USAGE : EXIT_ERROR;
 }
 
 function registryFix(code: string): string | undefined {
@@ -37,7 +41,7 @@ const LIFECYCLE_COMMANDS: Readonly<Record<string, string>> = {
 
 /** What the operator at a terminal should do: the registry's fix, made concrete where the CLI knows how. */
 function hintFor(error: TenantryError): string | undefined {
-  const d = error.details as Readonly<Record<string, unknown>>;
+  const d = error.details;
   switch (error.code) {
     case 'CONFIG_INVALID':
       if (typeof d.path === 'string' && /^[A-Z][A-Z0-9_]*$/.test(d.path)) return `Set ${d.path} to a valid value${typeof d.reason === 'string' ? ` (${d.reason})` : ''}, or unset it for the default; \`tenantry --help\` lists the variables.`;

@@ -20,8 +20,8 @@ function describe(url: string): string {
 }
 
 /**
- * Logs in once to the configured server before anything else, saying on stderr that it is still
- * waiting when the server does not answer (a firewall that drops packets showed nothing for
+ * At a terminal: logs in once to the configured server before anything else, saying on stderr
+ * that it is still waiting when the server does not answer (a firewall that drops packets showed nothing for
  * CONNECT_TIMEOUT_MS). Only the login is timed, so a slow migration never prints this.
  * Wall-clock timers on purpose: this is about how long a person has been waiting.
  */
@@ -47,7 +47,7 @@ async function reachServer(ctx: CliContext, url: string): Promise<void> {
 
 async function open(ctx: CliContext): Promise<ServerDatabase> {
   const config = ctx.config();
-  if (config.databaseUrl !== undefined) await reachServer(ctx, config.databaseUrl);
+  if (config.databaseUrl !== undefined && ctx.io.progress === true) await reachServer(ctx, config.databaseUrl);
   // Beside a running `tenantry start` on the embedded PostgreSQL, use its server.
   return openDatabase(config, { logger: ctx.stderrLogger(), clock: ctx.clock, attachToRunning: true });
 }

@@ -54,6 +54,15 @@ describe('registerDashboard', () => {
     }
   });
 
+  // /favicon.ico answered 404 on every page (a console error in each).
+  it('answers /favicon.ico with the icon, cached for a day', async () => {
+    const res = await app(build).inject({ url: '/favicon.ico' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('image/svg+xml');
+    expect(res.headers['cache-control']).toBe('public, max-age=86400');
+    expect(res.body).toMatch(/^<svg /);
+  });
+
   it('caches hashed assets for a year and answers a missing one with a 404 problem', async () => {
     const server = app(build);
     const asset = await server.inject({ url: '/dashboard/assets/index-abc123.js' });

@@ -16,6 +16,9 @@ export interface DashboardOptions {
 }
 
 const ONE_YEAR_S = 365 * 24 * 60 * 60;
+const ONE_DAY_S = 24 * 60 * 60;
+/** The dashboard's icon: a white "T" on dark grey; index.html links the same one inline. */
+export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1f2937"/><path d="M4 4h8v2H9v6H7V6H4z" fill="#fff"/></svg>';
 /**
  * The page loads only its own scripts and styles and talks only to this origin: an injected
  * script could otherwise read the operator token from sessionStorage and send it elsewhere.
@@ -49,6 +52,10 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     const hide = { schema: { hide: true } };
 
     scope.get('/dashboard', hide, async (_request, reply) => reply.redirect('/dashboard/', 301));
+    // The page names its icon (index.html), but browsers and tools still ask the origin for
+    // /favicon.ico, and a 404 there is an error in every page's console.
+    scope.get('/favicon.ico', hide, async (_request, reply) =>
+      reply.header('content-type', 'image/svg+xml').header('cache-control', `public, max-age=${ONE_DAY_S}`).send(FAVICON_SVG));
     scope.get<{ Params: { '*': string } }>('/dashboard/assets/*', hide, async (request, reply) => {
       if (!built()) throw notBuilt();
       // Vite puts a content hash in every asset's name: safe to keep for a year, unchanged.
