@@ -71,7 +71,7 @@ export class PooledTenantScope implements TenantScope {
     this.#checkUsable();
     const connection = await this.#acquire();
     // Every statement passes the gate: a tenant suspended or offboarded while the scope runs
-    // gets no further statement, and the gate's lifecycle lock holds off the purge.
+    // gets no further statement, and the purge waits for the statements admitted before (migration 0012).
     const observe = this.observer?.onStatement;
     const started = observe === undefined ? 0 : performance.now();
     let result: SqlResult<Row>;

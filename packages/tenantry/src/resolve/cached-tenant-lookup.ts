@@ -1,5 +1,5 @@
 // A TTL cache in front of the registry, so resolving a request does not cost a query. The
-// database gate (tenantry.enter_tenant) still checks the status at the first statement, so a
+// database gate (postgres/tenant-gate.ts) still checks the status at the first statement, so a
 // stale entry can delay a suspension's effect on resolution by at most the TTL, never on data.
 import { systemClock, type Clock, type Tenant, type TenantId } from '../core/index.js';
 import type { TenantLookup } from './tenant-resolver.js';
