@@ -254,4 +254,13 @@ describe('OIDC sign-in', () => {
     await t.db.transaction(b.id, (tx) => connections.update(tx, connB.id, { enabled: false }, 'member:owner'));
     expect(await codeOf(signIn.begin(b.id, connB.id))).toBe('SSO_CONNECTION_DISABLED');
   });
+
+  it('removing a connection takes the email domains verified for it out of the sign-in registry', async () => {
+    const emailDomains = createSsoEmailDomains({ operator: t.operator, connections, clock });
+    expect(await emailDomains.ownerOf('acme.test')).toEqual({ tenantId: a.id, connectionId: connA.id });
+    const withRegistry = createSsoConnections({ encryption, clock, allowInsecureUrls: true, operator: t.operator });
+    await t.db.transaction(a.id, (tx) => withRegistry.remove(tx, connA.id, 'member:owner'));
+    expect(await emailDomains.ownerOf('acme.test')).toBeUndefined();
+    expect(await codeOf(signIn.begin(a.id, connA.id))).toBe('SSO_CONNECTION_NOT_FOUND');
+  });
 });
