@@ -41,7 +41,7 @@ export async function identityServices(options: IdentityServicesOptions): Promis
   const tokens = createTokenIssuer({ signingKeys, issuer: options.publicUrl, audience: options.audience, clock });
   const encryption = createTenantEncryption({ keyProvider: options.keyProvider, clock });
   const allowInsecure = options.allowInsecureProviders === true;
-  const connections = createSsoConnections({ encryption, clock, allowInsecureUrls: allowInsecure });
+  const connections = createSsoConnections({ encryption, clock, allowInsecureUrls: allowInsecure, operator });
   const emailDomains = createSsoEmailDomains({ operator, connections, clock, ...(options.dns ? { dns: options.dns } : {}) });
   const signIn = createSsoSignIn({ db, operator, connections, members: options.members, tokens, emailDomains, clock, allowInsecureRequests: allowInsecure });
   return { api: { signingKeys, connections, emailDomains, signIn, publicUrl: options.publicUrl }, tokens, verifier: tokens.verifier() };

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { appendAuditEvent, type JsonObject } from '../audit/index.js';
 import { systemClock, type Clock } from '../core/index.js';
 import type { TenantEncryption } from '../crypto/index.js';
-import type { TenantScope, TenantTransaction } from '../postgres/index.js';
+import { toTenantryError, type SqlPool, type TenantScope, type TenantTransaction } from '../postgres/index.js';
 import { unguardedQuery } from '../postgres/internal.js';
 import { identityErrors } from './errors.js';
 import { parseRoleRules, type RoleRule } from './role-rules.js';
@@ -134,6 +134,11 @@ export interface SsoConnectionsOptions {
   readonly clock?: Clock;
   /** Accept http:// provider URLs (a provider on loopback in tests). Default false. */
   readonly allowInsecureUrls?: boolean;
+  /**
+   * The operator-role pool: removing a connection then also takes the email domains verified for
+   * it out of the sign-in registry (domain capture). Without it they stay there until released.
+   */
+  readonly operator?: SqlPool;
 }
 
 async function audit(tx: TenantTransaction, actor: string, action: string, id: string, details: JsonObject, clock: Clock): Promise<void> {
@@ -217,6 +222,9 @@ export function createSsoConnections(options: SsoConnectionsOptions): SsoConnect
         await sql.query('DELETE FROM tenantry.sso_connections WHERE tenant_id = $1 AND id = $2', [tx.tenantId, id]);
         await audit(tx, actor, 'sso_connection.remove', id, {}, clock);
       });
+      // After the commit: a domain routed to a connection that no longer exists routes nowhere.
+      await options.operator?.query('DELETE FROM tenantry.sso_verified_email_domains WHERE owner_tenant = $1 AND connection_id = $2', [scope.tenantId, id])
+        .catch((err: unknown) => { throw toTenantryError(err); });
     },
     async secretOf(scope, id) {
       const row = await read(scope, id);

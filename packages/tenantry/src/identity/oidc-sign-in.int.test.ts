@@ -2,7 +2,7 @@
 // started here): the code flow with PKCE/state/nonce ends in a Tenantry token the resolver
 // accepts, membership is made just in time with roles from the provider's groups, a removal at
 // the provider is honoured at the next sign-in, and each bad response is refused with its code.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
@@ -21,6 +21,20 @@ const REDIRECT = 'https://app.test/v1/sso/callback';
 const SECRET_A = randomBytes(24).toString('base64url');
 const SECRET_B = randomBytes(24).toString('base64url');
 const codeOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => (e as { code?: string }).code);
+
+// The provider's signing key is made here, so the test can also act as an attacker who holds a
+// genuine ID token of the provider for another client (re-signed with the same key).
+const { privateKey: idpKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const idpJwk = { ...idpKey.export({ format: 'jwk' }), kid: 'idp-key-1', use: 'sig', alg: 'RS256' };
+/** When set, the token endpoint's ID token is re-signed with this `aud` (a token for another client). */
+let forgeAudience: string | undefined;
+
+function withAudience(idToken: string, aud: string): string {
+  const [header, payload] = idToken.split('.') as [string, string];
+  const claims = { ...(JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>), aud, azp: aud };
+  const body = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${body}.${sign('sha256', Buffer.from(body), idpKey).toString('base64url')}`;
+}
 
 /** The provider's users: who signs in next, with their email and groups. */
 const accounts = new Map<string, { email: string; groups: string[] }>();
@@ -49,6 +63,8 @@ async function startProvider(): Promise<void> {
       { client_id: 'tenantry-b', client_secret: SECRET_B, redirect_uris: [REDIRECT], grant_types: ['authorization_code'], response_types: ['code'] },
     ],
     cookies: { keys: [randomBytes(16).toString('hex')] },
+    jwks: { keys: [idpJwk] },
+    features: { devInteractions: { enabled: false } },
     ttl: { Interaction: 600, Grant: 600, Session: 600, AccessToken: 600, IdToken: 3600, AuthorizationCode: 600 },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['groups'] },
     // The groups in the ID token itself, where the role rules read them.
@@ -72,6 +88,18 @@ async function startProvider(): Promise<void> {
     if (req.url?.startsWith('/interaction/')) {
       void provider.interactionFinished(req, res, { login: { accountId: nextAccount } }, { mergeWithLastSubmission: false });
       return;
+    }
+    const audience = forgeAudience;
+    if (audience !== undefined && req.url?.startsWith('/token')) {
+      // The response is rewritten on its way out: the ID token now names another client.
+      const end = res.end.bind(res) as (chunk?: unknown) => typeof res;
+      res.end = ((chunk?: unknown) => {
+        const body = JSON.parse(String(chunk)) as { id_token?: string };
+        if (body.id_token !== undefined) body.id_token = withAudience(body.id_token, audience);
+        const text = JSON.stringify(body);
+        res.setHeader('content-length', Buffer.byteLength(text));
+        return end(text);
+      }) as typeof res.end;
     }
     void callback(req, res);
   });
@@ -185,6 +213,16 @@ describe('OIDC sign-in', () => {
     expect(await codeOf(signIn.complete(callback))).toBe('SSO_NONCE_MISMATCH');
   });
 
+  it('refuses an ID token issued for another client (SSO_AUDIENCE_MISMATCH)', async () => {
+    const callback = await authorize((await signIn.begin(a.id, connA.id)).url, 'alice');
+    forgeAudience = 'tenantry-b';
+    try {
+      expect(await codeOf(signIn.complete(callback))).toBe('SSO_AUDIENCE_MISMATCH');
+    } finally {
+      forgeAudience = undefined;
+    }
+  });
+
   it('refuses an expired ID token (SSO_TOKEN_EXPIRED)', async () => {
     const patient = createSsoSignIn({
       db: t.db, operator: t.operator, connections, members, clock, allowInsecureRequests: true, attemptTtlMs: 24 * 3_600_000,
@@ -215,5 +253,14 @@ describe('OIDC sign-in', () => {
     expect(await codeOf(signIn.begin(b.id, connA.id))).toBe('SSO_CONNECTION_NOT_FOUND');
     await t.db.transaction(b.id, (tx) => connections.update(tx, connB.id, { enabled: false }, 'member:owner'));
     expect(await codeOf(signIn.begin(b.id, connB.id))).toBe('SSO_CONNECTION_DISABLED');
+  });
+
+  it('removing a connection takes the email domains verified for it out of the sign-in registry', async () => {
+    const emailDomains = createSsoEmailDomains({ operator: t.operator, connections, clock });
+    expect(await emailDomains.ownerOf('acme.test')).toEqual({ tenantId: a.id, connectionId: connA.id });
+    const withRegistry = createSsoConnections({ encryption, clock, allowInsecureUrls: true, operator: t.operator });
+    await t.db.transaction(a.id, (tx) => withRegistry.remove(tx, connA.id, 'member:owner'));
+    expect(await emailDomains.ownerOf('acme.test')).toBeUndefined();
+    expect(await codeOf(signIn.begin(a.id, connA.id))).toBe('SSO_CONNECTION_NOT_FOUND');
   });
 });
