@@ -323,7 +323,7 @@ describe.each(backends)('job queue on $name', (backendCase) => {
       const queue = queueWith();
       const seen: { jobId: string; tenant: string | undefined }[] = [];
       const definition = {
-        expireInSeconds: 2,
+        expireInSeconds: 1,
         retry: { limit: 2, delayMs: 0, backoff: false },
         concurrency: 8,
         tenantConcurrency: 8,
