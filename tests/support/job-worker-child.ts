@@ -22,7 +22,7 @@ if (kind === 'pg-boss') {
 // The tenants are active: what this process is for is dying mid-job, not checking status.
 const queue = createJobQueue({ backend, tenants: { tryGet: async () => ({ status: 'active' }) } });
 queue.define(job, {
-  expireInSeconds: 2,
+  expireInSeconds: 1,
   retry: { limit: 2, delayMs: 0, backoff: false },
   concurrency: 8,
   tenantConcurrency: 8,

@@ -10,3 +10,5 @@ export type {
 export { deadLetterQueue } from './job-backend.js';
 export type { DeadLetter, JobBackend, JobDelivery, QueueSettings, SendOptions, WorkOptions } from './job-backend.js';
 export type { JobEnvelope, JsonValue } from './job-envelope.js';
+export { createTenantWorkflows } from './tenant-workflows.js';
+export type { FailedStep, TenantWorkflows, TenantWorkflowsOptions, WorkflowStep, WorkflowStepInfo } from './tenant-workflows.js';

@@ -270,7 +270,7 @@ describe.each(backends)('job queue on $name', (backendCase) => {
           const id = currentTenant()!.tenantId;
           running.set(id, (running.get(id) ?? 0) + 1);
           maxPerTenant = Math.max(maxPerTenant, running.get(id)!);
-          await new Promise((resolve) => setTimeout(resolve, 30));
+          await new Promise((resolve) => setTimeout(resolve, 50));
           running.set(id, running.get(id)! - 1);
           done.push(id);
         },
@@ -323,7 +323,7 @@ describe.each(backends)('job queue on $name', (backendCase) => {
       const queue = queueWith();
       const seen: { jobId: string; tenant: string | undefined }[] = [];
       const definition = {
-        expireInSeconds: 2,
+        expireInSeconds: 1,
         retry: { limit: 2, delayMs: 0, backoff: false },
         concurrency: 8,
         tenantConcurrency: 8,

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { v5 as uuidV5 } from 'uuid';
 import {
   currentTenant, isTenantryError, runWithoutTenant, runWithTenant, systemClock,
-  type Clock, type Tenant, type TenantId,
+  type Clock, type Tenant, type TenantId, type TenantStatus,
 } from '../core/index.js';
 import { jobsErrors } from './errors.js';
 import type { DeadLetter, JobBackend, JobDelivery, QueueSettings } from './job-backend.js';
@@ -34,6 +34,13 @@ export interface JobDefinition<P extends JsonValue = JsonValue> {
    * only inside a tenant's context.
    */
   readonly crossTenant?: boolean;
+  /**
+   * The tenant statuses this job runs in (default `['active']`). A job in any other status that
+   * is `provisioning` or `suspended` is deferred; any other is dead-lettered. Lifecycle
+   * workflows widen it: provisioning and offboarding steps run for tenants not active yet, or
+   * no more.
+   */
+  readonly tenantStatuses?: readonly TenantStatus[];
   /** Retries after the first attempt (default 3), the first delay (ms, default 1000), doubling (default true). */
   readonly retry?: { readonly limit?: number; readonly delayMs?: number; readonly backoff?: boolean };
   /** How long an attempt may run before it counts as lost and is retried (s, default 900). */
@@ -109,6 +116,7 @@ interface Defined {
   readonly settings: QueueSettings;
   readonly concurrency: number;
   readonly tenantConcurrency: number;
+  readonly tenantStatuses: readonly TenantStatus[];
 }
 
 /**
@@ -190,10 +198,10 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     if (definition.crossTenant === true) return deadLetter(name, delivery, envelope.jobId, 'JOB_CROSS_TENANT_IN_TENANT');
     const tenantId = envelope.tenant;
     const tenant = await tenants.tryGet(tenantId);
-    if (tenant === undefined || tenant.status === 'offboarding' || tenant.status === 'deleted') {
+    if (tenant === undefined || !entry.tenantStatuses.includes(tenant.status)) {
+      if (tenant?.status === 'suspended' || tenant?.status === 'provisioning') return defer(name, envelope, suspendedDelayMs, 'suspended');
       return deadLetter(name, delivery, envelope.jobId, `JOB_TENANT_GONE: the tenant is ${tenant?.status ?? 'unknown'}`);
     }
-    if (tenant.status !== 'active') return defer(name, envelope, suspendedDelayMs, 'suspended');
     // Check and take a slot with no await in between: this is the one place the cap is decided.
     let perTenant = running.get(name);
     if (perTenant === undefined) running.set(name, (perTenant = new Map<TenantId, number>()));
@@ -231,6 +239,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         definition: definition as JobDefinition,
         concurrency,
         tenantConcurrency: positive('tenantConcurrency', definition.tenantConcurrency, Math.max(1, Math.floor(concurrency / 2))),
+        tenantStatuses: definition.tenantStatuses ?? ['active'],
         settings: {
           retryLimit: positive('retry.limit', definition.retry?.limit, 3, 0),
           retryDelayMs: positive('retry.delayMs', definition.retry?.delayMs, 1000, 0),
