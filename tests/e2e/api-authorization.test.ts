@@ -64,6 +64,10 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: () => `/v1/tenant/domains/${unknownId()}.example.com`, access: 'domains:read', allowed: 404 },
   { method: 'POST', path: () => `/v1/tenant/domains/${unknownId()}.example.com/verify`, access: 'domains:write', allowed: 404 },
   { method: 'DELETE', path: () => `/v1/tenant/domains/${unknownId()}.example.com`, access: 'domains:write', allowed: 404 },
+  { method: 'GET', path: () => '/v1/tenant/subscription', access: 'usage:read', allowed: 404 },
+  { method: 'GET', path: () => '/v1/tenant/invoices', access: 'usage:read', allowed: 200 },
+  { method: 'GET', path: () => `/v1/tenant/invoices/${unknownId()}`, access: 'usage:read', allowed: 404 },
+  { method: 'GET', path: () => `/v1/tenant/invoices/${unknownId()}/html`, access: 'usage:read', allowed: 404 },
   { method: 'GET', path: () => '/v1/tenant/sso/connections', access: 'sso:read', allowed: 200 },
   {
     method: 'POST', path: () => '/v1/tenant/sso/connections', access: 'sso:write', allowed: 201,

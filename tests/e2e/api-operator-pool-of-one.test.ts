@@ -69,6 +69,16 @@ const routes: readonly [string, () => Promise<Reply>][] = [
   ['listTenantHealth', () => call('GET', '/v1/health/tenants')],
   ['getTenantHealth', () => call('GET', `/v1/tenants/${tenantA}/health`)],
   ['listAlerts', () => call('GET', '/v1/alerts')],
+  ['startSubscription', () => call('POST', `/v1/tenants/${tenantA}/subscription`, { plan: 'free' })],
+  ['getSubscription', () => call('GET', `/v1/tenants/${tenantA}/subscription`)],
+  ['changeSubscriptionPlan', () => call('POST', `/v1/tenants/${tenantA}/subscription/plan`, { plan: 'pro' })],
+  ['cancelSubscription', () => call('POST', `/v1/tenants/${tenantA}/subscription/cancel`, { mode: 'period_end' })],
+  ['listInvoices', () => call('GET', `/v1/tenants/${tenantA}/invoices`)],
+  ['getInvoice', () => call('GET', `/v1/tenants/${tenantA}/invoices/${randomUUID()}`)],
+  ['getInvoiceHtml', () => call('GET', `/v1/tenants/${tenantA}/invoices/${randomUUID()}/html`)],
+  ['payInvoice', () => call('POST', `/v1/tenants/${tenantA}/invoices/${randomUUID()}/pay`)],
+  ['voidInvoice', () => call('POST', `/v1/tenants/${tenantA}/invoices/${randomUUID()}/void`)],
+  ['createCreditNote', () => call('POST', `/v1/tenants/${tenantA}/invoices/${randomUUID()}/credit-notes`, { amountMinor: 100, reason: 'pool of one' })],
   ['listOperators', () => call('GET', '/v1/operators')],
   ['createOperator', async () => {
     const created = await call('POST', '/v1/operators', { email: `pool-${randomUUID()}@platform.example`, displayName: 'Pool' });

@@ -14,6 +14,8 @@ import { DateTime, IdParams, RoleRef, strictObject, TENANT_SECURITY, Uuid } from
 
 const tags = ['sso'];
 const security = TENANT_SECURITY;
+/** No credential: the identity provider's answer is the credential. */
+const PUBLIC: Record<string, string[]>[] = [];
 
 const RoleRule = strictObject({
   claim: Type.String({ minLength: 1, maxLength: 128, description: 'The ID-token claim (or SAML attribute) to read, e.g. `groups`.' }),
@@ -58,7 +60,7 @@ function connectionBody(connection: SsoConnection): Static<typeof ConnectionBody
 /** The JWKS of Tenantry's own tokens and the public sign-in routes (no credential: the IdP is the credential). */
 export function registerPublicSsoRoutes(app: FastifyInstance, identity: IdentityApi): void {
   app.get('/.well-known/jwks.json', {
-    schema: { tags, summary: 'The public keys of Tenantry-issued tokens (two during a key rollover)', operationId: 'getJwks', response: { 200: strictObject({ keys: Type.Array(Jwk) }) } },
+    schema: { tags, summary: 'The public keys of Tenantry-issued tokens (two during a key rollover)', security: PUBLIC, operationId: 'getJwks', response: { 200: strictObject({ keys: Type.Array(Jwk) }) } },
   }, async (_request, reply) => {
     // Short: a rotation must reach verifiers well before the previous key retires.
     void reply.header('cache-control', 'public, max-age=300');
@@ -66,7 +68,7 @@ export function registerPublicSsoRoutes(app: FastifyInstance, identity: Identity
   });
   app.get<{ Params: { tenantId: string; connectionId: string } }>('/v1/sso/:tenantId/:connectionId/start', {
     schema: {
-      tags, summary: 'Start a sign-in through a tenant\'s OIDC connection: redirects to the identity provider', operationId: 'startSsoSignIn',
+      tags, summary: 'Start a sign-in through a tenant\'s OIDC connection: redirects to the identity provider', security: PUBLIC, operationId: 'startSsoSignIn',
       params: strictObject({ tenantId: Uuid, connectionId: Uuid }), response: { 302: Type.Null() },
     },
   }, async (request, reply) => {
@@ -75,7 +77,7 @@ export function registerPublicSsoRoutes(app: FastifyInstance, identity: Identity
   });
   app.get<{ Querystring: { email: string } }>('/v1/sso/discover', {
     schema: {
-      tags, summary: 'Find the sign-in of an email address\'s verified domain (domain capture) and start it', operationId: 'discoverSsoSignIn',
+      tags, summary: 'Find the sign-in of an email address\'s verified domain (domain capture) and start it', security: PUBLIC, operationId: 'discoverSsoSignIn',
       querystring: strictObject({ email: Type.String({ minLength: 3, maxLength: 320 }) }),
       response: { 200: strictObject({ tenantId: Uuid, connectionId: Uuid, url: Type.String({ description: 'Send the browser here.' }) }) },
     },
@@ -85,7 +87,7 @@ export function registerPublicSsoRoutes(app: FastifyInstance, identity: Identity
     return { tenantId, connectionId, url: url.href };
   });
   app.get('/v1/sso/callback', {
-    schema: { tags, summary: 'Where the identity provider sends the browser back: answers a Tenantry token', operationId: 'completeSsoSignIn', response: { 200: SignedIn } },
+    schema: { tags, summary: 'Where the identity provider sends the browser back: answers a Tenantry token', security: PUBLIC, operationId: 'completeSsoSignIn', response: { 200: SignedIn } },
   }, async (request) => {
     const signedIn = await identity.signIn.complete(new URL(request.url, identity.publicUrl));
     return { ...signedIn, expiresAt: signedIn.expiresAt.toISOString() };
