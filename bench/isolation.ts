@@ -6,7 +6,8 @@
 // both sides through it with preparedStatements 'off'; null where no pgbouncer binary exists.
 //   npm run bench -- isolation            full: 1,000 tenants × 1,000 rows, 5 rounds × 2 s
 //   npm run bench -- isolation --smoke    CI: 50 tenants × 100 rows, 1 round × 0.3 s
-import { createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, type SqlConnection } from 'tenantry/postgres';
+import { createTenantDatabase, DEFAULT_ROLE_NAMES, type SqlConnection } from 'tenantry/postgres';
+import { pgPool } from 'tenantry/postgres/pg';
 import { pgbouncerBinary, startPgBouncer } from '../tests/support/pgbouncer.js';
 import { benchServer, median, pairedRatio, throughput } from './support/database.js';
 import { isolationFixture } from './support/isolation-fixture.js';

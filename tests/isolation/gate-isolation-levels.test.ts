@@ -4,7 +4,7 @@
 // Under REPEATABLE READ and SERIALIZABLE the transaction's one snapshot is taken when the gate
 // statement begins, before any lock, so the gate refuses those levels outright (TN422) rather than
 // admit on a status that may already be stale.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { TenantId } from 'tenantry';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
 
@@ -25,7 +25,8 @@ async function lockWaiters(): Promise<number> {
 async function untilLockWaiters(n: number, unlessSettled: Promise<unknown>[] = []): Promise<void> {
   let settled = false;
   for (const p of unlessSettled) void p.then(() => (settled = true), () => (settled = true));
-  while (!settled && (await lockWaiters()) < n) await new Promise((resolve) => setTimeout(resolve, 10));
+  // Bounded by the test's timeout, as before: a wait that never comes fails the test there.
+  await vi.waitFor(async () => expect(settled || (await lockWaiters()) >= n).toBe(true), { timeout: 60_000, interval: 10 });
 }
 
 /** Enters `tenant` in a new transaction at `level` on a raw app-role connection; the SQLSTATE it failed with, or 'admitted'. */
