@@ -68,7 +68,7 @@ function run<Row>(sql: Sql | Reserved, text: string, values: readonly unknown[],
       result.catch(() => {});
       reject(postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs: deadline.deadlineMs } }));
     }, deadline.limitMs);
-    result.then((r) => { clearTimeout(timer); resolve(r); }, (err: unknown) => { clearTimeout(timer); reject(err as Error); });
+    result.then((r) => { clearTimeout(timer); resolve(r); }, (err: Error) => { clearTimeout(timer); reject(err); });
   });
 }
 
@@ -145,11 +145,25 @@ async function reserve(sql: Sql): Promise<Reserved> {
   }
 }
 
+/**
+ * json/jsonb parameters as pg sends them: a string is the JSON text already (Tenantry, like most
+ * pg code, binds `JSON.stringify(value)`), anything else is stringified. postgres.js would
+ * stringify a string again and store a JSON string instead of the document.
+ */
+const JSON_AS_PG_SENDS_IT = {
+  to: 3802,
+  from: [114, 3802],
+  serialize: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)),
+  parse: (text: string): unknown => JSON.parse(text),
+};
+
 const isSql = (value: unknown): value is Sql => typeof value === 'function' && typeof (value as { reserve?: unknown }).reserve === 'function';
 
 /**
  * Wraps a postgres.js `Sql` (or its options, with `connectionString`) as a {@link SqlPool}.
- * Notices are not printed (postgres.js logs them by default; pg does not).
+ * Made from options, it behaves as pg does where Tenantry relies on it: notices are not
+ * printed, and a string bound to a json/jsonb parameter is the JSON text. (A `Sql` you made
+ * yourself keeps its own settings: give it the same `types` for JSON.)
  *
  * @example
  * import { postgresJsPool } from 'tenantry/postgres/postgres-js';
@@ -160,8 +174,8 @@ export function postgresJsPool(sqlOrConfig: Sql | PostgresJsConfig, options: Pos
   if (isSql(sqlOrConfig)) sql = sqlOrConfig;
   else {
     const { connectionString, ...rest } = sqlOrConfig;
-    const config = { onnotice: () => {}, ...rest } as postgres.Options<Record<string, postgres.PostgresType>>;
-    sql = (connectionString === undefined ? postgres(config) : postgres(connectionString, config)) as unknown as Sql;
+    const config = { onnotice: () => {}, ...rest, types: { tenantryJson: JSON_AS_PG_SENDS_IT, ...rest.types } } as postgres.Options<Record<string, postgres.PostgresType>>;
+    sql = connectionString === undefined ? postgres(config) : postgres(connectionString, config);
   }
   const prepare = (options.preparedStatements ?? 'auto') === 'auto';
   const own = options.statementTimeoutMs;
