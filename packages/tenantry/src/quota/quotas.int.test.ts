@@ -10,7 +10,7 @@ import { queryAuditEvents } from '../audit/index.js';
 import { createTestClock, createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { setQuotaOverrides } from './quota-overrides.js';
 import { createQuotas, type Quotas } from './quotas.js';
-import { testCatalog } from './test-catalog.js';
+import { testCatalog } from '../testing/internal.js';
 
 let t: TestTenantry;
 let quotas: Quotas;
