@@ -23,10 +23,8 @@ const BIN = join(ROOT, 'node_modules/.bin');
 const PEERS_OF = {
   './postgres/pg': ['pg'],
   './postgres/postgres-js': ['postgres'],
-  './postgres/embedded': [],
-  './adapters/fastify': [],
-  './adapters/express': [],
-  './adapters/hono': [],
+  './observability': ['prom-client'],
+  './adapters/hono': ['hono'],
 };
 
 let failed = 0;

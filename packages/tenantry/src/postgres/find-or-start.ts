@@ -10,7 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded/
 
 export interface FindOrStartPostgresOptions {
   /** The server to use (a superuser or admin URL); unset: start the embedded one. */
-  readonly url?: string;
+  readonly url?: string | undefined;
   /**
    * What to do with `url`: `'use'` (default) takes it as configured, as a server in production
    * must; `'use-if-answers'` asks it first and starts the embedded one when it does not answer

@@ -1,10 +1,9 @@
 // The dynamic half of the verifier: inside a transaction that is always rolled back, act as the
 // app role and try to read and write across tenants in every tenant table.
 import { randomUUID } from 'node:crypto';
-import type { SqlConnection } from '../postgres/index.js';
+import { quoteIdentifier, type SqlConnection } from '../postgres/index.js';
 import type { TenantTable } from './catalog-checks.js';
 import type { Finding } from './findings.js';
-import { quoteIdentifier } from '../postgres/quote.js';
 
 async function attempt<T>(db: SqlConnection, work: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; code: string | undefined }> {
   await db.query('SAVEPOINT tenantry_probe');
