@@ -44,8 +44,11 @@ for (const folder of ALL_FOLDERS) {
  * What other folders may import from a folder: its index.ts (the public face, re-exported by
  * the package) and its internal.ts, a face for the library's own capabilities only, left out of
  * the package's exports map (postgres/internal.ts: the unguarded path that must not reach users).
+ * postgres/pg.ts and postgres/postgres-js.ts are faces too: the drivers' own subpaths (only the
+ * library's tests import them; scripts/check-package.mjs fails if anything else makes a
+ * subpath need pg).
  */
-const ENTRY_POINTS = ['index.js', 'internal.js'];
+const ENTRY_POINTS = ['index.js', 'internal.js', 'pg.js', 'postgres-js.js'];
 /** Subfolder depths generated per folder (postgres/drivers/pg.ts is depth 2). */
 const MAX_DEPTH = 4;
 const TEST_FILES = ['**/*.test.ts'];

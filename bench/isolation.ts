@@ -13,7 +13,8 @@
 //   npm run bench -- isolation            full: 1,000 tenants × 200 rows, 7 rounds × 2 s
 //   npm run bench -- isolation --smoke    CI: 50 tenants × 100 rows, 1 round × 0.3 s
 //   npm run bench -- isolation --cpu-only only the backend CPU per request of each variant
-import { createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, type SqlConnection } from 'tenantry/postgres';
+import { createTenantDatabase, DEFAULT_ROLE_NAMES, type SqlConnection } from 'tenantry/postgres';
+import { pgPool } from 'tenantry/postgres/pg';
 import { pgbouncerBinary, startPgBouncer } from '../tests/support/pgbouncer.js';
 import { readFile } from 'node:fs/promises';
 import { benchServer, median, pairedRatio, throughput } from './support/database.js';

@@ -1,10 +1,6 @@
 // The PostgreSQL server a benchmark runs on: DATABASE_URL when it answers, else an embedded
-// one in a temporary directory (stopped and removed on exit).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { startEmbeddedPostgres } from 'tenantry/postgres/embedded';
+// one in a temporary directory (stopped and removed by stop()).
+import { findOrStartPostgres } from 'tenantry/postgres/embedded';
 
 export interface BenchServer {
   readonly adminUrl: string;
@@ -13,22 +9,11 @@ export interface BenchServer {
 }
 
 export async function benchServer(): Promise<BenchServer> {
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-    const ok = await client.connect().then(() => true, () => false);
-    await client.end().catch(() => {});
-    if (ok) return { adminUrl: url, rolePasswords: { app: 'bench-app', operator: 'bench-operator' }, stop: async () => {} };
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'tenantry-bench-pg-'));
-  const server = await startEmbeddedPostgres({ dataDir: dir });
+  const server = await findOrStartPostgres({ url: process.env.DATABASE_URL || undefined, whenUrlGiven: 'use-if-answers', embedded: { dataDir: 'temporary' } });
   return {
-    adminUrl: server.url,
-    rolePasswords: { ...server.rolePasswords },
-    async stop() {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+    adminUrl: server.adminUrl,
+    rolePasswords: { ...(server.rolePasswords ?? { app: 'bench-app', operator: 'bench-operator' }) },
+    stop: () => server.stop(),
   };
 }
 

@@ -3,7 +3,7 @@
 // connections (for the in-process feed: two subscribers of one feed, its only sharing).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { TenantId } from 'tenantry';
 import { memoryChangeFeed, redisChangeFeed, type ChangeFeed, type FeedLink, type RedisChangeFeed } from 'tenantry/redis';
 import { redisConnection, redisUrl as foundRedis, uniqueChannelPrefix } from '../support/redis.js';
@@ -14,11 +14,7 @@ const tenant = () => randomUUID() as TenantId;
 
 /** Resolves when `predicate` holds, polling; rejects after the budget (1 s: the feed's promise). */
 async function eventually(predicate: () => boolean, budgetMs = 1000): Promise<void> {
-  const until = Date.now() + budgetMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error('not within the budget');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await vi.waitFor(() => expect(predicate(), 'not within the budget').toBe(true), { timeout: budgetMs, interval: 5 });
 }
 
 interface Pair { readonly a: ChangeFeed; readonly b: ChangeFeed; readonly close: () => Promise<void> }

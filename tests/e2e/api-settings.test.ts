@@ -5,7 +5,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { TenantId } from 'tenantry';
 import { redisChangeFeed } from 'tenantry/redis';
 import { createTestClock, createTestTenantry, type TestTenantry } from 'tenantry/testing';
@@ -155,17 +155,7 @@ describe.runIf(redisUrl !== undefined)('two servers, each with its own Redis con
 
   /** Polls server two until `check` passes, within the second the feed promises. */
   async function onTwoWithin(path: string, call: Call, check: (body: any) => void): Promise<void> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const until = Date.now() + 1000;
-    for (;;) {
-      const res = await two.request('GET', path, call);
-      try {
-        check(res.body);
-        return;
-      } catch (err) {
-        if (Date.now() > until) throw err;
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await vi.waitFor(async () => check((await two.request('GET', path, call)).body), { timeout: 1000, interval: 10 });
   }
 
   it('serves a change made through one server from the other within a second', async () => {

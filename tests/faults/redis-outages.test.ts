@@ -4,7 +4,7 @@
 // when Redis answers again. A redis-server of this suite's own is frozen with SIGSTOP.
 import { Redis } from 'ioredis';
 import { problemHeaders, toProblem } from 'tenantry/http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RATE_LIMIT_ON_UNAVAILABLE } from '../../packages/server/src/config.js';
 import { resolveConfig } from '../../packages/server/src/config.js';
 import { createLogger } from '../../packages/server/src/logger.js';
@@ -144,5 +144,5 @@ describe.skipIf(!hasRedisServer)(`each RATE_LIMIT_ON_UNAVAILABLE mode with Redis
 
 /** Resolves once `condition` holds, checked again every few milliseconds (vitest's test timeout bounds it). */
 async function pollUntilTrue(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5));
+  await vi.waitFor(async () => expect(await condition()).toBe(true), { timeout: 120_000, interval: 5 });
 }

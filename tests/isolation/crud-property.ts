@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { isTenantryError, type TenantId } from 'tenantry';
 import type { SqlQueryable, TenantTransaction } from 'tenantry/postgres';
-import type { TestTenantry } from 'tenantry/testing';
-import { allRowsByTenant, clearAppData, expectCode, ITEMS_WITH_TAGS, rejection, settleAll, type ItemRow } from './isolation-fixtures.js';
+import { expectCode, rejection, type TestTenantry } from 'tenantry/testing';
+import { allRowsByTenant, clearAppData, ITEMS_WITH_TAGS, settleAll, type ItemRow } from './isolation-fixtures.js';
 
 /** What a tenant does to another tenant's rows; every one must see or change nothing. */
 export type ForeignAction = 'read' | 'update' | 'delete' | 'rehome' | 'insert-as' | 'tag-theirs' | 'tag-as';

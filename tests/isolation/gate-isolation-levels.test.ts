@@ -4,9 +4,10 @@
 // on the status from before the suspend. Under REPEATABLE READ and SERIALIZABLE the transaction's
 // one snapshot is taken when the gate statement begins, so the gate refuses those levels outright
 // (TN422) rather than admit on a status that may be stale.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { TenantId } from 'tenantry';
-import { createTenantDatabase, pgPool, type SqlPool, type TenantDatabase } from 'tenantry/postgres';
+import { createTenantDatabase, type SqlPool, type TenantDatabase } from 'tenantry/postgres';
+import { pgPool } from 'tenantry/postgres/pg';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
 
 let t: TestTenantry;
@@ -38,7 +39,8 @@ async function lockWaiters(): Promise<number> {
 async function untilLockWaiters(n: number, unlessSettled: Promise<unknown>[] = []): Promise<void> {
   let settled = false;
   for (const p of unlessSettled) void p.then(() => (settled = true), () => (settled = true));
-  while (!settled && (await lockWaiters()) < n) await new Promise((resolve) => setTimeout(resolve, 10));
+  // Bounded by the test's timeout, as before: a wait that never comes fails the test there.
+  await vi.waitFor(async () => expect(settled || (await lockWaiters()) >= n).toBe(true), { timeout: 60_000, interval: 10 });
 }
 
 /** Runs a transaction of `tenant` through the library at `level`; the SQLSTATE its gate raised, or 'admitted'. */

@@ -1,7 +1,7 @@
 // Shared by the isolation properties: the application schema they run against (two tenant
 // tables joined by a composite foreign key), the admin's view of every row, and small helpers.
 import { expect } from 'vitest';
-import { isTenantryError, type TenantId } from 'tenantry';
+import type { TenantId } from 'tenantry';
 import { isolateTable } from 'tenantry/postgres';
 import type { TestTenantry } from 'tenantry/testing';
 
@@ -62,26 +62,6 @@ export async function allRowsByTenant(t: TestTenantry): Promise<Map<string, Item
 export async function clearAppData(t: TestTenantry): Promise<void> {
   await t.admin.query('DELETE FROM tags');
   await t.admin.query('DELETE FROM items');
-}
-
-/** The error `promise` rejected with; fails the test when it resolved instead. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  let value: unknown;
-  try {
-    value = await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
-}
-
-/** Asserts that `promise` rejects with a TenantryError of one of `codes`. */
-export async function expectCode(promise: Promise<unknown>, ...codes: string[]): Promise<void> {
-  const err = await rejection(promise);
-  if (!isTenantryError(err) || !codes.includes(err.code)) {
-    const got = isTenantryError(err) ? `${err.code} ${JSON.stringify(err.details)}` : String(err);
-    throw new Error(`expected ${codes.join(' or ')}, got ${got}`, { cause: err });
-  }
 }
 
 /**

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TenantId } from 'tenantry';
-import { createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, type SqlPool } from 'tenantry/postgres';
+import { createTenantDatabase, DEFAULT_ROLE_NAMES, type SqlPool } from 'tenantry/postgres';
+import { pgPool } from 'tenantry/postgres/pg';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { pgbouncerSkipReason, pgbouncerVersion, startPgBouncer, type RunningPgBouncer } from '../support/pgbouncer.js';
 import { crudInput, runCrudInput } from './crud-property.js';

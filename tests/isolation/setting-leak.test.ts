@@ -7,9 +7,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, newTenantId, type TenantId } from 'tenantry';
-import { createTenantDatabase, pgPool, type SqlPool, type SqlQueryable, type TenantDatabase } from 'tenantry/postgres';
-import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
-import { allRowsByTenant, clearAppData, createAppSchema, expectCode, rejection, settleAll, tenantIds } from './isolation-fixtures.js';
+import { createTenantDatabase, type SqlPool, type SqlQueryable, type TenantDatabase } from 'tenantry/postgres';
+import { pgPool } from 'tenantry/postgres/pg';
+import { createTestTenantry, expectCode, rejection, type TestTenantry } from 'tenantry/testing';
+import { allRowsByTenant, clearAppData, createAppSchema, settleAll, tenantIds } from './isolation-fixtures.js';
 
 const TENANTS = 24;
 let t: TestTenantry;

@@ -2,11 +2,11 @@
 // no data, whatever sequence of lifecycle transitions and reads and writes (of them and of other
 // tenants, concurrently) happened before; deleting a tenant purges exactly its rows.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { isTenantryError, newTenantId, type TenantId, type TenantStatus } from 'tenantry';
 import type { WithTenantOptions } from 'tenantry/postgres';
-import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
-import { allRowsByTenant, createAppSchema, expectCode, rejection, settleAll, tenantIds } from './isolation-fixtures.js';
+import { createTestTenantry, expectCode, rejection, type TestTenantry } from 'tenantry/testing';
+import { allRowsByTenant, createAppSchema, settleAll, tenantIds } from './isolation-fixtures.js';
 
 const BYSTANDERS = 20;
 const SUBJECTS = 4;
@@ -186,13 +186,13 @@ describe('deleting a tenant while its work is in flight', () => {
     })().then(() => 'deleted', (err: unknown) => err);
     // Let the transaction end once the deletion has finished, or is waiting for it (a fix may
     // make the deletion wait for the tenant's open transactions).
-    for (;;) {
+    await vi.waitFor(async () => {
       const waiting = t.admin
         // A lock wait, or the sleep between polls of the transitions' wait for older transactions (migration 0012).
         .query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND (wait_event_type = 'Lock' OR wait_event = 'PgSleep')`)
         .then(({ rows }) => ((rows[0]?.n ?? 0) > 0 ? 'waiting' : undefined));
-      if ((await Promise.race([deletion, waiting])) !== undefined) break;
-    }
+      expect(await Promise.race([deletion, waiting])).toBeDefined();
+    }, { timeout: 60_000, interval: 1 });
     finish();
     await Promise.all([txOutcome, deletion]);
     const { rows: [tenant] } = await t.admin.query<{ status: string }>('SELECT status FROM tenantry.tenants WHERE id = $1', [x]);

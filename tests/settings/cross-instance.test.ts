@@ -3,7 +3,7 @@
 // a second, through Redis pub/sub. Without Redis the in-process feed runs the same cases.
 import type { Redis } from 'ioredis';
 import { Type } from '@sinclair/typebox';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { TenantId } from 'tenantry';
 import { createControlPlane, systemActor, type ControlPlane } from 'tenantry/control';
 import { memoryChangeFeed, redisChangeFeed, type ChangeFeed, type FeedLink } from 'tenantry/redis';
@@ -18,17 +18,7 @@ const PLANS: Record<string, Record<string, boolean>> = { free: { sso: false }, p
 
 /** Polls until `read` gives `expected` (deep equality), within the 1 s the feed promises. */
 async function visibleWithin<T>(read: () => Promise<T>, expected: T, budgetMs = 1000): Promise<void> {
-  const until = Date.now() + budgetMs;
-  for (;;) {
-    const value = await read();
-    try {
-      expect(value).toEqual(expected);
-      return;
-    } catch (err) {
-      if (Date.now() > until) throw err;
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await vi.waitFor(async () => expect(await read()).toEqual(expected), { timeout: budgetMs, interval: 10 });
 }
 
 const variants = [
@@ -87,7 +77,7 @@ describe.each(variants)('two instances over the %s feed', (kind) => {
       const subscriber = connections[3]!; // instance two's: [publisher, subscriber] were made last
       const links: FeedLink[] = [];
       const stop = await feeds[1]!.subscribe('settings', () => {}, { onLink: (link) => links.push(link) });
-      const heard = async (link: FeedLink) => { while (!links.includes(link)) await new Promise((r) => setTimeout(r, 5)); };
+      const heard = (link: FeedLink) => vi.waitFor(() => expect(links).toContain(link), { timeout: 60_000, interval: 5 });
       await two.settings.get(tenant);
       expect(two.settings.peek(tenant)).toBeDefined();
       // Down until the test reconnects it (a killed connection would come back on its own, too

@@ -2,6 +2,7 @@
 // runs the built one: its own environment, its own exit code, stdout and stderr apart.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../packages/server/src/bin.ts', import.meta.url));
@@ -76,11 +77,10 @@ export function runCli(args: readonly string[], env: Readonly<Record<string, str
 
 /** Polls `probe` until it returns a value, at most `timeoutMs`: for servers that take a while to come up. */
 export async function pollUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 0; Date.now() < deadline; attempt += 1) {
+  const notYet = new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  return vi.waitFor(async () => {
     const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (value === undefined) throw notYet;
+    return value;
+  }, { timeout: timeoutMs, interval: 50 });
 }

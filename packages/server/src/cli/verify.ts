@@ -1,7 +1,7 @@
 // `tenantry verify`: audits the database for tenant-isolation mistakes (catalog lint plus a
 // rolled-back probe as the app role) and exits 1 with the findings — for a team's CI.
 import type { Command } from 'commander';
-import { pgPool } from 'tenantry/postgres';
+import { pgPool } from 'tenantry/postgres/pg';
 import { formatReport, verifyErrors, verifyIsolation } from 'tenantry/verify';
 import { connectPostgresServer } from '../database/postgres-server.js';
 import type { CliContext } from './context.js';

@@ -1,10 +1,8 @@
 // Runs Tenantry's migrations with a short-lived admin pool: the admin login exists for this and
 // is closed right after, so nothing that serves requests can reach it.
 import pg from 'pg';
-import {
-  DEFAULT_ROLE_NAMES, migrate, pgPool, roleUrl,
-  type MigrateResult, type RolePasswords,
-} from 'tenantry/postgres';
+import { DEFAULT_ROLE_NAMES, migrate, roleUrl, type MigrateResult, type RolePasswords } from 'tenantry/postgres';
+import { pgPool } from 'tenantry/postgres/pg';
 import type { PostgresServer } from './postgres-server.js';
 
 /** How long to wait for a connection before reporting DATABASE_UNAVAILABLE (pg waits forever by default). */

@@ -6,10 +6,8 @@ import { systemClock, type Clock } from 'tenantry';
 import { createControlPlane, createTenantRegistry, quotaSeatCheck, type ControlPlane, type ControlPlaneOptions, type TenantRegistry } from 'tenantry/control';
 import { createBilling, type Billing } from 'tenantry/billing';
 import { createQuotas, planFeatures, type Quotas } from 'tenantry/quota';
-import {
-  createTenantDatabase, DEFAULT_ROLE_NAMES, pgPool, roleUrl,
-  type MigrateResult, type SqlPool, type TenantDatabase, type TenantDatabaseObserver,
-} from 'tenantry/postgres';
+import { createTenantDatabase, DEFAULT_ROLE_NAMES, roleUrl, type MigrateResult, type SqlPool, type TenantDatabase, type TenantDatabaseObserver } from 'tenantry/postgres';
+import { pgPool } from 'tenantry/postgres/pg';
 import type { ServerConfig } from '../config.js';
 import { loadPlanCatalog } from '../plans.js';
 import { migrateDatabase } from './migrate-database.js';

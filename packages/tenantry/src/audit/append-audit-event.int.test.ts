@@ -4,7 +4,7 @@
 // testNow (TENANTRY_TEST_NOW).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type Clock, type TenantId } from '../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { appendAuditEvent } from './append-audit-event.js';
 import { auditEventHash, GENESIS_HASH, type AuditEvent } from './audit-event.js';
 import { operatorAuditTransaction, withAuditOperator } from './audit-operator.js';
@@ -13,7 +13,6 @@ import { verifyAuditChain } from './verify-audit-chain.js';
 
 let t: TestTenantry;
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const NOW = Date.parse(inject('testNow'));
 const stepClock = (start: number, stepMs = 1000): Clock => {
   let at = start;
@@ -65,7 +64,7 @@ describe('appendAuditEvent', () => {
   it('commits with the change it records and rolls back with it', async () => {
     const tenant = await newTenant('same-tx');
     await t.db.transaction(tenant, (tx) => appendAuditEvent(tx, { actor: 'user:ann', action: 'kept.one' }));
-    const err = await failure(
+    const err = await errorOf(
       t.db.transaction(tenant, async (tx) => {
         await appendAuditEvent(tx, { actor: 'user:ann', action: 'rolled.back' });
         throw new Error('the change failed');
@@ -113,7 +112,7 @@ describe('appendAuditEvent', () => {
 
   it('refuses an invalid event with AUDIT_EVENT_INVALID before anything is written', async () => {
     const tenant = await newTenant('invalid');
-    const err = await failure(t.db.transaction(tenant, (tx) => appendAuditEvent(tx, { actor: 'user:ann', action: 'Not An Action' })));
+    const err = await errorOf(t.db.transaction(tenant, (tx) => appendAuditEvent(tx, { actor: 'user:ann', action: 'Not An Action' })));
     expect(isTenantryError(err, 'AUDIT_EVENT_INVALID')).toBe(true);
     expect((err as { details: object }).details).toMatchObject({ field: 'action' });
     expect(await chainOf(tenant)).toEqual([]);
@@ -129,7 +128,7 @@ describe('appends that race under REPEATABLE READ', () => {
       await connection.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       const tx = await operatorAuditTransaction(connection, tenant); // its snapshot is taken here
       await t.db.transaction(tenant, (other) => appendAuditEvent(other, { actor: 'user:bob', action: 'second' }));
-      const err = await failure(appendAuditEvent(tx, { actor: 'operator:ann', action: 'stale' }));
+      const err = await errorOf(appendAuditEvent(tx, { actor: 'operator:ann', action: 'stale' }));
       expect(isTenantryError(err, 'TRANSACTION_CONFLICT')).toBe(true);
     } finally {
       await connection.query('ROLLBACK');
@@ -162,7 +161,7 @@ describe('operator audit transactions', () => {
     const tenant = await newTenant('operator-no-tx');
     const connection = await t.operator.connect();
     try {
-      const err = await failure(operatorAuditTransaction(connection, tenant));
+      const err = await errorOf(operatorAuditTransaction(connection, tenant));
       expect(isTenantryError(err, 'AUDIT_TRANSACTION_REQUIRED')).toBe(true);
     } finally {
       connection.release();
@@ -171,7 +170,7 @@ describe('operator audit transactions', () => {
 
   it('rolls back and fails when the callback swallowed a failed statement', async () => {
     const tenant = await newTenant('operator-swallowed');
-    const err = await failure(
+    const err = await errorOf(
       withAuditOperator(t.operator, tenant, async (tx) => {
         await appendAuditEvent(tx, { actor: 'operator:ann', action: 'lost.write' });
         await tx.query('SELECT 1 / 0').catch(() => undefined);

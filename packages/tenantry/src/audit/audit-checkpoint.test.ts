@@ -8,19 +8,12 @@ import {
   auditCheckpointSignatureOk, auditVerificationKey, canonicalAuditCheckpoint, checkSigningKey, checkVerificationKeys, signAuditCheckpoint,
   type AuditCheckpoint, type AuditSigningKey,
 } from './audit-checkpoint.js';
+import { errorOf } from '../testing/index.js';
 
 const tenantId = '0190f8a0-5c3e-7b7a-9f4e-1a2b3c4d5e6f' as TenantId;
 const head = { tenantId, seq: 42, hash: 'ab'.repeat(32), time: '2025-03-01T10:00:00.000000Z' };
 const ed25519 = (keyId = 'audit-1'): AuditSigningKey => ({ keyId, algorithm: 'ed25519', privateKey: generateKeyPairSync('ed25519').privateKey });
 const hmac = (keyId = 'audit-h'): AuditSigningKey => ({ keyId, algorithm: 'hmac-sha256', secret: randomBytes(32) });
-const thrown = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-};
 
 describe('the signed encoding of a checkpoint', () => {
   it('is the JCS text of tenant, seq, hash, time, key id and algorithm, with its type', () => {
@@ -83,11 +76,11 @@ describe('keys', () => {
     ['an empty key id', { keyId: '', algorithm: 'hmac-sha256', secret: randomBytes(32) }],
     ['a key id with a space', { keyId: 'audit key', algorithm: 'hmac-sha256', secret: randomBytes(32) }],
   ])('refuses %s as a signing key with AUDIT_KEY_INVALID', (_, key) => {
-    expect(isTenantryError(thrown(() => checkSigningKey(key)), 'AUDIT_KEY_INVALID')).toBe(true);
+    expect(isTenantryError(errorOf(() => checkSigningKey(key)), 'AUDIT_KEY_INVALID')).toBe(true);
   });
 
   it('refuses an Ed25519 private key as a verification key', () => {
     const key = { keyId: 'k', algorithm: 'ed25519', publicKey: generateKeyPairSync('ed25519').privateKey };
-    expect(isTenantryError(thrown(() => checkVerificationKeys([key])), 'AUDIT_KEY_INVALID')).toBe(true);
+    expect(isTenantryError(errorOf(() => checkVerificationKeys([key])), 'AUDIT_KEY_INVALID')).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTenantryError, type TenantId } from '../core/index.js';
 import { auditEventHash, auditTime, canonicalAuditEvent, checkAuditEventInput, GENESIS_HASH, type AuditEventContent } from './audit-event.js';
+import { errorOf } from '../testing/index.js';
 
 const tenantId = '0190f8a0-5c3e-7b7a-9f4e-1a2b3c4d5e6f' as TenantId;
 const event: AuditEventContent = {
@@ -17,14 +18,6 @@ const event: AuditEventContent = {
   target: 'member:bob',
   requestId: null,
   details: { role: 'admin', seats: 3 },
-};
-const thrown = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
 };
 
 describe('the canonical encoding of an event', () => {
@@ -66,7 +59,7 @@ describe('auditTime', () => {
   it.each([['an invalid Date', new Date(Number.NaN)], ['year 10000', new Date('+010000-01-01T00:00:00Z')], ['year 0', new Date('0000-01-01T00:00:00Z')]])(
     'refuses %s with AUDIT_EVENT_INVALID',
     (_, date) => {
-      expect(isTenantryError(thrown(() => auditTime(date)), 'AUDIT_EVENT_INVALID')).toBe(true);
+      expect(isTenantryError(errorOf(() => auditTime(date)), 'AUDIT_EVENT_INVALID')).toBe(true);
     },
   );
 });
@@ -101,7 +94,7 @@ describe('checkAuditEventInput', () => {
     ['a time (the log sets it)', { actor: 'a', action: 'x', time: 'now' }, 'time'],
     ['null', null, 'event'],
   ])('refuses %s with AUDIT_EVENT_INVALID naming the field', (_, input, field) => {
-    const err = thrown(() => checkAuditEventInput(input));
+    const err = errorOf(() => checkAuditEventInput(input));
     expect(isTenantryError(err, 'AUDIT_EVENT_INVALID')).toBe(true);
     expect((err as { details: { field: string } }).details.field).toBe(field);
   });

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type TenantId } from '../core/index.js';
 import type { SqlPool } from '../postgres/index.js';
-import { createTestClock, createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { codeOfError, createTestClock, createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { appendAuditEvent } from './append-audit-event.js';
 import { GENESIS_HASH } from './audit-event.js';
 import { createAuditCheckpoint } from './create-audit-checkpoint.js';
@@ -22,8 +22,6 @@ let a: TenantId;
 let b: TenantId;
 const TABLES = ['tenantry.audit_events', 'tenantry.audit_heads', 'tenantry.audit_checkpoints'];
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const sqlstate = (err: unknown) => (err as { code?: string }).code;
 
 /** Raw SQL as a role, with `tenant` set for one transaction, rolled back after: what a bug or an attacker with that role could send. */
 async function asRole<T>(pool: SqlPool, tenant: TenantId | undefined, sql: string, values: unknown[] = []): Promise<T[]> {
@@ -91,13 +89,13 @@ describe('row-level isolation of the audit tables', () => {
   it('lets the app role, acting as A, neither read nor append to B\'s chain', async () => {
     expect(await asRole(t.app, a, 'SELECT * FROM tenantry.audit_events WHERE tenant_id = $1', [b])).toEqual([]);
     expect(await asRole(t.app, a, 'SELECT * FROM tenantry.audit_heads WHERE tenant_id = $1', [b])).toEqual([]);
-    const forged = await failure(
+    const forged = await errorOf(
       asRole(t.app, a, `INSERT INTO tenantry.audit_events (tenant_id, seq, prev_hash, hash, occurred_at, actor, action)
                         VALUES ($1, 2, $2, $2, now(), 'x', 'x')`, [b, GENESIS_HASH]),
     );
-    expect(sqlstate(forged)).toBe('42501');
-    const moved = await failure(asRole(t.app, a, 'INSERT INTO tenantry.audit_heads (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO UPDATE SET seq = 0', [b]));
-    expect(sqlstate(moved)).toBe('42501');
+    expect(codeOfError(forged)).toBe('42501');
+    const moved = await errorOf(asRole(t.app, a, 'INSERT INTO tenantry.audit_heads (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO UPDATE SET seq = 0', [b]));
+    expect(codeOfError(moved)).toBe('42501');
   });
 
   it('sees nothing and writes nothing with no tenant in force', async () => {
@@ -121,7 +119,7 @@ describe('append-only', () => {
     ['delete a checkpoint', 'DELETE FROM tenantry.audit_checkpoints'],
     ['delete its head', 'DELETE FROM tenantry.audit_heads'],
   ])('refuses the app role to %s (no privilege)', async (_, sql) => {
-    expect(sqlstate(await failure(asRole(t.app, a, sql)))).toBe('42501');
+    expect(codeOfError(await errorOf(asRole(t.app, a, sql)))).toBe('42501');
   });
 
   it.each([
@@ -133,23 +131,23 @@ describe('append-only', () => {
     ['TRUNCATE the checkpoints', 'TRUNCATE tenantry.audit_checkpoints', false],
     ['DELETE a head', 'DELETE FROM tenantry.audit_heads WHERE tenant_id = $1', true],
   ])('refuses even a superuser to %s while the triggers stand', async (_, sql, withTenant) => {
-    const err = await failure(asRole(t.admin, a, sql, withTenant ? [a] : []));
-    expect(sqlstate(err)).toBe('TA405');
+    const err = await errorOf(asRole(t.admin, a, sql, withTenant ? [a] : []));
+    expect(codeOfError(err)).toBe('TA405');
   });
 
   it('refuses an event that does not extend the head, whoever inserts it (the chain cannot fork)', async () => {
     const [head] = await asRole<{ seq: string; hash: string }>(t.admin, a, 'SELECT seq, hash FROM tenantry.audit_heads WHERE tenant_id = $1', [a]);
     const insert = (seq: number, prev: string) =>
-      failure(asRole(t.operator, a, `INSERT INTO tenantry.audit_events (tenant_id, seq, prev_hash, hash, occurred_at, actor, action)
+      errorOf(asRole(t.operator, a, `INSERT INTO tenantry.audit_events (tenant_id, seq, prev_hash, hash, occurred_at, actor, action)
                                      VALUES ($1, $2, $3, $4, now(), 'x', 'x')`, [a, seq, prev, 'f'.repeat(64)]));
     const seq = Number(head?.seq);
-    expect(sqlstate(await insert(seq, GENESIS_HASH))).toBe('TA409'); // a second event with the head's seq
-    expect(sqlstate(await insert(seq + 1, GENESIS_HASH))).toBe('TA409'); // the right seq, the wrong predecessor
+    expect(codeOfError(await insert(seq, GENESIS_HASH))).toBe('TA409'); // a second event with the head's seq
+    expect(codeOfError(await insert(seq + 1, GENESIS_HASH))).toBe('TA409'); // the right seq, the wrong predecessor
     expect(await insert(seq + 1, head?.hash ?? '')).toBeUndefined(); // the right one goes in (and asRole rolls it back)
   });
 
   it('refuses the operator to delete a live tenant\'s events, even claiming to erase them', async () => {
-    const err = await failure(
+    const err = await errorOf(
       withAuditOperator(t.operator, a, async (tx) => {
         await tx.query("SELECT set_config('tenantry.audit_erase', $1, true)", [a]);
         await tx.query('DELETE FROM tenantry.audit_events WHERE tenant_id = $1', [a]);
@@ -164,7 +162,7 @@ describe('offboarding', () => {
     const gone = (await t.registry.create({ slug: 'leaving' })).id;
     await append(gone, 'data.created');
     await append(gone, 'data.changed');
-    expect(isTenantryError(await failure(eraseAuditLog({ operator: t.operator, tenantId: gone })), 'AUDIT_TENANT_NOT_DELETED')).toBe(true);
+    expect(isTenantryError(await errorOf(eraseAuditLog({ operator: t.operator, tenantId: gone })), 'AUDIT_TENANT_NOT_DELETED')).toBe(true);
 
     await t.registry.offboard(gone);
     const kept = await withAuditOperator(t.operator, gone, async (tx) => (await queryAuditEvents(tx)).events.length);

@@ -5,7 +5,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type Clock, type TenantId } from '../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { appendAuditEvent } from './append-audit-event.js';
 import { auditVerificationKey, type AuditCheckpoint, type AuditSigningKey } from './audit-checkpoint.js';
 import { auditEventHash, type AuditEvent } from './audit-event.js';
@@ -22,7 +22,6 @@ const key: AuditSigningKey = { keyId: 'audit-2025', algorithm: 'ed25519', privat
 const keys = [auditVerificationKey(key)];
 const EVENTS = 10;
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const breakOf = (result: AuditVerification) => (result.ok ? undefined : { kind: result.break.kind, seq: result.break.seq, toSeq: result.break.toSeq, evidence: result.break.evidence });
 
 function stepClock(): Clock {
@@ -206,7 +205,7 @@ describe('a stored chain', () => {
     const forgerKey = { keyId: 'audit-forged', algorithm: 'ed25519' as const, publicKey: generateKeyPairSync('ed25519').publicKey };
     const result = await withAuditOperator(t.operator, tenant, (tx) => verifyAuditChain(tx, { keys: [...keys, forgerKey] }));
     expect(breakOf(result)).toEqual({ kind: 'checkpoint-invalid', seq: 10, toSeq: 10, evidence: 'checkpoint' });
-    const unknown = await failure(withAuditOperator(t.operator, tenant, (tx) => verifyAuditChain(tx, { keys })));
+    const unknown = await errorOf(withAuditOperator(t.operator, tenant, (tx) => verifyAuditChain(tx, { keys })));
     expect(isTenantryError(unknown, 'AUDIT_CHECKPOINT_KEY_UNKNOWN')).toBe(true);
   });
 });
@@ -230,7 +229,7 @@ describe('createAuditCheckpoint', () => {
     await t.db.transaction(tenant, (tx) => appendAuditEvent(tx, { actor: 'user:1', action: 'more.work' }));
     await t.db.transaction(tenant, (tx) => appendAuditEvent(tx, { actor: 'user:1', action: 'more.work' }));
     await tamper([["UPDATE tenantry.audit_events SET action = 'nothing.here' WHERE tenant_id = $1 AND seq = 11", [tenant]]]);
-    const err = await failure(createAuditCheckpoint({ operator: t.operator, tenantId: tenant, key }));
+    const err = await errorOf(createAuditCheckpoint({ operator: t.operator, tenantId: tenant, key }));
     expect(isTenantryError(err, 'AUDIT_CHAIN_BROKEN')).toBe(true);
     expect((err as { details: object }).details).toEqual({ kind: 'edited', seq: 11, toSeq: 11 });
   });
@@ -241,23 +240,23 @@ describe('createAuditCheckpoint', () => {
       ['DELETE FROM tenantry.audit_events WHERE tenant_id = $1 AND seq > 8', [truncated]],
       ['UPDATE tenantry.audit_heads SET seq = 8 WHERE tenant_id = $1', [truncated]],
     ]);
-    const err = await failure(createAuditCheckpoint({ operator: t.operator, tenantId: truncated, key }));
+    const err = await errorOf(createAuditCheckpoint({ operator: t.operator, tenantId: truncated, key }));
     expect((err as { details: object }).details).toEqual({ kind: 'truncated', seq: 9, toSeq: 10 });
 
     const rewritten = await chainedTenant('no-signing-rewritten');
     await tamper([["UPDATE tenantry.audit_events SET hash = repeat('a', 64) WHERE tenant_id = $1 AND seq = 10", [rewritten]]]);
-    const err2 = await failure(createAuditCheckpoint({ operator: t.operator, tenantId: rewritten, key }));
+    const err2 = await errorOf(createAuditCheckpoint({ operator: t.operator, tenantId: rewritten, key }));
     expect((err2 as { details: object }).details).toEqual({ kind: 'rewritten', seq: 1, toSeq: 10 });
   });
 
   it('refuses a latest checkpoint with a bad signature (AUDIT_CHECKPOINT_INVALID) or an unknown key', async () => {
     const tenant = await chainedTenant('bad-anchor');
     await tamper([["UPDATE tenantry.audit_checkpoints SET signature = $2 WHERE tenant_id = $1", [tenant, randomBytes(64).toString('base64url')]]]);
-    expect(isTenantryError(await failure(createAuditCheckpoint({ operator: t.operator, tenantId: tenant, key })), 'AUDIT_CHECKPOINT_INVALID')).toBe(true);
+    expect(isTenantryError(await errorOf(createAuditCheckpoint({ operator: t.operator, tenantId: tenant, key })), 'AUDIT_CHECKPOINT_INVALID')).toBe(true);
 
     const rotated = await chainedTenant('rotated');
     const next: AuditSigningKey = { keyId: 'audit-2026', algorithm: 'hmac-sha256', secret: randomBytes(32) };
-    expect(isTenantryError(await failure(createAuditCheckpoint({ operator: t.operator, tenantId: rotated, key: next })), 'AUDIT_CHECKPOINT_KEY_UNKNOWN')).toBe(true);
+    expect(isTenantryError(await errorOf(createAuditCheckpoint({ operator: t.operator, tenantId: rotated, key: next })), 'AUDIT_CHECKPOINT_KEY_UNKNOWN')).toBe(true);
     const resigned = await createAuditCheckpoint({ operator: t.operator, tenantId: rotated, key: next, verificationKeys: keys });
     expect(resigned).toMatchObject({ seq: EVENTS, keyId: 'audit-2026', algorithm: 'hmac-sha256' });
     const result = await withAuditOperator(t.operator, rotated, (tx) => verifyAuditChain(tx, { keys: [...keys, auditVerificationKey(next)] }));

@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type TenantId } from '../core/index.js';
 import type { SqlConnection } from '../postgres/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { appendAuditEvent } from './append-audit-event.js';
 import { auditVerificationKey, type AuditSigningKey } from './audit-checkpoint.js';
 import type { AuditEvent } from './audit-event.js';
@@ -25,7 +25,6 @@ const START = Date.parse(inject('testNow'));
 const MINUTE = 60_000;
 const key: AuditSigningKey = { keyId: 'audit-q', algorithm: 'ed25519', privateKey: generateKeyPairSync('ed25519').privateKey };
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const query = (q: AuditQuery) => t.db.withTenant(tenant, (scope) => queryAuditEvents(scope, q));
 const seqs = (events: readonly AuditEvent[]) => events.map((e) => e.seq);
 
@@ -113,12 +112,12 @@ describe('queryAuditEvents', () => {
     ['an unknown order', { order: 'random' as 'newest-first' }, 'AUDIT_QUERY_INVALID'],
     ['a made-up cursor', { cursor: 'bm90IGEgY3Vyc29y' }, 'AUDIT_CURSOR_INVALID'],
   ])('refuses %s', async (_, q, code) => {
-    expect(isTenantryError(await failure(query(q)), code)).toBe(true);
+    expect(isTenantryError(await errorOf(query(q)), code)).toBe(true);
   });
 
   it('refuses a cursor given with the other order (AUDIT_CURSOR_INVALID)', async () => {
     const { nextCursor } = await query({ limit: 3 });
-    expect(isTenantryError(await failure(query({ order: 'newest-first', cursor: nextCursor ?? '' })), 'AUDIT_CURSOR_INVALID')).toBe(true);
+    expect(isTenantryError(await errorOf(query({ order: 'newest-first', cursor: nextCursor ?? '' })), 'AUDIT_CURSOR_INVALID')).toBe(true);
   });
 });
 

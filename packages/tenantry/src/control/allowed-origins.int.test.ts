@@ -2,15 +2,13 @@
 // tenant, and each tenant's list its own.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Tenant } from '../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { codeOf, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { createAllowedOrigins, isOriginAllowed, MAX_ALLOWED_ORIGINS, type ControlScope } from './index.js';
 
 let t: TestTenantry;
 let a: Tenant;
 let b: Tenant;
 const origins = createAllowedOrigins();
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = async (p: Promise<unknown>) => ((await failure(p)) as { code?: string } | undefined)?.code;
 const inTenant = <T>(tenant: Tenant, fn: (scope: ControlScope) => Promise<T>) => t.db.withTenant(tenant.id, fn);
 const stored = async (tenant: Tenant) => (await t.admin.query<{ origin: string }>('SELECT origin FROM tenantry.allowed_origins WHERE tenant_id = $1 ORDER BY origin', [tenant.id])).rows.map((r) => r.origin);
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, inject, it } from 'vitest';
 import type { Tenant } from '../core/index.js';
 import { apiKeyStrategy, createTenantResolver, tenantRequest, type ApiKeyVerifier } from '../resolve/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { codeOf, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { memoryChangeFeed } from '../redis/index.js';
 import { BUILT_IN_ROLE_PERMISSIONS, createApiKeys, createControlPlane, createMembers, systemActor, type Actor, type ApiKeys, type ControlScope } from './index.js';
 
@@ -18,8 +18,6 @@ let apiKeys: ApiKeys;
 let now = new Date(inject('testNow'));
 const clock = { now: () => new Date(now) };
 const owner = systemActor('user:owner');
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = async (p: Promise<unknown>) => ((await failure(p)) as { code?: string } | undefined)?.code;
 const inTenant = <T>(tenant: Tenant, fn: (scope: ControlScope) => Promise<T>) => t.db.withTenant(tenant.id, fn);
 const inTx = <T>(tenant: Tenant, fn: (scope: ControlScope) => Promise<T>) => t.db.transaction(tenant.id, fn);
 const storedKeys = async (tenant: Tenant) => (await t.admin.query('SELECT * FROM tenantry.api_keys WHERE tenant_id = $1 ORDER BY id', [tenant.id])).rows;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Tenant } from '../core/index.js';
 import { createTenantResolver, customDomainStrategy, tenantRequest } from '../resolve/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { codeOf, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { createCustomDomains, type ControlScope, type CustomDomains } from './index.js';
 
 /** A dnsmasq serving the given TXT records, restarted whenever they change (it reads them only at start). */
@@ -97,8 +97,6 @@ let a: Tenant;
 let b: Tenant;
 let domains: CustomDomains;
 let serial = 0;
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = async (p: Promise<unknown>) => ((await failure(p)) as { code?: string } | undefined)?.code;
 const inTenant = <T>(tenant: Tenant, fn: (scope: ControlScope) => Promise<T>) => t.db.withTenant(tenant.id, fn);
 const domainName = (label: string) => `${label}-${(serial += 1)}.acme.test`;
 const stored = async (tenant: Tenant) => (await t.admin.query('SELECT * FROM tenantry.custom_domains WHERE tenant_id = $1 ORDER BY domain', [tenant.id])).rows;

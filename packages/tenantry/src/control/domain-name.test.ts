@@ -1,17 +1,10 @@
 // Custom domain names: one canonical spelling each (so one domain cannot be stored twice and
 // belong to two tenants), and nothing that is not a plain host name.
 import { describe, expect, it } from 'vitest';
-import { isTenantryError } from '../core/index.js';
 import { parseDomainName } from './domain-name.js';
+import { codeOf } from '../testing/index.js';
 
-const codeOf = (value: unknown, reserved?: readonly string[]) => {
-  try {
-    parseDomainName(value, reserved);
-  } catch (err) {
-    return isTenantryError(err) ? err.code : 'not a TenantryError';
-  }
-  return undefined;
-};
+const parseCode = (value: unknown, reserved?: readonly string[]) => codeOf(() => parseDomainName(value, reserved));
 
 describe('parseDomainName', () => {
   it.each([
@@ -39,12 +32,12 @@ describe('parseDomainName', () => {
     ['the empty string', ''],
     ['a number', 7],
   ])('refuses %s with DOMAIN_INVALID', (_, input) => {
-    expect(codeOf(input)).toBe('DOMAIN_INVALID');
+    expect(parseCode(input)).toBe('DOMAIN_INVALID');
   });
 
   it("refuses the platform's own domains and their subdomains, and only those", () => {
-    expect(codeOf('example.com', ['example.com'])).toBe('DOMAIN_INVALID');
-    expect(codeOf('acme.example.com', ['example.com'])).toBe('DOMAIN_INVALID');
+    expect(parseCode('example.com', ['example.com'])).toBe('DOMAIN_INVALID');
+    expect(parseCode('acme.example.com', ['example.com'])).toBe('DOMAIN_INVALID');
     expect(parseDomainName('notexample.com', ['example.com'])).toBe('notexample.com');
   });
 });

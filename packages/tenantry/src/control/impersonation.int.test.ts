@@ -3,7 +3,7 @@
 // when ended, expired, or their operator is disabled.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Tenant } from '../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { codeOf, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { createImpersonation, createOperators, type ControlAuditEvent, type Impersonation, type Operator, type Operators } from './index.js';
 
 let t: TestTenantry;
@@ -17,8 +17,6 @@ let now = new Date(inject('testNow'));
 const clock = { now: () => new Date(now) };
 const MINUTE = 60_000;
 const events: ControlAuditEvent[] = [];
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = async (p: Promise<unknown>) => ((await failure(p)) as { code?: string } | undefined)?.code;
 const sessionCount = async () => (await t.admin.query<{ n: number }>('SELECT count(*)::int AS n FROM tenantry.impersonation_sessions')).rows[0]?.n;
 
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Tenant } from '../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { codeOf, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import {
   BUILT_IN_ROLE_PERMISSIONS, createCustomRoles, createInvitations, createMembers, invitationTenantId, systemActor,
   type Actor, type ControlScope,
@@ -23,8 +23,6 @@ const invitations = createInvitations({ clock, ttlMs: TTL });
 const members = createMembers({ clock });
 const roles = createCustomRoles({ clock });
 const owner = systemActor('user:owner');
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = async (p: Promise<unknown>) => ((await failure(p)) as { code?: string } | undefined)?.code;
 const email = () => `Person.${(serial += 1)}@Example.com`;
 const inTenant = <T>(tenant: Tenant, fn: (scope: ControlScope) => Promise<T>) => t.db.withTenant(tenant.id, fn);
 const inTx = <T>(tenant: Tenant, fn: (scope: ControlScope) => Promise<T>) => t.db.transaction(tenant.id, fn);

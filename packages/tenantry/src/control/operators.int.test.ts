@@ -3,7 +3,7 @@
 // operator disabled).
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { codeOf, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { createOperators, type Operators } from './index.js';
 
 let t: TestTenantry;
@@ -12,8 +12,6 @@ let serial = 0;
 // Time starts at testNow (TENANTRY_TEST_NOW) and moves only when a test moves it.
 let now = new Date(inject('testNow'));
 const clock = { now: () => new Date(now) };
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = async (p: Promise<unknown>) => ((await failure(p)) as { code?: string } | undefined)?.code;
 const newOperator = () => operators.create({ email: `Staff.${(serial += 1)}@Platform.example`, displayName: `Staff ${serial}` });
 
 beforeAll(async () => {

@@ -2,17 +2,10 @@
 // subdomain level of one https base and nothing that merely looks like it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isTenantryError } from '../core/index.js';
 import { isOriginAllowed, parseOrigin } from './origin.js';
+import { codeOf } from '../testing/index.js';
 
-const codeOf = (value: unknown) => {
-  try {
-    parseOrigin(value);
-  } catch (err) {
-    return isTenantryError(err) ? err.code : 'not a TenantryError';
-  }
-  return undefined;
-};
+const parseCode = (value: unknown) => codeOf(() => parseOrigin(value));
 
 describe('parseOrigin', () => {
   it.each([
@@ -49,7 +42,7 @@ describe('parseOrigin', () => {
     ['a number', 42],
     ['an overlong origin', `https://${'a'.repeat(300)}.com`],
   ])('refuses %s with ORIGIN_INVALID', (_, input) => {
-    expect(codeOf(input)).toBe('ORIGIN_INVALID');
+    expect(parseCode(input)).toBe('ORIGIN_INVALID');
   });
 });
 
@@ -98,7 +91,7 @@ describe('isOriginAllowed', () => {
         const origin = `${scheme}://${h}${port === undefined ? '' : `:${port}`}`;
         const expected = scheme === 'https' && port === undefined && /^[^.]+\.tenants\.acme\.com$/.test(h);
         // Only canonical origins can match at all; an explicit default port is not one.
-        fc.pre(codeOf(origin) === undefined && parseOrigin(origin) === origin);
+        fc.pre(parseCode(origin) === undefined && parseOrigin(origin) === origin);
         expect(isOriginAllowed(['https://*.tenants.acme.com'], origin)).toBe(expected);
       }),
     );

@@ -7,15 +7,8 @@ import {
   BUILT_IN_ROLE_PERMISSIONS, BUILT_IN_ROLES, hasPermission, missingPermissions, parsePermissions, PERMISSIONS,
   requireGrantable, systemActor, type Actor, type Permission,
 } from './permissions.js';
+import { errorOf } from '../testing/index.js';
 
-const thrown = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-};
 const actorWith = (permissions: readonly Permission[]): Actor => ({ id: 'user:test', permissions });
 
 describe('built-in roles', () => {
@@ -56,11 +49,11 @@ describe('parsePermissions', () => {
   });
 
   it.each([['members:admin'], ['*'], ['MEMBERS:READ'], [' members:read'], [42]])('refuses %j with PERMISSION_INVALID', (value) => {
-    expect(isTenantryError(thrown(() => parsePermissions([value])), 'PERMISSION_INVALID')).toBe(true);
+    expect(isTenantryError(errorOf(() => parsePermissions([value])), 'PERMISSION_INVALID')).toBe(true);
   });
 
   it('refuses what is not a list', () => {
-    expect(isTenantryError(thrown(() => parsePermissions('members:read')), 'CONTROL_FIELD_INVALID')).toBe(true);
+    expect(isTenantryError(errorOf(() => parsePermissions('members:read')), 'CONTROL_FIELD_INVALID')).toBe(true);
   });
 });
 
@@ -68,7 +61,7 @@ describe('the grant rule', () => {
   it('lets an admin grant admin but not owner, and names what is missing', () => {
     const admin = actorWith(BUILT_IN_ROLE_PERMISSIONS.admin);
     expect(() => requireGrantable(admin, BUILT_IN_ROLE_PERMISSIONS.admin)).not.toThrow();
-    const err = thrown(() => requireGrantable(admin, BUILT_IN_ROLE_PERMISSIONS.owner));
+    const err = errorOf(() => requireGrantable(admin, BUILT_IN_ROLE_PERMISSIONS.owner));
     expect(isTenantryError(err, 'PERMISSION_ESCALATION')).toBe(true);
     expect((err as { details: unknown }).details).toEqual({ missing: ['tenant:delete'] });
   });
@@ -79,7 +72,7 @@ describe('the grant rule', () => {
       fc.property(subset, subset, (held, wanted) => {
         const allowed = wanted.every((p) => held.includes(p));
         expect(missingPermissions(actorWith(held), wanted).length === 0).toBe(allowed);
-        expect(thrown(() => requireGrantable(actorWith(held), wanted)) === undefined).toBe(allowed);
+        expect(errorOf(() => requireGrantable(actorWith(held), wanted)) === undefined).toBe(allowed);
       }),
     );
   });

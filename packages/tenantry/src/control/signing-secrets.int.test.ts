@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Tenant } from '../core/index.js';
 import { createTenantEncryption, localKeyProvider } from '../crypto/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { codeOf, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { createSigningSecrets, signPayload, verifySignature, type ControlScope, type SigningSecrets } from './index.js';
 
 let t: TestTenantry;
@@ -17,8 +17,6 @@ const clock = { now: () => new Date(now) };
 const HOUR = 3_600_000;
 const encryption = createTenantEncryption({ keyProvider: localKeyProvider({ keys: { primary: randomBytes(32) } }), clock });
 const secrets: SigningSecrets = createSigningSecrets({ encryption, clock, graceMs: HOUR });
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = async (p: Promise<unknown>) => ((await failure(p)) as { code?: string } | undefined)?.code;
 const inTenant = <T>(tenant: Tenant, fn: (scope: ControlScope) => Promise<T>) => t.db.withTenant(tenant.id, fn);
 const inTx = <T>(tenant: Tenant, fn: (scope: ControlScope) => Promise<T>) => t.db.transaction(tenant.id, fn);
 const stored = async (tenant: Tenant) =>

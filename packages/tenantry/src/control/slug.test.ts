@@ -5,16 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTenantryError } from '../core/index.js';
 import { parseSlug, RESERVED_SLUGS } from './slug.js';
+import { codeOf, errorOf } from '../testing/index.js';
 
-const failure = (value: unknown): unknown => {
-  try {
-    parseSlug(value);
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-};
-const codeOf = (value: unknown) => (failure(value) as { code?: string } | undefined)?.code;
+const slugCode = (value: unknown) => codeOf(() => parseSlug(value));
 
 // The CHECK on tenantry.tenants.slug, read from the migration so the two cannot drift apart.
 const registrySql = readFileSync(new URL('../postgres/migrations/0002_tenant_registry.sql', import.meta.url), 'utf8');
@@ -53,7 +46,7 @@ describe('parseSlug', () => {
     ['a null byte', 'acme\u0000'],
     ['a newline inside', 'ac\nme'],
   ])('refuses %s with TENANT_SLUG_INVALID', (_, input) => {
-    expect(codeOf(input)).toBe('TENANT_SLUG_INVALID');
+    expect(slugCode(input)).toBe('TENANT_SLUG_INVALID');
   });
 
   it.each<[string, unknown]>([
@@ -62,29 +55,29 @@ describe('parseSlug', () => {
     ['undefined', undefined],
     ['an object', { slug: 'acme' }],
   ])('refuses %s with TENANT_SLUG_INVALID', (_, input) => {
-    expect(codeOf(input)).toBe('TENANT_SLUG_INVALID');
+    expect(slugCode(input)).toBe('TENANT_SLUG_INVALID');
   });
 
   it.each(['www', 'admin', 'api', 'app', 'dashboard', 'login', 'status', 'tenantry', 'localhost'])('reserves %j', (name) => {
-    expect(codeOf(name)).toBe('TENANT_SLUG_RESERVED');
+    expect(slugCode(name)).toBe('TENANT_SLUG_RESERVED');
   });
 
   it('reserves every name of RESERVED_SLUGS, also when typed in upper case with blanks around', () => {
     expect(RESERVED_SLUGS.size).toBeGreaterThan(10);
     for (const name of RESERVED_SLUGS) {
-      expect(codeOf(name), name).toBe('TENANT_SLUG_RESERVED');
-      expect(codeOf(` ${name.toUpperCase()} `), name).toBe('TENANT_SLUG_RESERVED');
+      expect(slugCode(name), name).toBe('TENANT_SLUG_RESERVED');
+      expect(slugCode(` ${name.toUpperCase()} `), name).toBe('TENANT_SLUG_RESERVED');
     }
   });
 
   it('reserves punycode labels (xn--), which can render as a look-alike of another name', () => {
-    expect(codeOf('xn--80ak6aa92e')).toBe('TENANT_SLUG_RESERVED');
-    expect(codeOf('XN--bcher-kva')).toBe('TENANT_SLUG_RESERVED');
+    expect(slugCode('xn--80ak6aa92e')).toBe('TENANT_SLUG_RESERVED');
+    expect(slugCode('XN--bcher-kva')).toBe('TENANT_SLUG_RESERVED');
   });
 
   // An attack run found a--b and ab--x accepted: "--" in places 3–4 is IDNA's ACE marker (issue 13).
   it.each(['a--b', 'ab--x', 'ab--', 'abc--def', 'A--B'])('refuses %j: two hyphens in a row', (slug) => {
-    expect(codeOf(slug)).toBe('TENANT_SLUG_INVALID');
+    expect(slugCode(slug)).toBe('TENANT_SLUG_INVALID');
   });
 
   it('accepts names that only contain a reserved one', () => {
@@ -92,10 +85,10 @@ describe('parseSlug', () => {
   });
 
   it('says why in a typed error of kind invalid', () => {
-    const err = failure('acme_corp');
+    const err = errorOf(() => parseSlug('acme_corp'));
     expect(isTenantryError(err, 'TENANT_SLUG_INVALID')).toBe(true);
     expect((err as { kind: string }).kind).toBe('invalid');
-    expect((failure('www') as { kind: string }).kind).toBe('invalid');
+    expect((errorOf(() => parseSlug('www')) as { kind: string }).kind).toBe('invalid');
   });
 });
 

@@ -6,7 +6,7 @@
 // (on a free port) is frozen with SIGSTOP; the shared one is never touched.
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isTenantryError, parseTenantId } from '../core/index.js';
 import { redisChangeFeed } from '../redis/index.js';
 import { freePort, hasRedisServer, startRedis, type OwnedProcess } from '../testing/index.js';
@@ -25,8 +25,9 @@ function withinDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+/** Resolves once `condition` holds; `withinDeadline` (or the test's timeout) bounds the wait. */
+function until(condition: () => boolean): Promise<void> {
+  return vi.waitFor(() => expect(condition()).toBe(true), { timeout: 60_000, interval: 1 });
 }
 
 describe.skipIf(!hasRedisServer)(`a tenant cache whose change feed is frozen${hasRedisServer ? '' : ' (SKIPPED: no redis-server binary)'}`, () => {

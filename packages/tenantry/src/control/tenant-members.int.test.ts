@@ -1,9 +1,9 @@
 // Members and custom roles against a real PostgreSQL: roles and their permissions, the grant
 // rule, the last owner (also under concurrent demotions), and tenant B's handles finding
 // nothing of tenant A's members and roles.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Tenant } from '../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { codeOf, createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { BUILT_IN_ROLE_PERMISSIONS, createCustomRoles, createMembers, hasPermission, systemActor, type Actor, type ControlScope } from './index.js';
 
 let t: TestTenantry;
@@ -14,8 +14,6 @@ const members = createMembers();
 const roles = createCustomRoles();
 const owner = systemActor('test');
 const adminActor: Actor = { id: 'user:admin', permissions: BUILT_IN_ROLE_PERMISSIONS.admin };
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = async (p: Promise<unknown>) => ((await failure(p)) as { code?: string } | undefined)?.code;
 const user = (prefix: string) => `${prefix}-${(serial += 1)}`;
 const inTenant = <T>(tenant: Tenant, fn: (scope: ControlScope) => Promise<T>) => t.db.withTenant(tenant.id, fn);
 const storedMembers = async (tenant: Tenant) =>
@@ -66,7 +64,7 @@ describe('members with built-in roles', () => {
 
   it('commits with the caller\'s transaction, and a rollback undoes the change', async () => {
     const fay = user('fay');
-    await failure(t.db.transaction(a.id, async (tx) => {
+    await errorOf(t.db.transaction(a.id, async (tx) => {
       await members.add(tx, { userId: fay, role: 'member' }, owner);
       throw new Error('the request failed later');
     }));
@@ -106,7 +104,7 @@ describe('the last owner', () => {
       await held;
     });
     await didChange;
-    const second = failure(t.db.transaction(tenant.id, (tx) => members.changeRole(tx, o2, 'member', owner)));
+    const second = errorOf(t.db.transaction(tenant.id, (tx) => members.changeRole(tx, o2, 'member', owner)));
     // Wait (on the server's own account, not a timer) until the second blocks on those locks.
     const waitingOnLock = async () =>
       (await t.admin.query<{ n: number }>(
@@ -114,8 +112,7 @@ describe('the last owner', () => {
           WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%builtin_role = ''owner''%FOR UPDATE%'`,
       )).rows[0]?.n ?? 0;
     try {
-      const deadline = Date.now() + 20_000;
-      while ((await waitingOnLock()) === 0 && Date.now() < deadline);
+      await vi.waitFor(async () => expect(await waitingOnLock()).toBeGreaterThan(0), { timeout: 20_000, interval: 1 }).catch(() => undefined);
       expect(await waitingOnLock()).toBe(1);
     } finally {
       release();

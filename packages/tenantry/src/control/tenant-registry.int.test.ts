@@ -3,16 +3,15 @@
 // exactly the deleted tenant's rows.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type IsolationTier, type Tenant, type TenantId, type TenantStatus } from '../core/index.js';
-import { createTenantDatabase, isolateTable, pgPool } from '../postgres/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTenantDatabase, isolateTable } from '../postgres/index.js';
+import { pgPool } from '../postgres/pg.js';
+import { codeOfError, createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { createTenantRegistry, type CreateTenantInput, type TenantRegistry } from './index.js';
 
 let t: TestTenantry;
 let registry: TenantRegistry;
 let serial = 0;
 const slug = (prefix: string) => `${prefix}-${(serial += 1)}`;
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = (err: unknown) => (err as { code?: string } | undefined)?.code;
 
 /** A clock the test moves by hand. */
 function manualClock(start: string) {
@@ -34,7 +33,7 @@ async function gateRefusal(tenantId: string, how: 'withTenant' | 'transaction' =
   const pool = pgPool({ connectionString: t.appUrl, max: 1 });
   try {
     const db = createTenantDatabase({ pool });
-    return await failure(how === 'withTenant' ? db.withTenant(tenantId, (s) => s.query('SELECT 1')) : db.transaction(tenantId, (tx) => tx.query('SELECT 1')));
+    return await errorOf(how === 'withTenant' ? db.withTenant(tenantId, (s) => s.query('SELECT 1')) : db.transaction(tenantId, (tx) => tx.query('SELECT 1')));
   } finally {
     await pool.end();
   }
@@ -86,7 +85,7 @@ describe('create', () => {
   it('refuses a slug another live tenant uses, whatever its case and blanks, and writes nothing', async () => {
     const before = await countTenants();
     for (const taken of ['tenant-0', ' TENANT-0 ', 'Tenant-1']) {
-      expect(codeOf(await failure(registry.create({ slug: taken }))), taken).toBe('TENANT_SLUG_TAKEN');
+      expect(codeOfError(await errorOf(registry.create({ slug: taken }))), taken).toBe('TENANT_SLUG_TAKEN');
     }
     expect(await countTenants()).toBe(before);
   });
@@ -95,7 +94,7 @@ describe('create', () => {
     const contested = slug('contested');
     const results = await Promise.allSettled([registry.create({ slug: contested }), registry.create({ slug: contested })]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => codeOf(r.reason))).toEqual(['TENANT_SLUG_TAKEN']);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => codeOfError(r.reason))).toEqual(['TENANT_SLUG_TAKEN']);
     const { rows } = await t.admin.query('SELECT id FROM tenantry.tenants WHERE slug = $1', [contested]);
     expect(rows).toHaveLength(1);
   });
@@ -113,8 +112,8 @@ describe('create', () => {
     ['a display name of 201 characters', { slug: 'name-long', displayName: 'n'.repeat(201) }, 'TENANT_FIELD_INVALID', 'displayName'],
   ])('refuses %s and writes nothing', async (_, input, code, field) => {
     const before = await countTenants();
-    const err = await failure(registry.create(input));
-    expect(codeOf(err)).toBe(code);
+    const err = await errorOf(registry.create(input));
+    expect(codeOfError(err)).toBe(code);
     if (field !== undefined) expect((err as { details: { field?: string } }).details.field).toBe(field);
     expect(await countTenants()).toBe(before);
   });
@@ -136,16 +135,16 @@ describe('lookups', () => {
   it('answers undefined from the try forms and TENANT_NOT_FOUND from the others for an unknown tenant', async () => {
     const unknown = '0190f8a0-5c3e-7b7a-9f4e-1a2b3c4d5e6f';
     expect(await registry.tryGet(unknown)).toBeUndefined();
-    expect(codeOf(await failure(registry.get(unknown)))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await errorOf(registry.get(unknown)))).toBe('TENANT_NOT_FOUND');
     expect(await registry.tryGetBySlug('nobody-here')).toBeUndefined();
-    expect(codeOf(await failure(registry.getBySlug('nobody-here')))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await errorOf(registry.getBySlug('nobody-here')))).toBe('TENANT_NOT_FOUND');
   });
 
   it('refuses a malformed id, or a slug passed as an id, with TENANT_ID_INVALID', async () => {
     for (const bad of ['not-a-uuid', 'tenant-0', '00000000-0000-0000-0000-000000000000']) {
-      expect(codeOf(await failure(registry.get(bad))), bad).toBe('TENANT_ID_INVALID');
-      expect(codeOf(await failure(registry.tryGet(bad))), bad).toBe('TENANT_ID_INVALID');
-      expect(codeOf(await failure(registry.suspend(bad))), bad).toBe('TENANT_ID_INVALID');
+      expect(codeOfError(await errorOf(registry.get(bad))), bad).toBe('TENANT_ID_INVALID');
+      expect(codeOfError(await errorOf(registry.tryGet(bad))), bad).toBe('TENANT_ID_INVALID');
+      expect(codeOfError(await errorOf(registry.suspend(bad))), bad).toBe('TENANT_ID_INVALID');
     }
   });
 });
@@ -191,19 +190,19 @@ describe('list', () => {
   it('refuses a cursor it did not issue with TENANT_FIELD_INVALID', async () => {
     const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
     for (const cursor of ['', 'garbage!!', encode({}), encode(null), encode(['not a date', t.tenants[0]?.id]), encode(['2024-01-01T00:00:00.000Z', 'not-a-uuid'])]) {
-      const err = await failure(registry.list({ cursor }));
-      expect(codeOf(err), cursor).toBe('TENANT_FIELD_INVALID');
+      const err = await errorOf(registry.list({ cursor }));
+      expect(codeOfError(err), cursor).toBe('TENANT_FIELD_INVALID');
       expect((err as { details: { field?: string } }).details.field).toBe('cursor');
     }
   });
 
   it('refuses a limit outside 1–500 and an unknown status with TENANT_FIELD_INVALID', async () => {
     for (const limit of [0, 501, 1.5, -1]) {
-      const err = await failure(registry.list({ limit }));
+      const err = await errorOf(registry.list({ limit }));
       expect((err as { details: { field?: string } }).details.field, String(limit)).toBe('limit');
     }
-    const err = await failure(registry.list({ status: 'gone' as unknown as TenantStatus }));
-    expect(codeOf(err)).toBe('TENANT_FIELD_INVALID');
+    const err = await errorOf(registry.list({ status: 'gone' as unknown as TenantStatus }));
+    expect(codeOfError(err)).toBe('TENANT_FIELD_INVALID');
     expect((err as { details: { field?: string } }).details.field).toBe('status');
   });
 });
@@ -245,8 +244,8 @@ describe('list filters', () => {
 
   it('refuses a bad plan, region, tier or an overlong search with TENANT_FIELD_INVALID naming the field', async () => {
     for (const [opts, field] of [[{ plan: 'Pro!' }, 'plan'], [{ region: '' }, 'region'], [{ tier: 'silo' }, 'tier'], [{ search: 'x'.repeat(201) }, 'search']] as const) {
-      const err = await failure(registry.list(opts as never));
-      expect(codeOf(err), field).toBe('TENANT_FIELD_INVALID');
+      const err = await errorOf(registry.list(opts as never));
+      expect(codeOfError(err), field).toBe('TENANT_FIELD_INVALID');
       expect((err as { details: { field?: string } }).details.field).toBe(field);
     }
   });
@@ -275,16 +274,16 @@ describe('update', () => {
   it('refuses bad values and unknown fields with TENANT_FIELD_INVALID, a stale version with TENANT_VERSION_CONFLICT, and writes nothing', async () => {
     const x = await registry.create({ slug: slug('upd-bad') });
     for (const [input, field] of [[{ plan: 'PRO' }, 'plan'], [{ region: 'a b' }, 'region'], [{ displayName: '   ' }, 'displayName'], [{ tier: 'schema' }, 'tier'], [{ status: 'deleted' }, 'status']] as const) {
-      const err = await failure(registry.update(x.id, input as never));
-      expect(codeOf(err), field).toBe('TENANT_FIELD_INVALID');
+      const err = await errorOf(registry.update(x.id, input as never));
+      expect(codeOfError(err), field).toBe('TENANT_FIELD_INVALID');
       expect((err as { details: { field?: string } }).details.field).toBe(field);
     }
-    expect(codeOf(await failure(registry.update(x.id, { plan: 'pro' }, { expectedVersion: x.version - 1 })))).toBe('TENANT_VERSION_CONFLICT');
+    expect(codeOfError(await errorOf(registry.update(x.id, { plan: 'pro' }, { expectedVersion: x.version - 1 })))).toBe('TENANT_VERSION_CONFLICT');
     expect(await registry.get(x.id)).toEqual(x);
   });
 
   it('answers TENANT_NOT_FOUND for an unknown or deleted tenant', async () => {
-    expect(codeOf(await failure(registry.update('0190f0e0-0000-7000-8000-000000000000', { plan: 'pro' })))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await errorOf(registry.update('0190f0e0-0000-7000-8000-000000000000', { plan: 'pro' })))).toBe('TENANT_NOT_FOUND');
   });
 });
 
@@ -308,16 +307,16 @@ describe('transitions', () => {
   it('gives an offboarding tenant no more work (TENANT_NOT_ACTIVE)', async () => {
     const tenant = await registry.create({ slug: slug('leaving') });
     await registry.offboard(tenant.id);
-    expect(codeOf(await gateRefusal(tenant.id))).toBe('TENANT_NOT_ACTIVE');
-    expect(codeOf(await gateRefusal(tenant.id, 'transaction'))).toBe('TENANT_NOT_ACTIVE');
+    expect(codeOfError(await gateRefusal(tenant.id))).toBe('TENANT_NOT_ACTIVE');
+    expect(codeOfError(await gateRefusal(tenant.id, 'transaction'))).toBe('TENANT_NOT_ACTIVE');
   });
 
   it('refuses an illegal transition with TENANT_INVALID_TRANSITION and leaves the row as it was', async () => {
     const tenant = await registry.create({ slug: slug('steady') });
     const before = await storedRow(tenant.id);
     for (const event of ['restore', 'activate', 'delete'] as const) {
-      const err = await failure(registry.transition(tenant.id, event));
-      expect(codeOf(err), event).toBe('TENANT_INVALID_TRANSITION');
+      const err = await errorOf(registry.transition(tenant.id, event));
+      expect(codeOfError(err), event).toBe('TENANT_INVALID_TRANSITION');
       expect((err as { details: object }).details).toMatchObject({ from: 'active', allowed: ['suspend', 'offboard'] });
     }
     expect(await storedRow(tenant.id)).toEqual(before);
@@ -326,15 +325,15 @@ describe('transitions', () => {
   it('applies a transition only at the expected version (TENANT_VERSION_CONFLICT otherwise), leaving the row as it was', async () => {
     const tenant = await registry.create({ slug: slug('cas') });
     const before = await storedRow(tenant.id);
-    const err = await failure(registry.transition(tenant.id, 'suspend', { expectedVersion: tenant.version - 1 }));
-    expect(codeOf(err)).toBe('TENANT_VERSION_CONFLICT');
+    const err = await errorOf(registry.transition(tenant.id, 'suspend', { expectedVersion: tenant.version - 1 }));
+    expect(codeOfError(err)).toBe('TENANT_VERSION_CONFLICT');
     expect((err as { details: object }).details).toEqual({ expectedVersion: tenant.version - 1, version: tenant.version });
     expect(await storedRow(tenant.id)).toEqual(before);
     expect((await registry.transition(tenant.id, 'suspend', { expectedVersion: tenant.version })).version).toBe(tenant.version + 1);
   });
 
   it('answers TENANT_NOT_FOUND for a transition of an unknown tenant', async () => {
-    expect(codeOf(await failure(registry.suspend('0190f8a0-5c3e-7b7a-9f4e-1a2b3c4d5e6f')))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await errorOf(registry.suspend('0190f8a0-5c3e-7b7a-9f4e-1a2b3c4d5e6f')))).toBe('TENANT_NOT_FOUND');
   });
 });
 
@@ -346,7 +345,7 @@ describe('concurrent transitions on one tenant', () => {
       const tenant = await registry.create({ slug: slug('race-suspend') });
       const results = await Promise.allSettled([registry.suspend(tenant.id), registry.suspend(tenant.id)]);
       expect(results.filter((r) => r.status === 'fulfilled'), `round ${round}`).toHaveLength(1);
-      expect(results.flatMap((r) => (r.status === 'rejected' ? [codeOf(r.reason)] : []))).toEqual(['TENANT_INVALID_TRANSITION']);
+      expect(results.flatMap((r) => (r.status === 'rejected' ? [codeOfError(r.reason)] : []))).toEqual(['TENANT_INVALID_TRANSITION']);
       expect(await storedRow(tenant.id)).toMatchObject({ status: 'suspended', version: tenant.version + 1 });
     }
   });
@@ -364,7 +363,7 @@ describe('concurrent transitions on one tenant', () => {
         expect(row?.version).toBe(tenant.version + 2);
         expect(offboard?.status === 'fulfilled' && offboard.value.version).toBe(suspend.value.version + 1);
       } else {
-        expect(codeOf(suspend?.reason)).toBe('TENANT_INVALID_TRANSITION');
+        expect(codeOfError(suspend?.reason)).toBe('TENANT_INVALID_TRANSITION');
         expect(row?.version).toBe(tenant.version + 1);
       }
     }
@@ -379,7 +378,7 @@ describe('concurrent transitions on one tenant', () => {
         registry.transition(tenant.id, 'offboard', { expectedVersion }),
       ]);
       expect(results.filter((r) => r.status === 'fulfilled'), `round ${round}`).toHaveLength(1);
-      expect(results.flatMap((r) => (r.status === 'rejected' ? [codeOf(r.reason)] : []))).toEqual(['TENANT_VERSION_CONFLICT']);
+      expect(results.flatMap((r) => (r.status === 'rejected' ? [codeOfError(r.reason)] : []))).toEqual(['TENANT_VERSION_CONFLICT']);
       expect((await storedRow(tenant.id))?.version).toBe(tenant.version + 1);
     }
   });
@@ -459,7 +458,7 @@ describe('delete', () => {
   });
 
   it('refuses to delete a tenant that is not offboarding, and purges nothing', async () => {
-    expect(codeOf(await failure(registry.delete(doomed.id)))).toBe('TENANT_INVALID_TRANSITION');
+    expect(codeOfError(await errorOf(registry.delete(doomed.id)))).toBe('TENANT_INVALID_TRANSITION');
     expect(await countRows(doomed.id)).toEqual({ parents: 2, children: 3 });
   });
 
@@ -473,13 +472,13 @@ describe('delete', () => {
   });
 
   it('answers TENANT_NOT_FOUND for a deleted tenant from get, getBySlug, transitions, delete and withTenant', async () => {
-    expect(codeOf(await failure(registry.get(doomed.id)))).toBe('TENANT_NOT_FOUND');
-    expect(codeOf(await failure(registry.getBySlug('doomed')))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await errorOf(registry.get(doomed.id)))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await errorOf(registry.getBySlug('doomed')))).toBe('TENANT_NOT_FOUND');
     expect(await registry.tryGetBySlug('doomed')).toBeUndefined();
-    expect(codeOf(await failure(registry.restore(doomed.id)))).toBe('TENANT_NOT_FOUND');
-    expect(codeOf(await failure(registry.delete(doomed.id)))).toBe('TENANT_NOT_FOUND');
-    expect(codeOf(await gateRefusal(doomed.id))).toBe('TENANT_NOT_FOUND');
-    expect(codeOf(await gateRefusal(doomed.id, 'transaction'))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await errorOf(registry.restore(doomed.id)))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await errorOf(registry.delete(doomed.id)))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await gateRefusal(doomed.id))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await gateRefusal(doomed.id, 'transaction'))).toBe('TENANT_NOT_FOUND');
   });
 
   // Bug: tryGet has no status filter, so for a deleted tenant it returns the tombstone while get
@@ -500,6 +499,6 @@ describe('delete', () => {
 
   it('keeps the deleted tenant as a tombstone row for the record', async () => {
     expect(await storedRow(doomed.id)).toMatchObject({ status: 'deleted' });
-    expect(isTenantryError(await failure(registry.get(doomed.id)), 'TENANT_NOT_FOUND')).toBe(true);
+    expect(isTenantryError(await errorOf(registry.get(doomed.id)), 'TENANT_NOT_FOUND')).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import type { TenantId } from '../core/index.js';
 import type { UsageAlert } from '../quota/index.js';
 import { verifySignature } from './request-signature.js';
 import { createAlertWebhook } from './usage-alert-webhook.js';
+import { errorOf } from '../testing/index.js';
 
 const SECRET = 'whsec_0123456789abcdef0123456789abcdef';
 let server: Server;
@@ -55,14 +56,6 @@ describe('createAlertWebhook', () => {
   });
 
   it('refuses a short secret or a non-HTTP URL at construction', () => {
-    const errorOf = (fn: () => unknown): unknown => {
-      try {
-        fn();
-      } catch (err) {
-        return err;
-      }
-      return undefined;
-    };
     expect(errorOf(() => createAlertWebhook({ url, secret: 'short' }))).toMatchObject({ code: 'CONTROL_FIELD_INVALID', details: { field: 'secret' } });
     expect(errorOf(() => createAlertWebhook({ url: 'ftp://example.com', secret: SECRET }))).toMatchObject({ details: { field: 'url' } });
   });

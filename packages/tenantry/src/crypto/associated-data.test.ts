@@ -6,15 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { isTenantryError, newTenantId, type TenantId } from '../core/index.js';
 import { checkContext, dataKeyAssociatedData, messageAssociatedData } from './associated-data.js';
 import { envelopeHeader } from './envelope.js';
+import { errorOf } from '../testing/index.js';
 
 const tenant = newTenantId();
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    return isTenantryError(err) ? `${err.code}:${String((err.details as { field?: string }).field)}` : 'not a TenantryError';
-  }
-  return undefined;
+/** The code and the field it names, `CODE:field`, of what `fn` threw. */
+const fieldCodeOf = (fn: () => unknown) => {
+  const err = errorOf(fn);
+  if (err === undefined) return undefined;
+  return isTenantryError(err) ? `${err.code}:${String((err.details as { field?: string }).field)}` : 'not a TenantryError';
 };
 
 describe('checkContext', () => {
@@ -35,11 +34,11 @@ describe('checkContext', () => {
     // Looks bound to the tenant but would not be: refused rather than silently ignored.
     ['an unknown field', { purpose: 'notes.body', recordId: '1', tenant: 'acme' }, 'tenant'],
   ])('refuses %s with ENCRYPTION_CONTEXT_INVALID', (_, context, field) => {
-    expect(codeOf(() => checkContext(context))).toBe(`ENCRYPTION_CONTEXT_INVALID:${field}`);
+    expect(fieldCodeOf(() => checkContext(context))).toBe(`ENCRYPTION_CONTEXT_INVALID:${field}`);
   });
 
   it('accepts 1024 UTF-8 bytes and astral characters (well-formed surrogate pairs)', () => {
-    expect(codeOf(() => checkContext({ purpose: 'é'.repeat(512), recordId: '😀' }))).toBeUndefined();
+    expect(fieldCodeOf(() => checkContext({ purpose: 'é'.repeat(512), recordId: '😀' }))).toBeUndefined();
   });
 });
 
@@ -66,7 +65,7 @@ describe('messageAssociatedData', () => {
   });
 
   it('checks the context too', () => {
-    expect(codeOf(() => messageAssociatedData(tenant, header, { purpose: '', recordId: '1' }))).toBe('ENCRYPTION_CONTEXT_INVALID:purpose');
+    expect(fieldCodeOf(() => messageAssociatedData(tenant, header, { purpose: '', recordId: '1' }))).toBe('ENCRYPTION_CONTEXT_INVALID:purpose');
   });
 });
 

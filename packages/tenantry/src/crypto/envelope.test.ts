@@ -3,19 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { isTenantryError } from '../core/index.js';
 import { decodeEnvelope, encodeEnvelope, envelopeHeader, ENVELOPE_FORMAT_VERSION, inspectEnvelope, toText } from './envelope.js';
+import { errorOf } from '../testing/index.js';
 
 const sealed = { nonce: Buffer.alloc(12, 0xaa), tag: Buffer.alloc(16, 0xbb), ciphertext: Buffer.from('cipher') };
 const bytes = encodeEnvelope(envelopeHeader(258), sealed);
-const failure = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-};
 const reason = (fn: () => unknown) => {
-  const err = failure(fn);
+  const err = errorOf(fn);
   expect(isTenantryError(err, 'ENVELOPE_FORMAT_INVALID')).toBe(true);
   return (err as { details: { reason: string } }).details.reason;
 };
@@ -97,6 +90,6 @@ describe('inspectEnvelope', () => {
   });
 
   it('refuses what is no envelope', () => {
-    expect(isTenantryError(failure(() => inspectEnvelope('plain text, never encrypted')), 'ENVELOPE_FORMAT_INVALID')).toBe(true);
+    expect(isTenantryError(errorOf(() => inspectEnvelope('plain text, never encrypted')), 'ENVELOPE_FORMAT_INVALID')).toBe(true);
   });
 });

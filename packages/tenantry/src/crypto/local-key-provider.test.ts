@@ -7,23 +7,12 @@ import { isTenantryError, newTenantId } from '../core/index.js';
 import { open } from './aes-gcm.js';
 import { dataKeyAssociatedData } from './associated-data.js';
 import { localKeyProvider } from './local-key-provider.js';
+import { codeOf, errorOf } from '../testing/index.js';
 
 const tenant = newTenantId();
 const ctx = { tenantId: tenant, keyVersion: 1 };
 const k2024 = randomBytes(32);
 const k2025 = randomBytes(32);
-const failure = async (p: Promise<unknown> | (() => unknown)): Promise<unknown> => {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-};
-const codeOf = async (p: Promise<unknown> | (() => unknown)) => {
-  const err = await failure(p);
-  return isTenantryError(err) ? err.code : err;
-};
 
 describe('localKeyProvider', () => {
   it('wraps a data key with the current master key and unwraps it again', async () => {
@@ -54,7 +43,7 @@ describe('localKeyProvider', () => {
 
   it('answers MASTER_KEY_UNKNOWN for a key wrapped by a master key it does not have', async () => {
     const wrapped = await localKeyProvider({ keys: { '2024': k2024 } }).wrap(randomBytes(32), ctx);
-    const err = await failure(localKeyProvider({ keys: { '2025': k2025 } }).unwrap(wrapped, ctx));
+    const err = await errorOf(localKeyProvider({ keys: { '2025': k2025 } }).unwrap(wrapped, ctx));
     expect(isTenantryError(err, 'MASTER_KEY_UNKNOWN')).toBe(true);
     expect((err as { details: object }).details).toEqual({ masterKeyId: '2024' });
   });
@@ -100,14 +89,14 @@ describe('localKeyProvider', () => {
     ['a current id that is not a key', { keys: { a: k2024 }, current: 'b' }, 'ENCRYPTION_KEY_INVALID'],
     ['an unknown option', { keys: { a: k2024 }, currentKey: 'a' } as never, 'CONFIG_INVALID'],
   ])('refuses %s', async (_, options, code) => {
-    expect(await codeOf(() => localKeyProvider(options))).toBe(code);
+    expect(codeOf(() => localKeyProvider(options))).toBe(code);
   });
 
   it('never puts key material into an error', async () => {
     const errors = await Promise.all([
-      failure(() => localKeyProvider({ keys: { k: k2025.subarray(0, 31) } })),
-      failure(() => localKeyProvider({ keys: { a: k2024, b: k2025 } })),
-      failure(localKeyProvider({ keys: { k: k2025 } }).unwrap({ masterKeyId: 'k', wrappedKey: randomBytes(61) }, ctx)),
+      errorOf(() => localKeyProvider({ keys: { k: k2025.subarray(0, 31) } })),
+      errorOf(() => localKeyProvider({ keys: { a: k2024, b: k2025 } })),
+      errorOf(localKeyProvider({ keys: { k: k2025 } }).unwrap({ masterKeyId: 'k', wrappedKey: randomBytes(61) }, ctx)),
     ]);
     for (const err of errors) {
       const shown = JSON.stringify({ message: (err as Error).message, details: (err as { details: unknown }).details });

@@ -4,16 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isTenantryError } from '../core/index.js';
 import { parseMasterKey } from './master-key.js';
+import { errorOf } from '../testing/index.js';
 
 const key = randomBytes(32);
-const failure = (text: string): unknown => {
-  try {
-    parseMasterKey(text);
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-};
+const parseFailure = (text: string): unknown => errorOf(() => parseMasterKey(text));
 
 describe('parseMasterKey', () => {
   it.each([
@@ -32,12 +26,12 @@ describe('parseMasterKey', () => {
     ['the empty string', ''],
     ['a passphrase', 'correct horse battery staple'],
   ])('refuses %s with ENCRYPTION_KEY_INVALID', (_, text) => {
-    expect(isTenantryError(failure(text), 'ENCRYPTION_KEY_INVALID')).toBe(true);
+    expect(isTenantryError(parseFailure(text), 'ENCRYPTION_KEY_INVALID')).toBe(true);
   });
 
   it('never repeats the value in the error', () => {
     const text = randomBytes(31).toString('base64');
-    const err = failure(text) as Error & { details: unknown };
+    const err = parseFailure(text) as Error & { details: unknown };
     expect(`${err.message} ${JSON.stringify(err.details)}`).not.toContain(text.slice(0, 12));
   });
 });

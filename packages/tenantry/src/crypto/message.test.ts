@@ -4,23 +4,16 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isTenantryError, newTenantId } from '../core/index.js';
+import { newTenantId } from '../core/index.js';
 import type { EncryptionContext } from './associated-data.js';
 import { decodeEnvelope, toText } from './envelope.js';
 import { openMessage, plaintextBytes, plaintextText, sealMessage } from './message.js';
+import { codeOf } from '../testing/index.js';
 
 const key = createSecretKey(randomBytes(32));
 const tenant = newTenantId();
 const context: EncryptionContext = { purpose: 'notes.body', recordId: '0190f8a0-5c3e-7b7a-9f4e-1a2b3c4d5e6f' };
 const contexts = fc.record({ purpose: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), recordId: fc.string({ minLength: 1, maxLength: 40 }) });
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return isTenantryError(err) ? err.code : 'not a TenantryError';
-  }
-  return undefined;
-};
 // Opening looks the key up by the envelope's key version; this resolver answers the same key
 // for every version, the worst case: only the authenticated header can catch a changed version.
 const openAny = (envelope: string | Uint8Array, ctx = context, who = tenant) => openMessage(key, who, ctx, decodeEnvelope(envelope));

@@ -3,9 +3,9 @@
 // newest version without changing them or touching another tenant.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { isTenantryError, type TenantId } from '../core/index.js';
+import type { TenantId } from '../core/index.js';
 import { isolateTable } from '../postgres/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { codeOf, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { createTenantEncryption, inspectEnvelope, localKeyProvider } from './index.js';
 
 let t: TestTenantry;
@@ -13,11 +13,6 @@ let b: TenantId;
 let slugs = 0;
 const encryption = createTenantEncryption({ keyProvider: localKeyProvider({ keys: { primary: randomBytes(32) } }) });
 const ctx = (recordId: string, purpose = 'notes.body') => ({ purpose, recordId });
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = async (p: Promise<unknown>) => {
-  const err = await failure(p);
-  return isTenantryError(err) ? err.code : err;
-};
 const newTenant = async () => (await t.registry.create({ slug: `rot-${(slugs += 1)}` })).id;
 const rotate = (tenant: TenantId) => t.db.withTenant(tenant, (s) => encryption.rotateDataKey(s));
 const versionsOf = async (tenant: TenantId) => (await t.db.withTenant(tenant, (s) => encryption.listDataKeys(s))).map((k) => k.version);

@@ -4,9 +4,9 @@
 // reported for the audit log inside its own transaction: audited, or not done.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { isTenantryError, type Clock, type TenantId } from '../core/index.js';
+import type { Clock, TenantId } from '../core/index.js';
 import { isolateTable } from '../postgres/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { codeOf, createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { createTenantEncryption, localKeyProvider, type KeyEvent, type KeyProvider, type TenantEncryption } from './index.js';
 
 let t: TestTenantry;
@@ -18,11 +18,6 @@ const at = new Date(Date.UTC(2026, 11, 24));
 const clock: Clock = { now: () => at };
 const encryption = createTenantEncryption({ keyProvider: counted, clock });
 const ctx = (recordId: string) => ({ purpose: 'notes.body', recordId });
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = async (p: Promise<unknown>) => {
-  const err = await failure(p);
-  return isTenantryError(err) ? err.code : err;
-};
 const newTenant = async () => (await t.registry.create({ slug: `shred-${(slugs += 1)}` })).id;
 const dec = (tenant: TenantId, ciphertext: string, recordId: string, via: TenantEncryption = encryption) =>
   t.db.withTenant(tenant, (s) => via.decryptText(s, ciphertext, ctx(recordId)));
@@ -146,7 +141,7 @@ describe('destroyTenantKeys', () => {
     expect(unwraps).toBe(cachedRun);
     // Destroyed in a transaction that then rolls back: the keys live on, but this process
     // must unwrap them again.
-    await failure(t.db.transaction(tenant, async (tx) => { await encryption.destroyTenantKeys(tx); throw new Error('roll back'); }));
+    await errorOf(t.db.transaction(tenant, async (tx) => { await encryption.destroyTenantKeys(tx); throw new Error('roll back'); }));
     expect(await dec(tenant, first.body, first.id)).toBe('written under v1');
     expect(unwraps).toBe(cachedRun + 1);
   });

@@ -5,8 +5,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type Clock, type TenantId } from '../core/index.js';
-import { createTenantDatabase, isolateTable, pgPool } from '../postgres/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTenantDatabase, isolateTable } from '../postgres/index.js';
+import { pgPool } from '../postgres/pg.js';
+import { codeOf, createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { createTenantEncryption, inspectEnvelope, localKeyProvider, type EncryptionScope, type KeyEvent, type KeyProvider } from './index.js';
 
 let t: TestTenantry;
@@ -28,11 +29,6 @@ const clock: Clock = { now: () => new Date(nowMs) };
 const encryption = createTenantEncryption({ keyProvider: counted, clock, cache: { maxEntries: 100, ttlMs: 60_000 } });
 const ctx = (recordId: string, purpose = 'notes.body') => ({ purpose, recordId });
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = async (p: Promise<unknown>) => {
-  const err = await failure(p);
-  return isTenantryError(err) ? err.code : err;
-};
 const newTenant = async () => (await t.registry.create({ slug: `enc-${(slugs += 1)}` })).id;
 const enc = (tenant: TenantId, plaintext: string, context = ctx('1')) => t.db.withTenant(tenant, (s) => encryption.encrypt(s, plaintext, context));
 const dec = (tenant: TenantId, ciphertext: string | Uint8Array, context = ctx('1'), via = encryption) =>
@@ -124,7 +120,7 @@ describe('the data key', () => {
   it('never reuses a key whose creation was rolled back, though it was cached', async () => {
     const tenant = await newTenant();
     let kept = '';
-    await failure(
+    await errorOf(
       t.db.transaction(tenant, async (tx) => {
         kept = await encryption.encrypt(tx, 'from a transaction that rolls back', ctx('1'));
         throw new Error('roll back');
@@ -163,7 +159,7 @@ describe('the data key', () => {
       },
     });
     const tenant = await newTenant();
-    await failure(t.db.transaction(tenant, async (tx) => { await audited.encrypt(tx, 'x', ctx('1')); throw new Error('roll back'); }));
+    await errorOf(t.db.transaction(tenant, async (tx) => { await audited.encrypt(tx, 'x', ctx('1')); throw new Error('roll back'); }));
     await t.db.transaction(tenant, (tx) => audited.encrypt(tx, 'x', ctx('1')));
     expect(events).toEqual([
       { type: 'data-key.created', tenantId: tenant, version: 1, masterKeyId: 'primary', at: new Date(nowMs) },
@@ -264,11 +260,11 @@ describe('errors', () => {
     const flipped = Buffer.from(sealed, 'base64url');
     flipped[40] = (flipped[40] as number) ^ 1;
     const errors = [
-      await failure(dec(a, sealed, ctx('2'))),
-      await failure(dec(b, sealed)),
-      await failure(dec(a, flipped.toString('base64url'))),
-      await failure(dec(a, sealed.slice(0, 20))),
-      await failure(t.db.withTenant(a, (s) => encryption.encrypt(s, `${plaintext}\uD800`, ctx('1')))),
+      await errorOf(dec(a, sealed, ctx('2'))),
+      await errorOf(dec(b, sealed)),
+      await errorOf(dec(a, flipped.toString('base64url'))),
+      await errorOf(dec(a, sealed.slice(0, 20))),
+      await errorOf(t.db.withTenant(a, (s) => encryption.encrypt(s, `${plaintext}\uD800`, ctx('1')))),
     ];
     const { rows: [row] } = await t.admin.query<{ wrapped_key: Buffer }>('SELECT wrapped_key FROM tenantry.tenant_keys WHERE tenant_id = $1 AND version = 1', [a]);
     const dataKey = Buffer.from(await local.unwrap({ masterKeyId: 'primary', wrappedKey: row?.wrapped_key as Buffer }, { tenantId: a, keyVersion: 1 }));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type TenantId } from '../core/index.js';
 import { TENANT_PREDICATE } from '../postgres/index.js';
 import { unguardedQuery } from '../postgres/internal.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { createTenantEncryption, localKeyProvider } from './index.js';
 
 let t: TestTenantry;
@@ -14,7 +14,6 @@ let a: TenantId;
 let b: TenantId;
 const encryption = createTenantEncryption({ keyProvider: localKeyProvider({ keys: { primary: randomBytes(32) } }) });
 const context = { purpose: 'notes.body', recordId: '1' };
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const asAdmin = async <R>(text: string, values: unknown[] = []) => (await t.admin.query<R>(text, values)).rows;
 const keyRowsOf = async (tenant: TenantId) => (await asAdmin<{ n: string }>('SELECT count(*) AS n FROM tenantry.tenant_keys WHERE tenant_id = $1', [tenant]))[0]?.n;
 
@@ -86,7 +85,7 @@ describe('the rows, as the app role', () => {
   });
 
   it("refuses a key row written for another tenant, and changes none of another tenant's rows", async () => {
-    const err = await failure(
+    const err = await errorOf(
       t.db.withTenant(a, (scope) =>
         unguardedQuery(scope).query(`INSERT INTO tenantry.tenant_keys (tenant_id, version, master_key_id, wrapped_key) VALUES ($1, 99, 'primary', '\\x00')`, [b]),
       ),
@@ -100,12 +99,12 @@ describe('the rows, as the app role', () => {
   });
 
   it('keeps application SQL away from the key table (the SQL guard refuses it)', async () => {
-    const err = await failure(t.db.withTenant(a, (scope) => scope.query('SELECT wrapped_key FROM tenantry.tenant_keys')));
+    const err = await errorOf(t.db.withTenant(a, (scope) => scope.query('SELECT wrapped_key FROM tenantry.tenant_keys')));
     expect(isTenantryError(err, 'ISOLATION_STATEMENT_REFUSED')).toBe(true);
   });
 
   it('refuses a row that is neither live (key and master key id) nor destroyed (neither)', async () => {
-    const err = await failure(
+    const err = await errorOf(
       t.db.withTenant(a, (scope) => unguardedQuery(scope).query(`INSERT INTO tenantry.tenant_keys (tenant_id, version, master_key_id) VALUES ($1, 50, 'primary')`, [a])),
     );
     expect(isTenantryError(err, 'VALUE_INVALID')).toBe(true);

@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, newTenantId, type Clock, type TenantId } from '../core/index.js';
-import { DEFAULT_ROLE_NAMES, pgPool, roleUrl, type SqlPool } from '../postgres/index.js';
+import { DEFAULT_ROLE_NAMES, roleUrl, type SqlPool } from '../postgres/index.js';
+import { pgPool } from '../postgres/pg.js';
 import { createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { ACTIVITY_BUCKET_MS, createActivityRecorder } from './activity-recorder.js';
 

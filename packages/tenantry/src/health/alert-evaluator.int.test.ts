@@ -6,8 +6,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Clock, Tenant } from '../core/index.js';
-import { DEFAULT_ROLE_NAMES, pgPool, roleUrl, type SqlPool } from '../postgres/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { DEFAULT_ROLE_NAMES, roleUrl, type SqlPool } from '../postgres/index.js';
+import { pgPool } from '../postgres/pg.js';
+import { createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { createActivityRecorder } from './activity-recorder.js';
 import { createAlertEvaluator } from './alert-evaluator.js';
 import { createAlertEvents } from './alert-events.js';
@@ -137,12 +138,11 @@ describe('createAlertEvaluator', () => {
   });
 
   it('refuses invalid rules and webhook options', () => {
-    const thrown = (fn: () => unknown): unknown => { try { fn(); } catch (err) { return err; } return undefined; };
     const health = { measure: () => Promise.resolve([]) };
-    expect(thrown(() => createAlertEvaluator({ operator: wide, health, rules: [{ name: 'Bad Name', metric: 'errorRate', threshold: 1 }] })))
+    expect(errorOf(() => createAlertEvaluator({ operator: wide, health, rules: [{ name: 'Bad Name', metric: 'errorRate', threshold: 1 }] })))
       .toMatchObject({ code: 'HEALTH_OPTIONS_INVALID', details: { path: 'rules[0].name' } });
-    expect(thrown(() => createAlertEvaluator({ operator: wide, health, rules: [{ name: 'x', metric: 'cpu' as 'p95Ms', threshold: 1 }] })))
+    expect(errorOf(() => createAlertEvaluator({ operator: wide, health, rules: [{ name: 'x', metric: 'cpu' as 'p95Ms', threshold: 1 }] })))
       .toMatchObject({ details: { path: 'rules[0].metric' } });
-    expect(thrown(() => alertWebhook({ url: 'ftp://x', secret: SECRET }))).toMatchObject({ code: 'HEALTH_OPTIONS_INVALID' });
+    expect(errorOf(() => alertWebhook({ url: 'ftp://x', secret: SECRET }))).toMatchObject({ code: 'HEALTH_OPTIONS_INVALID' });
   });
 });

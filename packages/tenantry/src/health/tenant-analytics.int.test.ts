@@ -4,7 +4,8 @@
 // hours and windows are derived from it, so the answers are checked at any instant.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Clock, Tenant } from '../core/index.js';
-import { DEFAULT_ROLE_NAMES, pgPool, roleUrl } from '../postgres/index.js';
+import { DEFAULT_ROLE_NAMES, roleUrl } from '../postgres/index.js';
+import { pgPool } from '../postgres/pg.js';
 import { createTestClock, createTestTenantry, type TestTenantry } from '../testing/index.js';
 import { ACTIVITY_BUCKET_MS, createActivityRecorder } from './activity-recorder.js';
 import { createTenantAnalytics } from './tenant-analytics.js';

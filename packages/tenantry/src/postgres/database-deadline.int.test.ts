@@ -3,7 +3,7 @@
 // a pooled connection inside withDatabaseDeadline ends by the deadline with DATABASE_TIMEOUT.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type TenantId } from '../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { withDatabaseDeadline } from './database-deadline.js';
 import { pgPool } from './drivers/pg.js';
 import { isolateTable } from './isolate-table.js';
@@ -11,7 +11,6 @@ import { createTenantDatabase } from './tenant-database.js';
 
 let t: TestTenantry;
 let a: TenantId;
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const count = async () => (await t.db.withTenant(a, (s) => s.query<{ n: number }>('SELECT count(*)::int AS n FROM deadline_notes'))).rows[0]?.n;
 
 beforeAll(async () => {
@@ -25,7 +24,7 @@ afterAll(() => t?.close());
 
 describe('withDatabaseDeadline', () => {
   it('abandons a statement still running at the deadline with DATABASE_TIMEOUT, and the pool serves the next scope', async () => {
-    const err = await failure(withDatabaseDeadline(200, () => t.db.withTenant(a, (s) => s.query('SELECT pg_sleep(30)'))));
+    const err = await errorOf(withDatabaseDeadline(200, () => t.db.withTenant(a, (s) => s.query('SELECT pg_sleep(30)'))));
     expect(isTenantryError(err, 'DATABASE_TIMEOUT')).toBe(true);
     expect((err as { details: unknown }).details).toEqual({ deadlineMs: 200 });
     expect(await count()).toBe(0);
@@ -36,7 +35,7 @@ describe('withDatabaseDeadline', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE deadline_notes IN ACCESS EXCLUSIVE MODE');
-      const err = await failure(withDatabaseDeadline(300, () => t.db.transaction(a, async (tx) => {
+      const err = await errorOf(withDatabaseDeadline(300, () => t.db.transaction(a, async (tx) => {
         await tx.query('SELECT 1');
         await tx.query(`INSERT INTO deadline_notes (body) VALUES ('late')`);
       })));
@@ -59,7 +58,7 @@ describe('withDatabaseDeadline', () => {
       await held;
     });
     await isHolding;
-    const err = await failure(withDatabaseDeadline(200, () => t.db.withTenant(a, (s) => s.query('SELECT 1'))));
+    const err = await errorOf(withDatabaseDeadline(200, () => t.db.withTenant(a, (s) => s.query('SELECT 1'))));
     expect(isTenantryError(err, 'DATABASE_TIMEOUT')).toBe(true);
     letGo();
     await holder;
@@ -85,7 +84,7 @@ describe('withDatabaseDeadline', () => {
   });
 
   it('keeps the sooner of two nested deadlines', async () => {
-    const err = await failure(withDatabaseDeadline(200, () => withDatabaseDeadline(60_000, () => t.db.withTenant(a, (s) => s.query('SELECT pg_sleep(30)')))));
+    const err = await errorOf(withDatabaseDeadline(200, () => withDatabaseDeadline(60_000, () => t.db.withTenant(a, (s) => s.query('SELECT pg_sleep(30)')))));
     expect((err as { details?: unknown }).details).toEqual({ deadlineMs: 200 });
   });
 });
@@ -95,11 +94,11 @@ describe('the pool statementTimeoutMs option', () => {
     const pool = pgPool({ connectionString: t.appUrl, max: 1 }, { statementTimeoutMs: 200 });
     try {
       const db = createTenantDatabase({ pool });
-      const err = await failure(db.withTenant(a, (s) => s.query('SELECT pg_sleep(30)')));
+      const err = await errorOf(db.withTenant(a, (s) => s.query('SELECT pg_sleep(30)')));
       expect(isTenantryError(err, 'DATABASE_TIMEOUT')).toBe(true);
       expect((err as { details: unknown }).details).toEqual({ deadlineMs: 200 });
       // A longer context deadline does not lift the pool's own, and the error names the one that bound.
-      const within = await failure(withDatabaseDeadline(60_000, () => db.withTenant(a, (s) => s.query('SELECT pg_sleep(30)'))));
+      const within = await errorOf(withDatabaseDeadline(60_000, () => db.withTenant(a, (s) => s.query('SELECT pg_sleep(30)'))));
       expect((within as { details: unknown }).details).toEqual({ deadlineMs: 200 });
       const { rows } = await db.withTenant(a, (s) => s.query<{ one: number }>('SELECT 1 AS one'));
       expect(rows).toEqual([{ one: 1 }]);

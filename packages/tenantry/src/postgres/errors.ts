@@ -148,7 +148,11 @@ const sqlstateErrors: Record<string, Parameters<typeof postgresErrors.create>[0]
 
 // 57P01 admin shutdown / pg_terminate_backend, 57P02 crash shutdown, 57P03 cannot connect now
 // (starting up, recovering), class 08 connection exceptions, and the socket errors under them.
-const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+// postgres.js names a lost connection with codes of its own (CONNECTION_CLOSED …).
+const unavailableCodes = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006',
+  'CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT',
+]);
 
 // What pg says when the socket is gone without a code: the connection ended under a statement
 // ("Connection terminated unexpectedly"), a statement sent through a client whose connection

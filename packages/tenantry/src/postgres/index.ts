@@ -1,8 +1,9 @@
 // The postgres capability: tenant transactions, RLS DDL for the application's tables, roles,
-// migrations and the driver interface. Import drivers from here too (`pgPool`).
+// migrations and the driver interface. No driver is imported here: each has its own subpath
+// (`tenantry/postgres/pg` for pgPool, `tenantry/postgres/postgres-js` for postgresJsPool), so an
+// application installs only the one it uses.
 export type { SqlConnection, SqlPool, SqlPoolStats, SqlQueryable, SqlResult, PreambleStatement } from './sql-client.js';
-export { pgPool } from './drivers/pg.js';
-export type { PgPoolOptions } from './drivers/pg.js';
+export { quoteIdentifier, quoteLiteral } from './quote.js';
 export { postgresErrors, toTenantryError } from './errors.js';
 export { withDatabaseDeadline } from './database-deadline.js';
 export type { TransactionStatus } from './sql-client.js';

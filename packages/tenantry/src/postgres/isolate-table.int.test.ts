@@ -3,7 +3,7 @@
 // grants on the table and on every partition — idempotently.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type TenantId } from '../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { isolateTable } from './isolate-table.js';
 import { DEFAULT_ROLE_NAMES } from './roles.js';
 
@@ -12,7 +12,6 @@ let a: TenantId;
 let b: TenantId;
 const app = DEFAULT_ROLE_NAMES.app;
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const describeError = (e: unknown) => (e instanceof Error ? `${e.name} ${(e as { code?: string }).code ?? ''}: ${e.message}` : JSON.stringify(e));
 const ddl = (sql: string) => t.admin.query(sql);
 
@@ -51,7 +50,7 @@ async function privileges(table: string) {
 /** Expects isolateTable(table) to fail with `code` and to have changed nothing at all. */
 async function expectRefused(table: string, code: string) {
   const before = await state(table);
-  const err = await failure(isolateTable(table, { admin: t.admin }));
+  const err = await errorOf(isolateTable(table, { admin: t.admin }));
   expect(isTenantryError(err, code), describeError(err)).toBe(true);
   expect(await state(table)).toEqual(before);
   return err as { details: Record<string, unknown> };
@@ -66,7 +65,7 @@ afterAll(() => t?.close());
 describe('isolateTable refuses', () => {
   it('a table that does not exist, with TABLE_NOT_FOUND', async () => {
     for (const name of ['no_such_table', 'public.no_such_table', 'no_schema.no_table']) {
-      const err = await failure(isolateTable(name, { admin: t.admin }));
+      const err = await errorOf(isolateTable(name, { admin: t.admin }));
       expect(isTenantryError(err, 'TABLE_NOT_FOUND'), name).toBe(true);
     }
   });
@@ -206,7 +205,7 @@ describe('isolateTable on a well-formed table', () => {
   it('does not accept a fail-open policy that merely carries its policy name', async () => {
     await ddl(`CREATE TABLE impostor (tenant_id uuid NOT NULL, id int NOT NULL, body text, PRIMARY KEY (tenant_id, id))`);
     await ddl(`CREATE POLICY tenantry_isolation ON impostor USING (true) WITH CHECK (true)`);
-    const err = await failure(isolateTable('impostor', { admin: t.admin }));
+    const err = await errorOf(isolateTable('impostor', { admin: t.admin }));
     if (err !== undefined) {
       expect(isTenantryError(err, 'TABLE_POLICY_CONFLICT'), describeError(err)).toBe(true);
       return;
@@ -253,7 +252,7 @@ describe('isolateTable on a partitioned table', () => {
   it("lets a tenant see only its own rows through a partition", async () => {
     const seenByA = await t.db.withTenant(a, (s) => s.query<{ tenant_id: string }>(`SELECT tenant_id FROM events_2024`));
     expect(seenByA.rows).toEqual([{ tenant_id: a }]);
-    const err = await failure(t.db.withTenant(a, (s) => s.query(`INSERT INTO events_2024 (tenant_id, id, day) VALUES ($1, 9, '2024-02-02')`, [b])));
+    const err = await errorOf(t.db.withTenant(a, (s) => s.query(`INSERT INTO events_2024 (tenant_id, id, day) VALUES ($1, 9, '2024-02-02')`, [b])));
     expect(isTenantryError(err, 'ISOLATION_VIOLATION')).toBe(true);
   });
 

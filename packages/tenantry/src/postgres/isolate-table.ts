@@ -1,8 +1,8 @@
 // isolateTable: puts one of the application's tables under Tenantry's row-level isolation.
-import pg from 'pg';
 import { postgresErrors, toTenantryError } from './errors.js';
 import { resolveRoleNames, type RoleNames } from './roles.js';
 import type { SqlConnection, SqlPool, SqlQueryable } from './sql-client.js';
+import { quoteIdentifier } from './quote.js';
 
 export interface IsolateTableOptions {
   /** A pool that owns the table (the owner role, or a superuser): RLS DDL needs ownership. */
@@ -141,7 +141,7 @@ async function isolateOne(db: SqlConnection, facts: TableFacts, roles: RoleNames
   // Inserts need not name the tenant: the column defaults to the tenant in force.
   if (facts.tenantIdDefault === null) statements.push(`ALTER TABLE ${facts.qualified} ALTER COLUMN tenant_id SET DEFAULT ${TENANT_DEFAULT}`);
   if (!(await appGrantsOk(db, facts.oid, roles.app))) {
-    const app = pg.escapeIdentifier(roles.app);
+    const app = quoteIdentifier(roles.app);
     statements.push(
       `REVOKE TRUNCATE, REFERENCES, TRIGGER ON ${facts.qualified} FROM PUBLIC, ${app}`,
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ${facts.qualified} TO ${app}`,

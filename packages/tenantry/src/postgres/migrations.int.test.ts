@@ -12,6 +12,7 @@ import { pgPool } from './drivers/pg.js';
 import { loadMigrations, migrate, tenantryMigrations, type Migration } from './migrations.js';
 import { roleUrl, type RoleNames } from './roles.js';
 import type { SqlPool } from './sql-client.js';
+import { errorOf } from '../testing/index.js';
 
 const adminUrl = inject('adminUrl');
 const passwords = inject('rolePasswords');
@@ -60,7 +61,6 @@ function migration(version: string, name: string, sql: string): Migration {
   return { version, name, sql, checksum: createHash('sha256').update(sql).digest('hex'), runAs: 'owner' };
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const ledger = async (db: FreshDatabase, namespace = 'tenantry') =>
   (await db.pool.query<{ version: string; checksum: string }>('SELECT version, checksum FROM tenantry.schema_migrations WHERE namespace = $1 ORDER BY version', [namespace])).rows;
 const exists = async (db: FreshDatabase, relation: string) =>
@@ -124,7 +124,7 @@ describe('migrate', () => {
 
   it('refuses an applied migration whose file was edited, and applies nothing', async () => {
     const edited = own.map((m) => (m.version === '0002' ? migration(m.version, m.name, `${m.sql}\n-- a later edit\n`) : m));
-    const err = await failure(migrate({ roles, admin: migrated.pool, migrations: [...edited, migration('9001', 'after_edit', 'CREATE TABLE after_edit (id int)')] }));
+    const err = await errorOf(migrate({ roles, admin: migrated.pool, migrations: [...edited, migration('9001', 'after_edit', 'CREATE TABLE after_edit (id int)')] }));
     expect(isTenantryError(err, 'MIGRATION_CHECKSUM_MISMATCH')).toBe(true);
     expect((err as { details: object }).details).toMatchObject({ namespace: 'tenantry', version: '0002' });
     expect(await exists(migrated, 'public.after_edit')).toBe(false);
@@ -133,7 +133,7 @@ describe('migrate', () => {
 
   it('refuses when an applied migration has no file, and applies nothing', async () => {
     const withoutRegistry = own.filter((m) => m.version !== '0002');
-    const err = await failure(migrate({ roles, admin: migrated.pool, migrations: [...withoutRegistry, migration('9002', 'after_gap', 'CREATE TABLE after_gap (id int)')] }));
+    const err = await errorOf(migrate({ roles, admin: migrated.pool, migrations: [...withoutRegistry, migration('9002', 'after_gap', 'CREATE TABLE after_gap (id int)')] }));
     expect(isTenantryError(err, 'MIGRATION_MISSING')).toBe(true);
     expect((err as { details: object }).details).toMatchObject({ namespace: 'tenantry', version: '0002' });
     expect(await exists(migrated, 'public.after_gap')).toBe(false);
@@ -148,7 +148,7 @@ describe('migrate', () => {
       CREATE INDEX partial_one_id ON partial_one (id);
       ALTER TABLE kept ADD COLUMN partial_column int;
       SELECT 1 / 0;`);
-    const err = await failure(migrate({ roles, admin: db.pool, migrations: [...own, good, bad] }));
+    const err = await errorOf(migrate({ roles, admin: db.pool, migrations: [...own, good, bad] }));
     expect(isTenantryError(err, 'MIGRATION_FAILED')).toBe(true);
     expect((err as { details: object }).details).toMatchObject({ namespace: 'tenantry', version: '0101', name: 'broken' });
     expect((err as Error).cause).toMatchObject({ code: '22012' });
@@ -252,7 +252,7 @@ describe('the roles after migrate', () => {
     }
     const asApp = poolFor(roleUrl(migrated.url, app, passwords.app));
     for (const statement of ['CREATE TABLE public.app_made (id int)', 'CREATE TABLE tenantry.app_made (id int)', 'CREATE TEMPORARY TABLE app_temp (id int)']) {
-      const err = await failure(asApp.query(statement));
+      const err = await errorOf(asApp.query(statement));
       expect((err as { code?: string }).code, statement).toBe('42501');
     }
   });

@@ -2,10 +2,10 @@
 // across processes by an advisory lock, and refused when an applied file was edited.
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import pg from 'pg';
 import { postgresErrors, toTenantryError } from './errors.js';
 import { resolveRoleNames, type RoleNames, type RolePasswords } from './roles.js';
 import type { SqlConnection, SqlPool } from './sql-client.js';
+import { quoteIdentifier, quoteLiteral } from './quote.js';
 
 /** One migration file. `version` is its numeric prefix; `checksum` is SHA-256 of the file as written. */
 export interface Migration {
@@ -68,7 +68,7 @@ function render(sql: string, roles: RoleNames, database: string): string {
   return sql.replace(/\{\{(\w+)(:literal)?\}\}/g, (_, key: string, literal: string | undefined) => {
     const value = values[key];
     if (value === undefined) throw new Error(`unknown migration placeholder {{${key}}}`);
-    return literal ? pg.escapeLiteral(value) : pg.escapeIdentifier(value);
+    return literal ? quoteLiteral(value) : quoteIdentifier(value);
   });
 }
 
@@ -133,7 +133,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       for (const role of ['app', 'operator'] as const) {
         const password = options.passwords?.[role];
         if (password === undefined) continue;
-        await retryingCatalogRaces(() => connection.query(`ALTER ROLE ${pg.escapeIdentifier(roles[role])} PASSWORD ${pg.escapeLiteral(password)}`));
+        await retryingCatalogRaces(() => connection.query(`ALTER ROLE ${quoteIdentifier(roles[role])} PASSWORD ${quoteLiteral(password)}`));
       }
       return { applied: done, alreadyApplied: [...applied.keys()] };
     } finally {
@@ -169,7 +169,7 @@ async function retryingCatalogRaces<T>(work: () => Promise<T>): Promise<T> {
 async function applyOne(connection: SqlConnection, migration: Migration, namespace: string, sql: string, roles: RoleNames): Promise<void> {
   await connection.query('BEGIN');
   try {
-    if (migration.runAs === 'owner') await connection.query(`SET LOCAL ROLE ${pg.escapeIdentifier(roles.owner)}`);
+    if (migration.runAs === 'owner') await connection.query(`SET LOCAL ROLE ${quoteIdentifier(roles.owner)}`);
     await connection.query(sql);
     if (migration.runAs === 'owner') await connection.query('RESET ROLE');
     await connection.query(

@@ -3,7 +3,7 @@
 // checkout of the pooled connection.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { currentTenant, isTenantryError, newTenantId, type TenantId } from '../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { isolateTable } from './isolate-table.js';
 import { createTenantDatabase } from './tenant-database.js';
 
@@ -11,7 +11,6 @@ let t: TestTenantry;
 let a: TenantId;
 let b: TenantId;
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const bodies = (tenant: TenantId) =>
   t.db.withTenant(tenant, async (s) => (await s.query<{ body: string }>('SELECT body FROM notes ORDER BY body')).rows.map((r) => r.body));
 // The app pool has one connection, so a plain query after withTenant reuses its connection.
@@ -48,7 +47,7 @@ describe('withTenant', () => {
   });
 
   it('rejects an insert carrying another tenant\'s id', async () => {
-    const err = await failure(t.db.withTenant(a, (s) => s.query('INSERT INTO notes (tenant_id, body) VALUES ($1, $2)', [b, 'evil'])));
+    const err = await errorOf(t.db.withTenant(a, (s) => s.query('INSERT INTO notes (tenant_id, body) VALUES ($1, $2)', [b, 'evil'])));
     expect(isTenantryError(err, 'ISOLATION_VIOLATION')).toBe(true);
     expect(await bodies(b)).toEqual(['b1']);
   });
@@ -57,7 +56,7 @@ describe('withTenant', () => {
     const updated = await t.db.withTenant(a, (s) => s.query(`UPDATE notes SET body = 'x' WHERE body = 'b1'`));
     const deleted = await t.db.withTenant(a, (s) => s.query(`DELETE FROM notes WHERE body = 'b1'`));
     expect([updated.rowCount, deleted.rowCount]).toEqual([0, 0]);
-    const moved = await failure(t.db.withTenant(a, (s) => s.query('UPDATE notes SET tenant_id = $1', [b])));
+    const moved = await errorOf(t.db.withTenant(a, (s) => s.query('UPDATE notes SET tenant_id = $1', [b])));
     expect(isTenantryError(moved, 'ISOLATION_VIOLATION')).toBe(true);
     expect(await bodies(a)).toEqual(['a1', 'a2']);
     expect(await bodies(b)).toEqual(['b1']);
@@ -71,19 +70,19 @@ describe('withTenant', () => {
   });
 
   it('refuses writes and returns nothing with no tenant in force', async () => {
-    const err = await failure(t.app.query(`INSERT INTO notes (tenant_id, body) VALUES ($1, 'x')`, [a]));
+    const err = await errorOf(t.app.query(`INSERT INTO notes (tenant_id, body) VALUES ($1, 'x')`, [a]));
     expect((err as { code?: string }).code).toBe('42501');
     expect((await t.app.query('SELECT * FROM notes')).rows).toEqual([]);
   });
 
   it('refuses BEGIN sent as SQL before it reaches the server', async () => {
-    const err = await failure(t.db.withTenant(a, (s) => s.query('BEGIN')));
+    const err = await errorOf(t.db.withTenant(a, (s) => s.query('BEGIN')));
     expect(isTenantryError(err, 'ISOLATION_STATEMENT_REFUSED')).toBe(true);
   });
 
   it('catches BEGIN sent as SQL even without the SQL guard, and leaves the connection clean', async () => {
     const unguarded = createTenantDatabase({ pool: t.app, sqlGuard: 'off' });
-    const err = await failure(unguarded.withTenant(a, (s) => s.query('BEGIN')));
+    const err = await errorOf(unguarded.withTenant(a, (s) => s.query('BEGIN')));
     expect(isTenantryError(err, 'TRANSACTION_CONTROL_REFUSED')).toBe(true);
     const after = await leftover();
     expect(after?.setting ?? '').toBe('');
@@ -91,12 +90,12 @@ describe('withTenant', () => {
   });
 
   it('gives an unknown tenant no statement', async () => {
-    const err = await failure(t.db.withTenant(newTenantId(), (s) => s.query('SELECT 1')));
+    const err = await errorOf(t.db.withTenant(newTenantId(), (s) => s.query('SELECT 1')));
     expect(isTenantryError(err, 'TENANT_NOT_FOUND')).toBe(true);
   });
 
   it('refuses a malformed tenant id before touching the database', async () => {
-    const err = await failure(t.db.withTenant('not-a-uuid', (s) => s.query('SELECT 1')));
+    const err = await errorOf(t.db.withTenant('not-a-uuid', (s) => s.query('SELECT 1')));
     expect(isTenantryError(err, 'TENANT_ID_INVALID')).toBe(true);
   });
 
@@ -120,7 +119,7 @@ describe('transaction', () => {
   });
 
   it('rolls back everything when the callback throws, and cleans the connection', async () => {
-    const err = await failure(
+    const err = await errorOf(
       t.db.transaction(a, async (tx) => {
         await tx.query(`INSERT INTO notes (body) VALUES ('doomed')`);
         throw new Error('boom');
@@ -132,7 +131,7 @@ describe('transaction', () => {
   });
 
   it('refuses to report success when a statement failed and the callback carried on', async () => {
-    const err = await failure(
+    const err = await errorOf(
       t.db.transaction(a, async (tx) => {
         await tx.query(`INSERT INTO notes (body) VALUES ('kept?')`);
         await tx.query('SELECT 1/0').catch(() => undefined);
@@ -153,15 +152,15 @@ describe('transaction', () => {
   });
 
   it('refuses scope statements while a transaction of the scope is open', async () => {
-    const err = await failure(t.db.withTenant(a, (s) => s.transaction(() => s.query('SELECT 1'))));
+    const err = await errorOf(t.db.withTenant(a, (s) => s.transaction(() => s.query('SELECT 1'))));
     expect(isTenantryError(err, 'TRANSACTION_IN_PROGRESS')).toBe(true);
   });
 
   it('gives a suspended tenant no transaction, and a restored one its data back', async () => {
     await t.registry.suspend(b);
-    const err = await failure(t.db.transaction(b, (tx) => tx.query('SELECT 1')));
+    const err = await errorOf(t.db.transaction(b, (tx) => tx.query('SELECT 1')));
     expect(isTenantryError(err, 'TENANT_SUSPENDED')).toBe(true);
-    const scoped = await failure(t.db.withTenant(b, (s) => s.query('SELECT 1')));
+    const scoped = await errorOf(t.db.withTenant(b, (s) => s.query('SELECT 1')));
     expect(isTenantryError(scoped, 'TENANT_SUSPENDED')).toBe(true);
     await t.registry.restore(b);
     expect(await bodies(b)).toEqual(['b1']);

@@ -12,7 +12,7 @@ import { billingInvoices, billingPage } from './billing-export.js';
 import { periodOf, shiftPeriod, utcDay } from './period.js';
 import { createQuotas, type Quotas } from './quotas.js';
 import type { UsageAlert } from './quota-sql.js';
-import { testCatalog } from './test-catalog.js';
+import { testCatalog } from '../testing/internal.js';
 
 const DAY_MS = 86_400_000;
 let t: TestTenantry;

@@ -5,7 +5,7 @@ import { isTenantryError } from '../core/index.js';
 import { CSV_HEADER, invoiceCsvRows, invoiceFor } from './invoice.js';
 import { parsePeriod, periodOf } from './period.js';
 import { definePlanCatalog, planFeatures, requireCatalogPlan, type PlanCatalogOptions } from './plan-catalog.js';
-import { testCatalog } from './test-catalog.js';
+import { testCatalog } from '../testing/internal.js';
 
 const base: PlanCatalogOptions = {
   meters: { apiCalls: { kind: 'period', unit: 'requests' } },

@@ -7,10 +7,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type TenantId } from '../core/index.js';
 import { queryAuditEvents } from '../audit/index.js';
-import { createTestClock, createTestTenantry, type TestTenantry } from '../testing/index.js';
+import { createTestClock, createTestTenantry, errorOf, type TestTenantry } from '../testing/index.js';
 import { setQuotaOverrides } from './quota-overrides.js';
 import { createQuotas, type Quotas } from './quotas.js';
-import { testCatalog } from './test-catalog.js';
+import { testCatalog } from '../testing/internal.js';
 
 let t: TestTenantry;
 let quotas: Quotas;
@@ -18,7 +18,6 @@ const clock = createTestClock(inject('testNow'));
 const catalog = testCatalog();
 let slugs = 0;
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 const newTenant = async (plan = 'free'): Promise<TenantId> => {
   const tenant = await t.registry.create({ slug: `q-${(slugs += 1)}`, plan });
   return tenant.id;
@@ -39,7 +38,7 @@ describe('reservations', () => {
     const r = await t.db.withTenant(tenant, (s) => quotas.reserve(s, 'storageBytes', 600));
     expect(r).toMatchObject({ meter: 'storageBytes', amount: 600, used: 0, reserved: 600, limit: 1000, warnings: [] });
     // 600 held: 500 more would pass 1000.
-    const refused = await failure(t.db.withTenant(tenant, (s) => quotas.reserve(s, 'storageBytes', 500)));
+    const refused = await errorOf(t.db.withTenant(tenant, (s) => quotas.reserve(s, 'storageBytes', 500)));
     expect(refused).toMatchObject({ code: 'QUOTA_EXCEEDED', kind: 'limited', details: { meter: 'storageBytes', limit: 1000, used: 600, requested: 500 } });
     const committed = await t.db.withTenant(tenant, (s) => quotas.commit(s, r.id, 450));
     expect(committed).toMatchObject({ used: 450, reserved: 0 });
@@ -64,7 +63,7 @@ describe('reservations', () => {
 
   it('rolls back with the caller\'s transaction', async () => {
     const tenant = await newTenant();
-    await failure(t.db.transaction(tenant, async (tx) => {
+    await errorOf(t.db.transaction(tenant, async (tx) => {
       await quotas.consume(tx, 'apiCalls', 40);
       throw new Error('the upload failed');
     }));

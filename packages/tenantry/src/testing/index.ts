@@ -1,8 +1,10 @@
 // Helpers for the tests of Tenantry and of the applications that use it.
 export { createTestClock } from './test-clock.js';
 export type { TestClock } from './test-clock.js';
+export { codeOf, codeOfError, errorOf, expectCode, rejection } from './expect-code.js';
+export type { FailingWork } from './expect-code.js';
 export { createTestTenantry } from './test-tenantry.js';
-export type { TestTenantry, TestTenantryOptions } from './test-tenantry.js';
+export type { TestPoolFactory, TestTenantry, TestTenantryOptions } from './test-tenantry.js';
 export { AsyncLocalStorageContextManager } from './otel-context-manager.js';
 export { freePort, hasRedisServer, owned, REDIS_SERVER, startRedis } from './dependency-processes.js';
 export type { OwnedProcess } from './dependency-processes.js';

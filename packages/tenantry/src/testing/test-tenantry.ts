@@ -1,13 +1,21 @@
 // createTestTenantry: a fresh database per test file (migrated, with the three role pools, a
 // tenant database and registry, and N active tenants), dropped again by close().
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Clock, Tenant } from '../core/index.js';
 import { createTenantRegistry, type TenantRegistry } from '../control/index.js';
 import {
-  createTenantDatabase, DEFAULT_ROLE_NAMES, migrate, pgPool, roleUrl,
+  createTenantDatabase, DEFAULT_ROLE_NAMES, migrate, quoteIdentifier, roleUrl,
   type RolePasswords, type SqlPool, type TenantDatabase,
 } from '../postgres/index.js';
+
+/** Makes a pool of `max` connections to `connectionString` with the driver of the caller's choice. */
+export type TestPoolFactory = (config: { readonly connectionString: string; readonly max: number }) => SqlPool;
+
+/** pg's pool, loaded only when asked for: `tenantry/testing` itself does not need `pg` installed. */
+async function defaultPoolFactory(): Promise<TestPoolFactory> {
+  const { pgPool } = await import('../postgres/drivers/pg.js');
+  return (config) => pgPool(config);
+}
 
 export interface TestTenantryOptions {
   /** A URL that may CREATE DATABASE and CREATE ROLE (a superuser in a test cluster). */
@@ -21,6 +29,12 @@ export interface TestTenantryOptions {
   readonly operatorPoolSize?: number;
   /** The registry's clock (tenants' created and status-change times). Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * The driver: makes each pool (the admin's, the app's, the operator's, and a one-connection
+   * pool for CREATE/DROP DATABASE). Default `pgPool` from `tenantry/postgres/pg`; pass
+   * `(c) => postgresJsPool(c)` from `tenantry/postgres/postgres-js` to run on postgres.js.
+   */
+  readonly pool?: TestPoolFactory;
 }
 
 export interface TestTenantry {
@@ -45,21 +59,24 @@ export interface TestTenantry {
  */
 export async function createTestTenantry(options: TestTenantryOptions): Promise<TestTenantry> {
   const name = `tenantry_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const server = new pg.Client({ connectionString: options.adminUrl });
-  await server.connect();
-  try {
-    await server.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await server.end();
-  }
+  const makePool = options.pool ?? (await defaultPoolFactory());
+  const onServer = async (text: string) => {
+    const server = makePool({ connectionString: options.adminUrl, max: 1 });
+    try {
+      await server.query(text);
+    } finally {
+      await server.end();
+    }
+  };
+  await onServer(`CREATE DATABASE ${quoteIdentifier(name)}`);
   const url = new URL(options.adminUrl);
   url.pathname = `/${name}`;
   const passwords = options.rolePasswords ?? {};
-  const admin = pgPool({ connectionString: url.toString(), max: 2 });
+  const admin = makePool({ connectionString: url.toString(), max: 2 });
   await migrate({ admin, passwords });
   const appUrl = roleUrl(url.toString(), DEFAULT_ROLE_NAMES.app, passwords.app);
-  const app = pgPool({ connectionString: appUrl, max: options.appPoolSize ?? 4 });
-  const operator = pgPool({ connectionString: roleUrl(url.toString(), DEFAULT_ROLE_NAMES.operator, passwords.operator), max: options.operatorPoolSize ?? 2 });
+  const app = makePool({ connectionString: appUrl, max: options.appPoolSize ?? 4 });
+  const operator = makePool({ connectionString: roleUrl(url.toString(), DEFAULT_ROLE_NAMES.operator, passwords.operator), max: options.operatorPoolSize ?? 2 });
   const db = createTenantDatabase({ pool: app });
   const registry = createTenantRegistry({ operator, data: db, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   const tenants: Tenant[] = [];
@@ -75,13 +92,7 @@ export async function createTestTenantry(options: TestTenantryOptions): Promise<
     tenants,
     async close() {
       await Promise.all([app.end(), operator.end(), admin.end()]);
-      const drop = new pg.Client({ connectionString: options.adminUrl });
-      await drop.connect();
-      try {
-        await drop.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await drop.end();
-      }
+      await onServer(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
     },
   };
 }

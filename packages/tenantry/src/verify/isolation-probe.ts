@@ -1,8 +1,7 @@
 // The dynamic half of the verifier: inside a transaction that is always rolled back, act as the
 // app role and try to read and write across tenants in every tenant table.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import type { SqlConnection } from '../postgres/index.js';
+import { quoteIdentifier, type SqlConnection } from '../postgres/index.js';
 import type { TenantTable } from './catalog-checks.js';
 import type { Finding } from './findings.js';
 
@@ -30,7 +29,7 @@ export async function probeIsolation(db: SqlConnection, app: string, tables: rea
   const canaryB = randomUUID();
   await db.query('BEGIN');
   try {
-    await db.query(`SET LOCAL ROLE ${pg.escapeIdentifier(app)}`);
+    await db.query(`SET LOCAL ROLE ${quoteIdentifier(app)}`);
     for (const table of tables) {
       const noTenant = await attempt(db, () => db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table.name}`));
       if (noTenant.ok && noTenant.value.rows[0]?.n !== '0') findings.push({ kind: 'probe_read_without_tenant', object: table.name, detail: `${noTenant.value.rows[0]?.n} rows` });

@@ -2,12 +2,11 @@
 // crashed the process (an 'error' event with no listener); the next statement answered INTERNAL.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTenantryError, type TenantId } from '../../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../../testing/index.js';
+import { createTestTenantry, errorOf, type TestTenantry } from '../../testing/index.js';
 import { isolateTable } from '../isolate-table.js';
 
 let t: TestTenantry;
 let a: TenantId;
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 
 /**
  * Ends the backend `pid` (as a restart or an operator would) and returns once it has exited; one
@@ -35,7 +34,7 @@ describe('a backend terminated while a tenant scope holds its connection', () =>
   it('fails the next statement as DATABASE_UNAVAILABLE, and the pool serves the next scope', async () => {
     const err = await t.db.withTenant(a, async (s) => {
       await terminate(await backendPid(s));
-      return failure(s.query('SELECT 1'));
+      return errorOf(s.query('SELECT 1'));
     });
     expect(isTenantryError(err, 'DATABASE_UNAVAILABLE')).toBe(true);
     const { rows } = await t.db.withTenant(a, (s) => s.query<{ one: number }>('SELECT 1 AS one'));
@@ -43,7 +42,7 @@ describe('a backend terminated while a tenant scope holds its connection', () =>
   });
 
   it('fails a transaction terminated between its statements as DATABASE_UNAVAILABLE, its writes not committed', async () => {
-    const err = await failure(t.db.withTenant(a, (s) => s.transaction(async (tx) => {
+    const err = await errorOf(t.db.withTenant(a, (s) => s.transaction(async (tx) => {
       await tx.query(`INSERT INTO dropped_notes (body) VALUES ('lost')`);
       await terminate(await backendPid(tx));
       await tx.query(`INSERT INTO dropped_notes (body) VALUES ('never')`);

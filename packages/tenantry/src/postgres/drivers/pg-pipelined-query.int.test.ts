@@ -2,7 +2,7 @@
 // statements the server still holds; their next Parse fails with 42P05 and the pooled connection stays broken.
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newTenantId, type TenantId } from '../../core/index.js';
-import { createTestTenantry, type TestTenantry } from '../../testing/index.js';
+import { codeOfError, createTestTenantry, errorOf, type TestTenantry } from '../../testing/index.js';
 import { createTenantDatabase, type TenantDatabase } from '../tenant-database.js';
 import type { SqlPool } from '../sql-client.js';
 import { pgPool } from './pg.js';
@@ -10,8 +10,6 @@ import { pgPool } from './pg.js';
 let t: TestTenantry;
 let a: TenantId;
 const pools: SqlPool[] = [];
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
-const codeOf = (err: unknown) => (err as { code?: string } | undefined)?.code;
 
 /** A tenant database over a pool of one brand-new connection. */
 function freshConnection(): TenantDatabase {
@@ -32,21 +30,21 @@ afterAll(() => t?.close());
 describe('a connection whose first pipeline failed', () => {
   it('serves the next tenant after its first statement met an unknown tenant', async () => {
     const db = freshConnection();
-    expect(codeOf(await failure(db.withTenant(newTenantId(), (s) => s.query('SELECT 1'))))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await errorOf(db.withTenant(newTenantId(), (s) => s.query('SELECT 1'))))).toBe('TENANT_NOT_FOUND');
     const { rows } = await db.withTenant(a, (s) => s.query<{ one: number }>('SELECT 1 AS one'));
     expect(rows).toEqual([{ one: 1 }]);
   });
 
   it('serves the next transaction after its first transaction met an unknown tenant', async () => {
     const db = freshConnection();
-    expect(codeOf(await failure(db.transaction(newTenantId(), (tx) => tx.query('SELECT 1'))))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await errorOf(db.transaction(newTenantId(), (tx) => tx.query('SELECT 1'))))).toBe('TENANT_NOT_FOUND');
     const { rows } = await db.transaction(a, (tx) => tx.query<{ one: number }>('SELECT 1 AS one'));
     expect(rows).toEqual([{ one: 1 }]);
   });
 
   it('serves the next statement after its first statement failed', async () => {
     const db = freshConnection();
-    expect(await failure(db.withTenant(a, (s) => s.query('SELECT 1 / 0')))).toBeDefined();
+    expect(await errorOf(db.withTenant(a, (s) => s.query('SELECT 1 / 0')))).toBeDefined();
     const { rows } = await db.withTenant(a, (s) => s.query<{ one: number }>('SELECT 1 AS one'));
     expect(rows).toEqual([{ one: 1 }]);
   });
@@ -54,7 +52,7 @@ describe('a connection whose first pipeline failed', () => {
   it('runs a parameterized statement again after its first run failed on a bad value', async () => {
     const db = freshConnection();
     const text = 'SELECT $1::int AS n';
-    expect(codeOf(await failure(db.withTenant(a, (s) => s.query(text, ['not a number']))))).toBe('VALUE_INVALID');
+    expect(codeOfError(await errorOf(db.withTenant(a, (s) => s.query(text, ['not a number']))))).toBe('VALUE_INVALID');
     const { rows } = await db.withTenant(a, (s) => s.query<{ n: number }>(text, [7]));
     expect(rows).toEqual([{ n: 7 }]);
   });
@@ -64,7 +62,7 @@ describe('a connection that already ran statements', () => {
   it('keeps serving after a refused tenant', async () => {
     const db = freshConnection();
     await db.withTenant(a, (s) => s.query('SELECT 1'));
-    expect(codeOf(await failure(db.withTenant(newTenantId(), (s) => s.query('SELECT 1'))))).toBe('TENANT_NOT_FOUND');
+    expect(codeOfError(await errorOf(db.withTenant(newTenantId(), (s) => s.query('SELECT 1'))))).toBe('TENANT_NOT_FOUND');
     const { rows } = await db.withTenant(a, (s) => s.query<{ one: number }>('SELECT 1 AS one'));
     expect(rows).toEqual([{ one: 1 }]);
   });

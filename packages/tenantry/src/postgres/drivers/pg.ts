@@ -40,6 +40,9 @@ interface ClientState {
   readonly statements: StatementCache | undefined;
   /** Set when a statement was abandoned at its deadline: the connection is closed, nothing more is sent. */
   abandoned: Error | undefined;
+  /** ReadyForQuery messages seen so far, and who waits for the next one (see statusSettled). */
+  ready: number;
+  readonly waitingForReady: (() => void)[];
 }
 const stateOf = new WeakMap<pg.PoolClient, ClientState>();
 
@@ -49,20 +52,27 @@ function clientState(client: pg.PoolClient, options: ResolvedPgPoolOptions): Cli
     const created: ClientState = {
       status: 'idle',
       abandoned: undefined,
+      ready: 0,
+      waitingForReady: [],
       statements: options.preparedStatements === 'auto' ? new StatementCache(options.maxPreparedStatements) : undefined,
     };
     // ReadyForQuery carries the transaction status: tracking it costs no round trip.
     const connection = (client as unknown as { connection: { on(event: 'readyForQuery', fn: (msg: { status: string }) => void): void } }).connection;
+    const wakeWaiters = () => { for (const wake of created.waitingForReady.splice(0)) wake(); };
     connection.on('readyForQuery', (msg) => {
       created.status = STATUS[msg.status] ?? 'failed';
+      created.ready += 1;
+      wakeWaiters();
     });
+    // No ReadyForQuery comes from a closed connection: nobody may wait for one.
+    (connection as unknown as { on(event: 'end', fn: () => void): void }).on('end', wakeWaiters);
     // pg-pool listens for 'error' only while the client is idle in the pool. A backend that
     // dies while the client is checked out (a tenant scope holds it between statements; a
     // restart, pg_terminate_backend, a reset socket) emits 'error' with nobody listening, and
     // Node exits. Listening for the client's whole life covers every checkout: the next
     // statement then fails with "not queryable" (mapped to DATABASE_UNAVAILABLE) and pg-pool
     // destroys the client on release.
-    client.on('error', () => {});
+    client.on('error', wakeWaiters);
     stateOf.set(client, created);
     state = created;
   }
@@ -117,14 +127,29 @@ class PgConnection implements SqlConnection {
   }
 
   async #queryAfter<Row>(preamble: readonly PreambleStatement[], text: string, values: readonly unknown[]): Promise<SqlResult<Row>> {
+    const readyBefore = this.#state.ready;
     try {
       return await this.#send<Row>(preamble, text, values);
     } catch (err) {
+      await this.#statusSettled(readyBefore, err);
       // Outside a transaction nothing of the failed pipeline remains: prepare and run it again.
       if (!isStalePlan(err) || this.#state.status !== 'idle') throw err;
       this.#state.statements?.forget(text);
       return this.#send<Row>(preamble, text, values);
     }
+  }
+
+  /**
+   * pg rejects a statement at the server's ErrorResponse, before the ReadyForQuery that follows
+   * it and carries the new transaction status; under load that message comes in a later read.
+   * Waiting for it keeps `transactionStatus` true when the caller looks right after a failure
+   * (a failed transaction must never look idle and go back to the pool as clean). Found by the
+   * SqlClient conformance suite (tests/conformance/sql-client.test.ts).
+   */
+  #statusSettled(readyBefore: number, err: unknown): Promise<void> {
+    const fromServer = typeof (err as { severity?: unknown } | null)?.severity === 'string';
+    if (!fromServer || this.#state.ready > readyBefore || this.#state.abandoned !== undefined) return Promise.resolve();
+    return new Promise((resolve) => this.#state.waitingForReady.push(resolve));
   }
 
   #send<Row>(preamble: readonly PreambleStatement[], text: string, values: readonly unknown[]): Promise<SqlResult<Row>> {

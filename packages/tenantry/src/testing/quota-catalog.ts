@@ -1,5 +1,5 @@
-// The plan catalog the quota tests share (not exported from the capability).
-import { definePlanCatalog } from './plan-catalog.js';
+// The plan catalog the quota tests share: test data, reached through testing/internal.ts and in no subpath of the package's exports.
+import { definePlanCatalog } from '../quota/index.js';
 
 export const testCatalog = () => definePlanCatalog({
   meters: {
