@@ -419,7 +419,7 @@ describe('waiting for work admitted before a transition (migration 0012)', () =>
     const other = await registry.create({ slug: slug('drain') });
     const held = await openTransaction(other.id);
     try {
-      const err = await failure(impatient.suspend(other.id));
+      const err = await errorOf(impatient.suspend(other.id));
       expect(isTenantryError(err, 'TENANT_WORK_IN_FLIGHT'), String(err)).toBe(true);
       expect((await storedRow(other.id))?.status).toBe('suspended');
     } finally {

@@ -72,8 +72,8 @@ describe('withDatabaseDeadline', () => {
     await t.admin.query('CREATE TABLE deadline_unscoped (id int PRIMARY KEY)');
     await t.admin.query('GRANT SELECT, INSERT ON deadline_unscoped TO tenantry_app');
     let tenantInForce: unknown;
-    const err = await failure(t.db.transaction(a, async (tx) => {
-      const missed = await failure(withDatabaseDeadline(0, () => tx.query('SELECT 1')));
+    const err = await errorOf(t.db.transaction(a, async (tx) => {
+      const missed = await errorOf(withDatabaseDeadline(0, () => tx.query('SELECT 1')));
       expect(isTenantryError(missed, 'DATABASE_TIMEOUT')).toBe(true);
       tenantInForce = (await tx.query<{ tenant: string }>(`SELECT current_setting('app.tenant_id', true) AS tenant`)).rows[0]?.tenant;
       await tx.query('INSERT INTO deadline_unscoped VALUES (1)');
