@@ -120,6 +120,7 @@ describe('the matrix covers the API', () => {
       .filter(([path]) => path.startsWith('/v1/tenant/'))
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
     const template = (path: string) => path
+      .replace(/\/invoices\/[0-9a-f-]{36}/, '/invoices/{invoiceId}')
       .replace(/[0-9a-f-]{36}/, '{id}')
       .replace(/\/members\/[^/]+$/, '/members/{userId}')
       .replace(/\/domains\/[^/]+\.example\.com/, '/domains/{domain}')
