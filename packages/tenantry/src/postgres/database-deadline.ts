@@ -2,6 +2,7 @@
 // every wait for a pooled connection started inside `withDatabaseDeadline` must finish before it,
 // on the client side, so a frozen or unreachable server costs a caller the deadline and no more.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { postgresErrors } from './errors.js';
 
 interface Deadline {
   /** performance.now() when the deadline passes: monotonic, unaffected by wall-clock changes. */
@@ -29,4 +30,29 @@ export function withDatabaseDeadline<T>(ms: number, fn: () => T): T {
 export function remainingDeadline(): { readonly remainingMs: number; readonly deadlineMs: number } | undefined {
   const deadline = storage.getStore();
   return deadline === undefined ? undefined : { remainingMs: deadline.at - performance.now(), deadlineMs: deadline.ms };
+}
+
+/**
+ * A connection from `take` (a driver's pool), waiting no longer than the deadline in context
+ * (DATABASE_TIMEOUT past it; outside one, as long as the pool's own timeout). A connection the
+ * pool hands over after the caller gave up goes straight back through `giveBack`.
+ */
+export async function connectWithinDeadline<C>(take: () => Promise<C>, giveBack: (connection: C) => void): Promise<C> {
+  const context = remainingDeadline();
+  if (context === undefined) return take();
+  const { remainingMs, deadlineMs } = context;
+  if (remainingMs <= 0) throw postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs } });
+  const pending = take();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs } })), remainingMs);
+  });
+  try {
+    return await Promise.race([pending, late]);
+  } catch (err) {
+    pending.then(giveBack, () => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -2,7 +2,7 @@
 // preamble (tenant gate, BEGIN) in one pipelined write, and parameterized statements are
 // prepared once per connection.
 import pg from 'pg';
-import { remainingDeadline } from '../database-deadline.js';
+import { connectWithinDeadline, remainingDeadline } from '../database-deadline.js';
 import { postgresErrors } from '../errors.js';
 import type { PreambleStatement, SqlConnection, SqlPool, SqlResult, TransactionStatus } from '../sql-client.js';
 import { PipelinedQuery } from './pg-pipelined-query.js';
@@ -182,24 +182,8 @@ class PgConnection implements SqlConnection {
  * `connectionTimeoutMillis` bounds the wait outside one). A client the pool hands over after the
  * caller gave up goes straight back.
  */
-async function acquire(pool: pg.Pool): Promise<pg.PoolClient> {
-  const context = remainingDeadline();
-  if (context === undefined) return pool.connect();
-  const { remainingMs, deadlineMs } = context;
-  if (remainingMs <= 0) throw postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs } });
-  const pending = pool.connect();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs } })), remainingMs);
-  });
-  try {
-    return await Promise.race([pending, late]);
-  } catch (err) {
-    pending.then((client) => client.release(), () => {});
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
+function acquire(pool: pg.Pool): Promise<pg.PoolClient> {
+  return connectWithinDeadline(() => pool.connect(), (client) => client.release());
 }
 
 /**

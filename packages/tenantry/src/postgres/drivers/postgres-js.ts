@@ -15,7 +15,7 @@
 // - postgres.js cannot destroy one reserved connection: release(err) rolls back whatever is
 //   open on it before handing it back, and a broken socket is closed by postgres.js itself.
 import postgres from 'postgres';
-import { remainingDeadline } from '../database-deadline.js';
+import { connectWithinDeadline, remainingDeadline } from '../database-deadline.js';
 import { postgresErrors } from '../errors.js';
 import type { PreambleStatement, SqlConnection, SqlPool, SqlResult, TransactionStatus } from '../sql-client.js';
 
@@ -125,24 +125,8 @@ class PostgresJsConnection implements SqlConnection {
 }
 
 /** A reserved connection of `sql`, waiting no longer than the deadline in context. */
-async function reserve(sql: Sql): Promise<Reserved> {
-  const context = remainingDeadline();
-  if (context === undefined) return sql.reserve();
-  const { remainingMs, deadlineMs } = context;
-  if (remainingMs <= 0) throw postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs } });
-  const pending = sql.reserve();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs } })), remainingMs);
-  });
-  try {
-    return await Promise.race([pending, late]);
-  } catch (err) {
-    pending.then((reserved) => reserved.release(), () => {});
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
+function reserve(sql: Sql): Promise<Reserved> {
+  return connectWithinDeadline(() => sql.reserve(), (reserved) => reserved.release());
 }
 
 /**
