@@ -25,6 +25,12 @@ const PEERS_OF = {
   './postgres/postgres-js': ['postgres'],
   './observability': ['prom-client'],
   './adapters/hono': ['hono'],
+  './stores/s3': ['@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner'],
+  './stores/neo4j': ['neo4j-driver'],
+  './jobs/bullmq': ['bullmq'],
+  './jobs/temporal': ['@temporalio/common'],
+  // The conformance suites it offers (stores) are property tests.
+  './testing': ['fast-check'],
 };
 
 let failed = 0;
