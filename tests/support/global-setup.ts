@@ -3,21 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { findOrStartPostgres } from 'tenantry/postgres/embedded';
-import { freePort, hasRedisServer, startRedis, type OwnedProcess } from './processes.js';
-
-/** PING over a raw socket: no client library needed, and a dead address fails within 2 s. */
-async function redisAnswers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
-    socket.setTimeout(2000, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
-  });
-}
+import { freePort, hasRedisServer, redisAnswers, startRedis, type OwnedProcess } from './processes.js';
 
 /** Where the tests' clocks start unless TENANTRY_TEST_NOW says otherwise (scripts/test-at-instants.mjs). */
 const DEFAULT_TEST_NOW = '2026-11-10T12:00:00.000Z';

@@ -1,2 +1,2 @@
 // The dependency processes of tenantry/testing, for the suite's global setup and the fault suite.
-export { freePort, hasRedisServer, owned, REDIS_SERVER, startRedis, type OwnedProcess } from 'tenantry/testing';
+export { freePort, hasRedisServer, owned, REDIS_SERVER, redisAnswers, startRedis, type OwnedProcess } from 'tenantry/testing';

@@ -3,11 +3,10 @@
 // removed, a key revoked, the tenant suspended — takes effect on the other within a second,
 // although the other had the old answer cached; a key's expiry takes effect by the clock alone.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { systemActor } from 'tenantry/control';
-import { createTestClock, createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { createTestClock, createTestTenantry, redisAnswers, type TestTenantry } from 'tenantry/testing';
 import { loadConfig, resolveConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer, type RunningServer } from './main.js';
@@ -16,21 +15,9 @@ const logger = createLogger({ level: 'silent' });
 const SECRET = `access-cache-secret-${randomUUID()}`;
 const clock = createTestClock('2030-01-01T00:00:00Z');
 
-async function answers(url: string | undefined): Promise<boolean> {
-  if (url === undefined) return false;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 const redisUrl = loadConfig().redisUrl;
-const redisAnswers = await answers(redisUrl);
-if (!redisAnswers) console.warn('[tenantry tests] no REDIS_URL, or no Redis answering there: the two-server access cache cases skip');
+const redisUp = await redisAnswers(redisUrl);
+if (!redisUp) console.warn('[tenantry tests] no REDIS_URL, or no Redis answering there: the two-server access cache cases skip');
 
 let t: TestTenantry;
 let one: RunningServer;
@@ -38,7 +25,7 @@ let two: RunningServer;
 
 beforeAll(async () => {
   t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 3 });
-  if (!redisAnswers) return;
+  if (!redisUp) return;
   const { app, operator } = inject('rolePasswords');
   const config = resolveConfig({
     databaseUrl: t.url, appPassword: app, operatorPassword: operator, port: 0, logLevel: 'silent', redisUrl: redisUrl as string,
@@ -82,7 +69,7 @@ async function warm(server: RunningServer, headers: Record<string, string>, time
 const addMember = (tenantId: string, userId: string) => one.database.db.withTenant(t.tenants.find((x) => x.id === tenantId)!.id, (scope) =>
   one.database.control.members.add(scope, { userId, role: 'admin' }, systemActor('test')));
 
-describe.runIf(redisAnswers)('two servers sharing Redis, each caching tenants and principals', () => {
+describe.runIf(redisUp)('two servers sharing Redis, each caching tenants and principals', () => {
   it('serves a member from its cache until a change is announced (the cache is real, the feed is what ends it)', async () => {
     const tenant = t.tenants[0]!.id;
     await addMember(tenant, 'cached');

@@ -2,10 +2,9 @@
 // serve each other's settings changes within a second; without it the in-process feed; and with
 // a Redis that does not answer, writes still succeed and reads go to the database (the cache
 // never serves what it cannot hear invalidated).
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { systemActor } from 'tenantry/control';
-import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
+import { createTestTenantry, redisAnswers, type TestTenantry } from 'tenantry/testing';
 import { loadConfig, resolveConfig, type ServerOptions } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer, type RunningServer } from './main.js';
@@ -17,22 +16,10 @@ const config = (options: ServerOptions = {}) => {
   return resolveConfig({ databaseUrl: t.url, appPassword: app, operatorPassword: operator, port: 0, logLevel: 'silent', ...options });
 };
 
-async function answers(url: string | undefined): Promise<boolean> {
-  if (url === undefined) return false;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 // The environment's REDIS_URL, read the one way the server reads it.
 const redisUrl = loadConfig().redisUrl;
-const redisAnswers = await answers(redisUrl);
-if (!redisAnswers) console.warn('[tenantry tests] no REDIS_URL, or no Redis answering there: the two-server Redis case skips');
+const redisUp = await redisAnswers(redisUrl);
+if (!redisUp) console.warn('[tenantry tests] no REDIS_URL, or no Redis answering there: the two-server Redis case skips');
 
 beforeAll(async () => {
   t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 1 });
@@ -52,7 +39,7 @@ const call = async (server: RunningServer, key: string, method: string, body?: u
 };
 
 describe('the change feed startServer wires', () => {
-  it.runIf(redisAnswers)('lets two servers with REDIS_URL serve each other\'s changes within a second', async () => {
+  it.runIf(redisUp)('lets two servers with REDIS_URL serve each other\'s changes within a second', async () => {
     const one = await startServer(config({ redisUrl: redisUrl as string }), { signals: [], logger });
     const two = await startServer(config({ redisUrl: redisUrl as string }), { signals: [], logger });
     try {

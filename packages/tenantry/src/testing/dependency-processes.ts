@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const hasRedisServer = existsSync(REDIS_SERVER);
@@ -61,4 +61,23 @@ export async function startRedis(port: number): Promise<OwnedProcess> {
     child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
   });
   return owned(child);
+}
+
+/**
+ * Whether a Redis server answers PING at `url`, over a raw socket: no client library needed, and
+ * a dead address answers false within 2 s. Undefined answers false.
+ *
+ * @example const redisUp = await redisAnswers(process.env.REDIS_URL);
+ */
+export async function redisAnswers(url: string | undefined): Promise<boolean> {
+  if (url === undefined) return false;
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(2000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
 }

@@ -6,7 +6,7 @@ export type { FailingWork } from './expect-code.js';
 export { createTestTenantry } from './test-tenantry.js';
 export type { TestPoolFactory, TestTenantry, TestTenantryOptions } from './test-tenantry.js';
 export { AsyncLocalStorageContextManager } from './otel-context-manager.js';
-export { freePort, hasRedisServer, owned, REDIS_SERVER, startRedis } from './dependency-processes.js';
+export { freePort, hasRedisServer, owned, REDIS_SERVER, redisAnswers, startRedis } from './dependency-processes.js';
 export type { OwnedProcess } from './dependency-processes.js';
 export { conformanceKey, lateStore, storeConformanceCases } from './store-conformance.js';
 export type { ConformanceCase, StoreConformanceOptions } from './store-conformance.js';
