@@ -1,5 +1,6 @@
-// The wire-protocol probe behind findOrStartPostgres, against the suite's real server. Starting
-// the embedded server is covered where it is used (the CLI's start-embedded e2e test).
+// The wire-protocol probe behind findOrStartPostgres, against the suite's real server (which
+// may trust its clients) and against an embedded one, which asks for a password before it
+// looks at the database.
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../testing/index.js';
 import { describePostgresUrl, findOrStartPostgres, postgresAnswers } from './embedded.js';
@@ -17,6 +18,23 @@ describe('postgresAnswers', () => {
     expect(await postgresAnswers(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`)).toBe(false);
     expect(await postgresAnswers('not a url')).toBe(false);
   });
+});
+
+describe('postgresAnswers against a server that asks for a password', () => {
+  it('logs in before it says yes: a missing database, a wrong password or an unknown role is a no', async () => {
+    const embedded = await findOrStartPostgres({ embedded: { dataDir: 'temporary' } });
+    try {
+      expect(embedded.kind).toBe('embedded');
+      const url = new URL(embedded.adminUrl);
+      expect(url.password, 'the embedded admin URL carries a password').not.toBe('');
+      expect(await postgresAnswers(url.toString())).toBe(true);
+      expect(await postgresAnswers(Object.assign(new URL(url), { pathname: '/tenantry_no_such_database' }).toString())).toBe(false);
+      expect(await postgresAnswers(Object.assign(new URL(url), { password: 'not-the-password' }).toString())).toBe(false);
+      expect(await postgresAnswers(Object.assign(new URL(url), { username: 'no_such_role' }).toString())).toBe(false);
+    } finally {
+      await embedded.stop();
+    }
+  }, 120_000);
 });
 
 describe('findOrStartPostgres', () => {

@@ -1,7 +1,7 @@
 // The one "which PostgreSQL do we use" decision, shared by the server (`tenantry start`,
 // `migrate`, `verify`), the test suite's global setup and the benchmarks: a server named by a
 // URL, or the embedded one. Whether a named server answers is asked over the wire protocol
-// itself (a StartupMessage), so this needs no driver installed.
+// itself (a StartupMessage); only a server that asks for a password needs the `pg` driver.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -50,16 +50,27 @@ export function describePostgresUrl(url: string): string {
 
 /**
  * Whether a PostgreSQL server at `url` accepts its user and database: sends a StartupMessage
- * and reads the answers. ReadyForQuery, or a password requested, means yes; an ErrorResponse
- * (no such role or database, starting up, too many connections), a refusal or silence for
- * `timeoutMs` means no. The password is not tried: a wrong one fails at the first real query.
+ * and reads the answers. ReadyForQuery means yes; an ErrorResponse (no such role or database,
+ * starting up, too many connections), a refusal or silence for `timeoutMs` means no. A server
+ * that asks for a password checks the database only after it, so then the probe logs in with
+ * the `pg` driver (an optional peer); without it installed, the password request counts as yes
+ * and a missing database fails at the first real query.
  */
-export function postgresAnswers(url: string, timeoutMs = 2000): Promise<boolean> {
+export async function postgresAnswers(url: string, timeoutMs = 2000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  const answer = await startupAnswer(url, timeoutMs);
+  if (answer !== 'password') return answer === 'ready';
+  return logsIn(url, Math.max(1, deadline - Date.now()));
+}
+
+type StartupAnswer = 'ready' | 'password' | 'no';
+
+function startupAnswer(url: string, timeoutMs: number): Promise<StartupAnswer> {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return Promise.resolve(false);
+    return Promise.resolve('no');
   }
   const user = decodeURIComponent(parsed.username) || 'postgres';
   const database = decodeURIComponent(parsed.pathname.slice(1)) || user;
@@ -70,9 +81,9 @@ export function postgresAnswers(url: string, timeoutMs = 2000): Promise<boolean>
   body.copy(message, 8);
   return new Promise((resolve) => {
     const socket = connect({ host: parsed.hostname || '127.0.0.1', port: Number(parsed.port || 5432) });
-    const done = (answers: boolean) => { socket.destroy(); resolve(answers); };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.on('error', () => done(false));
+    const done = (answer: StartupAnswer) => { socket.destroy(); resolve(answer); };
+    socket.setTimeout(timeoutMs, () => done('no'));
+    socket.on('error', () => done('no'));
     socket.on('connect', () => socket.write(message));
     // Messages: a type byte and an int32 length (itself included). With AuthenticationOk the
     // server goes on to check the database, so read on to ReadyForQuery ('Z') or an error ('E').
@@ -83,14 +94,34 @@ export function postgresAnswers(url: string, timeoutMs = 2000): Promise<boolean>
         const type = String.fromCharCode(buffered[0] as number);
         const length = buffered.readInt32BE(1);
         if (buffered.length < 1 + length) return;
-        if (type === 'E') return done(false);
-        if (type === 'Z') return done(true);
-        // A password (or SASL) request: the server takes this user and database this far.
-        if (type === 'R' && buffered.readInt32BE(5) !== 0) return done(true);
+        if (type === 'E') return done('no');
+        if (type === 'Z') return done('ready');
+        // A password (or SASL) request: the database is checked only after authentication.
+        if (type === 'R' && buffered.readInt32BE(5) !== 0) return done('password');
         buffered = buffered.subarray(1 + length);
       }
     });
   });
+}
+
+/** Logs in with the `pg` driver where it is installed; without it, a password request counts as an answer. */
+async function logsIn(url: string, timeoutMs: number): Promise<boolean> {
+  let Client: typeof import('pg').Client;
+  try {
+    ({ Client } = (await import('pg')).default);
+  } catch {
+    return true;
+  }
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 /**
