@@ -67,7 +67,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     await tenantScope(tenant, deps);
     if (deps.health) recordTenantActivity(tenant, deps.health.activity);
     if (deps.rateLimit) registerRateLimit(tenant, deps.rateLimit);
-    if (deps.billing) enforceBillingEntitlement(tenant, deps.db);
+    if (deps.billing) enforceBillingEntitlement(tenant, deps.billing);
     registerMemberRoutes(tenant, deps);
     registerInvitationRoutes(tenant, deps);
     registerApiKeyRoutes(tenant, deps);

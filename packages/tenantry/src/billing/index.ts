@@ -8,6 +8,7 @@ export { createBilling } from './billing.js';
 export type { Billing, BillingOptions, CancelMode, CloseResult, StartSubscriptionInput } from './billing.js';
 export { displayNumber, readInvoice, readInvoices, readSubscription, SUBSCRIPTION_STATUSES, toSubscription } from './billing-sql.js';
 export type { Entitlement, InvoiceKind, InvoiceStatus, StoredInvoice, Subscription, SubscriptionStatus } from './billing-sql.js';
+export { BILLING_TOPIC } from './entitlement-cache.js';
 export { composeInvoice } from './compose-invoice.js';
 export type { ComposedInvoice, InvoiceLine, InvoiceLineKind, InvoiceParts, PendingLine } from './compose-invoice.js';
 export { accrued, prorate, secondOf, taxOf } from './proration.js';
