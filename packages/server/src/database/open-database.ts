@@ -11,6 +11,7 @@ import { pgPool } from 'tenantry/postgres/pg';
 import type { ServerConfig } from '../config.js';
 import { loadPlanCatalog } from '../plans.js';
 import { migrateDatabase } from './migrate-database.js';
+import { paymentProviderFromConfig } from './payment-provider.js';
 import { connectPostgresServer, type PostgresServerKind } from './postgres-server.js';
 
 export interface ServerDatabase {
@@ -112,10 +113,11 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
     });
     // The entitlement (read-only after the grace period) is cached per instance like the tenant
     // record, and dropped everywhere through the same feed when billing changes it.
+    const provider = paymentProviderFromConfig(config, clock);
     billing = createBilling({
       operator, catalog: quotas.catalog, registry, clock, issuer: config.billingIssuer, taxRatePpm: config.billingTaxRatePpm,
       gracePeriodMs: config.billingGraceDays * 86_400_000, degradeTo: config.billingDegradeTo,
-      ...(feed ? { changeFeed: feed } : {}), ...(options.control?.cache?.onError ? { cache: { onError: options.control.cache.onError } } : {}),
+      ...(provider ? { provider } : {}), ...(feed ? { changeFeed: feed } : {}), ...(options.control?.cache?.onError ? { cache: { onError: options.control.cache.onError } } : {}),
     });
     let closing: Promise<void> | undefined;
     return {

@@ -101,6 +101,8 @@ export interface Billing {
     creditNote(tenantId: TenantId | string, invoiceId: string, input: { readonly amountMinor?: number; readonly reason: string }, by: ChangeAuthor): Promise<StoredInvoice>;
   };
   readonly provider: {
+    /** The configured provider's name (`stripe` …), or undefined when there is none. */
+    readonly name: string | undefined;
     /** Creates the tenant's customer at the provider (once) and links it. */
     linkCustomer(tenantId: TenantId | string, input: { readonly name: string; readonly email?: string }, by: ChangeAuthor): Promise<Subscription>;
     /** Sends an invoice to the provider for collection; its usage lines as metered usage too. */
@@ -557,7 +559,7 @@ export function createBilling(options: BillingOptions): Billing {
   // ---- payment provider ---------------------------------------------------------------------
 
   function requireProvider(): PaymentProvider {
-    if (!options.provider) throw bad('provider', 'no payment provider is configured');
+    if (!options.provider) throw billingErrors.create('PAYMENT_PROVIDER_NOT_CONFIGURED', { details: { provider: null } });
     return options.provider;
   }
 
@@ -671,7 +673,7 @@ export function createBilling(options: BillingOptions): Billing {
       void: (tenantId, invoiceId, by) => setStatus(tenantId, invoiceId, 'void', by),
       creditNote,
     },
-    provider: { linkCustomer, reportInvoice, receive },
+    provider: { name: options.provider?.name, linkCustomer, reportInvoice, receive },
     entitlement: (tenantId) => entitlements.get(parseTenantId(tenantId)),
     ready: () => entitlements.ready(),
     close: () => entitlements.close(),
