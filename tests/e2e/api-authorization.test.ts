@@ -68,6 +68,7 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: () => '/v1/tenant/invoices', access: 'usage:read', allowed: 200 },
   { method: 'GET', path: () => `/v1/tenant/invoices/${unknownId()}`, access: 'usage:read', allowed: 404 },
   { method: 'GET', path: () => `/v1/tenant/invoices/${unknownId()}/html`, access: 'usage:read', allowed: 404 },
+  { method: 'GET', path: () => `/v1/tenant/invoices/${unknownId()}/pdf`, access: 'usage:read', allowed: 404 },
   { method: 'GET', path: () => '/v1/tenant/sso/connections', access: 'sso:read', allowed: 200 },
   {
     method: 'POST', path: () => '/v1/tenant/sso/connections', access: 'sso:write', allowed: 201,

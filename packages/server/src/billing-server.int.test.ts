@@ -1,11 +1,16 @@
 // Billing as the server runs it: Stripe's webhook route (signatures made by the official SDK,
-// checked with the configured secret, applied once per event id, problem+json when refused) and
-// the billing scheduler, whose timer turns a trial active once the injected clock passes its end.
+// checked with the configured secret, applied once per event id, problem+json when refused), the
+// billing scheduler, whose timer turns a trial active once the injected clock passes its end, and
+// an invoice's PDF (parsed back with pdf.js: it holds the number, the lines and the total).
 // Stripe's API is an HTTP server this test starts (TENANTRY_STRIPE_API_URL): no network.
+import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
+import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { systemActor } from 'tenantry/control';
 import { createTestClock, createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { resolveConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -106,5 +111,63 @@ describe('the billing scheduler', () => {
     const { rows } = await t.admin.query<{ actor: string; details: { reason: string } }>(
       "SELECT actor, details FROM tenantry.audit_events WHERE tenant_id = $1 AND action = 'billing.subscription.activate'", [tenant]);
     expect(rows).toEqual([expect.objectContaining({ actor: 'system:billing', details: expect.objectContaining({ reason: 'trial_ended' }) })]);
+  });
+});
+
+// The metrics of the 14 standard fonts (Helvetica …), which pdf.js reads from files in Node.
+const STANDARD_FONTS = join(dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'standard_fonts/');
+
+/** The text of every page, as pdf.js reads it. */
+async function pdfText(bytes: Uint8Array): Promise<{ pages: number; text: string; title: unknown }> {
+  const pdf = await getDocument({ data: bytes, isEvalSupported: false, standardFontDataUrl: STANDARD_FONTS }).promise;
+  let text = '';
+  for (let n = 1; n <= pdf.numPages; n += 1) {
+    const content = await (await pdf.getPage(n)).getTextContent();
+    text += content.items.map((item) => ('str' in item ? item.str : '')).join(' ');
+  }
+  const { info } = await pdf.getMetadata();
+  return { pages: pdf.numPages, text, title: (info as { Title?: unknown }).Title };
+}
+
+describe('an invoice as a PDF', () => {
+  it('serves a PDF that parses and holds the invoice number, its lines and total, to the operator and to the tenant only', async () => {
+    const tenant = t.tenants[2]!.id;
+    const { billing, control } = server.database;
+    await control.branding.put(tenant, { name: 'Zürich Wärme AG', primaryColor: '#0a66c2' }, systemActor('test'));
+    const started = await billing.subscriptions.start(tenant, { plan: 'pro' }, by);
+    await billing.subscriptions.addCredit(tenant, 150, 'Goodwill — outage 3 May', by);
+    clock.set(started.currentPeriod.end);
+    await server.billingScheduler.tick();
+    const [invoice] = await billing.invoices.list(tenant);
+    expect(invoice).toBeDefined();
+    const staff = await control.operators.create({ email: `pdf-${invoice!.id}@platform.example`, displayName: 'Ops' });
+    const { token } = await control.operators.createToken(staff.id, { name: 'pdf' });
+
+    const res = await fetch(`${server.url}/v1/tenants/${tenant}/invoices/${invoice!.id}/pdf`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${invoice!.displayNumber}.pdf"`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(Buffer.from(bytes.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
+    const { pages, text, title } = await pdfText(bytes);
+    expect(pages).toBe(1);
+    expect(title).toBe(`Invoice ${invoice!.displayNumber}`);
+    expect(text).toContain(`Invoice ${invoice!.displayNumber}`);
+    expect(text).toContain('Zürich Wärme AG');
+    expect(text).toContain('Goodwill — outage 3 May');
+    const total = new Intl.NumberFormat('en', { style: 'currency', currency: invoice!.currency }).format(invoice!.totalMinor / 100);
+    expect(text).toMatch(new RegExp(`Total\\s+${total.replace(/[.$]/g, '\\$&')}`));
+
+    // The tenant's own route, through the app role: its invoice, and another tenant's is not found.
+    const own = async (owner: string, invoiceId: string) => {
+      const { key } = await server.database.db.withTenant(owner, (scope) => control.apiKeys.create(scope, { name: 'pdf', scopes: ['usage:read'] }, systemActor('test')));
+      return fetch(`${server.url}/v1/tenant/invoices/${invoiceId}/pdf`, { headers: { 'x-api-key': key } });
+    };
+    const mine = await own(tenant, invoice!.id);
+    expect(mine.status).toBe(200);
+    expect((await pdfText(new Uint8Array(await mine.arrayBuffer()))).text).toContain(invoice!.displayNumber);
+    const theirs = await own(t.tenants[0]!.id, invoice!.id);
+    expect(theirs.status).toBe(404);
+    expect(theirs.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 });

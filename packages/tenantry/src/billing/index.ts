@@ -12,7 +12,7 @@ export { BILLING_TOPIC } from './entitlement-cache.js';
 export { composeInvoice } from './compose-invoice.js';
 export type { ComposedInvoice, InvoiceLine, InvoiceLineKind, InvoiceParts, PendingLine } from './compose-invoice.js';
 export { accrued, prorate, secondOf, taxOf } from './proration.js';
-export { renderInvoiceHtml } from './invoice-html.js';
+export { formatMinor, renderInvoiceHtml } from './invoice-html.js';
 export type { InvoiceHtmlOptions } from './invoice-html.js';
 export type { PaymentProvider, ProviderEvent, ProviderEventKind } from './payment-provider.js';
 export { tenantBillingReader } from './tenant-invoices.js';
