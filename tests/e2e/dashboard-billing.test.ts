@@ -1,8 +1,6 @@
 // The billing tab of a tenant in a real browser against a real server and database: the
 // subscription's facts, the tenant's invoices and credit notes, an invoice opened as the server
 // renders it (in a sandboxed frame) and its PDF saved.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
-   API response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
