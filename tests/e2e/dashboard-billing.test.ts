@@ -1,6 +1,6 @@
 // The billing tab of a tenant in a real browser against a real server and database: the
 // subscription's facts, the tenant's invoices and credit notes, an invoice opened as the server
-// renders it (in a sandboxed frame) and its PDF saved.
+// renders it (in a sandboxed frame) and its PDF saved, and the billing transitions in the audit log.
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -74,6 +74,16 @@ describe('the billing tab in a browser', () => {
     expect(download.suggestedFilename()).toBe(`${invoice.displayNumber}.pdf`);
     const bytes = await readFile(await download.path());
     expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows the billing transitions in the audit log tab', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    for (const type of ['billing.subscription.start', 'billing.invoice.issue', 'billing.credit_note.issue']) {
+      await page.getByLabel('Event type').fill(type);
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await expect.poll(() => page.locator('tbody tr code').allTextContents(), type).toEqual([type]);
+    }
     expect(pageErrors).toEqual([]);
   });
 });
