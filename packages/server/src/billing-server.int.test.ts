@@ -87,6 +87,11 @@ describe('the Stripe webhook route', () => {
     const signature = sdk.webhooks.generateTestHeaderString({ payload: canceled, secret: WEBHOOK_SECRET, timestamp: now() });
     const tampered = await fetch(`${server.url}/v1/billing/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: canceled.replace('sub_1', 'sub_2') });
     expect(tampered.status).toBe(401);
+    // A large event (an invoice with many lines) is taken: above the API's 64 KiB body limit.
+    const lines = Array.from({ length: 600 }, (_, i) => ({ id: `il_${i}`, description: `Usage line ${i} `.padEnd(120, '.'), amount: i }));
+    const large = event('evt_server_large', 'invoice.created', { id: 'in_2', object: 'invoice', customer, lines: { data: lines } });
+    expect(large.length).toBeGreaterThan(64 * 1024);
+    expect(await deliver(large)).toMatchObject({ status: 200, body: { eventId: 'evt_server_large', applied: false } });
     expect((await billing.subscriptions.get(tenant)).cancelAtPeriodEnd).toBe(false);
   });
 

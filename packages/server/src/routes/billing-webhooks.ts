@@ -8,6 +8,7 @@ import { billingErrors, type Billing } from 'tenantry/billing';
 import { strictObject } from './schemas.js';
 
 const PUBLIC: Record<string, string[]>[] = [];
+const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 const Received = strictObject({
   eventId: Type.String(),
   type: Type.String({ description: 'The provider\'s event type, e.g. invoice.payment_failed.' }),
@@ -19,6 +20,8 @@ export function registerBillingWebhookRoutes(app: FastifyInstance, billing: Bill
   // Re-serialized JSON would not match the signature: the handler gets the exact bytes.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.post<{ Body: Buffer }>('/billing/webhooks/stripe', {
+    // An event carries a whole Stripe object (an invoice with its lines): above the API's 64 KiB.
+    bodyLimit: WEBHOOK_BODY_LIMIT_BYTES,
     schema: {
       tags: ['billing'], security: PUBLIC, operationId: 'receiveStripeWebhook',
       summary: 'Stripe\'s webhook: verified with the endpoint\'s signing secret (Stripe-Signature), applied once per event id',
