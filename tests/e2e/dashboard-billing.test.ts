@@ -82,7 +82,7 @@ describe('the billing tab in a browser', () => {
     for (const type of ['billing.subscription.start', 'billing.invoice.issue', 'billing.credit_note.issue']) {
       await page.getByLabel('Event type').fill(type);
       await page.getByRole('button', { name: 'Filter' }).click();
-      await expect.poll(() => page.locator('tbody tr code').allTextContents(), type).toEqual([type]);
+      await expect.poll(() => page.locator('tbody tr code').allTextContents(), { message: type }).toEqual([type]);
     }
     expect(pageErrors).toEqual([]);
   });
