@@ -70,19 +70,19 @@ function checkTargetUrl(raw: string): string {
 }
 
 interface TargetRow { name: string; url: string | null; region: string; weight: number; state: TargetState; tenants: number }
-interface PlacementRow { tenant_id: string; tier: IsolationTier; target: string; schema_name: string | null; database_name: string | null; region: string; residency: Residency }
+interface PlacementRow { tenant: string; tier: IsolationTier; target: string; schema_name: string | null; database_name: string | null; region: string; residency: Residency }
 
 const toTarget = (r: TargetRow): Target => Object.freeze({
   name: r.name, ...(r.url === null ? {} : { url: r.url }), region: r.region, weight: r.weight, state: r.state, tenants: r.tenants,
 });
 export const toPlacement = (r: PlacementRow): Placement => Object.freeze({
-  tenantId: r.tenant_id as TenantId, tier: r.tier, target: r.target,
+  tenantId: r.tenant as TenantId, tier: r.tier, target: r.target,
   ...(r.schema_name === null ? {} : { schema: r.schema_name }),
   ...(r.database_name === null ? {} : { database: r.database_name }),
   region: r.region, residency: r.residency,
 });
 
-export const PLACEMENT_COLUMNS = 'tenant_id, tier, target, schema_name, database_name, region, residency';
+export const PLACEMENT_COLUMNS = 'tenant, tier, target, schema_name, database_name, region, residency';
 const TARGET_SELECT = `SELECT t.name, t.url, t.region, t.weight, t.state,
     (SELECT count(*)::int FROM tenantry.placements p WHERE p.target = t.name) AS tenants
   FROM tenantry.targets t`;
@@ -169,7 +169,7 @@ export function createPlacementDirectory(options: PlacementDirectoryOptions): Pl
       return getTarget(name);
     },
     async tryGetPlacement(rawId) {
-      const [row] = await q<PlacementRow>(operator, `SELECT ${PLACEMENT_COLUMNS} FROM tenantry.placements WHERE tenant_id = $1`, [parseTenantId(rawId)]);
+      const [row] = await q<PlacementRow>(operator, `SELECT ${PLACEMENT_COLUMNS} FROM tenantry.placements WHERE tenant = $1`, [parseTenantId(rawId)]);
       return row ? toPlacement(row) : undefined;
     },
     async choose(request, db = operator) {
@@ -196,7 +196,7 @@ export function createPlacementDirectory(options: PlacementDirectoryOptions): Pl
       const name = tenantObjectName(tenantId);
       const [row] = await q<PlacementRow>(
         db,
-        `INSERT INTO tenantry.placements (tenant_id, tier, target, schema_name, database_name, region, residency)
+        `INSERT INTO tenantry.placements (tenant, tier, target, schema_name, database_name, region, residency)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${PLACEMENT_COLUMNS}`,
         [tenantId, request.tier, target.name, request.tier === 'schema' ? name : null, request.tier === 'database' ? name : null, request.region, request.residency],
       );

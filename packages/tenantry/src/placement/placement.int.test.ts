@@ -97,7 +97,7 @@ describe('the schema tier', () => {
       [schemas],
     );
     expect(rows).toEqual([...schemas].sort().map((schema) => ({ schema, rls: true, force: true })));
-    const { rows: ledger } = await t.operator.query("SELECT tenant_id::text, version, status FROM tenantry.tenant_migrations WHERE tenant_id = ANY($1) ORDER BY 1", [[a.id, b.id]]);
+    const { rows: ledger } = await t.operator.query("SELECT tenant::text AS tenant_id, version, status FROM tenantry.tenant_migrations WHERE tenant = ANY($1) ORDER BY 1", [[a.id, b.id]]);
     expect(ledger).toEqual([a.id, b.id].sort().map((tenant_id) => ({ tenant_id, version: '0001', status: 'applied' })));
   });
 
@@ -215,6 +215,27 @@ describe('the bound on database-tier connections', () => {
       expect(await appConnections()).toBeLessThanOrEqual(2);
     } finally {
       await bounded.close();
+    }
+  });
+});
+
+describe('the isolation verifier on every tier', () => {
+  it('checks the schema-tier tables in the control database and a database-tier tenant\'s database, and finds a broken one', async () => {
+    const { verifyIsolation } = await import('../verify/index.js');
+    const schemaTenant = await p.registry.getBySlug('schema-a');
+    const schema = (await p.placement.directory.tryGetPlacement(schemaTenant.id))?.schema as string;
+    const home = await verifyIsolation({ admin: t.admin });
+    expect(home.findings).toEqual([]);
+    expect(home.tenantTables).toContain(`${schema}.notes`);
+    const own = await p.adminFor(await p.registry.getBySlug('database-d'));
+    const report = await verifyIsolation({ admin: own.pool });
+    expect(report.findings).toEqual([]);
+    expect(report.tenantTables).toContain('public.notes');
+    await t.admin.query(`ALTER TABLE ${schema}.notes NO FORCE ROW LEVEL SECURITY`);
+    try {
+      expect((await verifyIsolation({ admin: t.admin, probe: 'skip' })).findings.map((f) => f.object)).toContain(`${schema}.notes`);
+    } finally {
+      await t.admin.query(`ALTER TABLE ${schema}.notes FORCE ROW LEVEL SECURITY`);
     }
   });
 });

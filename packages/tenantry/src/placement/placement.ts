@@ -140,7 +140,7 @@ export function createPlacement(options: PlacementOptions): TierPlacement {
   async function lookupRoute(tenantId: TenantId): Promise<CachedRoute | undefined> {
     const { rows: [row] } = await operator.query<RouteRow>(
       `SELECT true AS exists, p.tier, p.schema_name, p.database_name, g.url, g.name AS target, g.region, g.weight, g.state
-         FROM tenantry.tenants t LEFT JOIN tenantry.placements p ON p.tenant_id = t.id LEFT JOIN tenantry.targets g ON g.name = p.target
+         FROM tenantry.tenants t LEFT JOIN tenantry.placements p ON p.tenant = t.id LEFT JOIN tenantry.targets g ON g.name = p.target
         WHERE t.id = $1`,
       [tenantId],
     ).catch((err: unknown) => { throw toTenantryError(err); });
@@ -177,14 +177,14 @@ export function createPlacement(options: PlacementOptions): TierPlacement {
   }
 
   async function ledgers(): Promise<Map<string, Map<string, { checksum: string; status: 'applied' | 'failed' }>>> {
-    const { rows } = await operator.query<{ tenant_id: string; version: string; checksum: string; status: 'applied' | 'failed' }>(
-      'SELECT tenant_id, version, checksum, status FROM tenantry.tenant_migrations',
+    const { rows } = await operator.query<{ tenant: string; version: string; checksum: string; status: 'applied' | 'failed' }>(
+      'SELECT tenant, version, checksum, status FROM tenantry.tenant_migrations',
     ).catch((err: unknown) => { throw toTenantryError(err); });
     const byTenant = new Map<string, Map<string, { checksum: string; status: 'applied' | 'failed' }>>();
     for (const r of rows) {
-      const ledger = byTenant.get(r.tenant_id) ?? new Map();
+      const ledger = byTenant.get(r.tenant) ?? new Map();
       ledger.set(r.version, { checksum: r.checksum, status: r.status });
-      byTenant.set(r.tenant_id, ledger);
+      byTenant.set(r.tenant, ledger);
     }
     return byTenant;
   }
@@ -198,8 +198,8 @@ export function createPlacement(options: PlacementOptions): TierPlacement {
     if (dryRun) return { tenantId, outcome: 'pending', versions: pending.map((m) => m.version) };
     const record = async (m: Migration, outcome: { status: 'applied' } | { status: 'failed'; error: string }): Promise<void> => {
       await operator.query(
-        `INSERT INTO tenantry.tenant_migrations (tenant_id, version, name, checksum, status, error) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (tenant_id, version) DO UPDATE SET checksum = EXCLUDED.checksum, status = EXCLUDED.status, error = EXCLUDED.error, at = now()`,
+        `INSERT INTO tenantry.tenant_migrations (tenant, version, name, checksum, status, error) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (tenant, version) DO UPDATE SET checksum = EXCLUDED.checksum, status = EXCLUDED.status, error = EXCLUDED.error, at = now()`,
         [tenantId, m.version, m.name, m.checksum, outcome.status, outcome.status === 'failed' ? outcome.error : null],
       );
     };
@@ -294,8 +294,8 @@ export function createPlacement(options: PlacementOptions): TierPlacement {
     async migrateTenants(opts = {}) {
       const { rows } = await operator.query<Parameters<typeof toPlacement>[0] & { url: string | null; t_region: string; weight: number; state: Target['state'] }>(
         `SELECT ${PLACEMENT_COLUMNS.split(', ').map((c) => `p.${c}`).join(', ')}, g.url, g.region AS t_region, g.weight, g.state
-           FROM tenantry.placements p JOIN tenantry.targets g ON g.name = p.target JOIN tenantry.tenants t ON t.id = p.tenant_id
-          WHERE p.tier <> 'pooled' AND t.status NOT IN ('deleted', 'provisioning') ORDER BY p.placed_at, p.tenant_id`,
+           FROM tenantry.placements p JOIN tenantry.targets g ON g.name = p.target JOIN tenantry.tenants t ON t.id = p.tenant
+          WHERE p.tier <> 'pooled' AND t.status NOT IN ('deleted', 'provisioning') ORDER BY p.placed_at, p.tenant`,
       ).catch((err: unknown) => { throw toTenantryError(err); });
       const all = await ledgers();
       const statuses: TenantMigrationStatus[] = [];

