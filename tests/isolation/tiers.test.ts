@@ -5,7 +5,7 @@
 // in its own tenant's schema or database, never in another's.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Tenant, TenantId } from 'tenantry';
+import type { Tenant } from 'tenantry';
 import type { SqlPool } from 'tenantry/postgres';
 import { createTestPlacement, createTestTenantry, testMigration, type TestPlacement, type TestTenantry } from 'tenantry/testing';
 import { crudInput, runCrudInput, type AdminViews } from './crud-property.js';
@@ -60,7 +60,7 @@ describe('the schema tier', () => {
     const tenants: Tenant[] = [];
     for (let i = 0; i < 10; i += 1) tenants.push(await p.create(`schema-${i}`, i % 4 === 3 ? 'pooled' : 'schema'));
     const views = await viewsOf(tenants);
-    const ids = tenants.map((x) => x.id as TenantId);
+    const ids = tenants.map((x) => x.id);
     await fc.assert(fc.asyncProperty(crudInput(ids.length), (input) => runCrudInput({ db: p.db, admin: t.admin }, ids, input, views)), { numRuns: 10 });
   });
 });
@@ -70,7 +70,7 @@ describe('the database tier', () => {
     const tenants: Tenant[] = [];
     for (let i = 0; i < 3; i += 1) tenants.push(await p.create(`database-${i}`, 'database'));
     const views = await viewsOf(tenants);
-    const ids = tenants.map((x) => x.id as TenantId);
+    const ids = tenants.map((x) => x.id);
     await fc.assert(fc.asyncProperty(crudInput(ids.length), (input) => runCrudInput({ db: p.db, admin: t.admin }, ids, input, views)), { numRuns: 5 });
   });
 });

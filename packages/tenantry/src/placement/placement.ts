@@ -10,8 +10,8 @@ import {
 } from '../postgres/index.js';
 import type { ChangeFeed } from '../redis/index.js';
 import {
-  createPlacementDirectory, PLACEMENT_COLUMNS, tenantObjectName, toPlacement,
-  type Placement, type PlacementDirectory, type PlacementRequest, type Residency, type Target,
+  createPlacementDirectory, PLACEMENT_COLUMNS, toPlacement,
+  type Placement, type PlacementDirectory, type PlacementRequest, type Target,
 } from './directory.js';
 import { placementErrors } from './errors.js';
 import { createBoundedPools, type BoundedPoolsStats } from './tenant-pools.js';
@@ -182,7 +182,7 @@ export function createPlacement(options: PlacementOptions): TierPlacement {
     ).catch((err: unknown) => { throw toTenantryError(err); });
     const byTenant = new Map<string, Map<string, { checksum: string; status: 'applied' | 'failed' }>>();
     for (const r of rows) {
-      const ledger = byTenant.get(r.tenant) ?? new Map();
+      const ledger = byTenant.get(r.tenant) ?? new Map<string, { checksum: string; status: 'applied' | 'failed' }>();
       ledger.set(r.version, { checksum: r.checksum, status: r.status });
       byTenant.set(r.tenant, ledger);
     }

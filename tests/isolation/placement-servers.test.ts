@@ -2,11 +2,11 @@
 // control database) and two embedded ones (eu, ap). Pinned tenants land on their region's
 // server and nowhere else; a tenant on one server is unreachable through another's handle.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Tenant } from '../core/index.js';
-import { createTenantDatabase, isolateTable } from '../postgres/index.js';
-import { findOrStartPostgres, type FoundPostgres } from '../postgres/embedded.js';
-import { pgPool } from '../postgres/pg.js';
-import { createTestPlacement, createTestTenantry, expectCode, testMigration, type TestPlacement, type TestTenantry } from '../testing/index.js';
+import type { Tenant } from 'tenantry';
+import { createTenantDatabase, isolateTable } from 'tenantry/postgres';
+import { findOrStartPostgres, type FoundPostgres } from 'tenantry/postgres/embedded';
+import { pgPool } from 'tenantry/postgres/pg';
+import { createTestPlacement, createTestTenantry, expectCode, testMigration, type TestPlacement, type TestTenantry } from 'tenantry/testing';
 
 const adminUrl = inject('adminUrl');
 const passwords = inject('rolePasswords');
