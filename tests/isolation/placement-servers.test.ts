@@ -1,5 +1,5 @@
-// Placement over three PostgreSQL servers, one per region: the suite's server (us, also the
-// control database) and two embedded ones (eu, ap). Pinned tenants land on their region's
+// Placement over four PostgreSQL servers: the suite's server (the control database, region us)
+// and three embedded ones, one per region (eu, ap, sa). Pinned tenants land on their region's
 // server and nowhere else; a tenant on one server is unreachable through another's handle.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Tenant } from 'tenantry';
@@ -16,19 +16,22 @@ const withoutCredentials = (url: string) => Object.assign(new URL(url), { userna
 
 let t: TestTenantry;
 let p: TestPlacement;
-let servers: Record<'eu' | 'ap', FoundPostgres>;
+let servers: Record<'eu' | 'ap' | 'sa', FoundPostgres>;
 
 beforeAll(async () => {
-  const [eu, ap] = await Promise.all([0, 1].map(() => findOrStartPostgres({ embedded: { dataDir: 'temporary' } })));
-  servers = { eu: eu as FoundPostgres, ap: ap as FoundPostgres };
+  const [eu, ap, sa] = await Promise.all([0, 1, 2].map(() => findOrStartPostgres({ embedded: { dataDir: 'temporary' } })));
+  servers = { eu: eu as FoundPostgres, ap: ap as FoundPostgres, sa: sa as FoundPostgres };
   t = await createTestTenantry({ adminUrl, rolePasswords: passwords, tenants: 0 });
   await t.admin.query(NOTES.sql);
   await isolateTable('notes', { admin: t.admin });
-  const adminUrls: Record<string, string> = { home: adminUrl, 'us-1': adminUrl, 'eu-1': servers.eu.adminUrl, 'ap-1': servers.ap.adminUrl };
+  const adminUrls: Record<string, string> = { home: adminUrl, 'us-1': adminUrl, 'eu-1': servers.eu.adminUrl, 'ap-1': servers.ap.adminUrl, 'sa-1': servers.sa.adminUrl };
   p = await createTestPlacement({ t, adminUrl, passwords, migrations: [NOTES], homeRegion: 'us', targetAdminUrl: (target) => adminUrls[target.name] as string });
   await p.placement.directory.addTarget({ name: 'us-1', url: withoutCredentials(adminUrl), region: 'us' });
   await p.placement.directory.addTarget({ name: 'eu-1', url: withoutCredentials(servers.eu.adminUrl), region: 'eu' });
   await p.placement.directory.addTarget({ name: 'ap-1', url: withoutCredentials(servers.ap.adminUrl), region: 'ap' });
+  await p.placement.directory.addTarget({ name: 'sa-1', url: withoutCredentials(servers.sa.adminUrl), region: 'sa' });
+  // Registered, then closed before any tenant: a region whose only server takes no tenant.
+  await p.placement.directory.setTargetState('sa-1', 'closed');
 }, 180_000);
 afterAll(async () => {
   await p?.close();
@@ -58,7 +61,8 @@ describe('placement over three servers', () => {
     expect(await databasesOn(servers.eu.adminUrl)).toEqual([await name(eu)]);
     expect(await databasesOn(servers.ap.adminUrl)).toEqual([await name(ap)]);
     expect(await databasesOn(adminUrl)).not.toContain(await name(eu));
-    expect((await p.placement.directory.listTargets()).map((x) => [x.name, x.tenants])).toEqual([['ap-1', 1], ['eu-1', 1], ['home', 0], ['us-1', 0]]);
+    expect(await databasesOn(servers.sa.adminUrl)).toEqual([]);
+    expect((await p.placement.directory.listTargets()).map((x) => [x.name, x.tenants])).toEqual([['ap-1', 1], ['eu-1', 1], ['home', 0], ['sa-1', 0], ['us-1', 0]]);
   });
 
   it('serves each tenant from its server, and another server\'s handle reaches none of its rows', async () => {
@@ -79,7 +83,8 @@ describe('placement over three servers', () => {
     }
   });
 
-  it('refuses residency it cannot keep: a region without a server, a drained region', async () => {
+  it('refuses residency it cannot keep: a region without a server, a closed one, a drained one; then places it once open', async () => {
+    await expectCode(p.registry.create({ slug: 'af-co', tier: 'database', region: 'af', residency: 'pinned' }), 'RESIDENCY_VIOLATION');
     await expectCode(p.registry.create({ slug: 'sa-co', tier: 'database', region: 'sa', residency: 'pinned' }), 'RESIDENCY_VIOLATION');
     await p.placement.directory.setTargetState('eu-1', 'draining');
     try {
@@ -87,8 +92,11 @@ describe('placement over three servers', () => {
     } finally {
       await p.placement.directory.setTargetState('eu-1', 'open');
     }
-    // An unpinned tenant of a region without a server still gets a database somewhere.
-    const loose = await p.create('sa-loose', 'database', { region: 'sa' });
+    // An unpinned tenant of a region without an open server still gets a database somewhere.
+    const loose = await p.create('af-loose', 'database', { region: 'af' });
     expect((await p.placement.directory.tryGetPlacement(loose.id))?.target).toMatch(/^(ap-1|eu-1|us-1|home)$/);
+    await p.placement.directory.setTargetState('sa-1', 'open');
+    const sa = await p.create('sa-co', 'database', { region: 'sa', residency: 'pinned' });
+    expect(await databasesOn(servers.sa.adminUrl)).toEqual([(await p.placement.directory.tryGetPlacement(sa.id))?.database]);
   }, 60_000);
 });

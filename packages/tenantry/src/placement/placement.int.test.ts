@@ -239,3 +239,26 @@ describe('the isolation verifier on every tier', () => {
     }
   });
 });
+
+describe('the route cache', () => {
+  it('answers from memory, and drops a tenant on every instance when its placement changes', async () => {
+    const { memoryChangeFeed } = await import('../redis/index.js');
+    const { createPlacement, PLACEMENTS_TOPIC } = await import('./index.js');
+    const { pgPool } = await import('../postgres/pg.js');
+    const feed = memoryChangeFeed();
+    const instance = createPlacement({ operator: t.operator, app: t.app, admin: t.admin, connect: (c) => pgPool(c), adminUrl: () => adminUrl, changeFeed: feed });
+    await instance.ready();
+    try {
+      const tenant = await p.create('cached-schema', 'schema');
+      expect((await instance.route(tenant.id)).searchPath).toMatch(/^"tenant_[0-9a-f]{32}"$/);
+      // Changed behind the cache's back: the instance still routes from memory …
+      await t.admin.query("UPDATE tenantry.placements SET tier = 'pooled', schema_name = NULL WHERE tenant = $1", [tenant.id]);
+      expect((await instance.route(tenant.id)).searchPath).toBeDefined();
+      // … until the change is announced.
+      await feed.publish(PLACEMENTS_TOPIC, tenant.id);
+      expect((await instance.route(tenant.id)).searchPath).toBeUndefined();
+    } finally {
+      await instance.close();
+    }
+  });
+});
