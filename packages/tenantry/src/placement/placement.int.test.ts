@@ -241,6 +241,19 @@ describe('the isolation verifier on every tier', () => {
 });
 
 describe('the route cache', () => {
+  it('costs a pooled tenant one directory read per instance, then nothing per call', async () => {
+    const { createPlacement } = await import('./index.js');
+    const { pgPool } = await import('../postgres/pg.js');
+    let reads = 0;
+    const counted = { ...t.operator, query: ((text: string, values?: readonly unknown[]) => { reads += 1; return t.operator.query(text, values); }) as typeof t.operator.query };
+    const instance = createPlacement({ operator: counted, app: t.app, admin: t.admin, connect: (c) => pgPool(c), adminUrl: () => adminUrl });
+    const db = instance.database();
+    const tenant = await p.create('pooled-hot', 'pooled');
+    for (let i = 0; i < 5; i += 1) await db.withTenant(tenant.id, (s) => s.query('SELECT count(*) FROM notes'));
+    expect(reads).toBe(1);
+    await instance.close();
+  });
+
   it('answers from memory, and drops a tenant on every instance when its placement changes', async () => {
     const { memoryChangeFeed } = await import('../redis/index.js');
     const { createPlacement, PLACEMENTS_TOPIC } = await import('./index.js');
