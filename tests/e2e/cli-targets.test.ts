@@ -1,26 +1,21 @@
 // `tenantry targets …` and the placement line of `tenantry tenants show`, as child processes
-// against a real database (docs/tiers.md, docs/cli.md).
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestPlacement, createTestTenantry, testMigration, type TestPlacement, type TestTenantry } from 'tenantry/testing';
-import { runCli, type CliResult } from './support/cli.js';
+// against a real database (docs/tiers.md, docs/cli.md). `migrate --tenants`: cli-migrate-tenants.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestPlacement } from 'tenantry/testing';
+import { placementCliFixture, type PlacementCliFixture } from './support/placement-cli.js';
+import type { CliResult } from './support/cli.js';
 
 const SLOW = { timeout: 180_000 };
-let t: TestTenantry;
+let fixture: PlacementCliFixture;
 let p: TestPlacement;
-let env: Record<string, string>;
-const tenantry = (...args: string[]) => runCli(args, env);
+const tenantry = (...args: string[]) => fixture.tenantry(...args);
 const json = <T>(result: CliResult): T => JSON.parse(result.stdout) as T;
 
 beforeAll(async () => {
-  const rolePasswords = inject('rolePasswords');
-  t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords, tenants: 0 });
-  p = await createTestPlacement({ t, adminUrl: inject('adminUrl'), passwords: rolePasswords, migrations: [testMigration('0001', 'notes', 'CREATE TABLE notes (tenant_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id))')] });
-  env = { DATABASE_URL: t.url, TENANTRY_APP_PASSWORD: rolePasswords.app, TENANTRY_OPERATOR_PASSWORD: rolePasswords.operator };
+  fixture = await placementCliFixture();
+  ({ p } = fixture);
 });
-afterAll(async () => {
-  await p?.close();
-  await t?.close();
-});
+afterAll(() => fixture?.close());
 
 describe('tenantry targets', SLOW, () => {
   it('adds, lists and drains targets, and refuses a URL with a password', async () => {
