@@ -213,13 +213,10 @@ export function createPlacement(options: PlacementOptions): TierPlacement {
   async function provisionDatabase(tenant: Tenant, placement: Placement, target: Target): Promise<void> {
     const name = placement.database as string;
     await withAdmin(options.adminUrl(target), async (server) => {
-      try {
-        await server.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
-      } catch (err) {
-        // 42P04: it exists (an earlier, interrupted provisioning): go on from there.
-        if ((err as { code?: string }).code !== '42P04' && (toTenantryError(err).details as { sqlState?: string }).sqlState !== '42P04') throw toTenantryError(err);
-      }
-    });
+      // It may exist already (an earlier, interrupted provisioning): go on from there.
+      const { rows } = await server.query('SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1', [name]);
+      if (rows.length === 0) await server.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+    }).catch((err: unknown) => { throw toTenantryError(err); });
     await withAdmin(targetAdminUrl(target, name), async (tenantAdmin) => {
       // Tenantry's own schema in the tenant's database: the roles, the gate and the registry row it reads.
       await migrate({ admin: tenantAdmin, ...(options.roles ? { roles: options.roles } : {}), ...(options.passwords ? { passwords: options.passwords } : {}) });

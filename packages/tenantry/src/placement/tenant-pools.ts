@@ -118,6 +118,8 @@ export function createBoundedPools(options: BoundedPoolsOptions): BoundedPools {
         opened += 1;
         return hold(entry);
       }
+      // A release between closeIdle's look and now would have woken nobody: look again before sleeping.
+      if ((entries.size + 1) * poolSize <= maxConnections || [...entries.values()].some((e) => e.leased === 0)) continue;
       const left = deadline - Date.now();
       if (left <= 0) throw placementErrors.create('PLACEMENT_CONNECTIONS_EXHAUSTED', { details: { maxConnections } });
       await new Promise<void>((resume) => {
