@@ -16,7 +16,7 @@ export interface MigrateTenantsCliOptions {
 }
 
 /** A database-tier target's admin login: its host and database, the configured admin's credentials. */
-function targetAdminUrl(adminUrl: string, targetUrl: string | undefined): string {
+export function targetAdminUrl(adminUrl: string, targetUrl: string | undefined): string {
   if (targetUrl === undefined) return adminUrl;
   const admin = new URL(adminUrl);
   const target = new URL(targetUrl);
