@@ -21,3 +21,6 @@ export function unguardedQuery(handle: object): SqlQueryable {
   const target = handle as Unguardable;
   return { query: (text, values) => target[RUN_UNGUARDED](text, values) };
 }
+
+/** Tenantry's gate statement, for stores that keep tenant tables in Tenantry's database (stores/pgvector). */
+export { enterTenant } from './tenant-gate.js';
