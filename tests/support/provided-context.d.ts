@@ -18,5 +18,7 @@ declare module 'vitest' {
     neo4jUrl: string;
     /** MONGODB_URL or '': the MongoDB store suite skips without it. */
     mongodbUrl: string;
+    /** WEAVIATE_URL (http://host:8080) or '': the Weaviate store suite skips without it. */
+    weaviateUrl: string;
   }
 }
