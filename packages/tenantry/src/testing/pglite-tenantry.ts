@@ -17,7 +17,7 @@ function pgliteAdminPool(db: PgliteDatabase): SqlPool {
   const query = async <Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> => {
     // Without parameters a migration file is many statements: PGlite runs those only through exec.
     const rows = values !== undefined && values.length > 0 ? (await db.query<Row>(text, [...values])).rows : (((await db.exec(text)).at(-1)?.rows ?? []) as Row[]);
-    return { rows, rowCount: rows.length } as SqlResult<Row>;
+    return { rows, rowCount: rows.length };
   };
   const connection = { transactionStatus: 'idle', query, queryAfter: () => Promise.reject(new Error('not used by migrate')), release: () => undefined } as unknown as SqlConnection;
   return { query, connect: () => Promise.resolve(connection), end: () => Promise.resolve() };

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { isolateTable } from '../postgres/index.js';
+import { storeCheck, type StoreFinding } from '../stores/index.js';
 import { createTestTenantry, type TestTenantry } from '../testing/index.js';
 import type { FindingKind } from './findings.js';
 import { verifyIsolation } from './verify-isolation.js';
@@ -126,6 +127,18 @@ describe('verifyIsolation', () => {
     } finally {
       await t.admin.query(`DROP ROLE ${role}`);
     }
+  });
+
+  it('runs the application\'s tenant stores\' checks too, and reports what they find as store_isolation', async () => {
+    // The adapters' own checks are tested with each adapter (packages/tenantry/src/stores); here
+    // only how the verifier takes them in.
+    let found: StoreFinding[] = [];
+    const store = { verify: () => Promise.resolve(storeCheck('lancedb', found)) };
+    expect((await verifyIsolation({ admin: t.admin, probe: 'skip', stores: [store] })).ok).toBe(true);
+    found = [{ kind: 'unscoped_table', object: 'tenant_everyone' }];
+    const report = await verifyIsolation({ admin: t.admin, probe: 'skip', stores: [store] });
+    expect(report.ok).toBe(false);
+    expect(report.findings).toEqual([{ kind: 'store_isolation', object: 'lancedb: tenant_everyone', detail: 'unscoped_table' }]);
   });
 
   it('accepts an allowlisted SECURITY DEFINER function', async () => {
