@@ -3,7 +3,7 @@
 // (a property over many tenants and interleaved writes), a callback commits or rolls back as one,
 // a suspended tenant is refused, and pooled connections come back with no tenant set.
 import fc from 'fast-check';
-import { sql } from 'kysely';
+import { sql, type Generated } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runWithTenant, type TenantId } from '../core/index.js';
 import { createTestTenantry, expectCode, type TestTenantry } from '../testing/index.js';
@@ -11,7 +11,8 @@ import { isolateTable } from './isolate-table.js';
 import { createTenantKysely, type TenantKysely } from './kysely.js';
 
 interface Database {
-  campaigns: { tenant_id: string; id: import('kysely').Generated<string>; name: string };
+  // tenant_id defaults to the tenant of the transaction (isolateTable sets the default).
+  campaigns: { tenant_id: Generated<string>; id: Generated<string>; name: string };
 }
 
 let t: TestTenantry;

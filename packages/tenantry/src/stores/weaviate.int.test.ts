@@ -1,25 +1,15 @@
 // The Weaviate adapter against a real server where WEAVIATE_URL names one (1.25 or newer, with
 // multi-tenancy); skipped, saying so, elsewhere (no Weaviate server installs here). What needs no
 // server — the key → object id mapping and the refusals made before any request — runs everywhere.
-import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newTenantId, runWithTenant } from '../core/index.js';
-import { codeOf, expectCode, lateStore, storeConformanceCases } from '../testing/index.js';
-import type { VectorValue } from './vector-value.js';
+import { codeOf, expectCode, lateStore, sameVectorValue, storeConformanceCases, vectorSearchCases, vectorValues } from '../testing/index.js';
 import { createWeaviateStore, weaviateObjectId, type WeaviateTenantStore } from './weaviate.js';
 
 const url = inject('weaviateUrl');
 const DIMENSION = 3;
 const collection = `TenantryTest${Date.now().toString(36)}`;
-
-/** float32-exact numbers (Weaviate keeps float32), so a round trip is lossless. */
-const vectorValue: fc.Arbitrary<VectorValue> = fc.record({
-  vector: fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: DIMENSION, maxLength: DIMENSION }),
-  metadata: fc.dictionary(fc.stringMatching(/^[a-z]{1,5}$/), fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.boolean()), { maxKeys: 3, noNullPrototype: true }),
-});
-const sameVector = (a: VectorValue, b: VectorValue) =>
-  a.vector.length === b.vector.length && a.vector.every((x, i) => Math.fround(x) === Math.fround(b.vector[i] as number)) && isDeepStrictEqual(a.metadata, b.metadata);
 
 describe('Weaviate store without a server', () => {
   it('maps each key to one RFC 9562 version-5 object id, distinct for distinct keys', () => {
@@ -64,20 +54,15 @@ describe.skipIf(!url)(`Weaviate vector store${url ? '' : ' (SKIPPED: set WEAVIAT
     if (url) await fetch(`${url.replace(/\/+$/, '')}/v1/schema/${collection}`, { method: 'DELETE' });
   });
 
-  for (const c of storeConformanceCases({ store: lateStore('weaviate', () => store), value: vectorValue, equal: sameVector, runs: 4, maxTenants: 4, maxOps: 12 })) it(c.name, c.run, 180_000);
+  for (const c of storeConformanceCases({ store: lateStore('weaviate', () => store), value: vectorValues(DIMENSION), equal: sameVectorValue, runs: 4, maxTenants: 4, maxOps: 12 })) it(c.name, c.run, 180_000);
 
-  it('search returns the current tenant\'s nearest neighbours only, with L2 distances', async () => {
-    const [a, b] = [newTenantId(), newTenantId()];
-    await runWithTenant(a, async () => {
-      await store.put('far', { vector: [10, 10, 10], metadata: { who: 'a' } });
-      await store.put('near', { vector: [1, 1, 1], metadata: { who: 'a' } });
-    });
-    await runWithTenant(b, () => store.put('exact', { vector: [0, 0, 0], metadata: { who: 'b' } }));
-    const hits = await runWithTenant(a, () => store.search([0, 0, 0], 5));
-    expect(hits.map((h) => h.key)).toEqual(['near', 'far']);
-    expect(hits[0]?.distance).toBeCloseTo(Math.sqrt(3), 4);
+  for (const c of vectorSearchCases({ store: lateStore('weaviate', () => store), dimension: DIMENSION, newTenant: () => Promise.resolve(newTenantId()) })) it(c.name, c.run, 60_000);
+
+  it('reports L2 distances, as pgvector and LanceDB do', async () => {
+    const a = newTenantId();
+    await runWithTenant(a, () => store.put('one', { vector: [1, 1, 1], metadata: {} }));
+    expect((await runWithTenant(a, () => store.search([0, 0, 0], 1)))[0]?.distance).toBeCloseTo(Math.sqrt(3), 4);
     await store.purgeTenant(a);
-    await store.purgeTenant(b);
   });
 
   it('Weaviate itself refuses a request on the collection that names no tenant', async () => {

@@ -12,3 +12,5 @@ export { conformanceKey, lateStore, storeConformanceCases } from './store-confor
 export type { ConformanceCase, StoreConformanceOptions } from './store-conformance.js';
 export { migratePglite } from './pglite-tenantry.js';
 export type { PgliteDatabase, PgliteTenantry } from './pglite-tenantry.js';
+export { sameVectorValue, vectorSearchCases, vectorValues } from './vector-conformance.js';
+export type { VectorSearchStore } from './vector-conformance.js';

@@ -244,8 +244,8 @@ export function storeConformanceCases<V>(options: StoreConformanceOptions<V>): C
  * A store that is opened in `beforeAll` but named when the cases are collected: `adapter` now,
  * every other member from `open()` when a case runs.
  */
-export function lateStore<V>(adapter: string, open: () => TenantStore<V>): TenantStore<V> {
-  return new Proxy({} as TenantStore<V>, {
+export function lateStore<S extends TenantStore<unknown>>(adapter: string, open: () => S): S {
+  return new Proxy({} as S, {
     get: (_target, property) => (property === 'adapter' ? adapter : (open() as unknown as Record<string | symbol, unknown>)[property]),
   });
 }
