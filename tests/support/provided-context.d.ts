@@ -20,5 +20,7 @@ declare module 'vitest' {
     mongodbUrl: string;
     /** WEAVIATE_URL (http://host:8080) or '': the Weaviate store suite skips without it. */
     weaviateUrl: string;
+    /** S3_URL (http://KEY:SECRET@host:9000/bucket: MinIO, AWS) or '': the real-S3 suite skips without it. */
+    s3Url: string;
   }
 }

@@ -56,6 +56,27 @@ describe('S3 store, a bucket per tenant', () => {
   for (const c of storeConformanceCases({ store, value: bytes, runs: 3, maxTenants: 3, maxOps: 12 })) it(c.name, c.run, 180_000);
 });
 
+// MinIO or AWS where S3_URL names one (http://KEY:SECRET@host:9000/bucket?region=…, the bucket existing):
+// the same suite as above against a server other than s3rver, DeleteObjects batches included.
+const s3Url = inject('s3Url');
+describe.skipIf(!s3Url)(`S3 store on the server at S3_URL${s3Url ? '' : ' (SKIPPED: set S3_URL to run the suite against MinIO or AWS)'}`, () => {
+  let real: S3Client;
+  let bucket: string;
+  beforeAll(() => {
+    const url = new URL(s3Url);
+    bucket = url.pathname.replace(/^\/+|\/+$/g, '');
+    real = new S3Client({
+      endpoint: url.origin,
+      region: url.searchParams.get('region') ?? 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: decodeURIComponent(url.username), secretAccessKey: decodeURIComponent(url.password) },
+    });
+  });
+  afterAll(() => real?.destroy());
+  const store = lateStore('s3 (S3_URL)', () => createS3Store({ client: real, layout: { mode: 'prefix', bucket, prefix: 'tenantry-test/' } }));
+  for (const c of storeConformanceCases({ store, value: bytes, runs: 4, maxOps: 12 })) it(c.name, c.run, 180_000);
+});
+
 describe('S3 store: presigned URLs, usage, verifier', () => {
   it('presigns only the current tenant\'s keys, dated by the injected clock, and the server honours the expiry', async () => {
     const clock = createTestClock('2099-01-01T00:00:00Z');
