@@ -154,4 +154,14 @@ describe('verifyIsolation', () => {
   it('says which role is unknown', async () => {
     await expect(verifyIsolation({ admin: t.admin, appRole: 'no_such_role_here' })).rejects.toMatchObject({ code: 'VERIFY_ROLE_UNKNOWN' });
   });
+
+  it('refuses to audit a role with no grant on any tenant table instead of reporting no findings for it', async () => {
+    const role = `not_the_app_${randomBytes(4).toString('hex')}`;
+    await t.admin.query(`CREATE ROLE ${role} NOLOGIN`);
+    try {
+      await expect(verifyIsolation({ admin: t.admin, appRole: role, probe: 'skip' })).rejects.toMatchObject({ code: 'VERIFY_ROLE_UNUSED', details: { role } });
+    } finally {
+      await t.admin.query(`DROP ROLE ${role}`);
+    }
+  });
 });
