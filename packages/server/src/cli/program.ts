@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createCliContext, OutputClosedError, type CliIo } from './context.js';
+import { registerAdopt } from './adopt.js';
 import { registerAudit } from './audit.js';
 import { registerBilling } from './billing.js';
 import { registerMigrate } from './migrate.js';
@@ -69,6 +70,7 @@ export function createProgram(io: CliIo, options: { readonly jsonErrors?: boolea
   registerTenants(program, ctx);
   registerTargets(program, ctx);
   registerVerify(program, ctx);
+  registerAdopt(program, ctx);
   registerAudit(program, ctx);
   registerOperators(program, ctx);
   registerBilling(program, ctx);

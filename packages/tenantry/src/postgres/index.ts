@@ -18,6 +18,8 @@ export type { TenantTransaction } from './tenant-transaction.js';
 export type { AdmitMode } from './tenant-gate.js';
 export { isolateTable, TENANT_PREDICATE } from './isolate-table.js';
 export type { IsolateTableOptions, IsolateTableResult } from './isolate-table.js';
+export { formatAdoptionPlan, planAdoption } from './adoption-plan.js';
+export type { AdoptableTable, AdoptionPlan, BlockedTable, PlanAdoptionOptions } from './adoption-plan.js';
 export { migrate, loadMigrations, tenantryMigrations } from './migrations.js';
 export type { Migration, MigrateOptions, MigrateResult } from './migrations.js';
 export { DEFAULT_ROLE_NAMES, resolveRoleNames, roleUrl } from './roles.js';

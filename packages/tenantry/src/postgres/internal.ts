@@ -28,3 +28,5 @@ export { isolateTableOn } from './isolate-table.js';
 // Placement applies the application's migrations per schema and per database with the same
 // placeholders (`{{app}}` …) and checksums as migrate().
 export { renderMigration } from './migrations.js';
+/** Tenantry's gate statement, for stores that keep tenant tables in Tenantry's database (stores/pgvector). */
+export { enterTenant } from './tenant-gate.js';

@@ -12,3 +12,7 @@ export { conformanceKey, lateStore, storeConformanceCases } from './store-confor
 export type { ConformanceCase, StoreConformanceOptions } from './store-conformance.js';
 export { createTestPlacement, testMigration } from './test-placement.js';
 export type { TestPlacement, TestPlacementOptions } from './test-placement.js';
+export { migratePglite } from './pglite-tenantry.js';
+export type { PgliteDatabase, PgliteTenantry } from './pglite-tenantry.js';
+export { sameVectorValue, vectorSearchCases, vectorValues } from './vector-conformance.js';
+export type { VectorSearchStore } from './vector-conformance.js';
