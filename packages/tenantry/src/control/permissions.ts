@@ -20,6 +20,9 @@ export const PERMISSIONS = [
   'usage:read', 'usage:write',
   // Single sign-on: the tenant's identity-provider connections and captured email domains.
   'sso:read', 'sso:write',
+  // Webhook endpoints and their delivery log; the tenant's background jobs (see, retry failed ones).
+  'webhooks:read', 'webhooks:write',
+  'jobs:read', 'jobs:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
