@@ -157,6 +157,7 @@ describe('tenant webhooks', () => {
     const enqueued: unknown[] = [];
     const held: JobQueue = {
       define: () => undefined, start: () => Promise.resolve(), stop: () => Promise.resolve(), deadLetters: () => Promise.resolve([]),
+      list: () => Promise.resolve([]), retry: () => Promise.resolve(), failedCounts: () => Promise.resolve(new Map()),
       enqueue: (_name, payload) => { enqueued.push(payload); return Promise.resolve(undefined); },
     };
     const guarded = createTenantWebhooks({ signingSecrets, queue: held, db: t.db });
