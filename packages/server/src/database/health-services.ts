@@ -23,6 +23,8 @@ export interface HealthServicesOptions {
   readonly webhook?: { readonly url: string; readonly secret: string };
   /** The quota capability's reader, once it exists; default none. */
   readonly quotaPressure?: QuotaPressureReader;
+  /** Failed jobs per tenant (the job queue's failedCounts); default none (failedJobs is null). */
+  readonly failedJobs?: () => Promise<ReadonlyMap<string, number>>;
   /** Default 60 000 ms. */
   readonly alertIntervalMs?: number;
   /** Activity buckets older than this are deleted, hourly. Default 90 (the longest analytics window is 366 days on request; 90 is the default growth window). */
@@ -54,6 +56,7 @@ export function startHealthServices(operator: SqlPool, options: HealthServicesOp
     clock,
     ...(options.windowMinutes === undefined ? {} : { windowMinutes: options.windowMinutes }),
     ...(options.quotaPressure ? { quotaPressure: options.quotaPressure } : {}),
+    ...(options.failedJobs ? { failedJobs: options.failedJobs } : {}),
     onQuotaError: (err) => logger.warn({ err }, 'quota pressure unavailable'),
   });
   const notify = options.webhook

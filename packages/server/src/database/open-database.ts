@@ -1,6 +1,7 @@
 // The control plane's database wiring: server (embedded or not) → migrations → app-role and
 // operator-role pools → tenant database and registry. Request handling gets only the two role
-// pools; the admin login is used for migrations and closed before this returns.
+// pools; the admin login is used for migrations (closed before this returns) and by the job
+// queue's pg-boss, which creates and partitions its own schema (server-jobs.ts).
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from 'tenantry';
 import { createControlPlane, createTenantRegistry, quotaSeatCheck, type ControlPlane, type ControlPlaneOptions, type TenantRegistry } from 'tenantry/control';
@@ -11,6 +12,7 @@ import { pgPool } from 'tenantry/postgres/pg';
 import type { ServerConfig } from '../config.js';
 import { loadPlanCatalog } from '../plans.js';
 import { migrateDatabase } from './migrate-database.js';
+import { openServerJobs, type ServerJobs } from './server-jobs.js';
 import { connectPostgresServer, type PostgresServerKind } from './postgres-server.js';
 
 export interface ServerDatabase {
@@ -30,6 +32,8 @@ export interface ServerDatabase {
   readonly quotas: Quotas;
   /** Subscriptions and invoices over the operator pool (docs/billing.md). */
   readonly billing: Billing;
+  /** The job queue (pg-boss) with the server's own jobs, and the tenant webhooks delivered from it. */
+  readonly jobs: ServerJobs;
   /** The clock the registry, control plane and quotas were built with (OpenDatabaseOptions.clock). */
   readonly clock: Clock;
   /** Ends both pools, then stops the embedded server if one was started. Safe to call twice. */
@@ -49,6 +53,8 @@ export interface OpenDatabaseOptions {
    * same data directory instead of refusing (CLI commands; never `start` itself).
    */
   readonly attachToRunning?: boolean;
+  /** `work`: this process works the job queue (the server); default `enqueue` (CLI commands). */
+  readonly jobs?: 'work' | 'enqueue';
 }
 
 /**
@@ -66,7 +72,10 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
   let operator: SqlPool | undefined;
   let control: ControlPlane | undefined;
   let registry: TenantRegistry | undefined;
+  let jobs: ServerJobs | undefined;
   const endAll = async () => {
+    // Jobs first: a job in flight still needs the pools.
+    await jobs?.close();
     await control?.close();
     await registry?.close();
     const ended = await Promise.allSettled([app?.end(), operator?.end()]);
@@ -112,8 +121,10 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       operator, catalog: quotas.catalog, registry, clock, issuer: config.billingIssuer, taxRatePpm: config.billingTaxRatePpm,
       gracePeriodMs: config.billingGraceDays * 86_400_000, degradeTo: config.billingDegradeTo,
     });
+    jobs = await openServerJobs({ adminUrl: server.adminUrl, config, registry, db, control, quotas, clock, logger, mode: options.jobs ?? 'enqueue' });
     let closing: Promise<void> | undefined;
     return {
+      jobs,
       kind: server.kind,
       location: server.location,
       migrations,

@@ -18,6 +18,7 @@ import { registerDomainRoutes } from './domains.js';
 import { registerFlagRoutes } from './flags.js';
 import { registerHealthReportRoutes } from './health-report.js';
 import { registerImpersonationRoutes } from './impersonations.js';
+import { registerOperatorJobRoutes, registerTenantJobRoutes } from './jobs.js';
 import { registerInvoiceRoutes, registerTenantInvoiceRoutes } from './invoices.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
@@ -33,6 +34,7 @@ import { registerPublicSsoRoutes, registerTenantSsoRoutes } from './sso.js';
 import { registerTenantRoutes } from './tenants.js';
 import { registerUsageEventRoutes } from './usage-events.js';
 import { registerUsageRoutes } from './usage.js';
+import { registerWebhookRoutes } from './webhooks.js';
 
 /**
  * @example await app.register(registerV1Routes, deps);
@@ -62,6 +64,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerHealthReportRoutes(operators, deps.health.reports);
       registerAlertRoutes(operators, deps.health.alerts, deps.registry);
     }
+    if (deps.jobs) registerOperatorJobRoutes(operators, deps.jobs.queue);
   }, { prefix: '/v1' });
   await app.register(async (tenant) => {
     await tenantScope(tenant, deps);
@@ -84,6 +87,10 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     registerBrandingRoutes(tenant, deps);
     if (deps.billing) registerTenantInvoiceRoutes(tenant, deps);
     if (deps.identity) registerTenantSsoRoutes(tenant, { db: deps.db, identity: deps.identity });
+    if (deps.jobs) {
+      registerWebhookRoutes(tenant, deps, deps.jobs.webhooks);
+      registerTenantJobRoutes(tenant, deps.jobs.queue);
+    }
   }, { prefix: '/v1/tenant' });
   if (deps.identity) registerPublicSsoRoutes(app, deps.identity);
 }

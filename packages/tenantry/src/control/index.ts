@@ -62,4 +62,4 @@ export type { StandardWebhookHeaders } from './request-signature.js';
 export { isPublicAddress } from './webhook-target.js';
 export type { PrivateTargets } from './webhook-target.js';
 export { createTenantWebhooks, parseEventTypes, WEBHOOK_DELIVERY_JOB, WEBHOOK_EVENT_TYPES } from './tenant-webhooks.js';
-export type { TenantWebhooks, TenantWebhooksOptions, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEndpointInput, WebhookEventType } from './tenant-webhooks.js';
+export type { EmitOptions, TenantWebhooks, TenantWebhooksOptions, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEndpointInput, WebhookEventType } from './tenant-webhooks.js';

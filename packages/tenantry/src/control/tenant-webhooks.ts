@@ -69,6 +69,15 @@ export interface WebhookEndpointInput {
   readonly description?: string;
 }
 
+export interface EmitOptions {
+  /**
+   * The event's id (`webhook-id`), for an event that may be emitted again (a job retried after a
+   * crash): an endpoint that already has a delivery of this id gets no second one. Default: a
+   * new random id. 1–100 printable ASCII characters.
+   */
+  readonly eventId?: string;
+}
+
 export interface TenantWebhooksOptions {
   readonly signingSecrets: SigningSecrets;
   /** The queue deliveries are sent from; its job `tenantry.webhook.deliver` is defined here. */
@@ -103,7 +112,7 @@ export interface TenantWebhooks {
    * delivery job each. In a transaction, the deliveries commit with it; the jobs are enqueued
    * when the rows are written (a job whose rows rolled back finds nothing and ends).
    */
-  emit(scope: ControlScope, type: WebhookEventType, data: Readonly<Record<string, unknown>>): Promise<WebhookDelivery[]>;
+  emit(scope: ControlScope, type: WebhookEventType, data: Readonly<Record<string, unknown>>, options?: EmitOptions): Promise<WebhookDelivery[]>;
   /** The delivery log, newest first: all endpoints', or one endpoint's. */
   deliveries(scope: ControlScope, filter?: { readonly endpointId?: string; readonly limit?: number }): Promise<WebhookDelivery[]>;
   /** One delivery with every attempt. */
@@ -354,14 +363,19 @@ export function createTenantWebhooks(options: TenantWebhooksOptions): TenantWebh
       });
     },
 
-    async emit(scope, type, data) {
+    async emit(scope, type, data, emitOptions = {}) {
       if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)) throw controlErrors.create('WEBHOOK_EVENT_TYPE_INVALID', { details: { known: [...WEBHOOK_EVENT_TYPES] } });
+      const eventId = emitOptions.eventId ?? `msg_${randomUUID().replaceAll('-', '')}`;
+      if (!/^[\x21-\x7e]{1,100}$/.test(eventId)) throw controlErrors.create('CONTROL_FIELD_INVALID', { details: { field: 'eventId', reason: '1–100 printable ASCII characters' } });
+      // Enabled endpoints with no delivery of this event yet (a re-emitted event is sent once).
       const { rows: endpoints } = await sqlOf(scope).query<EndpointRow>(
-        `SELECT ${ENDPOINT_COLUMNS} FROM tenantry.webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY created_at, id`, [scope.tenantId],
+        `SELECT ${ENDPOINT_COLUMNS} FROM tenantry.webhook_endpoints e WHERE tenant_id = $1 AND enabled
+           AND NOT EXISTS (SELECT 1 FROM tenantry.webhook_deliveries d WHERE d.tenant_id = $1 AND d.endpoint_id = e.id AND d.event_id = $2 AND d.replay_of IS NULL)
+         ORDER BY created_at, id`,
+        [scope.tenantId, eventId],
       );
       const subscribed = endpoints.filter((endpoint) => subscribes(endpoint.event_types, type));
       if (subscribed.length === 0) return [];
-      const eventId = `msg_${randomUUID().replaceAll('-', '')}`;
       // The Standard Webhooks body: type, timestamp, data. The tenant is named in it so a
       // receiver shared by tenants can route, but the tenant never chooses it.
       const payload = JSON.stringify({ type, timestamp: clock.now().toISOString(), tenantId: scope.tenantId, data });

@@ -212,12 +212,12 @@ describe.each(backends)('job queue on $name', (backendCase) => {
       const queue = queueWith();
       const name = jobName();
       const failing = new Set<string>();
-      const ran: string[] = [];
+      const ran: TenantId[] = [];
       queue.define<{ n: number }>(name, {
         retry: { limit: 0, delayMs: 0, backoff: false },
         concurrency: 6,
         handler: () => {
-          const tenant = currentTenant()?.tenantId as string;
+          const tenant = currentTenant()?.tenantId as TenantId;
           if (failing.has(tenant)) throw new Error(`broken for ${tenant}`);
           ran.push(tenant);
         },
@@ -244,13 +244,13 @@ describe.each(backends)('job queue on $name', (backendCase) => {
       }
       // No context is never "every tenant": the operator path says so.
       await expect(runWithoutTenant(() => queue.list())).rejects.toMatchObject({ code: 'JOB_TENANT_MISSING' });
-      await expect(runWithTenant(tenants[0] as string, () => queue.list({ tenant: 'all' }))).rejects.toMatchObject({ code: 'JOB_CROSS_TENANT_IN_TENANT' });
+      await expect(runWithTenant(tenants[0] as TenantId, () => queue.list({ tenant: 'all' }))).rejects.toMatchObject({ code: 'JOB_CROSS_TENANT_IN_TENANT' });
       expect(await queue.list({ tenant: 'all' })).toHaveLength(total);
       const failedCounts = await queue.failedCounts();
       for (const tenant of tenants) expect(failedCounts.get(tenant) ?? 0).toBe(failing.has(tenant) ? ids.get(tenant)?.length : 0);
 
       // B cannot retry A's failed job (it does not exist for B); A can, and it runs in A.
-      const [a, b] = tenants as [string, string];
+      const [a, b] = tenants as [TenantId, TenantId];
       const [failedOfA] = await runWithTenant(a, () => queue.list({ states: ['failed'] }));
       await expect(runWithTenant(b, () => queue.retry(name, failedOfA?.id as string))).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
       await expect(runWithoutTenant(() => queue.retry(name, failedOfA?.id as string))).rejects.toMatchObject({ code: 'JOB_TENANT_MISSING' });
