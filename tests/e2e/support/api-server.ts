@@ -15,6 +15,7 @@ import { createTestClock, createTestTenantry, type TestClock, type TestTenantry 
 import { buildApp } from '../../../packages/server/src/app.js';
 import { startHealthServices } from '../../../packages/server/src/database/health-services.js';
 import { openServerJobs, type ServerJobs, type ServerJobsOptions } from '../../../packages/server/src/database/server-jobs.js';
+import type { RateLimitOptions } from '../../../packages/server/src/http/rate-limit.js';
 import type { RouteDeadlines } from '../../../packages/server/src/http/request-deadline.js';
 import { createLogger } from '../../../packages/server/src/logger.js';
 import { DEFAULT_PLANS } from '../../../packages/server/src/plans.js';
@@ -70,6 +71,8 @@ export interface ApiServerOptions {
   readonly deadlines?: RouteDeadlines;
   /** The server's logger (default: silent). */
   readonly logger?: Logger;
+  /** Tenant rate limits (default: none). */
+  readonly rateLimit?: RateLimitOptions;
 }
 
 export interface ApiServer {
@@ -135,6 +138,7 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     operator: t.operator,
     clock,
     ...(health ? { health: health.services } : {}),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   }, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}), ...(options.deadlines ? { deadlines: options.deadlines } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };

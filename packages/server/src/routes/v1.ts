@@ -9,6 +9,7 @@ import { registerRateLimit } from '../http/rate-limit.js';
 import { recordTenantActivity } from '../http/tenant-activity.js';
 import { tenantScope } from '../http/tenant-auth.js';
 import { registerAlertRoutes } from './alerts.js';
+import { registerAuthorizeRoute } from './authorize.js';
 import { registerAnalyticsRoutes } from './analytics.js';
 import { registerApiKeyRoutes } from './api-keys.js';
 import { registerAuditRoutes } from './audit.js';
@@ -92,5 +93,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerTenantJobRoutes(tenant, deps.jobs.queue);
     }
   }, { prefix: '/v1/tenant' });
+  // The gateway endpoint: a tenant scope of its own, so /v1/tenant's hooks and routes stay apart.
+  await app.register(async (gateway) => registerAuthorizeRoute(gateway, deps), { prefix: '/v1' });
   if (deps.identity) registerPublicSsoRoutes(app, deps.identity);
 }
