@@ -3,7 +3,7 @@
 // signed with its secret, the delivery log shows the attempts; another tenant can neither see
 // nor touch it; a receiver that keeps failing leaves a failed job the tenant sees (with the
 // reason) and retries, which an operator sees across tenants and in the tenant's health.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +34,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   api = await startApiServer(2, { jobs: { webhookRetries: 1 }, health: true });
-  [tenantA, tenantB] = api.t.tenants.map((t) => t.id) as [string, string];
+  [tenantA, tenantB] = api.t.tenants.map((t) => String(t.id)) as [string, string];
   a = { token: await api.member(tenantA, 'ann', 'owner') };
   b = { token: await api.member(tenantB, 'bob', 'owner') };
 });

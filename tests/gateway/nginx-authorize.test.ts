@@ -71,6 +71,7 @@ http {
 `;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of unknown shape, checked with expect()
 async function through(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(gateway + path, { headers });
   const text = await res.text();

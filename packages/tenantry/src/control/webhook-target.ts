@@ -87,7 +87,7 @@ export function guardedLookup(url: string, privateTargets: PrivateTargets): Look
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
       const refused = privateTargets === 'refuse' ? addresses.find((a) => !isPublicAddress(a.address)) : undefined;
-      if (refused !== undefined) return callback(forbidden(url, refused.address) as NodeJS.ErrnoException, '', 0);
+      if (refused !== undefined) return callback(forbidden(url, refused.address), '', 0);
       if (options.all === true) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
       const first = addresses[0];
       if (first === undefined) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);

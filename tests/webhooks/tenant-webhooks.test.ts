@@ -10,13 +10,13 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { Tenant } from '../core/index.js';
-import { createJobQueue, type JobQueue } from '../jobs/index.js';
-import { pgBossBackend } from '../jobs/pg-boss-backend.js';
-import { codeOf, createTestTenantry, type TestTenantry } from '../testing/index.js';
+import type { Tenant } from 'tenantry';
+import { createJobQueue, type JobQueue } from 'tenantry/jobs';
+import { pgBossBackend } from 'tenantry/jobs/pg-boss';
+import { codeOf, createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import {
   createSigningSecrets, createTenantWebhooks, isPublicAddress, verifyStandardWebhook, type ControlScope, type TenantWebhooks, type WebhookDelivery,
-} from './index.js';
+} from 'tenantry/control';
 
 interface Received { readonly path: string; readonly headers: IncomingHttpHeaders; readonly body: string }
 
@@ -211,7 +211,7 @@ describe('tenant webhooks', () => {
         for (const { who, delivery } of emitted) {
           const got = received.filter((r) => r.headers['webhook-id'] === delivery.eventId);
           expect(got.map((r) => r.path)).toEqual([`/iso/${who.id}`]);
-          expect(JSON.parse((got[0] as Received).body).tenantId).toBe(who.id);
+          expect((JSON.parse((got[0] as Received).body) as { tenantId: string }).tenantId).toBe(who.id);
           for (const [id, secret] of secrets) expect(verifies(secret, got[0] as Received)).toBe(id === who.id);
           // Each tenant's log holds its own deliveries, never another's.
           for (const other of owners) {
