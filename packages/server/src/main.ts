@@ -92,6 +92,11 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     throw err;
   });
   const { registry, db, control } = database;
+  const jobs = await database.jobs().catch(async (err: unknown) => {
+    await database.close();
+    await changes.close();
+    throw err;
+  });
   const identity = config.ssoPublicUrl !== undefined && config.ssoMasterKey !== undefined
     ? await identityServices({
       db, operator: database.operator, members: control.members, clock, publicUrl: config.ssoPublicUrl, audience: config.ssoPublicUrl,
@@ -109,14 +114,14 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   ]);
   telemetry.metrics?.observePools({ app: () => database.app.stats?.(), operator: () => database.operator.stats?.() });
   // Usage alerts go out from the job queue: to the operator's webhook (when set) and the tenants' endpoints.
-  database.jobs.setAlertSender(alertSender);
+  jobs.setAlertSender(alertSender);
   const quota = { quotas: database.quotas, operator: database.operator };
   const rateLimit = serverRateLimit(config, logger, { catalog: database.quotas.catalog });
   const health = startHealthServices(database.operator, {
     logger,
     clock,
     quotaPressure: quotaPressureReader(db, database.quotas),
-    failedJobs: () => database.jobs.queue.failedCounts(),
+    failedJobs: () => jobs.queue.failedCounts(),
     windowMinutes: config.healthWindowMinutes,
     ...(config.alertRules === undefined ? {} : { rules: parseAlertRules(config.alertRules) }),
     ...(config.alertWebhookUrl && config.alertWebhookSecret ? { webhook: { url: config.alertWebhookUrl, secret: config.alertWebhookSecret } } : {}),
@@ -127,12 +132,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     telemetry,
     readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [],
     deadlines: { tenant: config.tenantDeadlineMs, operator: config.operatorDeadlineMs, export: config.exportDeadlineMs },
-    api: { registry, db, control, quota, billing: database.billing, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(tenantJwtVerifier ? { jwtVerifier: tenantJwtVerifier } : {}), ...(identity ? { identity: identity.api } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}), jobs: { queue: database.jobs.queue, webhooks: database.jobs.webhooks } },
+    api: { registry, db, control, quota, billing: database.billing, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(tenantJwtVerifier ? { jwtVerifier: tenantJwtVerifier } : {}), ...(identity ? { identity: identity.api } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}), jobs: { queue: jobs.queue, webhooks: jobs.webhooks } },
   });
   let port: number;
   try {
     // The queue's workers (webhook and usage-alert deliveries, jobs a crash left in flight) start with the server.
-    await database.jobs.work();
+    await jobs.work();
     port = await listen(app, config);
   } catch (err) {
     await app.close().catch(() => {});

@@ -32,8 +32,11 @@ export interface ServerDatabase {
   readonly quotas: Quotas;
   /** Subscriptions and invoices over the operator pool (docs/billing.md). */
   readonly billing: Billing;
-  /** The job queue (pg-boss) with the server's own jobs, and the tenant webhooks delivered from it. */
-  readonly jobs: ServerJobs;
+  /**
+   * The job queue (pg-boss) with the server's own jobs, and the tenant webhooks delivered from
+   * it: opened on first use (a CLI command that never needs it does not start pg-boss).
+   */
+  jobs(): Promise<ServerJobs>;
   /** The clock the registry, control plane and quotas were built with (OpenDatabaseOptions.clock). */
   readonly clock: Clock;
   /** Ends both pools, then stops the embedded server if one was started. Safe to call twice. */
@@ -72,10 +75,10 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
   let operator: SqlPool | undefined;
   let control: ControlPlane | undefined;
   let registry: TenantRegistry | undefined;
-  let jobs: ServerJobs | undefined;
+  let jobs: Promise<ServerJobs> | undefined;
   const endAll = async () => {
     // Jobs first: a job in flight still needs the pools.
-    await jobs?.close();
+    await jobs?.then((opened) => opened.close(), () => undefined);
     await control?.close();
     await registry?.close();
     const ended = await Promise.allSettled([app?.end(), operator?.end()]);
@@ -121,10 +124,15 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       operator, catalog: quotas.catalog, registry, clock, issuer: config.billingIssuer, taxRatePpm: config.billingTaxRatePpm,
       gracePeriodMs: config.billingGraceDays * 86_400_000, degradeTo: config.billingDegradeTo,
     });
-    jobs = await openServerJobs({ adminUrl: server.adminUrl, config, registry, db, control, quotas, clock, logger, mode: options.jobs ?? 'enqueue' });
+    const openJobs = { adminUrl: server.adminUrl, config, registry, db, control, quotas, clock, logger, mode: options.jobs ?? 'enqueue' } as const;
     let closing: Promise<void> | undefined;
     return {
-      jobs,
+      jobs: () => {
+        jobs ??= openServerJobs(openJobs);
+        // A failed start is tried again by the next caller.
+        jobs.catch(() => { jobs = undefined; });
+        return jobs;
+      },
       kind: server.kind,
       location: server.location,
       migrations,
