@@ -8,7 +8,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runWithoutTenant } from 'tenantry';
 import { verifyStandardWebhook } from 'tenantry/control';
+import { HEALTH_JOBS } from '../../packages/server/src/database/health-services.js';
 import { startApiServer, type ApiServer, type Call } from './support/api-server.js';
 
 let api: ApiServer;
@@ -124,6 +126,24 @@ describe('tenant webhooks through the API', () => {
     const replay = await api.request('POST', `/v1/tenant/webhook-deliveries/${test.body.id}/replay`, b);
     expect(replay.status).toBe(202);
     expect(await settled(b, replay.body.id)).toMatchObject({ status: 'delivered', replayOf: test.body.id, eventId: failed.eventId });
+  });
+
+  it('runs the platform\'s alert evaluation as a cross-tenant job an operator sees and no tenant does', async () => {
+    const queue = api.jobs?.queue;
+    if (queue === undefined) throw new Error('the server runs no job queue');
+    const key = `test-${Date.now()}`;
+    await runWithoutTenant(() => queue.enqueue(HEALTH_JOBS.evaluate, {}, { idempotencyKey: key }));
+    const done = await vi.waitFor(async () => {
+      const res = await api.request('GET', '/v1/jobs?state=completed', { token: api.operatorToken });
+      const found = res.body.items.find((job: { name: string }) => job.name === HEALTH_JOBS.evaluate);
+      if (found === undefined) throw new Error('not run yet');
+      return found;
+    }, { timeout: 15_000, interval: 100 });
+    expect(done).toMatchObject({ tenantId: null, attempts: 1 });
+    for (const call of [a, b]) {
+      const own = (await api.request('GET', '/v1/tenant/jobs', call)).body.items;
+      expect(own.some((job: { name: string }) => job.name === HEALTH_JOBS.evaluate)).toBe(false);
+    }
   });
 
   it('refuses bad endpoints with problem+json and a stable code', async () => {

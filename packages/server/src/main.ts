@@ -122,6 +122,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     clock,
     quotaPressure: quotaPressureReader(db, database.quotas),
     failedJobs: () => jobs.queue.failedCounts(),
+    queue: jobs.queue,
     windowMinutes: config.healthWindowMinutes,
     ...(config.alertRules === undefined ? {} : { rules: parseAlertRules(config.alertRules) }),
     ...(config.alertWebhookUrl && config.alertWebhookSecret ? { webhook: { url: config.alertWebhookUrl, secret: config.alertWebhookSecret } } : {}),

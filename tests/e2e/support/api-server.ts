@@ -128,8 +128,9 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     config: { webhookPrivateTargets: 'allow', webhookTimeoutMs: 2000, webhookRetries: 2, webhookRetryDelayMs: 0, webhookDisableAfterFailures: 3, ...(typeof options.jobs === 'object' ? options.jobs : {}) },
   }) : undefined;
   jobs?.setAlertSender(options.alertSender);
+  const health = options.health ? startHealthServices(t.operator, { logger: createLogger({ level: 'silent' }), clock, ...(jobs ? { failedJobs: () => jobs.queue.failedCounts(), queue: jobs.queue } : {}) }) : undefined;
+  // After every job is defined (the health services define theirs): start works the defined ones.
   await jobs?.work();
-  const health = options.health ? startHealthServices(t.operator, { logger: createLogger({ level: 'silent' }), clock, ...(jobs ? { failedJobs: () => jobs.queue.failedCounts() } : {}) }) : undefined;
   const app = buildApp({ operator: t.operator, logger: options.logger ?? createLogger({ level: 'silent' }), api: {
     registry: t.registry, db: t.db, control, jwtVerifier, settingsSchema, identity: identity.api,
     quota: { quotas, operator: t.operator },
