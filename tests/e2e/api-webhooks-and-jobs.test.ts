@@ -126,6 +126,16 @@ describe('tenant webhooks through the API', () => {
     const replay = await api.request('POST', `/v1/tenant/webhook-deliveries/${test.body.id}/replay`, b);
     expect(replay.status).toBe(202);
     expect(await settled(b, replay.body.id)).toMatchObject({ status: 'delivered', replayOf: test.body.id, eventId: failed.eventId });
+    // A member added to A reaches A's endpoint (member.*), never B's (subscribed to everything).
+    expect((await api.request('POST', '/v1/tenant/members', { ...a, body: { userId: 'cara', role: 'viewer' } })).status).toBe(201);
+    const event = await vi.waitFor(() => {
+      const found = received.find((r) => r.body.includes('"member.added"'));
+      if (found === undefined) throw new Error('not sent yet');
+      return found;
+    }, { timeout: 15_000, interval: 100 });
+    expect(event.path).toBe('/a');
+    expect(JSON.parse(event.body)).toMatchObject({ type: 'member.added', tenantId: tenantA, data: { userId: 'cara', role: 'viewer' } });
+    expect(received.filter((r) => r.path === '/b').some((r) => r.body.includes('member.added'))).toBe(false);
   });
 
   it('runs the platform\'s alert evaluation as a cross-tenant job an operator sees and no tenant does', async () => {
