@@ -190,6 +190,9 @@ export function createTenantWebhooks(options: TenantWebhooksOptions): TenantWebh
 
   queue.define<{ deliveryId: string }>(WEBHOOK_DELIVERY_JOB, {
     retry: { limit: retries, delayMs: retryDelayMs, backoff: true },
+    // An attempt never runs past its timeout: a job still in flight a minute after that belongs
+    // to a worker that died, and is run again then (not after the queue's default 15 minutes).
+    expireInSeconds: Math.ceil(timeoutMs / 1000) + 60,
     concurrency: 8,
     // The queue re-enters the job's tenant (checked active) before this runs.
     handler: async ({ deliveryId }, job) => {
