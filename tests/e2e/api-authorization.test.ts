@@ -14,7 +14,7 @@ const credentials: Record<string, Call> = {};
 const KEY_SCOPE: Permission = 'members:read';
 
 beforeAll(async () => {
-  api = await startApiServer(1);
+  api = await startApiServer(1, { jobs: true });
   const tenantId = api.t.tenants[0]!.id;
   for (const role of BUILT_IN_ROLES) credentials[role] = { token: await api.member(tenantId, `user-${role}`, role) };
   credentials.apiKey = { apiKey: await api.apiKey(tenantId, [KEY_SCOPE]) };
@@ -91,6 +91,17 @@ const ROUTES: readonly Route[] = [
   { method: 'DELETE', path: () => '/v1/tenant/flags/beta', access: 'settings:write', allowed: 204 },
   { method: 'GET', path: () => '/v1/tenant/branding', access: 'settings:read', allowed: 200 },
   { method: 'PUT', path: () => '/v1/tenant/branding', access: 'settings:write', body: () => ({ name: 'Acme' }), allowed: 200 },
+  { method: 'GET', path: () => '/v1/tenant/webhooks', access: 'webhooks:read', allowed: 200 },
+  { method: 'POST', path: () => '/v1/tenant/webhooks', access: 'webhooks:write', body: () => ({ url: 'https://hooks.example.com/in', eventTypes: ['member.*'] }), allowed: 201 },
+  { method: 'GET', path: () => `/v1/tenant/webhooks/${unknownId()}`, access: 'webhooks:read', allowed: 404 },
+  { method: 'PATCH', path: () => `/v1/tenant/webhooks/${unknownId()}`, access: 'webhooks:write', body: () => ({ enabled: false }), allowed: 404 },
+  { method: 'DELETE', path: () => `/v1/tenant/webhooks/${unknownId()}`, access: 'webhooks:write', allowed: 404 },
+  { method: 'POST', path: () => `/v1/tenant/webhooks/${unknownId()}/test`, access: 'webhooks:write', allowed: 404 },
+  { method: 'GET', path: () => `/v1/tenant/webhooks/${unknownId()}/deliveries`, access: 'webhooks:read', allowed: 404 },
+  { method: 'GET', path: () => `/v1/tenant/webhook-deliveries/${unknownId()}`, access: 'webhooks:read', allowed: 404 },
+  { method: 'POST', path: () => `/v1/tenant/webhook-deliveries/${unknownId()}/replay`, access: 'webhooks:write', allowed: 404 },
+  { method: 'GET', path: () => '/v1/tenant/jobs', access: 'jobs:read', allowed: 200 },
+  { method: 'POST', path: () => `/v1/tenant/jobs/tenantry.webhook.deliver/${unknownId()}/retry`, access: 'jobs:write', allowed: 404 },
 ];
 
 function mayCall(principal: string, access: Route['access']): boolean {
@@ -132,6 +143,7 @@ describe('the matrix covers the API', () => {
       .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
     const template = (path: string) => path
       .replace(/\/invoices\/[0-9a-f-]{36}/, '/invoices/{invoiceId}')
+      .replace(/\/jobs\/[^/]+\//, '/jobs/{name}/')
       .replace(/[0-9a-f-]{36}/, '{id}')
       .replace(/\/members\/[^/]+$/, '/members/{userId}')
       .replace(/\/domains\/[^/]+\.example\.com/, '/domains/{domain}')

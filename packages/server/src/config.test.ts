@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       metrics: 'off', metricsTopTenants: 20, tracing: 'parent',
       appPoolSize: 10, operatorPoolSize: 4, poolAcquireTimeoutMs: 5_000, tenantDeadlineMs: 5_000, operatorDeadlineMs: 10_000, exportDeadlineMs: 60_000,
       billingDegradeTo: 'read_only', billingGraceDays: 14, billingIssuer: 'INV', billingTaxRatePpm: 0, billingTickSeconds: 60,
+      webhookPrivateTargets: 'refuse', webhookTimeoutMs: 10_000, webhookRetries: 5, webhookRetryDelayMs: 10_000, webhookDisableAfterFailures: 5,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -94,6 +94,19 @@ const ServerConfigSchema = Type.Object(
     /** Where usage alerts are POSTed, signed with the secret below (both or neither). */
     usageWebhookUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_USAGE_WEBHOOK_URL', reason: 'must be an http:// or https:// URL' }) })),
     usageWebhookSecret: Type.Optional(Type.String({ minLength: 32, ...annotate({ env: 'TENANTRY_USAGE_WEBHOOK_SECRET', reason: 'must be at least 32 characters', secret: true }) })),
+    /**
+     * Tenant webhooks (docs/webhooks.md): `refuse` (default) never sends to loopback, private or
+     * link-local addresses (SSRF); `allow` is for tests and receivers on a private network.
+     */
+    webhookPrivateTargets: Type.Union([Type.Literal('refuse'), Type.Literal('allow')], {
+      default: 'refuse', ...annotate({ env: 'TENANTRY_WEBHOOK_PRIVATE_TARGETS', reason: 'must be one of refuse, allow' }),
+    }),
+    /** One webhook attempt's limit; retries after the first attempt; the first retry's delay (doubling). */
+    webhookTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, ...annotate({ env: 'TENANTRY_WEBHOOK_TIMEOUT_MS', reason: 'must be an integer from 100 to 120000' }) }),
+    webhookRetries: Type.Integer({ minimum: 0, maximum: 20, default: 5, ...annotate({ env: 'TENANTRY_WEBHOOK_RETRIES', reason: 'must be an integer from 0 to 20' }) }),
+    webhookRetryDelayMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 10_000, ...annotate({ env: 'TENANTRY_WEBHOOK_RETRY_DELAY_MS', reason: 'must be an integer from 0 to 3600000' }) }),
+    /** Failed deliveries in a row (each after its retries) that disable a tenant's endpoint. */
+    webhookDisableAfterFailures: Type.Integer({ minimum: 1, maximum: 1000, default: 5, ...annotate({ env: 'TENANTRY_WEBHOOK_DISABLE_AFTER_FAILURES', reason: 'must be an integer from 1 to 1000' }) }),
     /** Billing (docs/billing.md): who issues invoices, the tax rate, the grace period, what past due does. */
     billingIssuer: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$', default: 'INV', ...annotate({ env: 'TENANTRY_BILLING_ISSUER', reason: 'must be 1–32 letters, digits, "_" or "-"' }) }),
     billingTaxRatePpm: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, ...annotate({ env: 'TENANTRY_BILLING_TAX_RATE_PPM', reason: 'must be an integer from 0 to 1000000 (parts per million)' }) }),

@@ -90,11 +90,16 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const settingsSchema = options.settingsSchema ?? DEFAULT_SETTINGS_SCHEMA;
   const changes = openChangeFeed(config, logger);
   const { databaseObserver, ...telemetry } = serverTelemetry(config);
-  const database = await openDatabase(config, { logger, clock, observer: databaseObserver, control: { settingsSchema, changeFeed: changes.feed, cache: { onError: changes.onCacheError }, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
+  const database = await openDatabase(config, { logger, clock, jobs: 'work', observer: databaseObserver, control: { settingsSchema, changeFeed: changes.feed, cache: { onError: changes.onCacheError }, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
     await changes.close();
     throw err;
   });
   const { registry, db, control } = database;
+  const jobs = await database.jobs().catch(async (err: unknown) => {
+    await database.close();
+    await changes.close();
+    throw err;
+  });
   const identity = config.ssoPublicUrl !== undefined && config.ssoMasterKey !== undefined
     ? await identityServices({
       db, operator: database.operator, members: control.members, clock, publicUrl: config.ssoPublicUrl, audience: config.ssoPublicUrl,
@@ -111,12 +116,16 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     ...(jwtVerifier && config.jwtIssuer !== undefined ? [{ issuer: config.jwtIssuer, verifier: jwtVerifier }] : []),
   ]);
   telemetry.metrics?.observePools({ app: () => database.app.stats?.(), operator: () => database.operator.stats?.() });
-  const quota = { quotas: database.quotas, operator: database.operator, ...(alertSender ? { alertSender } : {}) };
+  // Usage alerts go out from the job queue: to the operator's webhook (when set) and the tenants' endpoints.
+  jobs.setAlertSender(alertSender);
+  const quota = { quotas: database.quotas, operator: database.operator };
   const rateLimit = serverRateLimit(config, logger, { catalog: database.quotas.catalog });
   const health = startHealthServices(database.operator, {
     logger,
     clock,
     quotaPressure: quotaPressureReader(db, database.quotas),
+    failedJobs: () => jobs.queue.failedCounts(),
+    queue: jobs.queue,
     windowMinutes: config.healthWindowMinutes,
     ...(config.alertRules === undefined ? {} : { rules: parseAlertRules(config.alertRules) }),
     ...(config.alertWebhookUrl && config.alertWebhookSecret ? { webhook: { url: config.alertWebhookUrl, secret: config.alertWebhookSecret } } : {}),
@@ -128,10 +137,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     telemetry,
     readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [],
     deadlines: { tenant: config.tenantDeadlineMs, operator: config.operatorDeadlineMs, export: config.exportDeadlineMs },
-    api: { registry, db, control, quota, billing: database.billing, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(tenantJwtVerifier ? { jwtVerifier: tenantJwtVerifier } : {}), ...(identity ? { identity: identity.api } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}) },
+    api: { registry, db, control, quota, billing: database.billing, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(tenantJwtVerifier ? { jwtVerifier: tenantJwtVerifier } : {}), ...(identity ? { identity: identity.api } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}), jobs: { queue: jobs.queue, webhooks: jobs.webhooks } },
   });
   let port: number;
   try {
+    // The queue's workers (webhook and usage-alert deliveries, jobs a crash left in flight) start with the server.
+    await jobs.work();
     port = await listen(app, config);
   } catch (err) {
     await app.close().catch(() => {});

@@ -14,6 +14,8 @@ import { createJwtVerifier, jwtVerifierByIssuer } from 'tenantry/resolve';
 import { createTestClock, createTestTenantry, type TestClock, type TestTenantry } from 'tenantry/testing';
 import { buildApp } from '../../../packages/server/src/app.js';
 import { startHealthServices } from '../../../packages/server/src/database/health-services.js';
+import { openServerJobs, type ServerJobs, type ServerJobsOptions } from '../../../packages/server/src/database/server-jobs.js';
+import type { RateLimitOptions } from '../../../packages/server/src/http/rate-limit.js';
 import type { RouteDeadlines } from '../../../packages/server/src/http/request-deadline.js';
 import { createLogger } from '../../../packages/server/src/logger.js';
 import { DEFAULT_PLANS } from '../../../packages/server/src/plans.js';
@@ -48,7 +50,13 @@ export interface ApiServerOptions {
   readonly plans?: PlanCatalogOptions;
   /** Enforce the plans' seat limit on members (off by default: other suites add many members). */
   readonly seatLimit?: boolean;
+  /** Where usage alerts go (from the job queue, as the server sends them); implies `jobs`. */
   readonly alertSender?: AlertSender;
+  /**
+   * Run the server's job queue (pg-boss in the test database) with its jobs and the webhook
+   * routes, as startServer does; webhooks may target loopback (the tests' receivers).
+   */
+  readonly jobs?: boolean | Partial<ServerJobsOptions['config']>;
   /** A dashboard build to serve at /dashboard. */
   readonly dashboardDir?: string;
   /** Control-plane options (a Redis change feed, plan features, flags); default: an in-process feed. */
@@ -63,6 +71,8 @@ export interface ApiServerOptions {
   readonly deadlines?: RouteDeadlines;
   /** The server's logger (default: silent). */
   readonly logger?: Logger;
+  /** Tenant rate limits (default: none). */
+  readonly rateLimit?: RateLimitOptions;
 }
 
 export interface ApiServer {
@@ -73,6 +83,8 @@ export interface ApiServer {
   /** Single sign-on as the server runs it (its tokens are accepted beside the test issuer's). */
   readonly identity: IdentityServices;
   readonly quotas: Quotas;
+  /** The job queue and webhooks (with `jobs`). */
+  readonly jobs?: ServerJobs;
   /** Subscriptions and invoices, on the same clock and pools as the server's routes. */
   readonly billing: Billing;
   readonly url: string;
@@ -111,14 +123,23 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     { issuer: ISSUER, verifier: createJwtVerifier({ algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock }) },
     { issuer: SSO_URL, verifier: identity.verifier },
   ]);
-  const health = options.health ? startHealthServices(t.operator, { logger: createLogger({ level: 'silent' }), clock }) : undefined;
+  const jobs = options.jobs || options.alertSender ? await openServerJobs({
+    adminUrl: t.url, registry: t.registry, db: t.db, control, quotas, clock, logger: createLogger({ level: 'silent' }), mode: 'work',
+    config: { webhookPrivateTargets: 'allow', webhookTimeoutMs: 2000, webhookRetries: 2, webhookRetryDelayMs: 0, webhookDisableAfterFailures: 3, ...(typeof options.jobs === 'object' ? options.jobs : {}) },
+  }) : undefined;
+  jobs?.setAlertSender(options.alertSender);
+  const health = options.health ? startHealthServices(t.operator, { logger: createLogger({ level: 'silent' }), clock, ...(jobs ? { failedJobs: () => jobs.queue.failedCounts(), queue: jobs.queue } : {}) }) : undefined;
+  // After every job is defined (the health services define theirs): start works the defined ones.
+  await jobs?.work();
   const app = buildApp({ operator: t.operator, logger: options.logger ?? createLogger({ level: 'silent' }), api: {
     registry: t.registry, db: t.db, control, jwtVerifier, settingsSchema, identity: identity.api,
-    quota: { quotas, operator: t.operator, ...(options.alertSender ? { alertSender: options.alertSender } : {}) },
+    quota: { quotas, operator: t.operator },
+    ...(jobs ? { jobs: { queue: jobs.queue, webhooks: jobs.webhooks } } : {}),
     billing,
     operator: t.operator,
     clock,
     ...(health ? { health: health.services } : {}),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   }, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}), ...(options.deadlines ? { deadlines: options.deadlines } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };
@@ -134,7 +155,7 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
   };
 
   return {
-    t, clock, control, identity, quotas, billing, url, operatorToken, jwt,
+    t, clock, control, identity, quotas, billing, url, operatorToken, jwt, ...(jobs ? { jobs } : {}),
     async member(tenantId, userId, role) {
       await t.db.withTenant(tenantId, (scope) => control.members.add(scope, { userId, role }, systemActor('test')));
       return jwt(userId, tenantId);
@@ -161,6 +182,7 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     },
     async close() {
       await app.close();
+      await jobs?.close();
       await health?.close();
       await control.close();
       // A database handed in belongs to the caller (several servers over one database).

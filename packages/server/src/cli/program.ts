@@ -6,6 +6,7 @@ import { createCliContext, OutputClosedError, type CliIo } from './context.js';
 import { registerAdopt } from './adopt.js';
 import { registerAudit } from './audit.js';
 import { registerBilling } from './billing.js';
+import { registerJobs } from './jobs.js';
 import { registerMigrate } from './migrate.js';
 import { registerOperators } from './operators.js';
 import { EXIT_ERROR, EXIT_USAGE, exitCodeFor, formatError, formatErrorJson, formatUsageErrorJson } from './report-error.js';
@@ -13,6 +14,7 @@ import { registerStart } from './start.js';
 import { registerTargets } from './targets.js';
 import { registerTenants } from './tenants.js';
 import { registerVerify } from './verify.js';
+import { registerWebhooks } from './webhooks.js';
 
 export const EXIT_OK = 0;
 export { EXIT_ERROR, EXIT_USAGE };
@@ -74,6 +76,8 @@ export function createProgram(io: CliIo, options: { readonly jsonErrors?: boolea
   registerAudit(program, ctx);
   registerOperators(program, ctx);
   registerBilling(program, ctx);
+  registerWebhooks(program, ctx);
+  registerJobs(program, ctx);
   return program;
 }
 

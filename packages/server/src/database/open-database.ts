@@ -1,6 +1,7 @@
 // The control plane's database wiring: server (embedded or not) → migrations → app-role and
 // operator-role pools → tenant database and registry. Request handling gets only the two role
-// pools; the admin login is used for migrations and closed before this returns.
+// pools; the admin login is used for migrations (closed before this returns) and by the job
+// queue's pg-boss, which creates and partitions its own schema (server-jobs.ts).
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from 'tenantry';
 import { createControlPlane, createTenantRegistry, quotaSeatCheck, type ControlPlane, type ControlPlaneOptions, type TenantRegistry } from 'tenantry/control';
@@ -12,6 +13,7 @@ import type { ServerConfig } from '../config.js';
 import { loadPlanCatalog } from '../plans.js';
 import { migrateDatabase } from './migrate-database.js';
 import { paymentProviderFromConfig } from './payment-provider.js';
+import { openServerJobs, type ServerJobs } from './server-jobs.js';
 import { connectPostgresServer, type PostgresServerKind } from './postgres-server.js';
 
 export interface ServerDatabase {
@@ -31,6 +33,11 @@ export interface ServerDatabase {
   readonly quotas: Quotas;
   /** Subscriptions and invoices over the operator pool (docs/billing.md). */
   readonly billing: Billing;
+  /**
+   * The job queue (pg-boss) with the server's own jobs, and the tenant webhooks delivered from
+   * it: opened on first use (a CLI command that never needs it does not start pg-boss).
+   */
+  jobs(): Promise<ServerJobs>;
   /** The clock the registry, control plane and quotas were built with (OpenDatabaseOptions.clock). */
   readonly clock: Clock;
   /** Ends both pools, then stops the embedded server if one was started. Safe to call twice. */
@@ -50,6 +57,8 @@ export interface OpenDatabaseOptions {
    * same data directory instead of refusing (CLI commands; never `start` itself).
    */
   readonly attachToRunning?: boolean;
+  /** `work`: this process works the job queue (the server); default `enqueue` (CLI commands). */
+  readonly jobs?: 'work' | 'enqueue';
 }
 
 /**
@@ -68,7 +77,10 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
   let control: ControlPlane | undefined;
   let registry: TenantRegistry | undefined;
   let billing: Billing | undefined;
+  let jobs: Promise<ServerJobs> | undefined;
   const endAll = async () => {
+    // Jobs first: a job in flight still needs the pools.
+    await jobs?.then((opened) => opened.close(), () => undefined);
     await billing?.close();
     await control?.close();
     await registry?.close();
@@ -119,8 +131,15 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       gracePeriodMs: config.billingGraceDays * 86_400_000, degradeTo: config.billingDegradeTo,
       ...(provider ? { provider } : {}), ...(feed ? { changeFeed: feed } : {}), ...(options.control?.cache?.onError ? { cache: { onError: options.control.cache.onError } } : {}),
     });
+    const openJobs = { adminUrl: server.adminUrl, config, registry, db, control, quotas, clock, logger, mode: options.jobs ?? 'enqueue' } as const;
     let closing: Promise<void> | undefined;
     return {
+      jobs: () => {
+        jobs ??= openServerJobs(openJobs);
+        // A failed start is tried again by the next caller.
+        jobs.catch(() => { jobs = undefined; });
+        return jobs;
+      },
       kind: server.kind,
       location: server.location,
       migrations,

@@ -3,12 +3,13 @@
 import type { TObject } from '@sinclair/typebox';
 import type { Clock } from 'tenantry';
 import type { Billing } from 'tenantry/billing';
-import type { ControlPlane, TenantRegistry } from 'tenantry/control';
+import type { ControlPlane, TenantRegistry, TenantWebhooks } from 'tenantry/control';
 import type { SsoConnections, SsoEmailDomains, SsoSignIn, TokenSigningKeys } from 'tenantry/identity';
 import type { ActivityRecorder, AlertEvents, TenantAnalytics, TenantHealthReports } from 'tenantry/health';
 import type { TenantMetrics } from 'tenantry/observability';
 import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
-import type { AlertSender, Quotas } from 'tenantry/quota';
+import type { JobQueue } from 'tenantry/jobs';
+import type { Quotas } from 'tenantry/quota';
 import type { JwtVerifier } from 'tenantry/resolve';
 import type { RateLimitOptions } from './rate-limit.js';
 
@@ -42,6 +43,17 @@ export interface ApiDependencies {
   readonly clock?: Clock;
   /** Single sign-on (docs/sso.md); absent: the JWKS, SSO configuration and sign-in routes are not served. */
   readonly identity?: IdentityApi;
+  /**
+   * The job queue and the tenant webhooks sent from it (database/server-jobs.ts); absent: the
+   * jobs and webhooks routes are not served, and usage alerts are only stored.
+   */
+  readonly jobs?: JobsApi;
+}
+
+/** What the jobs and webhooks routes are built from. */
+export interface JobsApi {
+  readonly queue: JobQueue;
+  readonly webhooks: TenantWebhooks;
 }
 
 /** What the SSO routes are built from (tenantry/identity). */
@@ -59,8 +71,6 @@ export interface QuotaApi {
   readonly quotas: Quotas;
   /** The operator-role pool: overrides and the billing export. */
   readonly operator: SqlPool;
-  /** Sends the usage alerts that usage events raise (the signed webhook); absent: alerts are only stored. */
-  readonly alertSender?: AlertSender;
 }
 
 /** The health capability's services (tenantry/health), all over the operator pool. */

@@ -17,8 +17,12 @@ import { logProblem } from './problem-handlers.js';
 import { unstorablePath } from './text-guard.js';
 import { permissionHolderOf, permissionsFrom, setResolvedTenant, setTenantPrincipal, tryTenantPrincipalOf, type TenantPrincipal } from './principal.js';
 
-/** What a route demands: a permission (member role or key scope), or a signed-in user (accepting an invitation). */
-export type RouteAccess = Permission | 'signed-in-user';
+/**
+ * What a route demands: a permission (member role or key scope), a signed-in user (accepting an
+ * invitation), or any principal of the tenant (a member, an API key, an impersonating operator:
+ * the gateway's authorize route, whose upstream checks permissions itself).
+ */
+export type RouteAccess = Permission | 'signed-in-user' | 'tenant-principal';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -143,6 +147,11 @@ function checkAccess(request: FastifyRequest): void {
   if (principal === undefined) throw coreErrors.create('INTERNAL', { message: 'tenant route reached without a principal' });
   if (access === 'signed-in-user') {
     if (principal.kind !== 'user') throw controlErrors.create('PERMISSION_DENIED', { details: { permission: access } });
+    return;
+  }
+  if (access === 'tenant-principal') {
+    // A signed-in user who is not a member is nobody in this tenant.
+    if (principal.kind === 'user' && !principal.member) throw controlErrors.create('PERMISSION_DENIED', { details: { permission: access } });
     return;
   }
   if (access === undefined || !hasPermission(permissionHolderOf(principal), access)) throw controlErrors.create('PERMISSION_DENIED', { details: { permission: access ?? 'none declared' } });

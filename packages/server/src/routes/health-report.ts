@@ -14,7 +14,7 @@ const healthFields = {
   p95Ms: Nullable(Type.Number({ description: 'From a latency histogram: exact to within its bucket. Null without requests.' })),
   quotaPressure: Nullable(Type.Number({ description: 'Highest used/limit over the tenant\'s meters; null without limits or quota data.' })),
   requests: Type.Integer(),
-  failedJobs: Type.Null({ description: 'Tenantry has no job system yet.' }),
+  failedJobs: Type.Union([Type.Integer(), Type.Null()], { description: 'The tenant\'s failed background jobs still on record (retryable); null when the job queue did not answer.' }),
 };
 const HealthItem = strictObject(healthFields);
 const Window = strictObject({ start: DateTime, end: DateTime, minutes: Type.Integer() });

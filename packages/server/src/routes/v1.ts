@@ -9,6 +9,7 @@ import { registerRateLimit } from '../http/rate-limit.js';
 import { recordTenantActivity } from '../http/tenant-activity.js';
 import { tenantScope } from '../http/tenant-auth.js';
 import { registerAlertRoutes } from './alerts.js';
+import { registerAuthorizeRoute } from './authorize.js';
 import { registerAnalyticsRoutes } from './analytics.js';
 import { registerApiKeyRoutes } from './api-keys.js';
 import { registerAuditRoutes } from './audit.js';
@@ -19,6 +20,7 @@ import { registerDomainRoutes } from './domains.js';
 import { registerFlagRoutes } from './flags.js';
 import { registerHealthReportRoutes } from './health-report.js';
 import { registerImpersonationRoutes } from './impersonations.js';
+import { registerOperatorJobRoutes, registerTenantJobRoutes } from './jobs.js';
 import { registerInvoiceRoutes, registerTenantInvoiceRoutes } from './invoices.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
@@ -34,6 +36,7 @@ import { registerPublicSsoRoutes, registerTenantSsoRoutes } from './sso.js';
 import { registerTenantRoutes } from './tenants.js';
 import { registerUsageEventRoutes } from './usage-events.js';
 import { registerUsageRoutes } from './usage.js';
+import { registerWebhookRoutes } from './webhooks.js';
 
 /**
  * @example await app.register(registerV1Routes, deps);
@@ -63,6 +66,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerHealthReportRoutes(operators, deps.health.reports);
       registerAlertRoutes(operators, deps.health.alerts, deps.registry);
     }
+    if (deps.jobs) registerOperatorJobRoutes(operators, deps.jobs.queue);
   }, { prefix: '/v1' });
   await app.register(async (tenant) => {
     await tenantScope(tenant, deps);
@@ -85,7 +89,13 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     registerBrandingRoutes(tenant, deps);
     if (deps.billing) registerTenantInvoiceRoutes(tenant, deps);
     if (deps.identity) registerTenantSsoRoutes(tenant, { db: deps.db, identity: deps.identity });
+    if (deps.jobs) {
+      registerWebhookRoutes(tenant, deps, deps.jobs.webhooks);
+      registerTenantJobRoutes(tenant, deps.jobs.queue);
+    }
   }, { prefix: '/v1/tenant' });
+  // The gateway endpoint: a tenant scope of its own, so /v1/tenant's hooks and routes stay apart.
+  await app.register(async (gateway) => registerAuthorizeRoute(gateway, deps), { prefix: '/v1' });
   if (deps.identity) registerPublicSsoRoutes(app, deps.identity);
   const { billing } = deps;
   if (billing) await app.register(async (providers) => registerBillingWebhookRoutes(providers, billing), { prefix: '/v1' });

@@ -233,6 +233,34 @@ export const controlErrors = defineErrors('control', {
     message: 'A branding field is invalid.',
     fix: 'See `details.field` and `details.reason`: colours are `#rrggbb` (or `#rgb`), the logo an https URL of at most 2048 characters, the name 1–200 characters.',
   },
+  WEBHOOK_TARGET_FORBIDDEN: {
+    kind: 'forbidden',
+    message: 'The webhook URL is, or resolves to, a loopback, private, link-local or otherwise non-public address.',
+    fix: 'Use a public http(s) URL. A deployment that must reach private receivers (tests, an internal network) sets its webhooks\' `privateTargets: \'allow\'`.',
+  },
+  WEBHOOK_ENDPOINT_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The tenant has no webhook endpoint with this id.',
+    fix: 'List the endpoints (GET /v1/tenant/webhooks) for their ids.',
+  },
+  WEBHOOK_DELIVERY_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The tenant has no webhook delivery with this id.',
+    fix: 'List an endpoint\'s deliveries (GET /v1/tenant/webhooks/{id}/deliveries) for their ids.',
+  },
+  WEBHOOK_EVENT_TYPE_INVALID: {
+    kind: 'invalid',
+    message: 'A webhook event type is not one Tenantry sends.',
+    fix: 'Subscribe to the types listed in `details.known` (exact, or a family such as `member.*`).',
+  },
+  WEBHOOK_DELIVERY_FAILED: {
+    kind: 'unavailable',
+    message: 'A webhook delivery attempt failed (the receiver answered other than 2xx, timed out or could not be reached).',
+    fix: 'The delivery job retries it with backoff; the attempt log (GET /v1/tenant/webhooks/deliveries/{id}) says why each attempt failed.',
+  },
+  WEBHOOK_LIMIT_REACHED: {
+    kind: 'limited',
+    message: 'The tenant has as many webhook endpoints as it may have.',
+    fix: 'Delete an endpoint that is no longer used; see `details.limit`.',
+  },
 });
-
-

@@ -57,3 +57,9 @@ export { createTenantBranding, MAX_LOGO_URL_LENGTH, parseBranding, parseColor, p
 export type { Branding, BrandingInput, TenantBranding, TenantBrandingOptions } from './tenant-branding.js';
 export { createControlPlane } from './control-plane.js';
 export type { ControlPlane, ControlPlaneOptions } from './control-plane.js';
+export { signStandardWebhook, verifyStandardWebhook } from './request-signature.js';
+export type { StandardWebhookHeaders } from './request-signature.js';
+export { isPublicAddress } from './webhook-target.js';
+export type { PrivateTargets } from './webhook-target.js';
+export { createTenantWebhooks, parseEventTypes, WEBHOOK_DELIVERY_JOB, WEBHOOK_EVENT_TYPES } from './tenant-webhooks.js';
+export type { EmitOptions, TenantWebhooks, TenantWebhooksOptions, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEndpointInput, WebhookEventType } from './tenant-webhooks.js';

@@ -20,6 +20,9 @@ export const PERMISSIONS = [
   'usage:read', 'usage:write',
   // Single sign-on: the tenant's identity-provider connections and captured email domains.
   'sso:read', 'sso:write',
+  // Webhook endpoints and their delivery log; the tenant's background jobs (see, retry failed ones).
+  'webhooks:read', 'webhooks:write',
+  'jobs:read', 'jobs:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -45,11 +48,11 @@ export const BUILT_IN_ROLE_PERMISSIONS: Readonly<Record<BuiltInRole, readonly Pe
  * What an operator acting inside a tenant (impersonation) may do: an admin's permissions except
  * those that mint lasting access — API keys, members, custom roles, signing secrets, SSO
  * connections (whose rules make members). A session is
- * time-boxed; a key or a membership made during it would not be. Through the grant rule it can
+ * time-boxed; a key, a membership or a webhook endpoint (a lasting feed of the tenant's events) made during it would not be. Through the grant rule it can
  * invite only with roles inside this set (a viewer), and every change is recorded as the operator.
  */
 export const IMPERSONATION_PERMISSIONS: readonly Permission[] = Object.freeze(
-  BUILT_IN_ROLE_PERMISSIONS.admin.filter((p) => !(['apikeys:write', 'members:write', 'roles:write', 'secrets:write', 'sso:write'] as readonly Permission[]).includes(p)),
+  BUILT_IN_ROLE_PERMISSIONS.admin.filter((p) => !(['apikeys:write', 'members:write', 'roles:write', 'secrets:write', 'sso:write', 'webhooks:write'] as readonly Permission[]).includes(p)),
 );
 
 /** Who is making a change: its id is recorded (`user:42`, `api-key:<id>`, `operator:<id>`), its permissions bound what it may grant. */

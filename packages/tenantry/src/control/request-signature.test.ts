@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTenantryError } from '../core/index.js';
-import { requireValidSignature, signPayload, verifySignature } from './request-signature.js';
+import { requireValidSignature, signPayload, signStandardWebhook, verifySignature, verifyStandardWebhook } from './request-signature.js';
 
 const secret = 'tnt_sig_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';
 const other = 'tnt_sig_ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgf';
@@ -105,5 +105,29 @@ describe('verifySignature', () => {
       expect(isTenantryError(err, 'SIGNATURE_INVALID')).toBe(true);
       expect((err as { details: unknown }).details).toEqual({ reason: 'mismatch' });
     }
+  });
+});
+
+describe('Standard Webhooks signatures', () => {
+  // The specification's own example (standard-webhooks/spec, "Signature scheme"): the secret is
+  // the base64 after `whsec_`, keyed as bytes.
+  const specSecret = Buffer.from('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'base64');
+  const specBody = '{"test": 2432232314}';
+
+  it('produce the specification\'s example signature', () => {
+    const headers = signStandardWebhook([specSecret], 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, specBody);
+    expect(headers).toEqual({ 'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'webhook-timestamp': '1614265330', 'webhook-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' });
+  });
+
+  it('verify under any of the secrets signed with, and refuse a change to id, time or body', () => {
+    const h = signStandardWebhook([secret, other], 'msg_1', at, 'body');
+    const parts = { id: h['webhook-id'], timestamp: h['webhook-timestamp'], signature: h['webhook-signature'] };
+    expect(verifyStandardWebhook([other], parts, 'body', { now: at })).toMatchObject({ valid: true, secretIndex: 0 });
+    expect(verifyStandardWebhook([secret], parts, 'body', { now: at })).toMatchObject({ valid: true });
+    expect(verifyStandardWebhook([secret], { ...parts, id: 'msg_2' }, 'body', { now: at })).toEqual({ valid: false, reason: 'mismatch' });
+    expect(verifyStandardWebhook([secret], { ...parts, timestamp: String(t + 1) }, 'body', { now: at })).toEqual({ valid: false, reason: 'mismatch' });
+    expect(verifyStandardWebhook([secret], parts, 'bodY', { now: at })).toEqual({ valid: false, reason: 'mismatch' });
+    expect(verifyStandardWebhook([secret], parts, 'body', { now: new Date(at.getTime() + 301_000) })).toEqual({ valid: false, reason: 'too-old' });
+    expect(verifyStandardWebhook([secret], { ...parts, signature: undefined }, 'body', { now: at })).toEqual({ valid: false, reason: 'missing' });
   });
 });

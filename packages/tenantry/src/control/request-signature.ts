@@ -2,7 +2,8 @@
 // `<t>.<raw body>`, verified in constant time within a replay window. Pure; the per-tenant
 // secrets are signing-secrets.ts. (The format is the widely implemented Stripe-style one, so
 // receivers in any language can check it with a few lines.)
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { payloadMac } from '../crypto/index.js';
 import { controlErrors } from './errors.js';
 
 /** Why a signature was refused. */
@@ -30,8 +31,7 @@ function unixSeconds(at: Date | number): number {
 }
 
 function mac(secret: string | Uint8Array, timestamp: number, body: string | Uint8Array): Buffer {
-  // The key is the secret as given (for a text secret, its UTF-8 bytes, prefix included).
-  return createHmac('sha256', secret).update(`${timestamp}.`, 'utf8').update(body).digest();
+  return payloadMac(secret, String(timestamp), body);
 }
 
 /**
@@ -118,4 +118,64 @@ export function requireValidSignature(
   const verdict = verifySignature(secrets, header, body, options);
   if (!verdict.valid) throw controlErrors.create('SIGNATURE_INVALID', { details: { reason: verdict.reason } });
   return verdict.timestamp;
+}
+
+/** The three headers of a Standard Webhooks message (https://www.standardwebhooks.com/). */
+export type StandardWebhookHeaders = Readonly<Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>>;
+
+const MESSAGE_ID = /^[\x21-\x7e]{1,100}$/;
+
+/**
+ * Signs a webhook in the Standard Webhooks format: `webhook-signature` holds `v1,<base64
+ * HMAC-SHA256 of "<id>.<timestamp>.<body>">` once per secret, space-separated. Pass the current
+ * secret and, during a rotation's grace period, the retiring one: a receiver that has either
+ * verifies the message, so it can switch secrets without a gap.
+ *
+ * @example
+ * const headers = signStandardWebhook([current, retiring], delivery.eventId, clock.now(), body);
+ */
+export function signStandardWebhook(secrets: readonly (string | Uint8Array)[], messageId: string, timestamp: Date | number, body: string | Uint8Array): StandardWebhookHeaders {
+  if (!MESSAGE_ID.test(messageId)) throw controlErrors.create('CONTROL_FIELD_INVALID', { details: { field: 'messageId', reason: '1–100 printable ASCII characters, no spaces' } });
+  if (secrets.length === 0 || secrets.some((secret) => secret.length === 0)) throw controlErrors.create('CONTROL_FIELD_INVALID', { details: { field: 'secret', reason: 'at least one, none empty' } });
+  const t = unixSeconds(timestamp);
+  return {
+    'webhook-id': messageId,
+    'webhook-timestamp': String(t),
+    'webhook-signature': secrets.map((secret) => `v1,${payloadMac(secret, `${messageId}.${t}`, body).toString('base64')}`).join(' '),
+  };
+}
+
+/**
+ * Checks a Standard Webhooks message (what a receiver does): the timestamp within
+ * `toleranceSec` of `now`, and any `v1` signature matching under any of `secrets`, compared in
+ * constant time.
+ *
+ * @example
+ * const verdict = verifyStandardWebhook([secret], { id: h['webhook-id'], timestamp: h['webhook-timestamp'], signature: h['webhook-signature'] }, rawBody);
+ */
+export function verifyStandardWebhook(
+  secrets: readonly (string | Uint8Array)[],
+  headers: { readonly id: string | undefined; readonly timestamp: string | undefined; readonly signature: string | undefined },
+  body: string | Uint8Array,
+  options: VerifySignatureOptions = {},
+): SignatureVerdict {
+  const { id, timestamp, signature } = headers;
+  if (id === undefined || timestamp === undefined || signature === undefined || signature === '') return { valid: false, reason: 'missing' };
+  if (!MESSAGE_ID.test(id) || !/^\d{1,12}$/.test(timestamp) || signature.length > MAX_HEADER) return { valid: false, reason: 'malformed' };
+  const t = Number(timestamp);
+  const now = unixSeconds(options.now ?? new Date());
+  const toleranceSec = options.toleranceSec ?? 300;
+  if (t < now - toleranceSec) return { valid: false, reason: 'too-old' };
+  if (t > now + toleranceSec) return { valid: false, reason: 'too-new' };
+  const given = signature.split(' ').filter((part) => part.startsWith('v1,')).slice(0, MAX_SIGNATURES).map((part) => Buffer.from(part.slice(3), 'base64'));
+  if (given.length === 0) return { valid: false, reason: 'malformed' };
+  let matched = -1;
+  secrets.forEach((secret, index) => {
+    if (secret.length === 0) return;
+    const expected = payloadMac(secret, `${id}.${t}`, body);
+    for (const candidate of given) {
+      if (candidate.length === expected.length && timingSafeEqual(expected, candidate) && matched < 0) matched = index;
+    }
+  });
+  return matched < 0 ? { valid: false, reason: 'mismatch' } : { valid: true, timestamp: t, secretIndex: matched };
 }

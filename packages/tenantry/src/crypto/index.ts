@@ -17,3 +17,4 @@ export type { DestroyedKeys, KeyEventHook } from './tenant-keyring.js';
 export type { Reencrypted, ReencryptColumnOptions, ReencryptColumnResult, ReencryptItem } from './reencrypt.js';
 export { rewrapDataKeys } from './rewrap-data-keys.js';
 export type { RewrapDataKeysOptions, RewrapResult } from './rewrap-data-keys.js';
+export { payloadMac } from './payload-mac.js';

@@ -1,8 +1,8 @@
 // Delivery of alert notifications to a webhook: JSON, HMAC-signed like Tenantry's other
 // webhooks (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`), a bounded number of
 // attempts, failures reported, never thrown: an unreachable receiver must not stop evaluation.
-import { createHmac } from 'node:crypto';
 import { systemClock, type Clock } from '../core/index.js';
+import { payloadMac } from '../crypto/index.js';
 import { healthErrors } from './errors.js';
 
 export interface AlertWebhookOptions {
@@ -54,7 +54,7 @@ export function alertWebhook(options: AlertWebhookOptions): AlertWebhook {
       try {
         // Signed per attempt: the timestamp is when this attempt was sent.
         const t = Math.floor(clock.now().getTime() / 1000);
-        const signature = `t=${t},v1=${createHmac('sha256', options.secret).update(`${t}.`, 'utf8').update(body).digest('hex')}`;
+        const signature = `t=${t},v1=${payloadMac(options.secret, String(t), body).toString('hex')}`;
         const res = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', [ALERT_SIGNATURE_HEADER]: signature },

@@ -41,7 +41,12 @@ export interface TenantHealthOptions {
   readonly minRequests?: number;
   /** Default: none (quotaPressure is null for every tenant). */
   readonly quotaPressure?: QuotaPressureReader;
-  /** A failing quota reader makes quotaPressure null, not the report fail; this hears about it. */
+  /**
+   * Failed background jobs per tenant id (a job queue's `failedCounts`); default none
+   * (failedJobs is null). A failing reader makes failedJobs null, not the report fail.
+   */
+  readonly failedJobs?: () => Promise<ReadonlyMap<string, number>>;
+  /** A failing quota reader makes quotaPressure null, not the report fail; this hears about it (and about a failing failedJobs reader). */
   readonly onQuotaError?: (err: unknown) => void;
 }
 
@@ -55,7 +60,7 @@ export interface TenantHealth {
   readonly p95Ms: number | null;
   readonly quotaPressure: number | null;
   readonly requests: number;
-  /** Failed background jobs: Tenantry has no job system yet, so always null. */
+  /** Failed background jobs of the tenant still on record (retryable); null when no job queue is wired in, or it did not answer. */
   readonly failedJobs: number | null;
 }
 
@@ -152,6 +157,14 @@ export function createTenantHealth(options: TenantHealthOptions): TenantHealthRe
         options.onQuotaError?.(err);
       }
     }
+    let failed: ReadonlyMap<string, number> | undefined;
+    if (options.failedJobs && subjects.length > 0) {
+      try {
+        failed = await options.failedJobs();
+      } catch (err) {
+        options.onQuotaError?.(err);
+      }
+    }
     return [...byTenant.values()].map((e) => {
       const values = {
         requests: e.requests,
@@ -159,7 +172,7 @@ export function createTenantHealth(options: TenantHealthOptions): TenantHealthRe
         p95Ms: histogramQuantile(e.counts, 0.95),
         quotaPressure: pressure.get(e.subject.id) ?? null,
       };
-      return { tenantId: e.subject.id, slug: e.subject.slug, plan: e.subject.plan, status: healthStatus(values, thresholds, minRequests), ...values, failedJobs: null };
+      return { tenantId: e.subject.id, slug: e.subject.slug, plan: e.subject.plan, status: healthStatus(values, thresholds, minRequests), ...values, failedJobs: failed === undefined ? null : failed.get(e.subject.id) ?? 0 };
     });
   }
 

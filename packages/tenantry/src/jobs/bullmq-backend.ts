@@ -1,8 +1,20 @@
 // The BullMQ backend (Redis). One BullMQ Queue per job queue for sending, one Worker per queue
 // worked here; retries and backoff are BullMQ's own (`attempts`, `backoff`), a worker that died
 // mid-job is found by BullMQ's stalled-job check once its lock (`expireInSeconds`) lapses.
-import { Queue, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { deadLetterQueue, type DeadLetter, type JobBackend, type QueueSettings } from './job-backend.js';
+import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions, type JobType } from 'bullmq';
+import { deadLetterQueue, type DeadLetter, type JobBackend, type JobRecord, type JobState, type QueueSettings } from './job-backend.js';
+
+// BullMQ's lists → our states (a delayed job that has been attempted is a retry waiting).
+const BULLMQ_TYPES: Readonly<Record<JobState, readonly JobType[]>> = {
+  queued: ['waiting', 'delayed', 'prioritized'], retrying: ['delayed'], running: ['active'], completed: ['completed'], failed: ['failed'],
+};
+/** How many records of each list a listing reads: Redis cannot filter by tenant, so it scans this many and filters. */
+const LIST_SCAN = 1000;
+
+function tenantOf(job: Job): string | null {
+  const tenant = (job.data as { tenant?: unknown } | undefined)?.tenant;
+  return typeof tenant === 'string' ? tenant : null;
+}
 
 export interface BullMqBackendOptions {
   /** ioredis options (or an instance) BullMQ connects with; workers need `maxRetriesPerRequest: null`. */
@@ -88,6 +100,44 @@ export function bullMqBackend(options: BullMqBackendOptions): JobBackend {
         const entry = job.data as { id: string; data: unknown; reason: string };
         return { id: entry.id, data: entry.data, reason: entry.reason };
       });
+    },
+    async list(filter) {
+      const wanted = new Set(filter.states ?? ['queued', 'retrying', 'running', 'completed', 'failed']);
+      const records: JobRecord[] = [];
+      for (const name of filter.queues) {
+        const queue = queueFor(name);
+        for (const type of ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'] as const) {
+          for (const job of await queue.getJobs([type], 0, LIST_SCAN - 1)) {
+            if (filter.tenant !== undefined && tenantOf(job) !== filter.tenant) continue;
+            const state: JobState = type === 'delayed' ? (job.attemptsMade > 0 ? 'retrying' : 'queued')
+              : type === 'active' ? 'running' : type === 'completed' ? 'completed' : type === 'failed' ? 'failed' : 'queued';
+            if (!wanted.has(state) || !BULLMQ_TYPES[state].includes(type)) continue;
+            records.push({
+              id: job.id ?? '', name, state, attempts: job.attemptsMade, tenant: tenantOf(job), createdAt: new Date(job.timestamp),
+              ...(job.processedOn ? { startedAt: new Date(job.processedOn) } : {}),
+              ...(job.finishedOn ? { finishedAt: new Date(job.finishedOn) } : {}),
+              ...(job.failedReason ? { error: job.failedReason.slice(0, 500) } : {}),
+            });
+          }
+        }
+      }
+      return records.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, filter.limit);
+    },
+    async retry(queue, id, tenant) {
+      const job = await queueFor(queue).getJob(id);
+      if (job === undefined || (tenant !== undefined && tenantOf(job) !== tenant) || !(await job.isFailed())) return false;
+      await job.retry('failed');
+      return true;
+    },
+    async failedCounts(queues) {
+      const counts = new Map<string, number>();
+      for (const name of queues) {
+        for (const job of await queueFor(name).getJobs(['failed'], 0, LIST_SCAN - 1)) {
+          const tenant = tenantOf(job) ?? '';
+          counts.set(tenant, (counts.get(tenant) ?? 0) + 1);
+        }
+      }
+      return counts;
     },
     async stop() {
       await Promise.all(workers.splice(0).map((worker) => worker.close()));

@@ -33,6 +33,11 @@ export const jobsErrors = defineErrors('jobs', {
     message: 'The job\'s tenant is offboarding, deleted or unknown: the job is not run.',
     fix: 'Nothing to retry: the job went to the dead-letter queue with this reason. Restore the tenant first if the work is still wanted.',
   },
+  JOB_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'There is no failed job with this id (for this tenant).',
+    fix: 'List the failed jobs (`jobs.list({ states: [\'failed\'] })`, GET /v1/tenant/jobs?state=failed) for their ids; only a failed job can be retried.',
+  },
   JOB_QUEUE_CLOSED: {
     kind: 'unavailable',
     message: 'The job queue was stopped.',

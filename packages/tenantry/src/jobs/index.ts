@@ -5,10 +5,10 @@
 export { jobsErrors } from './errors.js';
 export { createJobQueue } from './job-queue.js';
 export type {
-  EnqueueOptions, JobDefinition, JobEvent, JobHandler, JobInfo, JobQueue, JobQueueOptions, TenantStatusLookup,
+  EnqueueOptions, JobDefinition, JobListOptions, JobEvent, JobHandler, JobInfo, JobQueue, JobQueueOptions, TenantStatusLookup,
 } from './job-queue.js';
-export { deadLetterQueue } from './job-backend.js';
-export type { DeadLetter, JobBackend, JobDelivery, QueueSettings, SendOptions, WorkOptions } from './job-backend.js';
+export { deadLetterQueue, JOB_STATES } from './job-backend.js';
+export type { DeadLetter, JobBackend, JobDelivery, JobListFilter, JobRecord, JobState, QueueSettings, SendOptions, WorkOptions } from './job-backend.js';
 export type { JobEnvelope, JsonValue } from './job-envelope.js';
 export { createTenantWorkflows } from './tenant-workflows.js';
 export type { FailedStep, TenantWorkflows, TenantWorkflowsOptions, WorkflowStep, WorkflowStepInfo } from './tenant-workflows.js';

@@ -58,6 +58,36 @@ export interface DeadLetter {
   readonly reason: string;
 }
 
+/** Where a job stands, the same words on every backend. */
+export type JobState = 'queued' | 'retrying' | 'running' | 'completed' | 'failed';
+export const JOB_STATES: readonly JobState[] = ['queued', 'retrying', 'running', 'completed', 'failed'];
+
+/** A job as a tenant or an operator sees it: never its payload. */
+export interface JobRecord {
+  /** The backend's id of this record (what `retry` takes). */
+  readonly id: string;
+  readonly name: string;
+  readonly state: JobState;
+  /** Attempts made so far (a queued job: 0). */
+  readonly attempts: number;
+  /** The record's tenant as the runner wrote it; null for a cross-tenant job. */
+  readonly tenant: string | null;
+  readonly createdAt: Date;
+  readonly startedAt?: Date;
+  readonly finishedAt?: Date;
+  /** Why the last attempt failed (code and message, never a stack). */
+  readonly error?: string;
+}
+
+export interface JobListFilter {
+  readonly queues: readonly string[];
+  /** Only this tenant's records (null: only cross-tenant ones); absent: every record. */
+  readonly tenant?: string | null;
+  readonly states?: readonly JobState[];
+  /** Newest first, at most this many. */
+  readonly limit: number;
+}
+
 export interface JobBackend {
   /** 'pg-boss', 'bullmq' … (logs, metrics, the bench). */
   readonly kind: string;
@@ -75,6 +105,15 @@ export interface JobBackend {
   deadLetter(queue: string, delivery: JobDelivery, reason: string): Promise<void>;
   /** The dead letters of `queue`, oldest first (at most `limit`, default 100). */
   deadLetters(queue: string, limit?: number): Promise<readonly DeadLetter[]>;
+  /** Records of the queues, newest first (the backend reads the record's `tenant` field to filter, and nothing else of it). */
+  list(filter: JobListFilter): Promise<readonly JobRecord[]>;
+  /**
+   * Puts a failed record of `queue` back to be attempted again (one more attempt). With `tenant`,
+   * only a record of that tenant. False when there is no such failed record.
+   */
+  retry(queue: string, id: string, tenant?: string): Promise<boolean>;
+  /** Failed records per tenant over the queues (cross-tenant ones under `''`). */
+  failedCounts(queues: readonly string[]): Promise<ReadonlyMap<string, number>>;
   /** Stops fetching, waits for the jobs in flight, closes what the backend opened. */
   stop(): Promise<void>;
 }

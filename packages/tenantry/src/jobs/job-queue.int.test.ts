@@ -208,6 +208,66 @@ describe.each(backends)('job queue on $name', (backendCase) => {
       expect(attempts).toBe(2);
     });
 
+    it('shows each tenant only its own jobs and failures, an operator every tenant\'s, and retries a failed job in its own tenant only', async () => {
+      const queue = queueWith();
+      const name = jobName();
+      const failing = new Set<string>();
+      const ran: TenantId[] = [];
+      queue.define<{ n: number }>(name, {
+        retry: { limit: 0, delayMs: 0, backoff: false },
+        concurrency: 6,
+        handler: () => {
+          const tenant = currentTenant()?.tenantId as TenantId;
+          if (failing.has(tenant)) throw new Error(`broken for ${tenant}`);
+          ran.push(tenant);
+        },
+      });
+      const tenants = t.tenants.map((x) => x.id);
+      for (const tenant of tenants.slice(0, 6)) failing.add(tenant);
+      const ids = new Map<string, string[]>();
+      for (const [i, tenant] of tenants.entries()) {
+        for (let n = 0; n <= i % 3; n += 1) {
+          await runWithTenant(tenant, () => queue.enqueue(name, { n }));
+          ids.set(tenant, [...(ids.get(tenant) ?? []), String(n)]);
+        }
+      }
+      const total = [...ids.values()].reduce((sum, list) => sum + list.length, 0);
+      await queue.start();
+      await until(async () => (await queue.list({ tenant: 'all', states: ['failed', 'completed'] })).length === total);
+      for (const tenant of tenants) {
+        const own = await runWithTenant(tenant, () => queue.list());
+        expect(own.map((job) => job.tenant).every((owner) => owner === tenant)).toBe(true);
+        expect(own).toHaveLength(ids.get(tenant)?.length ?? 0);
+        const expected = failing.has(tenant) ? 'failed' : 'completed';
+        expect(own.every((job) => job.state === expected && job.attempts === 1)).toBe(true);
+        if (failing.has(tenant)) expect(own[0]?.error).toContain(`broken for ${tenant}`);
+      }
+      // No context is never "every tenant": the operator path says so.
+      await expect(runWithoutTenant(() => queue.list())).rejects.toMatchObject({ code: 'JOB_TENANT_MISSING' });
+      await expect(runWithTenant(tenants[0] as TenantId, () => queue.list({ tenant: 'all' }))).rejects.toMatchObject({ code: 'JOB_CROSS_TENANT_IN_TENANT' });
+      expect(await queue.list({ tenant: 'all' })).toHaveLength(total);
+      const failedCounts = await queue.failedCounts();
+      for (const tenant of tenants) expect(failedCounts.get(tenant) ?? 0).toBe(failing.has(tenant) ? ids.get(tenant)?.length : 0);
+
+      // B cannot retry A's failed job (it does not exist for B); A can, and it runs in A.
+      const [a, b] = tenants as [TenantId, TenantId];
+      const [failedOfA] = await runWithTenant(a, () => queue.list({ states: ['failed'] }));
+      await expect(runWithTenant(b, () => queue.retry(name, failedOfA?.id as string))).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+      await expect(runWithoutTenant(() => queue.retry(name, failedOfA?.id as string))).rejects.toMatchObject({ code: 'JOB_TENANT_MISSING' });
+      failing.delete(a);
+      await runWithTenant(a, () => queue.retry(name, failedOfA?.id as string));
+      await until(() => ran.includes(a));
+      expect(ran.filter((tenant) => tenant === a)).toEqual([a]);
+      // Retried once: it is no longer failed, and retrying it again finds no failed job.
+      await until(async () => (await runWithTenant(a, () => queue.list({ states: ['failed'] }))).every((job) => job.id !== failedOfA?.id));
+      await expect(runWithTenant(a, () => queue.retry(name, failedOfA?.id as string))).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+      // The operator path may retry any tenant's failed job.
+      failing.delete(b);
+      const [failedOfB] = await runWithTenant(b, () => queue.list({ states: ['failed'] }));
+      await runWithoutTenant(() => queue.retry(name, failedOfB?.id as string, { anyTenant: true }));
+      await until(() => ran.includes(b));
+    });
+
     it('stores one job per idempotency key and tenant: the key of A never suppresses B\'s job', async () => {
       const queue = queueWith();
       const name = jobName();

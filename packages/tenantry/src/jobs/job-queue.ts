@@ -9,7 +9,7 @@ import {
   type Clock, type Tenant, type TenantId, type TenantStatus,
 } from '../core/index.js';
 import { jobsErrors } from './errors.js';
-import type { DeadLetter, JobBackend, JobDelivery, QueueSettings } from './job-backend.js';
+import { JOB_STATES, type DeadLetter, type JobBackend, type JobDelivery, type JobRecord, type JobState, type QueueSettings } from './job-backend.js';
 import { assertJson, parseEnvelope, type JobEnvelope, type JsonValue } from './job-envelope.js';
 
 /** What a handler learns about the job besides its payload. The tenant is in context. */
@@ -89,6 +89,19 @@ export interface EnqueueOptions {
   readonly delayMs?: number;
 }
 
+export interface JobListOptions {
+  /** Job names (default: every defined job). */
+  readonly names?: readonly string[];
+  readonly states?: readonly JobState[];
+  /** Default 50, at most 500. */
+  readonly limit?: number;
+  /**
+   * Only outside a tenant's context (the operator path): one tenant's jobs, or `'all'`. Inside a
+   * tenant's context the list is that tenant's, always; naming another is refused.
+   */
+  readonly tenant?: TenantId | 'all';
+}
+
 export interface JobQueue {
   /** Declares a job: its handler, whether it is cross-tenant, its retries and concurrency. */
   define<P extends JsonValue>(name: string, definition: JobDefinition<P>): void;
@@ -103,6 +116,20 @@ export interface JobQueue {
   start(names?: readonly string[]): Promise<void>;
   /** Jobs of `name` that will not be attempted again, with why. */
   deadLetters(name: string, limit?: number): Promise<readonly DeadLetter[]>;
+  /**
+   * Jobs newest first: queued, running, retrying, completed or failed (with the reason). In a
+   * tenant's context only that tenant's; outside one, `tenant` must say whose (or `'all'`):
+   * no context never means every tenant (JOB_TENANT_MISSING).
+   */
+  list(options?: JobListOptions): Promise<readonly JobRecord[]>;
+  /**
+   * Attempts a failed job once more, in its own tenant. In a tenant's context only that tenant's
+   * job; outside one only with `{ anyTenant: true }` (the operator path). JOB_NOT_FOUND when
+   * there is no such failed job.
+   */
+  retry(name: string, id: string, options?: { readonly anyTenant?: boolean }): Promise<void>;
+  /** Failed jobs per tenant id over every defined job (cross-tenant jobs under `''`). */
+  failedCounts(): Promise<ReadonlyMap<string, number>>;
   /** Stops working and closes the backend's queues; jobs in flight finish first. */
   stop(): Promise<void>;
 }
@@ -301,6 +328,33 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     deadLetters(name, limit) {
       lookup(name);
       return backend.deadLetters(name, limit);
+    },
+
+    async list(listOptions = {}) {
+      const context = currentTenant();
+      const requested = listOptions.tenant;
+      if (context !== undefined && requested !== undefined && requested !== context.tenantId) throw jobsErrors.create('JOB_CROSS_TENANT_IN_TENANT', { details: { tenant: requested } });
+      if (context === undefined && requested === undefined) throw jobsErrors.create('JOB_TENANT_MISSING', { details: { reason: "outside a tenant's context, say whose jobs: `tenant: id` or `tenant: 'all'`" } });
+      const names = listOptions.names ?? [...defined.keys()];
+      for (const name of names) lookup(name);
+      for (const state of listOptions.states ?? []) if (!JOB_STATES.includes(state)) throw jobsErrors.create('JOB_OPTIONS_INVALID', { details: { path: 'states', reason: JOB_STATES.join(', ') } });
+      const limit = positive('limit', listOptions.limit, 50);
+      if (limit > 500) throw jobsErrors.create('JOB_OPTIONS_INVALID', { details: { path: 'limit', reason: 'at most 500' } });
+      const tenant = context?.tenantId ?? (requested === 'all' ? undefined : requested);
+      return backend.list({ queues: names, limit, ...(tenant === undefined ? {} : { tenant }), ...(listOptions.states ? { states: listOptions.states } : {}) });
+    },
+
+    async retry(name, id, retryOptions = {}) {
+      lookup(name);
+      const context = currentTenant();
+      if (context === undefined && retryOptions.anyTenant !== true) throw jobsErrors.create('JOB_TENANT_MISSING', { details: { reason: 'retry in the job\'s tenant, or pass `anyTenant: true` on the operator path' } });
+      if (typeof id !== 'string' || id.length === 0 || id.length > 100) throw jobsErrors.create('JOB_NOT_FOUND', { details: { name, id: String(id) } });
+      await prepare(name);
+      if (!(await backend.retry(name, id, context?.tenantId))) throw jobsErrors.create('JOB_NOT_FOUND', { details: { name, id } });
+    },
+
+    failedCounts() {
+      return backend.failedCounts([...defined.keys()]);
     },
 
     async stop() {

@@ -4,7 +4,7 @@
 // it is an optional peer of the package.
 import type PgBoss from 'pg-boss';
 import { jobsErrors } from './errors.js';
-import { deadLetterQueue, type DeadLetter, type JobBackend, type JobDelivery, type QueueSettings, type SendOptions } from './job-backend.js';
+import { deadLetterQueue, type DeadLetter, type JobBackend, type JobDelivery, type JobRecord, type JobState, type QueueSettings, type SendOptions } from './job-backend.js';
 import { startFetchLoop, type FetchLoop } from './fetch-loop.js';
 
 export interface PgBossBackendOptions {
@@ -102,10 +102,74 @@ export function pgBossBackend(options: PgBossBackendOptions): JobBackend {
       );
       return rows.map((row) => ({ id: row.data.id, data: row.data.data, reason: row.data.reason }));
     },
+    async list(filter) {
+      // pg-boss's states → ours: `created` is queued, `retry` retrying, `cancelled` failed. The
+      // tenant is the record's `tenant` field (null for cross-tenant records).
+      const states = (filter.states ?? []).flatMap((state) => PG_BOSS_STATES[state]);
+      const rows = await query<{ id: string; name: string; state: string; retry_count: number; tenant: string | null; created_on: Date; started_on: Date | null; completed_on: Date | null; output: { name?: string; message?: string; code?: string } | null }>(
+        `SELECT id, name, state::text AS state, retry_count, data->>'tenant' AS tenant, created_on, started_on, completed_on, output
+           FROM ${schema}.job
+          WHERE name = ANY ($1::text[])
+            AND ($2::boolean IS FALSE OR data->>'tenant' IS NOT DISTINCT FROM $3::text)
+            AND (cardinality($4::text[]) = 0 OR state::text = ANY ($4::text[]))
+          ORDER BY created_on DESC, id
+          LIMIT $5`,
+        [filter.queues, filter.tenant !== undefined, filter.tenant ?? null, states, filter.limit],
+      );
+      return rows.map((row): JobRecord => {
+        const state = fromPgBossState(row.state);
+        const attempts = row.started_on === null ? 0 : row.retry_count + 1;
+        const error = state === 'failed' || state === 'retrying' ? outputMessage(row.output) : undefined;
+        return {
+          id: row.id, name: row.name, state, attempts, tenant: row.tenant, createdAt: row.created_on,
+          ...(row.started_on === null ? {} : { startedAt: row.started_on }),
+          ...(row.completed_on === null ? {} : { finishedAt: row.completed_on }),
+          ...(error === undefined ? {} : { error }),
+        };
+      });
+    },
+    async retry(queue, id, tenant) {
+      if (!UUID.test(id)) return false;
+      // pg-boss's own retry (one more attempt allowed), only for a failed record of this tenant.
+      const rows = await query<{ id: string }>(
+        `UPDATE ${schema}.job SET state = 'retry', retry_limit = retry_limit + 1, start_after = now()
+          WHERE name = $1 AND id = $2::uuid AND state = 'failed' AND ($3::text IS NULL OR data->>'tenant' = $3::text)
+          RETURNING id`,
+        [queue, id, tenant ?? null],
+      );
+      for (const loop of loops) if (loop.queue === queue) loop.wake();
+      return rows.length > 0;
+    },
+    async failedCounts(queues) {
+      const rows = await query<{ tenant: string | null; n: number }>(
+        `SELECT data->>'tenant' AS tenant, count(*)::int AS n FROM ${schema}.job WHERE name = ANY ($1::text[]) AND state = 'failed' GROUP BY 1`,
+        [queues],
+      );
+      return new Map(rows.map((row) => [row.tenant ?? '', row.n]));
+    },
     async stop() {
       await Promise.all(loops.splice(0).map((loop) => loop.stop()));
     },
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const PG_BOSS_STATES: Readonly<Record<JobState, readonly string[]>> = {
+  queued: ['created'], retrying: ['retry'], running: ['active'], completed: ['completed'], failed: ['failed', 'cancelled'],
+};
+
+function fromPgBossState(state: string): JobState {
+  if (state === 'created') return 'queued';
+  if (state === 'retry') return 'retrying';
+  if (state === 'active') return 'running';
+  if (state === 'completed') return 'completed';
+  return 'failed';
+}
+
+function outputMessage(output: { name?: string; message?: string; code?: string } | null): string | undefined {
+  if (output === null || typeof output.message !== 'string') return undefined;
+  return (output.code === undefined ? output.message : `${output.code}: ${output.message}`).slice(0, 500);
 }
 
 /** What pg-boss stores as the failed attempt's output: the code and message, not the stack. */

@@ -12,6 +12,11 @@ export const resolveErrors = defineErrors('resolve', {
     message: 'The request names more than one tenant.',
     fix: 'Send one tenant reference, or make them agree (a token\'s tenant claim must match the host or path). `details.sources` lists the strategies that disagreed.',
   },
+  GATEWAY_TENANT_MISMATCH: {
+    kind: 'forbidden',
+    message: 'The forwarded request names a tenant other than the one its credential belongs to.',
+    fix: 'Send the credential of the tenant the request is for; a gateway passes the tenant Tenantry answered (X-Tenant-Id), never one the client sent. `details.named` is what the request named.',
+  },
   HOST_INVALID: {
     kind: 'invalid',
     message: 'The Host header is not a valid host name.',
