@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createCliContext, OutputClosedError, type CliIo } from './context.js';
+import { registerAlerts } from './alerts.js';
 import { registerAudit } from './audit.js';
 import { registerBilling } from './billing.js';
 import { registerMigrate } from './migrate.js';
@@ -70,6 +71,7 @@ export function createProgram(io: CliIo, options: { readonly jsonErrors?: boolea
   registerAudit(program, ctx);
   registerOperators(program, ctx);
   registerBilling(program, ctx);
+  registerAlerts(program, ctx);
   return program;
 }
 

@@ -60,7 +60,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     if (deps.health) {
       registerAnalyticsRoutes(operators, deps.health.analytics);
       registerHealthReportRoutes(operators, deps.health.reports);
-      registerAlertRoutes(operators, deps.health.alerts, deps.registry);
+      registerAlertRoutes(operators, deps.health.alerts, deps.registry, deps.control.operators);
     }
   }, { prefix: '/v1' });
   await app.register(async (tenant) => {
