@@ -1,5 +1,5 @@
 // The signed-in shell: a skip link, the navigation, sign-out, and the page itself.
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { Link } from './Link.js';
 import { useOperator } from './operator-context.js';
 
@@ -7,10 +7,30 @@ const SECTIONS = [
   { to: '/', label: 'Tenants', match: (path: string) => path === '/' || path.startsWith('/tenants') },
   { to: '/analytics', label: 'Analytics', match: (path: string) => path.startsWith('/analytics') },
   { to: '/health', label: 'Health & alerts', match: (path: string) => path.startsWith('/health') },
+  { to: '/operators', label: 'Operators', match: (path: string) => path.startsWith('/operators') },
 ];
+
+/**
+ * After an in-app navigation, focus goes to the new page's heading (or the content while it
+ * loads), so a screen reader announces where the operator landed, as a full page load would.
+ */
+function useFocusOnNavigate(path: string): void {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const heading = document.querySelector<HTMLElement>('main h1');
+    const target = heading ?? document.getElementById('main');
+    if (heading) heading.tabIndex = -1;
+    target?.focus({ preventScroll: false });
+  }, [path]);
+}
 
 export function Layout({ path, children }: { path: string; children: ReactNode }) {
   const { signOut } = useOperator();
+  useFocusOnNavigate(path);
   return (
     <>
       <a className="skip-link" href="#main">Skip to content</a>
