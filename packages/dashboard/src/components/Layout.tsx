@@ -21,10 +21,25 @@ function useFocusOnNavigate(path: string): void {
       first.current = false;
       return;
     }
-    const heading = document.querySelector<HTMLElement>('main h1');
-    const target = heading ?? document.getElementById('main');
-    if (heading) heading.tabIndex = -1;
-    target?.focus({ preventScroll: false });
+    const main = document.getElementById('main');
+    const focusHeading = (): boolean => {
+      const heading = document.querySelector<HTMLElement>('main h1');
+      if (!heading) return false;
+      heading.tabIndex = -1;
+      heading.focus();
+      return true;
+    };
+    if (focusHeading() || !main) return;
+    // A page that loads its data first (a tenant) renders its heading later: focus the content
+    // now, and the heading once it appears, unless the operator has moved on meanwhile.
+    main.focus();
+    const observer = new MutationObserver(() => {
+      const active = document.activeElement;
+      if (active !== main && active !== document.body) observer.disconnect();
+      else if (focusHeading()) observer.disconnect();
+    });
+    observer.observe(main, { childList: true, subtree: true });
+    return () => observer.disconnect();
   }, [path]);
 }
 

@@ -18,26 +18,30 @@ export function BulkActionDialog({ action, tenants, onClose }: { action: BulkAct
   const [reason, setReason] = useState('');
   const [results, setResults] = useState<readonly Result[] | undefined>();
   const [busy, setBusy] = useState(false);
+  const [summary, setSummary] = useState('');
   const verb = action === 'suspend' ? 'Suspend' : 'Restore';
+  const done = action === 'suspend' ? 'Suspended' : 'Restored';
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
-    const done: Result[] = [];
+    const outcome: Result[] = [];
     // Sequential: each change waits for the tenant's in-flight work (docs/lifecycle.md); many at once would only queue.
     for (const tenant of tenants) {
       try {
         await tenantsApi.act(token, tenant.id, action, action === 'suspend' && reason.trim() ? reason.trim() : undefined);
-        done.push({ tenant });
+        outcome.push({ tenant });
       } catch (err) {
         const problem = asApiError(err).problem;
-        done.push({ tenant, error: `${problem.code ?? problem.status}: ${problem.title}` });
+        outcome.push({ tenant, error: `${problem.code ?? problem.status}: ${problem.title}` });
       }
-      setResults([...done]);
+      setResults([...outcome]);
     }
     setBusy(false);
-    const failed = done.filter((r) => r.error).length;
-    toast(failed === 0 ? `${verb}d ${done.length} tenants.` : `${verb}d ${done.length - failed} of ${done.length} tenants; ${failed} failed.`, failed === 0 ? 'ok' : 'error');
+    const failed = outcome.filter((r) => r.error).length;
+    const said = failed === 0 ? `${done} ${outcome.length} tenants.` : `${done} ${outcome.length - failed} of ${outcome.length} tenants; ${failed} failed.`;
+    setSummary(said);
+    toast(said, failed === 0 ? 'ok' : 'error');
   };
 
   return (
@@ -53,6 +57,8 @@ export function BulkActionDialog({ action, tenants, onClose }: { action: BulkAct
             <input value={reason} onChange={(event) => setReason(event.target.value)} maxLength={500} />
           </label>
         )}
+        {/* In the dialog: while it is open the page behind (and its toasts) is inert. */}
+        <p role="status" className="small">{summary}</p>
         {results && (
           <ul className="results" aria-label="Results">
             {results.map((r) => (

@@ -111,7 +111,7 @@ export function OperatorsPage() {
       </section>
       <Loadable state={operators} feature="Operators">
         {({ items }) => (
-          <div className="stack" style={{ marginTop: '1rem' }}>
+          <div className="stack spaced">
             {items.map((o) => (
               <section key={o.id} className="card" aria-label={o.displayName}>
                 <div className="page-head">
@@ -120,7 +120,7 @@ export function OperatorsPage() {
                 </div>
                 <p className="small muted">Since <Time value={o.createdAt} /></p>
                 <Tokens operator={o} version={version} onAct={setPending} />
-                <div className="button-row" style={{ marginTop: '0.5rem' }}>
+                <div className="button-row spaced">
                   {o.status === 'active'
                     ? <button type="button" className="danger" onClick={() => setPending({ kind: 'disable', operator: o })} aria-label={`Disable ${o.displayName}`}>Disable…</button>
                     : <button type="button" className="primary" onClick={() => setPending({ kind: 'enable', operator: o })} aria-label={`Enable ${o.displayName}`}>Enable…</button>}
