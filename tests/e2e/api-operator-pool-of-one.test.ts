@@ -46,6 +46,7 @@ const routes: readonly [string, () => Promise<Reply>][] = [
   ['listTenants', () => call('GET', '/v1/tenants')],
   ['getTenant', () => call('GET', `/v1/tenants/${tenantA}?deleted=include`)],
   ['getTenantBySlug', () => call('GET', '/v1/tenants/by-slug/tenant-0')],
+  ['getTenantSummary', () => call('GET', `/v1/tenants/${tenantA}/summary`)],
   ['updateTenant', () => call('PATCH', `/v1/tenants/${tenantA}`, { displayName: 'Pool of one' })],
   ['suspendTenant', () => call('POST', `/v1/tenants/${tenantB}/suspend`)],
   ['restoreTenant', () => call('POST', `/v1/tenants/${tenantB}/restore`)],

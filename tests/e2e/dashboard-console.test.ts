@@ -143,7 +143,8 @@ describe('the operator console in a browser', () => {
     await page.getByRole('button', { name: `Snooze ${name}` }).click();
     await page.getByText('Snoozed until').waitFor();
     await verified('c05-alerts-triaged');
-    const alert = (await api.request('GET', '/v1/alerts?status=open', op())).body.items.find((a: { id: string }) => a.id === alertId);
+    const listed = (await api.request('GET', '/v1/alerts?status=open', op())).body.items as { id: string }[];
+    const alert = listed.find((a) => a.id === alertId);
     expect(alert).toMatchObject({ snoozed: true, snoozedUntil: new Date(api.clock.now().getTime() + 4 * 3_600_000).toISOString(), acknowledgedAt: api.clock.now().toISOString() });
     await page.getByRole('button', { name: `Resolve ${name}` }).click();
     await page.getByText('No open alerts.').waitFor();

@@ -30,6 +30,7 @@ import { registerSettingsRoutes } from './settings.js';
 import { registerSigningSecretRoutes } from './signing-secrets.js';
 import { registerSubscriptionRoutes } from './subscriptions.js';
 import { registerPublicSsoRoutes, registerTenantSsoRoutes } from './sso.js';
+import { registerTenantSummaryRoutes } from './tenant-summary.js';
 import { registerTenantRoutes } from './tenants.js';
 import { registerUsageEventRoutes } from './usage-events.js';
 import { registerUsageRoutes } from './usage.js';
@@ -48,6 +49,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerPlanRoutes(operators, deps.quota);
       registerQuotaOverrideRoutes(operators, deps.quota, clock);
       registerBillingRoutes(operators, deps.quota, clock);
+      registerTenantSummaryRoutes(operators, { registry: deps.registry, quota: deps.quota, clock });
     }
     if (deps.billing) {
       registerSubscriptionRoutes(operators, deps.billing);
