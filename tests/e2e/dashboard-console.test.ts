@@ -106,6 +106,11 @@ describe('the operator console in a browser', () => {
     expect(await page.title()).toBe('Alpha Ltd · Overview · Tenantry');
     await page.locator('.facts dd', { hasText: 'OPS-77: abuse report' }).waitFor();
     await page.getByRole('region', { name: 'Recent activity' }).getByText(/tenant\.suspend by Ops/).waitFor();
+    // Owners, seats and usage of a suspended tenant, without impersonating it.
+    const people = page.getByRole('region', { name: 'People and usage' });
+    await people.locator('.facts dd', { hasText: 'alpha-owner' }).waitFor();
+    await people.locator('.facts dd', { hasText: /^1 of 5$/ }).waitFor();
+    await people.getByText('apiCalls').waitFor();
     await verified('c03-suspended-tenant');
 
     await page.goBack();

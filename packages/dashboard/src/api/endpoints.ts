@@ -2,7 +2,7 @@
 // the operator token; /v1/tenant/* routes take an impersonation session's token.
 import { request } from './client.js';
 import type {
-  Alert, ApiKey, Operator, OperatorToken, AuditEventItem, AuditVerificationResult, Distribution, Flag, ImpersonationSession, Invitation, HealthWindow, Member, Tenant, TenantHealth, TenantPage, Usage, UsagePoint,
+  Alert, ApiKey, Operator, OperatorToken, TenantSummary, AuditEventItem, AuditVerificationResult, Distribution, Flag, ImpersonationSession, Invitation, HealthWindow, Member, Tenant, TenantHealth, TenantPage, Usage, UsagePoint,
 } from './types.js';
 
 type Sig = AbortSignal | undefined;
@@ -47,6 +47,7 @@ export const tenantsApi = {
     request<ImpersonationSession>(`/v1/tenants/${id}/impersonations`, { token, method: 'POST', body: { reason, durationMinutes } }),
   endImpersonation: (token: string, id: string, sessionId: string) =>
     request<undefined>(`/v1/tenants/${id}/impersonations/${sessionId}/end`, { token, method: 'POST' }),
+  summary: (token: string, id: string, signal?: Sig) => request<TenantSummary>(`/v1/tenants/${id}/summary`, opts(token, signal)),
   health: (token: string, id: string, signal?: Sig) => request<TenantHealth & { window: HealthWindow }>(`/v1/tenants/${id}/health`, opts(token, signal)),
 };
 

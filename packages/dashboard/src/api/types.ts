@@ -172,3 +172,10 @@ export interface OperatorToken {
   readonly expiresAt?: string;
   readonly lastUsedAt?: string;
 }
+
+/** What an operator reads of a tenant whatever its status (GET /v1/tenants/:id/summary). */
+export interface TenantSummary {
+  readonly owners: readonly string[];
+  readonly seats: { readonly used: number; readonly limit: number | null };
+  readonly usage: Usage;
+}

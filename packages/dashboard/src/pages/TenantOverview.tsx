@@ -6,6 +6,7 @@ import { Time } from '../components/Time.js';
 import { LifecycleActions } from '../tenant/LifecycleActions.js';
 import { TenantEditForm } from '../tenant/TenantEditForm.js';
 import { TenantHealthPanel } from '../tenant/TenantHealthPanel.js';
+import { TenantSummaryPanel } from '../tenant/TenantSummaryPanel.js';
 import { TenantTimeline } from '../tenant/TenantTimeline.js';
 
 export function TenantOverview({ tenant, refresh, onChanged }: { tenant: Tenant; refresh: number; onChanged: (tenant: Tenant) => void }) {
@@ -36,6 +37,7 @@ export function TenantOverview({ tenant, refresh, onChanged }: { tenant: Tenant;
         <LifecycleActions tenant={tenant} onChanged={onChanged} />
       </section>
       {live && <TenantHealthPanel tenantId={tenant.id} />}
+      <TenantSummaryPanel tenantId={tenant.id} refresh={refresh} />
       <TenantTimeline tenantId={tenant.id} refresh={refresh} />
     </div>
   );
