@@ -14,7 +14,7 @@ import type { UsageReport } from './usage-report.js';
 /**
  * This calendar month's usage per meter of the catalog (period meters: the sum; level meters:
  * the peak daily level recorded), with the tenant's effective hard and soft limits (plan and
- * overrides). Rate meters have no stored usage and read 0.
+ * overrides). Rate meters (requests per minute) have no stored usage: they are left out.
  *
  * @example const report = await readUsageAsOperator(operator, catalog, tenantId, clock.now());
  */
@@ -23,7 +23,7 @@ export function readUsageAsOperator(operator: SqlPool, catalog: PlanCatalog, ten
   return withAuditOperator(operator, tenantId, async (tx) => {
     const limits = await readTenantLimits(tx, tx.tenantId, catalog);
     const used = await readPeriodUsage(tx, catalog, tx.tenantId, period);
-    const meters = Object.entries(catalog.meters).map(([meter, spec]) => ({
+    const meters = Object.entries(catalog.meters).filter(([, spec]) => spec.kind !== 'rate').map(([meter, spec]) => ({
       meter, used: used[meter] ?? 0, limit: limits.limits[meter]?.hard ?? null, softLimit: limits.limits[meter]?.soft ?? null, unit: spec.unit,
     }));
     return { plan: limits.plan.name, period: { start: period.start, end: period.end }, meters };
