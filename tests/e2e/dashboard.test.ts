@@ -107,6 +107,10 @@ describe('the dashboard in a browser', () => {
     await form.getByRole('combobox', { name: 'Plan' }).locator('option', { hasText: 'pro' }).waitFor({ state: 'attached' });
     await form.getByRole('combobox', { name: 'Plan' }).selectOption('pro');
     await form.getByRole('button', { name: 'Save changes' }).click();
+    // A plan change is confirmed first: it changes limits, features and price at once.
+    const confirm = page.getByRole('dialog', { name: 'Change the plan?' });
+    await confirm.getByText('moves from free to pro at once').waitFor();
+    await confirm.getByRole('button', { name: 'Move to pro' }).click();
     await expect.poll(async (): Promise<unknown> => (await api.request('GET', `/v1/tenants/${tenantId}`, { token: api.operatorToken })).body.plan).toBe('pro');
     await page.locator('.facts dd', { hasText: /^pro$/ }).waitFor();
     expect(await form.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
@@ -195,6 +199,7 @@ describe('the dashboard in a browser', () => {
     expect((await api.request('GET', '/v1/tenant/members', { apiKey: secret ?? '' })).status).toBe(200);
     await page.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('button', { name: 'Revoke API key ci-deploy' }).click();
+    await page.getByRole('dialog', { name: 'Revoke this API key?' }).getByRole('button', { name: 'Revoke', exact: true }).click();
     await page.getByRole('row', { name: /ci-deploy/ }).getByText('revoked').waitFor();
     expect((await api.request('GET', '/v1/tenant/members', { apiKey: secret ?? '' })).status).toBe(401);
 
