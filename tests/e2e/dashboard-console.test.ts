@@ -7,6 +7,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
    API response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiServer } from './support/api-server.js';
@@ -54,7 +55,14 @@ describe('the operator console in a browser', () => {
   it('keeps list filters in the URL through reload and Back, and names tenants by slug in links', async () => {
     await page.goto(`${api.url}/dashboard/`);
     await page.getByRole('heading', { name: 'Tenants', level: 1 }).waitFor();
-    await page.getByRole('searchbox', { name: 'Search' }).fill(run);
+    // The top bar's search finds a tenant from any page: the list, filtered.
+    await page.getByRole('link', { name: 'Operators' }).click();
+    await page.getByRole('searchbox', { name: 'Find a tenant by slug or name' }).fill(tenants.gamma.slug);
+    await page.keyboard.press('Enter');
+    await expect.poll(path).toBe(`/dashboard/?search=${tenants.gamma.slug}`);
+    await page.getByRole('link', { name: 'Gamma Ltd' }).waitFor();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await page.getByRole('searchbox', { name: 'Search', exact: true }).fill(run);
     await page.getByRole('combobox', { name: 'Status' }).selectOption('suspended');
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(path).toBe(`/dashboard/?search=${run}&status=suspended`);
@@ -63,16 +71,22 @@ describe('the operator console in a browser', () => {
     await page.reload();
     await page.getByRole('link', { name: 'Gamma Ltd' }).waitFor();
     expect(await page.getByRole('combobox', { name: 'Status' }).inputValue()).toBe('suspended');
+    // Every tenant the filters match, as CSV.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('tenants.csv');
+    const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
+    expect(csv[0]).toBe('id,slug,displayName,status,plan,tier,region,createdAt,statusChangedAt,statusReason');
+    expect(csv.slice(1, -1)).toEqual([expect.stringMatching(new RegExp(`^${tenants.gamma.id},${tenants.gamma.slug},Gamma Ltd,suspended,`))]);
     await page.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(path).toBe('/dashboard/');
     await page.goBack();
     await expect.poll(path).toBe(`/dashboard/?search=${run}&status=suspended`);
-    expect(await page.getByRole('searchbox', { name: 'Search' }).inputValue()).toBe(run);
+    expect(await page.getByRole('searchbox', { name: 'Search', exact: true }).inputValue()).toBe(run);
     expect(await page.getByRole('link', { name: 'Gamma Ltd' }).getAttribute('href')).toBe(`/dashboard/tenants/${tenants.gamma.slug}`);
   });
 
   it('suspends several tenants at once, reporting the one that could not be suspended, each change audited', async () => {
-    await page.getByRole('searchbox', { name: 'Search' }).fill(run);
+    await page.getByRole('searchbox', { name: 'Search', exact: true }).fill(run);
     await page.getByRole('combobox', { name: 'Status' }).selectOption('');
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => page.locator('tbody tr').count()).toBe(3);
@@ -161,8 +175,8 @@ describe('the operator console in a browser', () => {
     await page.getByRole('link', { name: 'Operators' }).click();
     await page.getByRole('heading', { name: 'Operators', level: 1 }).waitFor();
     await page.getByRole('region', { name: 'Ops' }).waitFor();
-    await page.getByLabel('Name').fill('Grace Hopper');
-    await page.getByLabel('Email').fill(`grace-${run}@platform.example`);
+    await page.getByLabel('Name', { exact: true }).fill('Grace Hopper');
+    await page.getByLabel('Email', { exact: true }).fill(`grace-${run}@platform.example`);
     await page.getByRole('button', { name: 'Create operator' }).click();
     const first = await page.locator('.secret').textContent();
     expect(first).toMatch(/^tnt_op_/);

@@ -83,11 +83,11 @@ describe('the dashboard in a browser', () => {
     await screenshots('03-tenant-overview');
 
     await page.getByRole('link', { name: 'Tenants', exact: true }).first().click();
-    await page.getByRole('searchbox', { name: 'Search' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search', exact: true }).waitFor();
     await page.getByRole('link', { name: 'E2E Corp' }).waitFor();
     // Search and filters go to the API: this tenant by its slug; no suspended tenant matches.
     await api.request('POST', '/v1/tenants', { token: api.operatorToken, body: { slug: `${slug}-other`, displayName: 'Other Inc', owner: { userId: 'bob' } } });
-    await page.getByRole('searchbox', { name: 'Search' }).fill(` ${slug.toUpperCase()}-oth `);
+    await page.getByRole('searchbox', { name: 'Search', exact: true }).fill(` ${slug.toUpperCase()}-oth `);
     await page.getByRole('button', { name: 'Apply' }).click();
     // Wait for the filtered answer: before it, both rows show; while it loads, none.
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
@@ -158,7 +158,7 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Start impersonation' }).click();
     await page.getByText('Acting inside').waitFor();
     await page.getByRole('cell', { name: 'ada' }).or(page.getByRole('rowheader', { name: 'ada' })).first().waitFor();
-    await page.getByLabel('Email').fill('grace@example.com');
+    await page.getByLabel('Email', { exact: true }).fill('grace@example.com');
     await page.getByLabel('Role').selectOption('viewer');
     await page.getByRole('button', { name: 'Invite', exact: true }).click();
     await page.getByRole('rowheader', { name: 'grace@example.com' }).waitFor();
@@ -180,7 +180,7 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${api.url}/dashboard/tenants/${tenantId}/people`);
     await page.getByText('Acting inside').waitFor();
     await page.getByRole('rowheader', { name: 'grace-admin' }).waitFor();
-    await page.getByLabel('Email').fill('linus@example.com');
+    await page.getByLabel('Email', { exact: true }).fill('linus@example.com');
     await page.getByRole('button', { name: 'Invite', exact: true }).click();
     await page.getByRole('rowheader', { name: 'linus@example.com' }).waitFor();
     await screenshots('08-members-invitations');
@@ -190,7 +190,7 @@ describe('the dashboard in a browser', () => {
     expect(invitations.find((i) => i.email === 'linus@example.com')?.status).toBe('revoked');
 
     await page.getByRole('link', { name: 'API keys' }).click();
-    await page.getByLabel('Name').fill('ci-deploy');
+    await page.getByLabel('Name', { exact: true }).fill('ci-deploy');
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = await page.locator('.secret').textContent();
     expect(secret).toMatch(/\S{20,}/);

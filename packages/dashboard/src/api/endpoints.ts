@@ -24,9 +24,9 @@ export interface TenantFilters {
 }
 
 export const tenantsApi = {
-  async list(token: string, filters: TenantFilters, cursor: string | undefined, signal?: Sig) {
+  async list(token: string, filters: TenantFilters, cursor: string | undefined, signal?: Sig, limit = 25) {
     const trimmed = Object.fromEntries(Object.entries(filters).map(([key, value]) => [key, typeof value === 'string' ? value.trim() : value]));
-    const page = await request<TenantPage>(`/v1/tenants${query({ ...trimmed, limit: 25, cursor })}`, opts(token, signal));
+    const page = await request<TenantPage>(`/v1/tenants${query({ ...trimmed, limit, cursor })}`, opts(token, signal));
     return { items: page.items ?? page.tenants ?? [], nextCursor: page.nextCursor ?? null };
   },
   /** By id (a deleted tenant's tombstone too: its audit log is kept) or by a live tenant's slug. */

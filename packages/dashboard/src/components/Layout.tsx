@@ -1,5 +1,7 @@
-// The signed-in shell: a skip link, the navigation, sign-out, and the page itself.
+// The signed-in shell: a skip link, the navigation, a search that finds tenants from any page
+// (the tenant list, filtered), sign-out, and the page itself.
 import { useEffect, useRef, type ReactNode } from 'react';
+import { navigate } from '../router.js';
 import { Link } from './Link.js';
 import { useOperator } from './operator-context.js';
 
@@ -58,6 +60,14 @@ export function Layout({ path, children }: { path: string; children: ReactNode }
             ))}
           </ul>
         </nav>
+        <form className="top-search" role="search" aria-label="Find a tenant" onSubmit={(event) => {
+          event.preventDefault();
+          const q = new FormData(event.currentTarget).get('q');
+          const text = typeof q === 'string' ? q.trim() : '';
+          navigate(text === '' ? '/' : `/?search=${encodeURIComponent(text)}`);
+        }}>
+          <input type="search" name="q" aria-label="Find a tenant by slug or name" placeholder="Find a tenant…" />
+        </form>
         <button type="button" className="secondary sign-out" onClick={() => signOut('You signed out.')}>Sign out</button>
       </header>
       <main id="main" tabIndex={-1}>{children}</main>

@@ -1,20 +1,22 @@
 // The tenant list: search and filters kept in the URL, a page at a time by cursor, status
 // badges, tenants named by slug in their links, several selected for a bulk suspend or restore,
-// and the way into onboarding a new one.
+// a CSV export of every tenant the filters match, and the way into onboarding a new one.
 import { useMemo, useState } from 'react';
 import { tenantsApi } from '../api/endpoints.js';
 import type { Tenant } from '../api/types.js';
-import { useLoad } from '../api/use-load.js';
+import { asApiError, useLoad } from '../api/use-load.js';
 import { Link } from '../components/Link.js';
 import { Loadable } from '../components/Loadable.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { Time } from '../components/Time.js';
 import { useOperator } from '../components/operator-context.js';
+import { useToast } from '../components/toast.js';
 import { navigate, useLocation } from '../router.js';
 import { BulkActionDialog, type BulkAction } from './BulkActionDialog.js';
 import { CreateTenantDialog } from './CreateTenantDialog.js';
 import { TenantFiltersForm } from './TenantFiltersForm.js';
 import { filtersFromSearch, listPath, tenantPath } from './tenant-filters-url.js';
+import { allTenants, tenantsCsv } from './tenants-csv.js';
 
 export function TenantListPage() {
   const { token } = useOperator();
@@ -30,6 +32,26 @@ export function TenantListPage() {
   const cursor = cursors.at(-1);
   const page = useLoad((signal) => tenantsApi.list(token, filters, cursor, signal), [token, filters, cursor]);
 
+  const [exporting, setExporting] = useState(false);
+  const toast = useToast();
+  const exportCsv = async () => {
+    setExporting(true);
+    try {
+      const tenants = await allTenants(token, filters);
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([tenantsCsv(tenants)], { type: 'text/csv;charset=utf-8' }));
+      link.download = 'tenants.csv';
+      link.click();
+      URL.revokeObjectURL(link.href);
+      toast(`Exported ${tenants.length} tenants.`);
+    } catch (err) {
+      const { problem } = asApiError(err);
+      toast(`Could not export: ${problem.code ?? problem.status} ${problem.title}`, 'error');
+    } finally {
+      setExporting(false);
+    }
+  };
+
   const toggle = (tenant: Tenant, on: boolean) => {
     const next = new Map(selected);
     if (on) next.set(tenant.id, tenant);
@@ -41,7 +63,10 @@ export function TenantListPage() {
     <>
       <div className="page-head">
         <h1>Tenants</h1>
-        <button type="button" className="primary" onClick={() => setCreating(true)}>Create tenant</button>
+        <div className="button-row">
+          <button type="button" className="secondary" disabled={exporting} onClick={() => void exportCsv()}>{exporting ? 'Exporting…' : 'Export CSV'}</button>
+          <button type="button" className="primary" onClick={() => setCreating(true)}>Create tenant</button>
+        </div>
       </div>
       {/* Keyed by the URL's filters: Back and Forward refill the form. */}
       <TenantFiltersForm key={query} value={filters} onChange={(next) => { setSelected(new Map()); navigate(listPath(next)); }} />
