@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiServer } from './support/api-server.js';
-import { browserMissing, checkPage, CLEAN, SKIP_REASON, startDashboardBrowser, type DashboardBrowser } from './support/dashboard-browser.js';
+import { afterStep, browserMissing, checkPage, CLEAN, SKIP_REASON, startDashboardBrowser, type DashboardBrowser } from './support/dashboard-browser.js';
 
 let d: DashboardBrowser;
 let api: ApiServer;
@@ -42,11 +42,7 @@ beforeAll(async () => {
   await page.evaluate(`sessionStorage.setItem('tenantry.operatorToken', ${JSON.stringify(api.operatorToken)})`);
 });
 beforeEach((context) => context.skip(browserMissing, SKIP_REASON));
-afterEach(async ({ task }) => {
-  if (browserMissing) return;
-  expect(d.pageErrors, 'uncaught errors in the page').toEqual([]);
-  if (task.result?.state === 'fail') await page?.screenshot({ path: `${d.screenshots}/failed-console-${task.name.slice(0, 40).replace(/\W+/g, '-')}.png`, fullPage: true });
-});
+afterEach(({ task }) => afterStep(d, task));
 afterAll(async () => {
   await d?.close();
 });

@@ -6,7 +6,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
    API response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { browserMissing, checkPage, CLEAN, SKIP_REASON, startDashboardBrowser, type DashboardBrowser } from './support/dashboard-browser.js';
+import { afterStep, browserMissing, checkPage, CLEAN, SKIP_REASON, startDashboardBrowser, type DashboardBrowser } from './support/dashboard-browser.js';
 import type { ApiServer } from './support/api-server.js';
 import type { Page } from 'playwright-core';
 
@@ -34,12 +34,7 @@ beforeAll(async () => {
 
 beforeEach((context) => context.skip(browserMissing, SKIP_REASON));
 
-// The page as it was when a step failed, next to the other screenshots.
-afterEach(async ({ task }) => {
-  if (browserMissing) return;
-  expect(d.pageErrors, 'uncaught errors in the page').toEqual([]);
-  if (task.result?.state === 'fail') await page?.screenshot({ path: `${d.screenshots}/failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}.png`, fullPage: true });
-});
+afterEach(({ task }) => afterStep(d, task));
 
 afterAll(async () => {
   await d?.close();

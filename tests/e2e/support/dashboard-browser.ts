@@ -124,3 +124,17 @@ export async function checkPage(d: Pick<DashboardBrowser, 'page' | 'screenshots'
 
 /** What checkPage returns for a page without findings (files aside). */
 export const CLEAN = { axe: { desktop: [], phone: [] }, phoneOverflowPx: 0 };
+
+/**
+ * For afterEach: an uncaught error in the page fails the step (a crashed React tree leaves a
+ * blank page and fails nothing else), and a failed step leaves a screenshot of the page as it was.
+ *
+ * @example afterEach(({ task }) => afterStep(d, task));
+ */
+export async function afterStep(d: DashboardBrowser | undefined, task: { name: string; result?: { state?: string } }): Promise<void> {
+  if (!d) return;
+  const errors = [...d.pageErrors];
+  d.pageErrors.length = 0;
+  if (task.result?.state === 'fail') await d.page.screenshot({ path: join(d.screenshots, `failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}.png`), fullPage: true });
+  if (errors.length > 0) throw new Error(`uncaught errors in the page: ${errors.join('; ')}`);
+}
