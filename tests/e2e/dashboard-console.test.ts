@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiServer } from './support/api-server.js';
-import { afterStep, browserMissing, checkPage, CLEAN, SKIP_REASON, startDashboardBrowser, type DashboardBrowser } from './support/dashboard-browser.js';
+import { afterStep, BROWSER_SKIP_REASON, browserMissing, checkPage, CLEAN, startDashboardBrowser, type DashboardBrowser } from './support/dashboard-browser.js';
 
 let d: DashboardBrowser;
 let api: ApiServer;
@@ -41,7 +41,7 @@ beforeAll(async () => {
   await page.goto(`${api.url}/dashboard/`);
   await page.evaluate(`sessionStorage.setItem('tenantry.operatorToken', ${JSON.stringify(api.operatorToken)})`);
 });
-beforeEach((context) => context.skip(browserMissing, SKIP_REASON));
+beforeEach((context) => context.skip(browserMissing, BROWSER_SKIP_REASON));
 afterEach(({ task }) => afterStep(d, task));
 afterAll(async () => {
   await d?.close();

@@ -6,7 +6,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
    API response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { afterStep, browserMissing, checkPage, CLEAN, SKIP_REASON, startDashboardBrowser, type DashboardBrowser } from './support/dashboard-browser.js';
+import { afterStep, BROWSER_SKIP_REASON, browserMissing, checkPage, CLEAN, startDashboardBrowser, type DashboardBrowser } from './support/dashboard-browser.js';
 import type { ApiServer } from './support/api-server.js';
 import type { Page } from 'playwright-core';
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
   ({ api, page } = d);
 });
 
-beforeEach((context) => context.skip(browserMissing, SKIP_REASON));
+beforeEach((context) => context.skip(browserMissing, BROWSER_SKIP_REASON));
 
 afterEach(({ task }) => afterStep(d, task));
 

@@ -1,8 +1,9 @@
-// The dashboard in Debian's chromium (playwright-core) against a real listening server, for the
-// browser suites: the build (into a temporary folder, never a stale one), the server, the page
-// on the server's clock, and `checkPage` — a screenshot at a laptop and a phone size into a
-// temporary folder, each checked (a PNG, not empty; at phone width no horizontal overflow), and
-// axe-core run at both sizes, failing on any serious or critical finding.
+// The dashboard in a real browser for the browser suites: Debian's chromium through
+// playwright-core, the dashboard built into a temporary folder (never a stale build), the page's
+// clock fixed at the server's, and `checkPage` — a screenshot at a laptop and a phone size into a
+// temporary folder, each checked (a PNG, not blank; at phone width no horizontal overflow), and
+// axe-core run at both sizes, failing on any serious or critical finding. Without chromium a
+// developer's run skips, saying how to enable it; CI installs it (.ci/run), so there a missing one fails.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -12,24 +13,48 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Clock } from 'tenantry';
 import { startApiServer, type ApiServer, type ApiServerOptions } from './api-server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-const ENABLE = 'apt-get install -y --no-install-recommends chromium';
+export const ENABLE_BROWSER = 'apt-get install -y --no-install-recommends chromium';
+export const browserMissing = !existsSync(CHROMIUM);
+if (browserMissing && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing (CI=true): ${ENABLE_BROWSER}`);
+/** What a suite's beforeEach passes to context.skip when the browser is missing. */
+export const BROWSER_SKIP_REASON = `browser suite: ${CHROMIUM} is missing; enable it with: ${ENABLE_BROWSER}`;
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const DESKTOP = { width: 1366, height: 768 };
 export const PHONE = { width: 390, height: 844 };
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // The page runs axe from the package's own build: evaluated over the DevTools protocol, which
 // the page's Content-Security-Policy (own scripts only) rightly does not apply to.
 const AXE_SOURCE = readFileSync(createRequire(join(ROOT, 'packages/dashboard/package.json')).resolve('axe-core/axe.min.js'), 'utf8');
 
-/**
- * Without the browser a developer's `npm test` still passes, saying in its summary what was
- * skipped and how to enable it; CI installs chromium (.ci/run), so there a missing one fails.
- */
-export const browserMissing = !existsSync(CHROMIUM);
-if (browserMissing && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing (CI=true): ${ENABLE}`);
-export const SKIP_REASON = `browser suite: ${CHROMIUM} is missing; enable it with: ${ENABLE}`;
+export interface DashboardBuild {
+  readonly dir: string;
+  remove(): Promise<void>;
+}
+
+/** @example const build = await buildDashboard(); startApiServer(1, { dashboardDir: build.dir }); */
+export async function buildDashboard(): Promise<DashboardBuild> {
+  const dir = await mkdtemp(join(tmpdir(), 'tenantry-dashboard-e2e-'));
+  await promisify(execFile)(join(ROOT, 'node_modules/.bin/vite'), ['build', '--outDir', dir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: join(ROOT, 'packages/dashboard') });
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** @example const { browser, page } = await openBrowser(api.clock); … await browser.close(); */
+export async function openBrowser(clock: Clock): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const page = await browser.newPage({ viewport: DESKTOP, acceptDownloads: true });
+  // The page's "now" is the server's, or it would take the sessions the server issues for expired ones.
+  await page.clock.setFixedTime(clock.now());
+  // A step that cannot happen fails in seconds, well inside the suite's time budget.
+  page.setDefaultTimeout(10_000);
+  return { browser, page };
+}
 
 export interface DashboardBrowser {
   readonly api: ApiServer;
@@ -44,21 +69,10 @@ export interface DashboardBrowser {
 
 /** @example const d = await startDashboardBrowser(); await d.page.goto(`${d.api.url}/dashboard/`); */
 export async function startDashboardBrowser(options: ApiServerOptions = {}): Promise<DashboardBrowser> {
-  const buildDir = await mkdtemp(join(tmpdir(), 'tenantry-dashboard-e2e-'));
+  const build = await buildDashboard();
   const screenshots = await mkdtemp(join(tmpdir(), 'tenantry-dashboard-screens-'));
-  await promisify(execFile)(join(ROOT, 'node_modules/.bin/vite'), ['build', '--outDir', buildDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: join(ROOT, 'packages/dashboard') });
-  const api = await startApiServer(0, { dashboardDir: buildDir, health: true, ...options });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  const page = await browser.newPage({ viewport: DESKTOP });
-  // The page's "now" is the server's (testNow), or it would take the sessions the server issues
-  // for expired ones; its timers keep running.
-  await page.clock.setFixedTime(api.clock.now());
-  // A step that cannot happen fails in seconds, well inside the suite's time budget.
-  page.setDefaultTimeout(10_000);
+  const api = await startApiServer(0, { dashboardDir: build.dir, health: true, ...options });
+  const { browser, page } = await openBrowser(api.clock);
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   return {
@@ -66,7 +80,7 @@ export async function startDashboardBrowser(options: ApiServerOptions = {}): Pro
     async close() {
       await browser.close();
       await api.close();
-      await rm(buildDir, { recursive: true, force: true });
+      await build.remove();
       if (process.env.KEEP_SCREENSHOTS !== '1') await rm(screenshots, { recursive: true, force: true });
     },
   };

@@ -10,6 +10,7 @@ import { registerMigrate } from './migrate.js';
 import { registerOperators } from './operators.js';
 import { EXIT_ERROR, EXIT_USAGE, exitCodeFor, formatError, formatErrorJson, formatUsageErrorJson } from './report-error.js';
 import { registerStart } from './start.js';
+import { registerTargets } from './targets.js';
 import { registerTenants } from './tenants.js';
 import { registerVerify } from './verify.js';
 
@@ -67,6 +68,7 @@ export function createProgram(io: CliIo, options: { readonly jsonErrors?: boolea
   registerStart(program, ctx);
   registerMigrate(program, ctx);
   registerTenants(program, ctx);
+  registerTargets(program, ctx);
   registerVerify(program, ctx);
   registerAudit(program, ctx);
   registerOperators(program, ctx);

@@ -9,7 +9,7 @@ export { withDatabaseDeadline } from './database-deadline.js';
 export type { TransactionStatus } from './sql-client.js';
 export { createTenantDatabase } from './tenant-database.js';
 export { withPoolTransaction } from './pool-transaction.js';
-export type { TenantDatabase, TenantDatabaseOptions, WithTenantOptions } from './tenant-database.js';
+export type { TenantDatabase, TenantDatabaseOptions, TenantRoute, TenantRouter, WithTenantOptions } from './tenant-database.js';
 export type { TenantDatabaseObserver, TenantStatementEvent, TenantTransactionEvent } from './tenant-database-observer.js';
 export { createSqlGuard, judgeStatement } from './sql-guard.js';
 export type { RefusalReason, SqlGuard, SqlGuardOptions } from './sql-guard.js';

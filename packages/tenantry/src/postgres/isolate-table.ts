@@ -152,6 +152,34 @@ async function isolateOne(db: SqlConnection, facts: TableFacts, roles: RoleNames
 }
 
 /**
+ * isolateTable's work inside a transaction the caller holds open on `connection` (the placement
+ * capability isolates a schema-tier tenant's tables in the same transaction as the migration
+ * that created them, so a failure leaves neither).
+ */
+export async function isolateTableOn(connection: SqlConnection, table: string, roles: RoleNames): Promise<IsolateTableResult> {
+  const { rows } = await connection.query<{ oid: number | null; relkind: string | null }>(
+    `SELECT c.oid::int AS oid, c.relkind::text AS relkind FROM pg_class c WHERE c.oid = to_regclass($1)`,
+    [table],
+  );
+  const found = rows[0];
+  if (!found?.oid || (found.relkind !== 'r' && found.relkind !== 'p')) throw postgresErrors.create('TABLE_NOT_FOUND', { details: { table } });
+  const tables: string[] = [];
+  let changed = false;
+  for (const oid of await tableTree(connection, found.oid)) {
+    const facts = await tableFacts(connection, oid);
+    changed = (await isolateOne(connection, facts, roles)) || changed;
+    tables.push(facts.qualified);
+  }
+  const { rows: registered } = await connection.query(
+    `INSERT INTO tenantry.isolated_tables (schema_name, table_name)
+     SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1
+     ON CONFLICT DO NOTHING RETURNING 1`,
+    [found.oid],
+  );
+  return { tables, changed: changed || registered.length > 0 };
+}
+
+/**
  * Puts an application table under row-level isolation: checks it has a uuid `tenant_id`
  * column and keys that lead with it, then ENABLEs and FORCEs row-level security with one
  * policy (USING = WITH CHECK = the tenant in force), defaults `tenant_id` to that tenant, and
@@ -172,28 +200,9 @@ export async function isolateTable(table: string, options: IsolateTableOptions):
   try {
     await connection.query('BEGIN');
     try {
-      const { rows } = await connection.query<{ oid: number | null; relkind: string | null }>(
-        `SELECT c.oid::int AS oid, c.relkind::text AS relkind FROM pg_class c WHERE c.oid = to_regclass($1)`,
-        [table],
-      );
-      const found = rows[0];
-      if (!found?.oid || (found.relkind !== 'r' && found.relkind !== 'p')) throw postgresErrors.create('TABLE_NOT_FOUND', { details: { table } });
-      const tables: string[] = [];
-      let changed = false;
-      for (const oid of await tableTree(connection, found.oid)) {
-        const facts = await tableFacts(connection, oid);
-        changed = (await isolateOne(connection, facts, roles)) || changed;
-        tables.push(facts.qualified);
-      }
-      const { rows: registered } = await connection.query(
-        `INSERT INTO tenantry.isolated_tables (schema_name, table_name)
-         SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1
-         ON CONFLICT DO NOTHING RETURNING 1`,
-        [found.oid],
-      );
-      changed = changed || registered.length > 0;
+      const result = await isolateTableOn(connection, table, roles);
       await connection.query('COMMIT');
-      return { tables, changed };
+      return result;
     } catch (err) {
       await connection.query('ROLLBACK');
       throw err;

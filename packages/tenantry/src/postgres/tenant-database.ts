@@ -21,7 +21,29 @@ export interface TenantDatabaseOptions {
    * settled (metrics and traces: see `tenantry/observability`). Absent, nothing is measured.
    */
   readonly observer?: TenantDatabaseObserver | undefined;
+  /**
+   * Routes each tenant to its tier's pool and schema (schema and database tiers). Absent, every
+   * tenant is pooled on `pool`, and nothing is looked up per call.
+   */
+  readonly route?: TenantRouter;
 }
+
+/**
+ * Where one tenant's statements go: the pool of its target, and for a schema-tier tenant its
+ * schema (quoted), which the gate makes the transaction's search_path.
+ */
+export interface TenantRoute {
+  readonly pool: SqlPool;
+  readonly searchPath?: string;
+  /** Called when the withTenant call that got this route has ended (a held pool may then be closed). */
+  readonly release?: () => void;
+}
+
+/**
+ * Finds a tenant's route (the placement directory's `route`, see `tenantry/placement`). Called
+ * once per withTenant/transaction, before a connection is taken; it should answer from memory.
+ */
+export type TenantRouter = (tenantId: TenantId) => TenantRoute | Promise<TenantRoute>;
 
 export interface WithTenantOptions {
   /** `active` (default): only an active tenant enters. `offboarding`: also one being offboarded (purges). */
@@ -68,18 +90,21 @@ export interface TenantDatabase {
 export function createTenantDatabase(options: TenantDatabaseOptions): TenantDatabase {
   const { pool } = options;
   const guard = options.sqlGuard === 'off' ? undefined : createSqlGuard();
-  const { observer } = options;
+  const { observer, route } = options;
 
   async function withTenant<T>(rawTenantId: TenantId | string, fn: (scope: TenantScope) => Promise<T>, opts: WithTenantOptions = {}): Promise<T> {
     // Parse and capture the tenant before any connection is acquired (docs/isolation-rules.md
     // rule 13).
     const tenantId = parseTenantId(rawTenantId);
     return runWithTenant({ tenantId, resolvedBy: 'withTenant' }, async () => {
-      const scope = new PooledTenantScope(tenantId, pool, opts.admit ?? 'active', guard, observer);
+      // Without a router the pooled path is exactly as it was: no lookup, no extra await.
+      const target = route === undefined ? undefined : await route(tenantId);
+      const scope = new PooledTenantScope(tenantId, target?.pool ?? pool, opts.admit ?? 'active', guard, observer, target?.searchPath);
       try {
         return await fn(scope);
       } finally {
         await scope.release();
+        target?.release?.();
       }
     });
   }

@@ -37,6 +37,8 @@ export class PooledTenantScope implements TenantScope {
     private readonly admit: AdmitMode,
     private readonly guard: SqlGuard | undefined,
     private readonly observer: TenantDatabaseObserver | undefined = undefined,
+    /** The schema-tier tenant's schema, quoted; undefined for pooled and database-tier tenants. */
+    private readonly searchPath: string | undefined = undefined,
   ) {}
 
   [RUN_UNGUARDED]<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
@@ -76,7 +78,7 @@ export class PooledTenantScope implements TenantScope {
     const started = observe === undefined ? 0 : performance.now();
     let result: SqlResult<Row>;
     try {
-      result = await connection.queryAfter<Row>([enterTenant(this.tenantId, this.admit)], text, values);
+      result = await connection.queryAfter<Row>([enterTenant(this.tenantId, this.admit, this.searchPath)], text, values);
     } catch (err) {
       const mapped = toTenantryError(err);
       if (observe !== undefined) notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: false });
@@ -127,7 +129,7 @@ export class PooledTenantScope implements TenantScope {
       this.#busy = undefined;
       throw err;
     }
-    const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit, this.guard, this.observer);
+    const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit, this.guard, this.observer, this.searchPath);
     try {
       let result: T;
       try {

@@ -32,6 +32,7 @@ export class PooledTenantTransaction implements TenantTransaction {
     private readonly admit: AdmitMode,
     private readonly guard: SqlGuard | undefined,
     private readonly observer: TenantDatabaseObserver | undefined = undefined,
+    private readonly searchPath: string | undefined = undefined,
   ) {}
 
   [RUN_UNGUARDED]<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
@@ -61,7 +62,7 @@ export class PooledTenantTransaction implements TenantTransaction {
         // already passed) must leave it idle, or the next one would go out without BEGIN and
         // gate and run in autocommit.
         try {
-          result = await this.connection.queryAfter<Row>([BEGIN, enterTenant(this.tenantId, this.admit)], text, values);
+          result = await this.connection.queryAfter<Row>([BEGIN, enterTenant(this.tenantId, this.admit, this.searchPath)], text, values);
         } finally {
           if (this.connection.transactionStatus !== 'idle') this.#state = 'open';
         }

@@ -10,3 +10,5 @@ export { freePort, hasRedisServer, owned, REDIS_SERVER, redisAnswers, startRedis
 export type { OwnedProcess } from './dependency-processes.js';
 export { conformanceKey, lateStore, storeConformanceCases } from './store-conformance.js';
 export type { ConformanceCase, StoreConformanceOptions } from './store-conformance.js';
+export { createTestPlacement, testMigration } from './test-placement.js';
+export type { TestPlacement, TestPlacementOptions } from './test-placement.js';
