@@ -21,7 +21,7 @@ const made: Record<string, string> = {};
 
 beforeAll(async () => {
   dns = await startTxtDns();
-  api = await startApiServer(1, { control: { dns: { servers: [dns.server], timeoutMs: 500, tries: 1 } } });
+  api = await startApiServer(1, { control: { dns: { servers: [dns.server], timeoutMs: 500, tries: 1 } }, health: true });
   tenantId = api.t.tenants[0]!.id;
   owner = { token: await api.member(tenantId, 'owner', 'owner') };
   op = { token: api.operatorToken };
@@ -55,9 +55,17 @@ interface Step {
   readonly operatorAction?: string;
 }
 
+/** An open alert on the test tenant, as the evaluator would store it (triage needs one). */
+async function openAlert(): Promise<string> {
+  const id = randomUUID();
+  await api.t.admin.query(`INSERT INTO tenantry.alert_events (id, subject_tenant, rule, metric, value, threshold, status, first_seen_at, last_seen_at, count)
+    VALUES ($1, $2, 'walk', 'errorRate', 1, 0.5, 'open', now(), now(), 1)`, [id, tenantId]);
+  return id;
+}
+
 interface OperatorActionRow { id: string; action: string; actor: string; details: Record<string, unknown> }
 async function operatorActions(): Promise<OperatorActionRow[]> {
-  const { rows } = await api.t.admin.query<OperatorActionRow>("SELECT id, action, actor, details FROM tenantry.operator_actions WHERE action LIKE 'operator.%'");
+  const { rows } = await api.t.admin.query<OperatorActionRow>("SELECT id, action, actor, details FROM tenantry.operator_actions WHERE action LIKE 'operator.%' OR action LIKE 'alert.%'");
   return rows;
 }
 
@@ -221,6 +229,13 @@ const STEPS: Step[] = [
   },
   { route: 'POST /v1/operators/{operatorId}/tokens/{tokenId}/revoke', status: 200, operatorAction: 'operator.token.revoke', run: () => api.request('POST', `/v1/operators/${made.operator}/tokens/${made.operatorToken}/revoke`, op) },
   { route: 'POST /v1/operators/{operatorId}/disable', status: 200, operatorAction: 'operator.disable', run: () => api.request('POST', `/v1/operators/${made.operator}/disable`, op) },
+  ...(['acknowledge', 'snooze', 'resolve'] as const).map((kind): Step => ({
+    route: `POST /v1/alerts/{alertId}/${kind}`, status: 200, operatorAction: `alert.${kind}`,
+    run: async () => {
+      made.alert ??= await openAlert();
+      return api.request('POST', `/v1/alerts/${made.alert}/${kind}`, { ...op, ...(kind === 'snooze' ? { body: { minutes: 15 } } : {}) });
+    },
+  })),
   { route: 'POST /v1/operators/{operatorId}/enable', status: 200, operatorAction: 'operator.enable', run: () => api.request('POST', `/v1/operators/${made.operator}/enable`, op) },
 ];
 

@@ -29,6 +29,13 @@ async function call(path: string, headers: Record<string, string> = {}): Promise
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 const op = (path: string) => call(path, { authorization: `Bearer ${operatorToken}` });
+async function post(path: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const init: RequestInit = { method: 'POST', headers: { authorization: `Bearer ${operatorToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) } };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const res = await fetch(url + path, init);
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+}
 
 beforeAll(async () => {
   t = await createTestTenantry({ adminUrl: inject('adminUrl'), rolePasswords: inject('rolePasswords'), tenants: 2, clock });
@@ -102,7 +109,7 @@ describe('operator analytics, health and alerts routes', () => {
     expect(open.body.items[0]).toMatchObject({ tenantId: t.tenants[0]!.id, rule: 'any-client-traffic', metric: 'p95Ms', threshold: 0, status: 'open', count: 1, resolvedAt: null });
     // Named by slug and name (a truncated id was the same for every tenant made in one minute).
     expect(open.body.items[0].tenant).toEqual({ slug: 'tenant-0', displayName: t.tenants[0]!.displayName, status: 'active' });
-    expect((await op('/v1/alerts?status=resolved')).body).toEqual({ items: [] });
+    expect((await op('/v1/alerts?status=resolved')).body).toEqual({ items: [], actors: {} });
     // No longer firing: resolved, with its resolution time.
     await createAlertEvaluator({ operator: t.operator, health: reports, clock, rules: [{ name: 'any-client-traffic', metric: 'p95Ms', threshold: 1e9 }] }).evaluate();
     const resolved = await op('/v1/alerts?status=resolved');
@@ -110,6 +117,23 @@ describe('operator analytics, health and alerts routes', () => {
     expect(resolved.body.items).toMatchObject([{ rule: 'any-client-traffic', status: 'resolved', count: 1 }]);
     expect(Date.parse(resolved.body.items[0].resolvedAt)).toBeGreaterThanOrEqual(Date.parse(resolved.body.items[0].lastSeenAt));
     expect((await op('/v1/alerts?status=closed')).body).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
+  });
+
+  it('acknowledge, snooze and resolve an open alert, naming the operator, with problem codes for what cannot be done', async () => {
+    const reports = createTenantHealth({ operator: t.operator, clock, minRequests: 1 });
+    await createAlertEvaluator({ operator: t.operator, health: reports, clock, rules: [{ name: 'triage-me', metric: 'p95Ms', threshold: 0 }] }).evaluate();
+    const id = (await op('/v1/alerts?status=open')).body.items.find((a: { rule: string }) => a.rule === 'triage-me').id as string;
+    const acked = await post(`/v1/alerts/${id}/acknowledge`);
+    expect(acked).toMatchObject({ status: 200, body: { id, acknowledgedAt: clock.now().toISOString(), acknowledgedBy: expect.stringMatching(/^operator:/), tenant: { slug: 'tenant-0' } } });
+    expect((await post(`/v1/alerts/${id}/snooze`, { minutes: 30 })).body).toMatchObject({ snoozed: true, snoozedUntil: new Date(clock.now().getTime() + 30 * 60_000).toISOString() });
+    expect((await op('/v1/alerts?status=open&snoozed=exclude')).body.items.map((a: { id: string }) => a.id)).not.toContain(id);
+    const listed = (await op('/v1/alerts?status=open')).body;
+    // People by name: the list names each operator who triaged.
+    expect(listed.actors[acked.body.acknowledgedBy]).toBe('Ops');
+    expect((await post(`/v1/alerts/${id}/snooze`, { minutes: 0 })).body).toMatchObject({ status: 400, code: 'REQUEST_INVALID' });
+    expect((await post(`/v1/alerts/${id}/resolve`)).body).toMatchObject({ status: 'resolved', resolvedBy: acked.body.acknowledgedBy, snoozed: false });
+    expect(await post(`/v1/alerts/${id}/acknowledge`)).toMatchObject({ status: 409, body: { code: 'ALERT_NOT_OPEN' } });
+    expect(await post(`/v1/alerts/${randomUUID()}/resolve`)).toMatchObject({ status: 404, body: { code: 'ALERT_NOT_FOUND' } });
   });
 
   it('refuse tenant credentials and no credentials on every route', async () => {
@@ -131,7 +155,7 @@ describe('operator analytics, health and alerts routes', () => {
 
   it('record every read with the operator and the request id', async () => {
     const { rows } = await t.admin.query<{ action: string; actor: string; request_id: string }>('SELECT action, actor, request_id FROM tenantry.operator_actions');
-    expect(new Set(rows.map((r) => r.action))).toEqual(new Set(['analytics.distribution', 'analytics.growth', 'analytics.active', 'analytics.top', 'analytics.usage_by_hour', 'health.list', 'health.get', 'alerts.list']));
+    expect(new Set(rows.map((r) => r.action))).toEqual(new Set(['analytics.distribution', 'analytics.growth', 'analytics.active', 'analytics.top', 'analytics.usage_by_hour', 'health.list', 'health.get', 'alerts.list', 'alert.acknowledge', 'alert.snooze', 'alert.resolve']));
     expect(rows.every((r) => /^operator:[0-9a-f-]{36}$/.test(r.actor) && r.request_id.length > 0)).toBe(true);
   });
 });

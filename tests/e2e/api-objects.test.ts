@@ -173,7 +173,10 @@ describe('OpenAPI', () => {
     }
     const create = doc.paths['/v1/tenant/members'].post;
     expect(create.requestBody.content['application/json'].schema).toMatchObject({ additionalProperties: false, required: ['userId', 'role'] });
-    expect(doc.paths['/v1/tenants/{id}'].get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', schema: expect.objectContaining({ format: 'uuid' }) })]);
+    expect(doc.paths['/v1/tenants/{id}'].get.parameters).toEqual(expect.arrayContaining([
+      expect.objectContaining({ name: 'id', in: 'path', schema: expect.objectContaining({ format: 'uuid' }) }),
+      expect.objectContaining({ name: 'deleted', in: 'query', required: false }),
+    ]));
     expect(Object.keys(doc.components.securitySchemes)).toEqual(['operatorToken', 'apiKey', 'bearerJwt', 'impersonationToken']);
   });
 

@@ -44,7 +44,9 @@ const made: { operator?: string; token?: string } = {};
 const routes: readonly [string, () => Promise<Reply>][] = [
   ['createTenant', () => call('POST', '/v1/tenants', { slug: `pool-one-${randomUUID().slice(0, 8)}`, owner: { userId: 'owner-1' } })],
   ['listTenants', () => call('GET', '/v1/tenants')],
-  ['getTenant', () => call('GET', `/v1/tenants/${tenantA}`)],
+  ['getTenant', () => call('GET', `/v1/tenants/${tenantA}?deleted=include`)],
+  ['getTenantBySlug', () => call('GET', '/v1/tenants/by-slug/tenant-0')],
+  ['getTenantSummary', () => call('GET', `/v1/tenants/${tenantA}/summary`)],
   ['updateTenant', () => call('PATCH', `/v1/tenants/${tenantA}`, { displayName: 'Pool of one' })],
   ['suspendTenant', () => call('POST', `/v1/tenants/${tenantB}/suspend`)],
   ['restoreTenant', () => call('POST', `/v1/tenants/${tenantB}/restore`)],
@@ -69,6 +71,10 @@ const routes: readonly [string, () => Promise<Reply>][] = [
   ['listTenantHealth', () => call('GET', '/v1/health/tenants')],
   ['getTenantHealth', () => call('GET', `/v1/tenants/${tenantA}/health`)],
   ['listAlerts', () => call('GET', '/v1/alerts')],
+  // Unknown alerts: the routes still take and give back their connection (404 ALERT_NOT_FOUND).
+  ['acknowledgeAlert', () => call('POST', `/v1/alerts/${randomUUID()}/acknowledge`)],
+  ['snoozeAlert', () => call('POST', `/v1/alerts/${randomUUID()}/snooze`, { minutes: 30 })],
+  ['resolveAlert', () => call('POST', `/v1/alerts/${randomUUID()}/resolve`)],
   ['startSubscription', () => call('POST', `/v1/tenants/${tenantA}/subscription`, { plan: 'free' })],
   ['getSubscription', () => call('GET', `/v1/tenants/${tenantA}/subscription`)],
   ['changeSubscriptionPlan', () => call('POST', `/v1/tenants/${tenantA}/subscription/plan`, { plan: 'pro' })],

@@ -5,37 +5,15 @@
 // The dashboard is built here, into a temporary folder, so the test never runs a stale build.
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
    API response bodies are JSON of unknown shape, checked field by field with expect(). */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startApiServer, type ApiServer } from './support/api-server.js';
+import { afterStep, BROWSER_SKIP_REASON, browserMissing, checkPage, CLEAN, startDashboardBrowser, type DashboardBrowser } from './support/dashboard-browser.js';
+import type { ApiServer } from './support/api-server.js';
+import type { Page } from 'playwright-core';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ENABLE = 'apt-get install -y --no-install-recommends chromium';
-/**
- * Without the browser a developer's `npm test` still passes, saying in its summary what was
- * skipped and how to enable it; CI installs chromium (.ci/run), so there a missing one fails.
- */
-const browserMissing = !existsSync(CHROMIUM);
-if (browserMissing && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing (CI=true): ${ENABLE}`);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SCREENSHOTS = join(ROOT, 'test/e2e/screenshots');
-const DESKTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
-
+let d: DashboardBrowser;
 let api: ApiServer;
-let browser: Browser;
 let page: Page;
-let buildDir: string;
 let tenantId: string;
-/** Uncaught errors in the page: a crashed React tree leaves a blank page and fails nothing else. */
-const pageErrors: string[] = [];
 const slug = `e2e-${Date.now().toString(36)}`;
 
 // Evaluated in the page as strings: the test's tsconfig has no DOM types (Node only).
@@ -43,47 +21,23 @@ const storedToken = () => page.evaluate<string | null>("sessionStorage.getItem('
 const focusInDialog = () => page.evaluate<boolean>("document.activeElement?.closest('dialog[open]') != null");
 const focusedText = () => page.evaluate<string | null>('document.activeElement?.textContent ?? null');
 
-/** Saves the page as it looks on a laptop and on a phone. */
+/** The page at a laptop and a phone size: screenshots checked, no phone overflow, no serious axe finding. */
 async function screenshots(name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize(PHONE);
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
-  await page.setViewportSize(DESKTOP);
+  expect(await checkPage(d, name), name).toMatchObject(CLEAN);
 }
 
 beforeAll(async () => {
   if (browserMissing) return;
-  buildDir = await mkdtemp(join(tmpdir(), 'tenantry-dashboard-e2e-'));
-  await promisify(execFile)(join(ROOT, 'node_modules/.bin/vite'), ['build', '--outDir', buildDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: join(ROOT, 'packages/dashboard') });
-  await mkdir(SCREENSHOTS, { recursive: true });
-  api = await startApiServer(0, { dashboardDir: buildDir, health: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  page = await browser.newPage({ viewport: DESKTOP });
-  // The page's "now" is the server's (testNow), or it would take the sessions the server issues
-  // for expired ones; its timers keep running.
-  await page.clock.setFixedTime(api.clock.now());
-  // A step that cannot happen fails in seconds, well inside the suite's time budget.
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  d = await startDashboardBrowser();
+  ({ api, page } = d);
 });
 
-beforeEach((context) => context.skip(browserMissing, `browser suite: ${CHROMIUM} is missing; enable it with: ${ENABLE}`));
+beforeEach((context) => context.skip(browserMissing, BROWSER_SKIP_REASON));
 
-// The page as it was when a step failed, next to the other screenshots.
-afterEach(async ({ task }) => {
-  if (browserMissing) return;
-  expect(pageErrors, 'uncaught errors in the page').toEqual([]);
-  if (task.result?.state === 'fail') await page?.screenshot({ path: join(SCREENSHOTS, `failed-${task.name.slice(0, 40).replace(/\W+/g, '-')}.png`), fullPage: true });
-});
+afterEach(({ task }) => afterStep(d, task));
 
 afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-  if (buildDir) await rm(buildDir, { recursive: true, force: true });
+  await d?.close();
 });
 
 describe('the dashboard in a browser', () => {
@@ -116,16 +70,19 @@ describe('the dashboard in a browser', () => {
     await screenshots('02-create-tenant');
     await dialog.getByRole('button', { name: 'Create tenant' }).click();
     await page.getByRole('heading', { name: 'E2E Corp', level: 1 }).waitFor();
-    tenantId = /\/tenants\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? '';
-    expect((await api.request('GET', `/v1/tenants/${tenantId}`, { token: api.operatorToken })).body).toMatchObject({ slug, status: 'active' });
+    // The tenant's URL names it by slug.
+    expect(new URL(page.url()).pathname).toBe(`/dashboard/tenants/${slug}`);
+    const created = (await api.request('GET', `/v1/tenants/by-slug/${slug}`, { token: api.operatorToken })).body;
+    expect(created).toMatchObject({ slug, status: 'active' });
+    tenantId = created.id;
     await screenshots('03-tenant-overview');
 
     await page.getByRole('link', { name: 'Tenants', exact: true }).first().click();
-    await page.getByRole('searchbox', { name: 'Search' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search', exact: true }).waitFor();
     await page.getByRole('link', { name: 'E2E Corp' }).waitFor();
     // Search and filters go to the API: this tenant by its slug; no suspended tenant matches.
     await api.request('POST', '/v1/tenants', { token: api.operatorToken, body: { slug: `${slug}-other`, displayName: 'Other Inc', owner: { userId: 'bob' } } });
-    await page.getByRole('searchbox', { name: 'Search' }).fill(` ${slug.toUpperCase()}-oth `);
+    await page.getByRole('searchbox', { name: 'Search', exact: true }).fill(` ${slug.toUpperCase()}-oth `);
     await page.getByRole('button', { name: 'Apply' }).click();
     // Wait for the filtered answer: before it, both rows show; while it loads, none.
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
@@ -145,6 +102,10 @@ describe('the dashboard in a browser', () => {
     await form.getByRole('combobox', { name: 'Plan' }).locator('option', { hasText: 'pro' }).waitFor({ state: 'attached' });
     await form.getByRole('combobox', { name: 'Plan' }).selectOption('pro');
     await form.getByRole('button', { name: 'Save changes' }).click();
+    // A plan change is confirmed first: it changes limits, features and price at once.
+    const confirm = page.getByRole('dialog', { name: 'Change the plan?' });
+    await confirm.getByText('moves from free to pro at once').waitFor();
+    await confirm.getByRole('button', { name: 'Move to pro' }).click();
     await expect.poll(async (): Promise<unknown> => (await api.request('GET', `/v1/tenants/${tenantId}`, { token: api.operatorToken })).body.plan).toBe('pro');
     await page.locator('.facts dd', { hasText: /^pro$/ }).waitFor();
     expect(await form.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
@@ -192,7 +153,7 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Start impersonation' }).click();
     await page.getByText('Acting inside').waitFor();
     await page.getByRole('cell', { name: 'ada' }).or(page.getByRole('rowheader', { name: 'ada' })).first().waitFor();
-    await page.getByLabel('Email').fill('grace@example.com');
+    await page.getByLabel('Email', { exact: true }).fill('grace@example.com');
     await page.getByLabel('Role').selectOption('viewer');
     await page.getByRole('button', { name: 'Invite', exact: true }).click();
     await page.getByRole('rowheader', { name: 'grace@example.com' }).waitFor();
@@ -214,7 +175,7 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${api.url}/dashboard/tenants/${tenantId}/people`);
     await page.getByText('Acting inside').waitFor();
     await page.getByRole('rowheader', { name: 'grace-admin' }).waitFor();
-    await page.getByLabel('Email').fill('linus@example.com');
+    await page.getByLabel('Email', { exact: true }).fill('linus@example.com');
     await page.getByRole('button', { name: 'Invite', exact: true }).click();
     await page.getByRole('rowheader', { name: 'linus@example.com' }).waitFor();
     await screenshots('08-members-invitations');
@@ -224,7 +185,7 @@ describe('the dashboard in a browser', () => {
     expect(invitations.find((i) => i.email === 'linus@example.com')?.status).toBe('revoked');
 
     await page.getByRole('link', { name: 'API keys' }).click();
-    await page.getByLabel('Name').fill('ci-deploy');
+    await page.getByLabel('Name', { exact: true }).fill('ci-deploy');
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = await page.locator('.secret').textContent();
     expect(secret).toMatch(/\S{20,}/);
@@ -233,6 +194,7 @@ describe('the dashboard in a browser', () => {
     expect((await api.request('GET', '/v1/tenant/members', { apiKey: secret ?? '' })).status).toBe(200);
     await page.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('button', { name: 'Revoke API key ci-deploy' }).click();
+    await page.getByRole('dialog', { name: 'Revoke this API key?' }).getByRole('button', { name: 'Revoke', exact: true }).click();
     await page.getByRole('row', { name: /ci-deploy/ }).getByText('revoked').waitFor();
     expect((await api.request('GET', '/v1/tenant/members', { apiKey: secret ?? '' })).status).toBe(401);
 

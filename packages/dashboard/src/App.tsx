@@ -6,22 +6,30 @@ import { readOperatorToken, writeOperatorToken } from './api/session.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { Layout } from './components/Layout.js';
 import { OperatorContext, type OperatorSession } from './components/operator-context.js';
+import { ToastProvider } from './components/toast.js';
 import { AnalyticsPage } from './pages/AnalyticsPage.js';
 import { HealthPage } from './pages/HealthPage.js';
 import { NotFoundPage } from './pages/NotFoundPage.js';
+import { OperatorsPage } from './pages/OperatorsPage.js';
 import { SignInPage } from './pages/SignInPage.js';
 import { TenantDetailPage } from './pages/TenantDetailPage.js';
 import { TenantListPage } from './pages/TenantListPage.js';
 import { useLocation } from './router.js';
 
+// A tenant's page is named by its slug (`/tenants/acme`); a deleted tenant's by its id (its slug may be taken again).
+const TENANT_PATH = /^\/tenants\/([a-z0-9-]{1,63}|[0-9a-f-]{36})(?:\/([a-z-]+))?\/?$/;
+
 function Page({ path }: { path: string }) {
-  const tenant = /^\/tenants\/([0-9a-f-]{36})(?:\/([a-z-]+))?\/?$/.exec(path);
-  if (tenant?.[1]) return <TenantDetailPage key={tenant[1]} tenantId={tenant[1]} tab={tenant[2] ?? ''} />;
+  const tenant = TENANT_PATH.exec(path);
+  if (tenant?.[1]) return <TenantDetailPage key={tenant[1]} tenantRef={tenant[1]} tab={tenant[2] ?? ''} />;
   if (path === '/' || path === '/tenants') return <TenantListPage />;
   if (path === '/analytics') return <AnalyticsPage />;
   if (path === '/health') return <HealthPage />;
+  if (path === '/operators') return <OperatorsPage />;
   return <NotFoundPage />;
 }
+
+const SECTION_TITLES: readonly [string, string][] = [['/analytics', 'Analytics'], ['/health', 'Health & alerts'], ['/operators', 'Operators']];
 
 export function App() {
   const [token, setToken] = useState<string | undefined>(readOperatorToken);
@@ -42,9 +50,11 @@ export function App() {
     return () => setUnauthenticatedHandler(undefined);
   }, [session]);
 
-  // Each page names itself in the tab title, so history and screen readers tell pages apart.
+  // Each page names itself in the tab title, so history and screen readers tell pages apart; a
+  // tenant's page names the tenant once loaded (TenantDetailPage), so it is left alone here.
   useEffect(() => {
-    const section = !session ? 'Sign in' : path.startsWith('/analytics') ? 'Analytics' : path.startsWith('/health') ? 'Health' : path.startsWith('/tenants/') ? 'Tenant' : 'Tenants';
+    if (session && TENANT_PATH.test(path)) return;
+    const section = !session ? 'Sign in' : SECTION_TITLES.find(([prefix]) => path.startsWith(prefix))?.[1] ?? 'Tenants';
     document.title = `${section} · Tenantry`;
   }, [session, path]);
 
@@ -53,7 +63,9 @@ export function App() {
   }
   return (
     <OperatorContext.Provider value={session}>
-      <Layout path={path}><ErrorBoundary resetKey={path}><Page path={path} /></ErrorBoundary></Layout>
+      <ToastProvider>
+        <Layout path={path}><ErrorBoundary resetKey={path}><Page path={path} /></ErrorBoundary></Layout>
+      </ToastProvider>
     </OperatorContext.Provider>
   );
 }

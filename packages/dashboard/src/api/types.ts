@@ -144,6 +144,38 @@ export interface Alert {
   readonly firstSeenAt: string;
   readonly lastSeenAt: string;
   readonly count: number;
+  readonly acknowledgedAt?: string | null;
+  readonly acknowledgedBy?: string | null;
+  readonly snoozedUntil?: string | null;
+  readonly snoozed?: boolean;
+  readonly resolvedAt?: string | null;
+  readonly resolvedBy?: string | null;
   /** The tenant as it is now, to name it; null if its record is gone. */
   readonly tenant: { readonly slug: string; readonly displayName: string; readonly status: string } | null;
+}
+
+export interface Operator {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly status: 'active' | 'disabled';
+  readonly createdAt: string;
+}
+
+export interface OperatorToken {
+  readonly id: string;
+  readonly operatorId: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly status: 'active' | 'expired' | 'revoked';
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+  readonly lastUsedAt?: string;
+}
+
+/** What an operator reads of a tenant whatever its status (GET /v1/tenants/:id/summary). */
+export interface TenantSummary {
+  readonly owners: readonly string[];
+  readonly seats: { readonly used: number; readonly limit: number | null };
+  readonly usage: Usage;
 }

@@ -1,6 +1,7 @@
 // One meter against its limit: a <meter> element (native semantics), with the soft limit
 // marked and the figures in text.
 import type { UsageMeter as Meter } from '../api/types.js';
+import { formatQuantity } from './units.js';
 
 /** What the figures mean against the limits: the hard limit first, it is the one that refuses. */
 export function limitNote(used: number, limit: number | null, softLimit: number | null): string {
@@ -9,6 +10,9 @@ export function limitNote(used: number, limit: number | null, softLimit: number 
   if (softLimit !== null && used >= softLimit) return ' — over the soft limit';
   return '';
 }
+
+/** Bytes in KB/MB/GB (a billion bytes is unreadable); counts as written, with separators. */
+const figure = (value: number, unit: string) => (unit === 'bytes' ? formatQuantity(value, unit) : value.toLocaleString());
 
 export function UsageMeter({ meter }: { meter: Meter }) {
   const { limit, softLimit, used, unit } = meter;
@@ -22,7 +26,7 @@ export function UsageMeter({ meter }: { meter: Meter }) {
         <meter id={id} min={0} max={limit} value={Math.min(used, limit)} {...(softLimit === null ? {} : { high: softLimit })} optimum={0} />
       )}
       <span className="small">
-        {used.toLocaleString()}{limit === null ? '' : ` / ${limit.toLocaleString()}`} {unit}
+        {figure(used, unit)}{limit === null ? '' : ` / ${figure(limit, unit)}`} {unit === 'bytes' ? '' : unit}
         {limitNote(used, limit, softLimit)}
       </span>
     </div>

@@ -13,14 +13,17 @@ export interface ConfirmDialogProps {
   readonly destructive?: boolean;
   /** When set, the confirm button stays disabled until this text is typed. */
   readonly typeToConfirm?: string;
-  readonly onConfirm: () => Promise<void>;
+  /** Offers a "Reason" field (kept on the tenant and in the audit event); passed to onConfirm, trimmed. */
+  readonly askReason?: boolean;
+  readonly onConfirm: (reason: string) => Promise<void>;
   readonly onClose: () => void;
 }
 
-export function ConfirmDialog({ title, confirmLabel, children, destructive, typeToConfirm, onConfirm, onClose }: ConfirmDialogProps) {
+export function ConfirmDialog({ title, confirmLabel, children, destructive, typeToConfirm, askReason, onConfirm, onClose }: ConfirmDialogProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | undefined>();
   const [typed, setTyped] = useState('');
+  const [reason, setReason] = useState('');
   const blocked = typeToConfirm !== undefined && typed !== typeToConfirm;
 
   const submit = async (event: FormEvent) => {
@@ -28,7 +31,7 @@ export function ConfirmDialog({ title, confirmLabel, children, destructive, type
     setBusy(true);
     setError(undefined);
     try {
-      await onConfirm();
+      await onConfirm(reason.trim());
       onClose();
     } catch (err) {
       setError(asApiError(err));
@@ -40,6 +43,12 @@ export function ConfirmDialog({ title, confirmLabel, children, destructive, type
     <Dialog title={title} open onClose={onClose}>
       <form onSubmit={(event) => void submit(event)}>
         <div className="dialog-body">{children}</div>
+        {askReason && (
+          <label className="field">
+            Reason (optional, kept and audited)
+            <input value={reason} onChange={(event) => setReason(event.target.value)} maxLength={500} placeholder="e.g. ticket OPS-123: unpaid invoice" />
+          </label>
+        )}
         {typeToConfirm !== undefined && (
           <label className="field">
             Type <code>{typeToConfirm}</code> to confirm

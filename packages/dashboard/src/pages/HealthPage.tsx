@@ -9,6 +9,8 @@ import { Loadable } from '../components/Loadable.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { Time } from '../components/Time.js';
 import { useOperator } from '../components/operator-context.js';
+import { AlertTriage, TriageState } from './AlertTriage.js';
+import { tenantPath } from './tenant-filters-url.js';
 
 const RANK = { failing: 0, degraded: 1, ok: 2 } as const;
 
@@ -17,7 +19,7 @@ export function AlertTenant({ alert }: { alert: Alert }) {
   if (alert.tenant === null) return <span className="muted">{alert.tenantId} (gone)</span>;
   return (
     <>
-      <Link to={`/tenants/${alert.tenantId}`}>{alert.tenant.slug}</Link>
+      <Link to={tenantPath({ id: alert.tenantId, slug: alert.tenant.slug, status: alert.tenant.status })}>{alert.tenant.slug}</Link>
       <div className="small muted">{alert.tenant.displayName}{alert.tenant.status === 'active' ? '' : ` · ${alert.tenant.status}`}</div>
     </>
   );
@@ -41,16 +43,18 @@ export function HealthPage() {
           </label>
         </div>
         <Loadable state={alerts} feature="Alerts">
-          {({ items }) => items.length === 0 ? <p className="muted">No {alertStatus} alerts.</p> : (
+          {({ items, actors }) => items.length === 0 ? <p className="muted">No {alertStatus} alerts.</p> : (
             <div className="table-wrap">
-              <table>
-                <thead><tr><th scope="col">Rule</th><th scope="col">Tenant</th><th scope="col">Value</th><th scope="col">Count</th><th scope="col">Last seen</th></tr></thead>
+              <table className="cards">
+                <thead><tr><th scope="col">Rule</th><th scope="col">Tenant</th><th scope="col">Value</th><th scope="col">Count</th><th scope="col">Last seen</th><th scope="col">State</th>{alertStatus === 'open' && <th scope="col">Triage</th>}</tr></thead>
                 <tbody>
                   {items.map((a) => (
                     <tr key={a.id}>
                       <th scope="row">{a.rule}<div className="small muted">{a.metric}</div></th>
-                      <td><AlertTenant alert={a} /></td>
-                      <td>{a.value} (threshold {a.threshold})</td><td>{a.count}</td><td><Time value={a.lastSeenAt} /></td>
+                      <td data-label="Tenant"><AlertTenant alert={a} /></td>
+                      <td data-label="Value">{a.value} (threshold {a.threshold})</td><td data-label="Count">{a.count}</td><td data-label="Last seen"><Time value={a.lastSeenAt} /></td>
+                      <td data-label="State"><TriageState alert={a} actors={actors ?? {}} /></td>
+                      {alertStatus === 'open' && <td data-label="Triage"><AlertTriage alert={a} onChanged={alerts.reload} /></td>}
                     </tr>
                   ))}
                 </tbody>
@@ -64,13 +68,13 @@ export function HealthPage() {
         <Loadable state={health} feature="Tenant health">
           {({ items }) => items.length === 0 ? <p className="muted">No tenants reported.</p> : (
             <div className="table-wrap">
-              <table>
+              <table className="cards">
                 <thead><tr><th scope="col">Tenant</th><th scope="col">Status</th><th scope="col">Error rate</th><th scope="col">p95</th><th scope="col">Quota pressure</th></tr></thead>
                 <tbody>
                   {[...items].sort((x, y) => RANK[x.status] - RANK[y.status]).map((h) => (
                     <tr key={h.tenantId}>
-                      <th scope="row"><Link to={`/tenants/${h.tenantId}`}>{h.slug}</Link></th>
-                      <td><StatusBadge status={h.status} /></td><td>{(h.errorRate * 100).toFixed(2)} %</td><td>{formatP95(h.p95Ms)}</td><td>{formatPressure(h.quotaPressure)}</td>
+                      <th scope="row"><Link to={`/tenants/${h.slug}`}>{h.slug}</Link></th>
+                      <td data-label="Status"><StatusBadge status={h.status} /></td><td data-label="Error rate">{(h.errorRate * 100).toFixed(2)} %</td><td data-label="p95">{formatP95(h.p95Ms)}</td><td data-label="Quota">{formatPressure(h.quotaPressure)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -1,7 +1,7 @@
 // One tenant: its header and status, and tabs for the overview (facts, lifecycle, health),
 // people, API keys, settings, usage, billing and the audit log. Tabs that act inside the tenant go
 // through an impersonation session.
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { tenantsApi } from '../api/endpoints.js';
 import type { Tenant } from '../api/types.js';
 import { useLoad } from '../api/use-load.js';
@@ -19,6 +19,8 @@ import { MembersPanel } from '../tenant/MembersPanel.js';
 import { SettingsPanel } from '../tenant/SettingsPanel.js';
 import { UsagePanel } from '../tenant/UsagePanel.js';
 import { TenantOverview } from './TenantOverview.js';
+import { tenantPath } from './tenant-filters-url.js';
+import { navigate } from '../router.js';
 
 const TABS = [
   { id: '', label: 'Overview' },
@@ -39,26 +41,37 @@ function tabContent(tab: string, tenant: Tenant, refresh: number, onChanged: (t:
     case 'usage': return inside((token) => <UsagePanel token={token} />);
     case 'billing': return <BillingPanel tenantId={tenant.id} refresh={refresh} />;
     case 'audit': return <AuditPanel tenantId={tenant.id} refresh={refresh} />;
-    default: return <TenantOverview tenant={tenant} onChanged={onChanged} />;
+    default: return <TenantOverview tenant={tenant} refresh={refresh} onChanged={onChanged} />;
   }
 }
 
-export function TenantDetailPage({ tenantId, tab }: { tenantId: string; tab: string }) {
+export function TenantDetailPage({ tenantRef, tab }: { tenantRef: string; tab: string }) {
   const { token } = useOperator();
   const [refresh, setRefresh] = useState(0);
   const [changed, setChanged] = useState<Tenant | undefined>();
-  const loaded = useLoad((signal) => tenantsApi.get(token, tenantId, signal), [token, tenantId]);
+  const loaded = useLoad((signal) => tenantsApi.get(token, tenantRef, signal), [token, tenantRef]);
+  const fetched = loaded.kind === 'loaded' ? loaded.data : undefined;
+  const current = fetched && changed?.id === fetched.id && changed.version >= fetched.version ? changed : fetched;
   const onChanged = (tenant: Tenant) => {
     setChanged(tenant);
     setRefresh((n) => n + 1);
   };
 
+  useEffect(() => {
+    document.title = current ? `${current.displayName || current.slug} · ${TABS.find((t) => t.id === tab)?.label ?? 'Tenant'} · Tenantry` : 'Tenant · Tenantry';
+    // An old link by id (or a tenant just deleted) moves to the tenant's canonical URL, without a history entry.
+    if (current) {
+      const canonical = tenantPath(current, tab);
+      if (canonical !== `/tenants/${tenantRef}${tab ? `/${tab}` : ''}`) navigate(canonical, { replace: true });
+    }
+  }, [current, tab, tenantRef]);
+
   return (
     <>
       <p className="breadcrumb"><Link to="/">Tenants</Link> /</p>
       <Loadable state={loaded} feature="Tenant">
-        {(fetched) => {
-          const tenant = changed?.id === fetched.id && changed.version >= fetched.version ? changed : fetched;
+        {() => {
+          const tenant = current as Tenant;
           return (
             <>
               <div className="page-head start">
@@ -68,7 +81,7 @@ export function TenantDetailPage({ tenantId, tab }: { tenantId: string; tab: str
               <nav className="tabs" aria-label="Tenant sections">
                 <ul>
                   {TABS.map((t) => (
-                    <li key={t.id}><Link to={`/tenants/${tenant.id}${t.id ? `/${t.id}` : ''}`} current={t.id === tab}>{t.label}</Link></li>
+                    <li key={t.id}><Link to={tenantPath(tenant, t.id)} current={t.id === tab}>{t.label}</Link></li>
                   ))}
                 </ul>
               </nav>

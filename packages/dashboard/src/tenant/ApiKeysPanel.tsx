@@ -2,7 +2,9 @@
 import { useState, type FormEvent } from 'react';
 import { tenantApi } from '../api/endpoints.js';
 import type { ApiError } from '../api/problem.js';
+import type { ApiKey } from '../api/types.js';
 import { asApiError, useLoad } from '../api/use-load.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { Loadable } from '../components/Loadable.js';
 import { ProblemMessage } from '../components/ProblemMessage.js';
 import { StatusBadge } from '../components/StatusBadge.js';
@@ -17,6 +19,7 @@ export function ApiKeysPanel({ token }: { token: string }) {
   const [scopes, setScopes] = useState<string[]>(['members:read']);
   const [created, setCreated] = useState<{ name: string; key: string } | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
+  const [revoking, setRevoking] = useState<ApiKey | undefined>();
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
@@ -30,14 +33,10 @@ export function ApiKeysPanel({ token }: { token: string }) {
       setError(asApiError(err));
     }
   };
+  // Errors are shown in the confirmation dialog, which stays open on a failure.
   const revoke = async (id: string) => {
-    setError(undefined);
-    try {
-      await tenantApi.revokeApiKey(token, id);
-      keys.reload();
-    } catch (err) {
-      setError(asApiError(err));
-    }
+    await tenantApi.revokeApiKey(token, id);
+    keys.reload();
   };
   const toggle = (scope: string) => setScopes(scopes.includes(scope) ? scopes.filter((s) => s !== scope) : [...scopes, scope]);
 
@@ -66,7 +65,7 @@ export function ApiKeysPanel({ token }: { token: string }) {
                   <tr key={k.id}>
                     <th scope="row">{k.name}</th><td data-label="Prefix"><code className="break">{k.prefix}</code></td><td className="small" data-label="Scopes">{k.scopes.join(', ')}{k.status === 'active' && k.effectiveScopes.length < k.scopes.length && <span className="muted"> (now only: {k.effectiveScopes.join(', ') || 'none'}, its creator's current permissions)</span>}</td>
                     <td data-label="Status"><StatusBadge status={k.status} /></td><td data-label="Last used"><Time value={k.lastUsedAt} /></td>
-                    <td>{k.status === 'active' && <button type="button" className="danger small-button" onClick={() => void revoke(k.id)} aria-label={`Revoke API key ${k.name}`}>Revoke</button>}</td>
+                    <td>{k.status === 'active' && <button type="button" className="danger small-button" onClick={() => setRevoking(k)} aria-label={`Revoke API key ${k.name}`}>Revoke…</button>}</td>
                   </tr>
                 ))}
               </tbody>
@@ -74,6 +73,11 @@ export function ApiKeysPanel({ token }: { token: string }) {
           </div>
         )}
       </Loadable>
+      {revoking && (
+        <ConfirmDialog title="Revoke this API key?" confirmLabel="Revoke" destructive onConfirm={() => revoke(revoking.id)} onClose={() => setRevoking(undefined)}>
+          <p>{revoking.name} ({revoking.prefix}) stops working at once: every request with it is refused.</p>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }

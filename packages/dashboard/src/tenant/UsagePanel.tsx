@@ -2,12 +2,13 @@
 import { tenantApi } from '../api/endpoints.js';
 import type { UsagePoint } from '../api/types.js';
 import { useLoad } from '../api/use-load.js';
-import { LineChart } from '../charts/LineChart.js';
+import { MeterChart } from '../charts/MeterChart.js';
 import { UsageMeter } from '../charts/UsageMeter.js';
 import { Loadable } from '../components/Loadable.js';
 import { Time } from '../components/Time.js';
 
-function history(points: readonly UsagePoint[]) {
+/** One series per meter over the same days (a day without usage is 0). */
+export function history(points: readonly UsagePoint[]) {
   const days = [...new Set(points.map((p) => p.day))].sort();
   const meters = [...new Set(points.map((p) => p.meter))].sort();
   const series = meters.map((meter) => ({
@@ -34,7 +35,14 @@ export function UsagePanel({ token }: { token: string }) {
       <Loadable state={past} feature="Usage history">
         {({ points }) => {
           const { days, series } = history(points);
-          return <LineChart title="Usage, last 30 days" labels={days} series={series} />;
+          if (series.length === 0) return <p className="muted">Usage, last 30 days: no data yet.</p>;
+          // One chart per meter: bytes, requests and seats on one axis hid the small ones.
+          const units = usage.kind === 'loaded' ? new Map(usage.data.meters.map((m) => [m.meter, m.unit])) : new Map<string, string>();
+          return (
+            <div className="meter-charts" role="group" aria-label="Usage, last 30 days">
+              {series.map((s) => <MeterChart key={s.name} meter={s.name} unit={units.get(s.name) ?? 'units'} days={days} values={s.values} />)}
+            </div>
+          );
         }}
       </Loadable>
     </section>

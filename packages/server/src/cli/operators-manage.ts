@@ -7,13 +7,8 @@ import { recordOperatorAction } from 'tenantry/health';
 import { CLI_AUTHOR } from './cli-author.js';
 import type { CliContext } from './context.js';
 import { findOperator } from './operator-ref.js';
-import { formatTime, toJson } from './output.js';
+import { formatTable, formatTime, toJson } from './output.js';
 import { withDatabase } from './with-database.js';
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [header, ...rows].map((cells) => `${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`).join('');
-}
 
 function lastUsed(tokens: readonly OperatorTokenInfo[]): string {
   const times = tokens.flatMap((t) => (t.lastUsedAt ? [t.lastUsedAt.getTime()] : []));
@@ -22,7 +17,7 @@ function lastUsed(tokens: readonly OperatorTokenInfo[]): string {
 
 function formatOperators(entries: readonly { operator: Operator; tokens: readonly OperatorTokenInfo[] }[], withTokens: boolean): string {
   if (entries.length === 0) return 'no operators: create one with `tenantry operators create --name <name> --email <email>`\n';
-  const summary = table(
+  const summary = formatTable(
     ['EMAIL', 'NAME', 'STATUS', 'ACTIVE TOKENS', 'LAST USED', 'ID'],
     entries.map(({ operator, tokens }) => [operator.email, operator.displayName, operator.status, String(tokens.filter((t) => t.status === 'active').length), lastUsed(tokens), operator.id]),
   );
@@ -30,7 +25,7 @@ function formatOperators(entries: readonly { operator: Operator; tokens: readonl
   const tokenRows = entries.flatMap(({ operator, tokens }) => tokens.map((t) => [
     operator.email, t.name, t.prefix, t.status, formatTime(t.createdAt), t.expiresAt ? formatTime(t.expiresAt) : 'never', t.lastUsedAt ? formatTime(t.lastUsedAt) : 'never', t.id,
   ]));
-  return `${summary}\n${table(['OPERATOR', 'TOKEN', 'PREFIX', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED', 'TOKEN ID'], tokenRows)}`;
+  return `${summary}\n${formatTable(['OPERATOR', 'TOKEN', 'PREFIX', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED', 'TOKEN ID'], tokenRows)}`;
 }
 
 /** @example registerOperatorsManage(operators, ctx); // tenantry operators list --tokens */

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createCliContext, OutputClosedError, type CliIo } from './context.js';
 import { registerAdopt } from './adopt.js';
+import { registerAlerts } from './alerts.js';
 import { registerAudit } from './audit.js';
 import { registerBilling } from './billing.js';
 import { registerJobs } from './jobs.js';
@@ -78,6 +79,7 @@ export function createProgram(io: CliIo, options: { readonly jsonErrors?: boolea
   registerBilling(program, ctx);
   registerWebhooks(program, ctx);
   registerJobs(program, ctx);
+  registerAlerts(program, ctx);
   return program;
 }
 

@@ -49,6 +49,10 @@ const UpdateTenant = Type.Object({
   region: Type.Optional(Label),
 }, { additionalProperties: false, minProperties: 1 });
 
+const GetQuery = strictObject({
+  deleted: Type.Optional(Type.Union([Type.Literal('exclude'), Type.Literal('include')], { description: '`include`: a deleted tenant\'s tombstone is found too (its audit log is kept). Default `exclude`: not found.' })),
+});
+const SlugParams = strictObject({ slug: Type.String({ minLength: 1, maxLength: 63 }) });
 const tags = ['tenants'];
 
 function reasonOf(body: Static<typeof StatusChange>): { reason?: string } {
@@ -82,9 +86,13 @@ export function registerTenantRoutes(app: FastifyInstance, deps: ApiDependencies
     const page = await registry.list(request.query);
     return { items: page.tenants, nextCursor: page.nextCursor ?? null };
   });
-  app.get<ById>('/tenants/:id', {
-    schema: { tags, summary: 'Get a tenant', operationId: 'getTenant', security: OPERATOR_SECURITY, params: IdParams, response: { 200: TenantBody } },
-  }, async (request) => registry.get(request.params.id));
+  app.get<ById & { Querystring: Static<typeof GetQuery> }>('/tenants/:id', {
+    schema: { tags, summary: 'Get a tenant', operationId: 'getTenant', security: OPERATOR_SECURITY, params: IdParams, querystring: GetQuery, response: { 200: TenantBody } },
+  }, async (request) => registry.get(request.params.id, { deleted: request.query.deleted ?? 'exclude' }));
+  // Static segment: find-my-way matches it before `:id` (which would refuse a slug as no uuid).
+  app.get<{ Params: Static<typeof SlugParams> }>('/tenants/by-slug/:slug', {
+    schema: { tags, summary: 'Get a live tenant by its slug (the dashboard\'s tenant URLs name it so)', operationId: 'getTenantBySlug', security: OPERATOR_SECURITY, params: SlugParams, response: { 200: TenantBody } },
+  }, async (request) => registry.getBySlug(request.params.slug));
   app.patch<ById & { Body: Static<typeof UpdateTenant> }>('/tenants/:id', {
     schema: { tags, summary: 'Change a tenant\'s display name, plan or region (audited; a plan change applies at once)', operationId: 'updateTenant', security: OPERATOR_SECURITY, params: IdParams, body: UpdateTenant, response: { 200: TenantBody } },
   }, async (request) => {

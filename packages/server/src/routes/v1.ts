@@ -33,6 +33,7 @@ import { registerSettingsRoutes } from './settings.js';
 import { registerSigningSecretRoutes } from './signing-secrets.js';
 import { registerSubscriptionRoutes } from './subscriptions.js';
 import { registerPublicSsoRoutes, registerTenantSsoRoutes } from './sso.js';
+import { registerTenantSummaryRoutes } from './tenant-summary.js';
 import { registerTenantRoutes } from './tenants.js';
 import { registerUsageEventRoutes } from './usage-events.js';
 import { registerUsageRoutes } from './usage.js';
@@ -52,6 +53,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
       registerPlanRoutes(operators, deps.quota);
       registerQuotaOverrideRoutes(operators, deps.quota, clock);
       registerBillingRoutes(operators, deps.quota, clock);
+      registerTenantSummaryRoutes(operators, { registry: deps.registry, quota: deps.quota, clock });
     }
     if (deps.billing) {
       registerSubscriptionRoutes(operators, deps.billing);
@@ -64,7 +66,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     if (deps.health) {
       registerAnalyticsRoutes(operators, deps.health.analytics);
       registerHealthReportRoutes(operators, deps.health.reports);
-      registerAlertRoutes(operators, deps.health.alerts, deps.registry);
+      registerAlertRoutes(operators, deps.health.alerts, deps.registry, deps.control.operators);
     }
     if (deps.jobs) registerOperatorJobRoutes(operators, deps.jobs.queue);
   }, { prefix: '/v1' });

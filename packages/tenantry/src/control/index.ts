@@ -20,6 +20,8 @@ export type { Actor, BuiltInRole, Permission, PermissionHolder } from './permiss
 export { createCustomRoles } from './custom-roles.js';
 export type { CustomRole, CustomRoleInput, CustomRoles, ResolvedRole } from './custom-roles.js';
 export { createMembers } from './tenant-members.js';
+export { readMembershipAsOperator } from './operator-membership.js';
+export type { MembershipSummary } from './operator-membership.js';
 export type { Member, Members } from './tenant-members.js';
 export { createInvitations, invitationTenantId } from './invitations.js';
 export type { Invitation, Invitations, InvitationsOptions, InvitationStatus, IssuedInvitation } from './invitations.js';

@@ -39,10 +39,20 @@ export async function recordOperatorAction(operator: SqlPool, clock: Clock, read
  */
 export function auditedRead<T>(operator: SqlPool, clock: Clock, reader: OperatorReader, action: OperatorAction, read: (connection: SqlConnection) => Promise<T>): Promise<T> {
   return withPoolTransaction(operator, async (connection) => {
-    await connection.query(INSERT, [
-      randomUUID(), clock.now().toISOString(), reader.actor, action.action,
-      action.subjectTenant ?? null, reader.requestId ?? null, JSON.stringify(action.details ?? {}),
-    ]);
+    await recordOperatorActionIn(connection, clock, reader, action);
     return read(connection);
   });
+}
+
+/**
+ * Records an action inside the caller's operator transaction, for a change whose subject is
+ * known only once it is made (an alert's tenant): the record and the change commit together.
+ *
+ * @example await withPoolTransaction(operator, async (c) => { const row = await change(c); await recordOperatorActionIn(c, clock, reader, { action: 'alert.resolve', subjectTenant: row.tenant }); });
+ */
+export async function recordOperatorActionIn(connection: SqlConnection, clock: Clock, reader: OperatorReader, action: OperatorAction): Promise<void> {
+  await connection.query(INSERT, [
+    randomUUID(), clock.now().toISOString(), reader.actor, action.action,
+    action.subjectTenant ?? null, reader.requestId ?? null, JSON.stringify(action.details ?? {}),
+  ]);
 }

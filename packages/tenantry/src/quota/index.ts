@@ -21,6 +21,7 @@ export { MAX_HISTORY_DAYS } from './usage-report.js';
 export type { CountedLevels, MeterUsage, UsagePoint, UsageReport } from './usage-report.js';
 export type { AlertSender } from './alert-delivery.js';
 export { getQuotaOverrides, setQuotaOverrides } from './quota-overrides.js';
+export { readUsageAsOperator } from './operator-usage.js';
 export type { QuotaOverrides, SetQuotaOverridesOptions } from './quota-overrides.js';
 export { invoiceCsvRows, invoiceFor, CSV_HEADER } from './invoice.js';
 export type { Invoice, InvoiceLine } from './invoice.js';
