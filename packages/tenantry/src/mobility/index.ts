@@ -1,0 +1,13 @@
+// The mobility capability: a tenant's data as one verified archive (export, import), backups
+// and restores of one tenant, retention per data class, and erasure with a certificate.
+// See docs/mobility.md.
+export { mobilityErrors } from './errors.js';
+export { exportTenant } from './export-tenant.js';
+export type { ExportResult, ExportTenantOptions } from './export-tenant.js';
+export { importTenant } from './import-tenant.js';
+export type { ImportMode, ImportResult, ImportTenantOptions } from './import-tenant.js';
+export { ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, parseManifest } from './manifest.js';
+export type { ArchiveManifest, ManifestTable } from './manifest.js';
+export type { ArchiveLimits, WrittenArchive } from './archive.js';
+export { tenantTables } from './table-catalog.js';
+export type { ArchiveColumn, TableKind, TenantTable } from './table-catalog.js';
