@@ -11,3 +11,7 @@ export type { ArchiveManifest, ManifestTable } from './manifest.js';
 export type { ArchiveLimits, WrittenArchive } from './archive.js';
 export { tenantTables } from './table-catalog.js';
 export type { ArchiveColumn, TableKind, TenantTable } from './table-catalog.js';
+export { directoryBackupStore, BACKUP_ID } from './backup-store.js';
+export type { BackupInfo, BackupReason, BackupStore, DirectoryBackupStoreOptions } from './backup-store.js';
+export { createTenantBackups } from './tenant-backups.js';
+export type { BackupRetention, TenantBackups, TenantBackupsOptions } from './tenant-backups.js';
