@@ -58,6 +58,11 @@ export const mobilityErrors = defineErrors('mobility', {
     message: 'The tenant cannot be erased yet: it is not deleted, or its grace period has not ended.',
     fix: 'Delete the tenant first and wait for `details.dueAt`.',
   },
+  TENANT_ALREADY_ERASED: {
+    kind: 'conflict',
+    message: 'The tenant was already erased.',
+    fix: 'Read its certificate of erasure instead (GET /v1/tenants/{id}/erasure-certificate).',
+  },
 });
 
 export type MobilityErrorCode = Parameters<typeof mobilityErrors.create>[0];

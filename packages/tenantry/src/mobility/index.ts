@@ -15,3 +15,7 @@ export { directoryBackupStore, BACKUP_ID } from './backup-store.js';
 export type { BackupInfo, BackupReason, BackupStore, DirectoryBackupStoreOptions } from './backup-store.js';
 export { createTenantBackups } from './tenant-backups.js';
 export type { BackupRetention, TenantBackups, TenantBackupsOptions } from './tenant-backups.js';
+export { applyRetention, retentionPolicies, setRetentionPolicy, RETENTION_DATA_CLASSES } from './retention.js';
+export type { ApplyRetentionOptions, RetentionDataClass, RetentionPolicy, RetentionRun, RetentionScope } from './retention.js';
+export { eraseTenant, tryGetErasureCertificate, ERASURE_CERTIFICATE_TYPE } from './erase-tenant.js';
+export type { ErasureCertificate, EraseTenantOptions } from './erase-tenant.js';
