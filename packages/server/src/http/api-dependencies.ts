@@ -10,6 +10,7 @@ import type { TenantMetrics } from 'tenantry/observability';
 import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
 import type { AlertSender, Quotas } from 'tenantry/quota';
 import type { JwtVerifier } from 'tenantry/resolve';
+import type { MobilityApi } from '../routes/mobility.js';
 import type { RateLimitOptions } from './rate-limit.js';
 
 /**
@@ -42,6 +43,8 @@ export interface ApiDependencies {
   readonly clock?: Clock;
   /** Single sign-on (docs/sso.md); absent: the JWKS, SSO configuration and sign-in routes are not served. */
   readonly identity?: IdentityApi;
+  /** Export, import, backups, retention and erasure (docs/mobility.md); needs `operator` too. Absent: not served. */
+  readonly mobility?: MobilityApi;
 }
 
 /** What the SSO routes are built from (tenantry/identity). */

@@ -58,6 +58,11 @@ export const mobilityErrors = defineErrors('mobility', {
     message: 'The tenant cannot be erased yet: it is not deleted, or its grace period has not ended.',
     fix: 'Delete the tenant first and wait for `details.dueAt`.',
   },
+  ERASURE_CERTIFICATE_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The tenant has not been erased: there is no certificate of erasure.',
+    fix: 'Erase the tenant first (after its deletion and grace period).',
+  },
   TENANT_ALREADY_ERASED: {
     kind: 'conflict',
     message: 'The tenant was already erased.',
