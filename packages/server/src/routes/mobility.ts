@@ -5,7 +5,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from 'tenantry';
@@ -103,6 +103,8 @@ export function registerMobilityRoutes(app: FastifyInstance, deps: Deps): void {
     },
   }, async (request) => {
     const tenant = await registry.get(request.params.id);
+    // Only the gzip parser above hands over a stream; no body, or JSON, is not an archive.
+    if (!(request.body instanceof Readable)) throw mobilityErrors.create('ARCHIVE_INVALID', { details: { reason: 'send the archive as the body, with content-type application/gzip' } });
     const result = await importTenant({ db, input: request.body, into: tenant.id, actor: operatorAuthorOf(request).actor, clock, maxArchiveBytes: mobility.maxImportBytes, ...key });
     return { sourceTenant: result.source.id, rows: result.rows, auditEvents: result.auditEvents };
   });
