@@ -1,7 +1,7 @@
 // The mobility routes over a real listening server: a tenant exported as an archive imports
 // into a new tenant with the same data; a bad archive is a 4xx problem+json that changes
 // nothing; backups, restore, retention and erasure answer with their stable codes.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -6,6 +6,7 @@ import { createCliContext, OutputClosedError, type CliIo } from './context.js';
 import { registerAudit } from './audit.js';
 import { registerBilling } from './billing.js';
 import { registerMigrate } from './migrate.js';
+import { registerMobility } from './mobility.js';
 import { registerOperators } from './operators.js';
 import { EXIT_ERROR, EXIT_USAGE, exitCodeFor, formatError, formatErrorJson, formatUsageErrorJson } from './report-error.js';
 import { registerStart } from './start.js';
@@ -70,6 +71,7 @@ export function createProgram(io: CliIo, options: { readonly jsonErrors?: boolea
   registerAudit(program, ctx);
   registerOperators(program, ctx);
   registerBilling(program, ctx);
+  registerMobility(program, ctx);
   return program;
 }
 
