@@ -37,7 +37,9 @@ describe('tenantry export and import', () => {
     const out = join(dir, 'acme.tar.gz');
     const exported = await runCli(['export', 'acme', '--out', out], env);
     expect(exported.code, exported.stderr).toBe(0);
-    expect(JSON.parse(exported.stdout) as unknown).toMatchObject({ file: out, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const summary = JSON.parse(exported.stdout) as { file: string; sha256: string };
+    expect(summary.file).toBe(out);
+    expect(summary.sha256).toMatch(/^[0-9a-f]{64}$/);
     // A damaged copy is refused and changes nothing.
     const bad = join(dir, 'bad.tar.gz');
     writeFileSync(bad, readFileSync(out).subarray(0, 200));
