@@ -19,3 +19,5 @@ export { applyRetention, retentionPolicies, setRetentionPolicy, RETENTION_DATA_C
 export type { ApplyRetentionOptions, RetentionDataClass, RetentionPolicy, RetentionRun, RetentionScope } from './retention.js';
 export { eraseTenant, tryGetErasureCertificate, ERASURE_CERTIFICATE_TYPE } from './erase-tenant.js';
 export type { ErasureCertificate, EraseTenantOptions } from './erase-tenant.js';
+export { MOVE_STEPS } from './tenant-move.js';
+export type { MovePlacement, MoveState, MoveStep, PlacementDirectory, TenantMove } from './tenant-move.js';
