@@ -38,7 +38,7 @@ async function call(method: string, path: string, body?: unknown): Promise<Reply
 
 const month = '2026-01';
 /** Ids one route creates for the next ones. */
-const made: { operator?: string; token?: string } = {};
+const made: { operator?: string; token?: string; backup?: string } = {};
 
 /** Every operator route, in an order where each finds what it needs; `operationId` → the call. */
 const routes: readonly [string, () => Promise<Reply>][] = [
@@ -103,6 +103,20 @@ const routes: readonly [string, () => Promise<Reply>][] = [
   ['revokeOperatorToken', () => call('POST', `/v1/operators/${made.operator}/tokens/${made.token}/revoke`)],
   ['disableOperator', () => call('POST', `/v1/operators/${made.operator}/disable`)],
   ['enableOperator', () => call('POST', `/v1/operators/${made.operator}/enable`)],
+  ['exportTenant', () => call('POST', `/v1/tenants/${tenantA}/export`)],
+  ['importTenant', () => call('POST', `/v1/tenants/${tenantA}/import`)],
+  ['createBackup', async () => {
+    const created = await call('POST', `/v1/tenants/${tenantA}/backups`);
+    made.backup = created.body.id as string;
+    return created;
+  }],
+  ['listBackups', () => call('GET', `/v1/tenants/${tenantA}/backups`)],
+  ['restoreBackup', () => call('POST', `/v1/tenants/${tenantA}/backups/${made.backup}/restore`)],
+  ['getRetention', () => call('GET', `/v1/tenants/${tenantA}/retention`)],
+  ['setRetention', () => call('PUT', `/v1/tenants/${tenantA}/retention`, { dataClass: 'usage_events', keepDays: 90 })],
+  ['runRetention', () => call('POST', '/v1/retention/runs')],
+  ['eraseTenant', () => call('POST', `/v1/tenants/${tenantB}/erasure`)],
+  ['getErasureCertificate', () => call('GET', `/v1/tenants/${tenantB}/erasure-certificate`)],
 ];
 
 describe('an operator pool of one connection', () => {

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 600, rateLimitBurst: 100, rateLimitApiKeyPerMinute: 300, rateLimitApiKeyBurst: 50, rateLimitOnUnavailable: 'local', healthWindowMinutes: 15,
       metrics: 'off', metricsTopTenants: 20, tracing: 'parent',
       appPoolSize: 10, operatorPoolSize: 4, poolAcquireTimeoutMs: 5_000, tenantDeadlineMs: 5_000, operatorDeadlineMs: 10_000, exportDeadlineMs: 60_000,
+      backupResidency: 'default', erasureGraceDays: 30, maxImportBytes: 17_179_869_184,
       billingDegradeTo: 'read_only', billingGraceDays: 14, billingIssuer: 'INV', billingTaxRatePpm: 0, billingTickSeconds: 60,
       webhookPrivateTargets: 'refuse', webhookTimeoutMs: 10_000, webhookRetries: 5, webhookRetryDelayMs: 10_000, webhookDisableAfterFailures: 5,
     });

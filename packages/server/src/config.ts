@@ -173,6 +173,15 @@ const ServerConfigSchema = Type.Object(
     tenantDeadlineMs: Type.Integer({ minimum: 1, maximum: 600_000, default: DEFAULT_ROUTE_DEADLINES.tenant, ...annotate({ env: 'TENANTRY_TENANT_DEADLINE_MS', reason: 'must be an integer from 1 to 600000' }) }),
     operatorDeadlineMs: Type.Integer({ minimum: 1, maximum: 600_000, default: DEFAULT_ROUTE_DEADLINES.operator, ...annotate({ env: 'TENANTRY_OPERATOR_DEADLINE_MS', reason: 'must be an integer from 1 to 600000' }) }),
     exportDeadlineMs: Type.Integer({ minimum: 1, maximum: 3_600_000, default: DEFAULT_ROUTE_DEADLINES.export, ...annotate({ env: 'TENANTRY_EXPORT_DEADLINE_MS', reason: 'must be an integer from 1 to 3600000' }) }),
+    /** Per-tenant backups (docs/mobility.md): a directory, and the residency tag of what is kept there. Unset: no backup routes. */
+    backupDir: Type.Optional(Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_BACKUP_DIR', reason: 'must be a directory path' }) })),
+    backupResidency: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$', default: 'default', ...annotate({ env: 'TENANTRY_BACKUP_RESIDENCY', reason: 'must be 1–64 lower-case letters, digits or "-"' }) }),
+    /** Signs tenant archives and backups (HMAC of the manifest), at least 32 bytes, base64; imports then require it. */
+    archiveKey: Type.Optional(Type.String({ minLength: 43, ...annotate({ env: 'TENANTRY_ARCHIVE_KEY', reason: 'must be at least 32 bytes, base64', secret: true }) })),
+    /** Days between a tenant's deletion and its erasure (certificate of erasure). */
+    erasureGraceDays: Type.Integer({ minimum: 0, maximum: 3650, default: 30, ...annotate({ env: 'TENANTRY_ERASURE_GRACE_DAYS', reason: 'must be an integer from 0 to 3650' }) }),
+    /** The largest archive POST /v1/tenants/{id}/import accepts. */
+    maxImportBytes: Type.Integer({ minimum: 1024, maximum: 1_099_511_627_776, default: 17_179_869_184, ...annotate({ env: 'TENANTRY_MAX_IMPORT_BYTES', reason: 'must be an integer from 1024 to 1099511627776' }) }),
     /** After a SIGINT/SIGTERM, how long a graceful shutdown may take before the process exits anyway. */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 10_000, ...annotate({ reason: 'must be an integer from 1 to 600000' }) }),
   },

@@ -16,6 +16,7 @@ import { quotaPressureReader } from './database/quota-pressure.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
 import { jwtVerifierFromConfig } from './http/jwt-from-config.js';
 import { identityServices } from './http/identity-services.js';
+import { mobilityApi } from './http/mobility-api.js';
 import { serverRateLimit } from './http/rate-limit.js';
 import { serverTelemetry } from './http/telemetry.js';
 import { createLogger } from './logger.js';
@@ -137,7 +138,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     telemetry,
     readinessChecks: rateLimit.ping ? [{ name: 'redis', check: rateLimit.ping }] : [],
     deadlines: { tenant: config.tenantDeadlineMs, operator: config.operatorDeadlineMs, export: config.exportDeadlineMs },
-    api: { registry, db, control, quota, billing: database.billing, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(tenantJwtVerifier ? { jwtVerifier: tenantJwtVerifier } : {}), ...(identity ? { identity: identity.api } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}), jobs: { queue: jobs.queue, webhooks: jobs.webhooks } },
+    api: { registry, db, control, quota, billing: database.billing, settingsSchema, operator: database.operator, rateLimit: rateLimit.options, health: health.services, clock, ...(tenantJwtVerifier ? { jwtVerifier: tenantJwtVerifier } : {}), ...(identity ? { identity: identity.api } : {}), ...(telemetry.metrics ? { metrics: telemetry.metrics } : {}), jobs: { queue: jobs.queue, webhooks: jobs.webhooks }, mobility: mobilityApi(config, database.app) },
   });
   let port: number;
   try {

@@ -2,12 +2,16 @@
 // signed JWTs for any user, and a fetch helper that returns status, content type and body.
 // Its clock (one for every service, as startServer wires it) starts at testNow by default.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { createBilling, type Billing } from 'tenantry/billing';
 import { createControlPlane, quotaSeatCheck, systemActor, type BuiltInRole, type ControlPlane, type ControlPlaneOptions, type Permission } from 'tenantry/control';
 import { createQuotas, definePlanCatalog, planFeatures, type AlertSender, type PlanCatalogOptions, type Quotas } from 'tenantry/quota';
+import { directoryBackupStore } from 'tenantry/mobility';
 import { memoryChangeFeed } from 'tenantry/redis';
 import { localKeyProvider } from 'tenantry/crypto';
 import { createJwtVerifier, jwtVerifierByIssuer } from 'tenantry/resolve';
@@ -140,6 +144,7 @@ export async function startApiServer(tenants = 2, options: ApiServerOptions = {}
     clock,
     ...(health ? { health: health.services } : {}),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    mobility: { app: t.app, erasureGraceDays: 30, maxImportBytes: 64 * 1024 * 1024, backups: directoryBackupStore({ dir: await mkdtemp(join(tmpdir(), 'api-backups-')), residency: 'test' }) },
   }, ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}), ...(options.deadlines ? { deadlines: options.deadlines } : {}) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as { port: number };

@@ -9,6 +9,7 @@ import { registerAudit } from './audit.js';
 import { registerBilling } from './billing.js';
 import { registerJobs } from './jobs.js';
 import { registerMigrate } from './migrate.js';
+import { registerMobility } from './mobility.js';
 import { registerOperators } from './operators.js';
 import { EXIT_ERROR, EXIT_USAGE, exitCodeFor, formatError, formatErrorJson, formatUsageErrorJson } from './report-error.js';
 import { registerStart } from './start.js';
@@ -80,6 +81,7 @@ export function createProgram(io: CliIo, options: { readonly jsonErrors?: boolea
   registerWebhooks(program, ctx);
   registerJobs(program, ctx);
   registerAlerts(program, ctx);
+  registerMobility(program, ctx);
   return program;
 }
 

@@ -11,6 +11,7 @@ import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
 import type { JobQueue } from 'tenantry/jobs';
 import type { Quotas } from 'tenantry/quota';
 import type { JwtVerifier } from 'tenantry/resolve';
+import type { MobilityApi } from '../routes/mobility.js';
 import type { RateLimitOptions } from './rate-limit.js';
 
 /**
@@ -48,6 +49,8 @@ export interface ApiDependencies {
    * jobs and webhooks routes are not served, and usage alerts are only stored.
    */
   readonly jobs?: JobsApi;
+  /** Export, import, backups, retention and erasure (docs/mobility.md); needs `operator` too. Absent: not served. */
+  readonly mobility?: MobilityApi;
 }
 
 /** What the jobs and webhooks routes are built from. */

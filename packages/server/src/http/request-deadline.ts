@@ -12,8 +12,12 @@ export type RouteDeadlines = Readonly<Record<RouteClass, number>>;
 /** The defaults (docs/operations.md); the server's configuration sets each one. */
 export const DEFAULT_ROUTE_DEADLINES: RouteDeadlines = Object.freeze({ tenant: 5_000, operator: 10_000, export: 60_000 });
 
-// Operator reads of a whole period or chain: they scan far more than one request's worth.
-const EXPORT_ROUTES = new Set(['/v1/billing/export', '/v1/tenants/:id/audit-events/verification']);
+// Operator reads of a whole period or chain, and the moves of a whole tenant's data
+// (docs/mobility.md): they scan far more than one request's worth.
+const EXPORT_ROUTES = new Set([
+  '/v1/billing/export', '/v1/tenants/:id/audit-events/verification',
+  '/v1/tenants/:id/export', '/v1/tenants/:id/import', '/v1/tenants/:id/backups/:backupId/restore', '/v1/retention/runs', '/v1/tenants/:id/erasure',
+]);
 
 /** The class of a request's route, by its template; undefined: no deadline. */
 export function routeClassOf(request: FastifyRequest): RouteClass | undefined {

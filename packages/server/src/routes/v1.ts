@@ -24,6 +24,7 @@ import { registerOperatorJobRoutes, registerTenantJobRoutes } from './jobs.js';
 import { registerInvoiceRoutes, registerTenantInvoiceRoutes } from './invoices.js';
 import { registerInvitationRoutes } from './invitations.js';
 import { registerMemberRoutes } from './members.js';
+import { registerMobilityRoutes } from './mobility.js';
 import { registerOperatorRoutes } from './operators.js';
 import { registerOriginRoutes } from './origins.js';
 import { registerPlanRoutes } from './plans.js';
@@ -62,6 +63,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     if (deps.operator) {
       registerAuditRoutes(operators, { registry: deps.registry, operator: deps.operator, clock });
       registerOperatorRoutes(operators, { operators: deps.control.operators, operator: deps.operator, clock });
+      if (deps.mobility) registerMobilityRoutes(operators, { registry: deps.registry, db: deps.db, operator: deps.operator, clock, mobility: deps.mobility });
     }
     if (deps.health) {
       registerAnalyticsRoutes(operators, deps.health.analytics);
