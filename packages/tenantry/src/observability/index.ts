@@ -10,3 +10,5 @@ export type { HeavyHitter } from './space-saving.js';
 export { recordSpanError, TENANT_ID_ATTRIBUTE, tracingDatabaseObserver } from './tenant-tracing.js';
 export type { TracingDatabaseObserverOptions } from './tenant-tracing.js';
 export { combineObservers } from './combine-observers.js';
+export { createDatabaseTime } from './database-time.js';
+export type { DatabaseTime, DatabaseTimeOptions, TenantDatabaseTime } from './database-time.js';
