@@ -46,7 +46,7 @@ export type { SeatCheck } from './seat-check.js';
 export { alertWebhookBody, createAlertWebhook } from './usage-alert-webhook.js';
 export type { AlertWebhookOptions } from './usage-alert-webhook.js';
 export { createTenantCache } from './tenant-cache.js';
-export type { TenantCache, TenantCacheOptions } from './tenant-cache.js';
+export type { TenantCache, TenantCacheOptions, TenantCacheStats } from './tenant-cache.js';
 export type { CacheOptions } from './tenant-document.js';
 export { createTenantSettings } from './tenant-settings.js';
 export type { TenantSettings, TenantSettingsOptions } from './tenant-settings.js';
