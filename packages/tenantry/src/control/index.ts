@@ -57,3 +57,5 @@ export { createTenantBranding, MAX_LOGO_URL_LENGTH, parseBranding, parseColor, p
 export type { Branding, BrandingInput, TenantBranding, TenantBrandingOptions } from './tenant-branding.js';
 export { createControlPlane } from './control-plane.js';
 export type { ControlPlane, ControlPlaneOptions } from './control-plane.js';
+export { planRebalance, runRebalance } from './rebalance.js';
+export type { PlacedTenantLoad, PlacementTargetLoad, ProposedMove, RebalanceOptions, RebalancePlan, RebalanceProgress, TenantMover } from './rebalance.js';
