@@ -99,10 +99,10 @@ describe('createFairAdmission', () => {
   });
 
   it('refuses unknown options and bad shares with CONFIG_INVALID', async () => {
-    expectCode(() => createFairAdmission({ capacity: 0 }), 'CONFIG_INVALID');
-    expectCode(() => createFairAdmission({ capacity: 2, fair: true } as never), 'CONFIG_INVALID');
+    await expectCode(() => createFairAdmission({ capacity: 0 }), 'CONFIG_INVALID');
+    await expectCode(() => createFairAdmission({ capacity: 2, fair: true } as never), 'CONFIG_INVALID');
     const admission = createFairAdmission({ capacity: 2 });
-    expectCode(() => admission.enter(newTenantId(), { weight: -1 }), 'CONFIG_INVALID');
+    await expectCode(admission.enter(newTenantId(), { weight: -1 }), 'CONFIG_INVALID');
   });
 
   it('keeps its invariants over random floods (fast-check): capacity, caps, no idle place while an admissible tenant waits', async () => {

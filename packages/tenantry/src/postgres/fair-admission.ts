@@ -152,8 +152,12 @@ export function createFairAdmission(options: FairAdmissionOptions): FairAdmissio
 
   return {
     enter(tenantId, share) {
-      if (share?.weight !== undefined) positive(share.weight, 'share.weight', false);
-      if (share?.maxConnections !== undefined) positive(share.maxConnections, 'share.maxConnections', true);
+      try {
+        if (share?.weight !== undefined) positive(share.weight, 'share.weight', false);
+        if (share?.maxConnections !== undefined) positive(share.maxConnections, 'share.maxConnections', true);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       const state = stateOf(tenantId, share);
       if (inUse < capacity && state.active < state.cap && state.queue.length === 0) return Promise.resolve(ticketFor(state));
       if (state.queue.length >= maxQueued) {
