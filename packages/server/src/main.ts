@@ -90,8 +90,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const { databaseObserver, ...telemetry } = serverTelemetry(config);
   // Database time per tenant into the activity rollups (health's dbLoad, hot-tenant alerts;
   // docs/noisy-neighbours.md). The recorder starts after the database, hence the late binding.
-  let recordDatabase: ((tenantId: TenantId, durationMs: number) => void) | undefined;
-  const activityObserver = { onStatement: (event: { tenantId: TenantId; durationMs: number }) => recordDatabase?.(event.tenantId, event.durationMs) };
+  const activitySink: { record?: (tenantId: TenantId, durationMs: number) => void } = {};
+  const activityObserver = { onStatement: (event: { tenantId: TenantId; durationMs: number }) => activitySink.record?.(event.tenantId, event.durationMs) };
   const database = await openDatabase(config, { logger, clock, observer: combineObservers(databaseObserver, activityObserver), control: { settingsSchema, changeFeed: changes.feed, cache: { onError: changes.onCacheError }, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
     await changes.close();
     throw err;
@@ -123,7 +123,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     ...(config.alertRules === undefined ? {} : { rules: parseAlertRules(config.alertRules) }),
     ...(config.alertWebhookUrl && config.alertWebhookSecret ? { webhook: { url: config.alertWebhookUrl, secret: config.alertWebhookSecret } } : {}),
   });
-  recordDatabase = (tenantId, durationMs) => health.services.activity.recordDatabase(tenantId, durationMs);
+  activitySink.record = (tenantId, durationMs) => health.services.activity.recordDatabase(tenantId, durationMs);
   const app = buildApp({
     operator: database.operator,
     logger,

@@ -59,3 +59,5 @@ export { createControlPlane } from './control-plane.js';
 export type { ControlPlane, ControlPlaneOptions } from './control-plane.js';
 export { planRebalance, runRebalance } from './rebalance.js';
 export type { PlacedTenantLoad, PlacementTargetLoad, ProposedMove, RebalanceOptions, RebalancePlan, RebalanceProgress, TenantMover } from './rebalance.js';
+export { measurePlacement } from './rebalance-load.js';
+export type { MeasuredPlacement, PlacementTargetHealth, PlacementTargetSource } from './rebalance-load.js';

@@ -1,7 +1,7 @@
 // Weighted fair admission in front of a connection pool: a tenant that floods the database gets
 // its share of the pool's connections and waits for more, instead of taking every connection
 // while the other tenants queue behind it (docs/noisy-neighbours.md).
-import { coreErrors, type TenantId } from '../core/index.js';
+import { coreErrors, type TenantId, type TenantryError } from '../core/index.js';
 import { remainingDeadline } from './database-deadline.js';
 import { postgresErrors } from './errors.js';
 
@@ -62,10 +62,17 @@ interface TenantState {
   readonly queue: Waiter[];
 }
 
-function positive(value: unknown, path: string, integer: boolean): void {
+/** CONFIG_INVALID for `path` unless `value` is a positive (integer) number. */
+function notPositive(value: unknown, path: string, integer: boolean): TenantryError | undefined {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw coreErrors.create('CONFIG_INVALID', { details: { path, reason: integer ? 'a positive integer' : 'a positive number' } });
+    return coreErrors.create('CONFIG_INVALID', { details: { path, reason: integer ? 'a positive integer' : 'a positive number' } });
   }
+  return undefined;
+}
+
+function positive(value: unknown, path: string, integer: boolean): void {
+  const error = notPositive(value, path, integer);
+  if (error !== undefined) throw error;
 }
 
 /**
@@ -152,12 +159,9 @@ export function createFairAdmission(options: FairAdmissionOptions): FairAdmissio
 
   return {
     enter(tenantId, share) {
-      try {
-        if (share?.weight !== undefined) positive(share.weight, 'share.weight', false);
-        if (share?.maxConnections !== undefined) positive(share.maxConnections, 'share.maxConnections', true);
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      const invalid = (share?.weight === undefined ? undefined : notPositive(share.weight, 'share.weight', false))
+        ?? (share?.maxConnections === undefined ? undefined : notPositive(share.maxConnections, 'share.maxConnections', true));
+      if (invalid !== undefined) return Promise.reject(invalid);
       const state = stateOf(tenantId, share);
       if (inUse < capacity && state.active < state.cap && state.queue.length === 0) return Promise.resolve(ticketFor(state));
       if (state.queue.length >= maxQueued) {
