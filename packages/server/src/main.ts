@@ -113,6 +113,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     ...(jwtVerifier && config.jwtIssuer !== undefined ? [{ issuer: config.jwtIssuer, verifier: jwtVerifier }] : []),
   ]);
   telemetry.metrics?.observePools({ app: () => database.app.stats?.(), operator: () => database.operator.stats?.() });
+  telemetry.metrics?.observeAdmission(() => database.admission.stats());
+  telemetry.metrics?.observeCaches({ tenants: () => registry.lookupStats() });
   const quota = { quotas: database.quotas, operator: database.operator, ...(alertSender ? { alertSender } : {}) };
   const rateLimit = serverRateLimit(config, logger, { catalog: database.quotas.catalog });
   const health = startHealthServices(database.operator, {

@@ -2,7 +2,7 @@
 // (prom-client, an optional peer), and tenant spans through @opentelemetry/api (an optional
 // peer). Logging lives with the frameworks (pino in the server and adapters).
 export { createTenantMetrics, NO_TENANT } from './tenant-metrics.js';
-export type { TenantMetrics, TenantMetricsOptions } from './tenant-metrics.js';
+export type { CacheStats, TenantMetrics, TenantMetricsOptions } from './tenant-metrics.js';
 export { TenantLabels, OTHER_TENANTS } from './tenant-labels.js';
 export type { TenantLabelsOptions } from './tenant-labels.js';
 export { SpaceSaving } from './space-saving.js';
