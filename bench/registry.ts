@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { parseTenantId, type TenantId } from 'tenantry';
 import { createTenantRegistry } from 'tenantry/control';
 import { memoryChangeFeed } from 'tenantry/redis';
 import { createTestTenantry } from 'tenantry/testing';
@@ -38,7 +39,7 @@ try {
     SELECT gen_random_uuid(), 'r-' || i, 'Tenant ' || i, 'active', 'free' FROM generate_series(1, ${MANY}) i`);
   await t.admin.query('ANALYZE tenantry.tenants');
   const createS = (performance.now() - started) / 1000;
-  const ids = (await t.admin.query<{ id: string }>('SELECT id FROM tenantry.tenants ORDER BY id')).rows.map((r) => r.id);
+  const ids = (await t.admin.query<{ id: string }>('SELECT id FROM tenantry.tenants ORDER BY id')).rows.map((r) => parseTenantId(r.id));
   console.log(`created ${MANY} tenants in ${createS.toFixed(2)} s`);
 
   const registryWith = async (maxEntries: number) => {
@@ -47,21 +48,21 @@ try {
     return registry;
   };
   /** Loads `subset` into the cache, 8 misses at a time; returns the misses per second. */
-  const fill = async (registry: Awaited<ReturnType<typeof registryWith>>, subset: readonly string[]) => {
+  const fill = async (registry: Awaited<ReturnType<typeof registryWith>>, subset: readonly TenantId[]) => {
     const begin = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: 8 }, async () => {
-      while (next < subset.length) await registry.lookup.tryGet(subset[next++] as string);
+      while (next < subset.length) await registry.lookup.tryGet(subset[next++] as TenantId);
     }));
     return subset.length / ((performance.now() - begin) / 1000);
   };
   /** Cache hits per second over `subset`, in a tight loop of awaited lookups (the request path's shape). */
-  const hits = async (registry: Awaited<ReturnType<typeof registryWith>>, subset: readonly string[]) => {
+  const hits = async (registry: Awaited<ReturnType<typeof registryWith>>, subset: readonly TenantId[]) => {
     let n = 0;
     const end = performance.now() + MS;
     // Random order, so the 100,000-entry map is read beyond the CPU caches, as real traffic would.
     while (performance.now() < end) {
-      for (let i = 0; i < 1000; i += 1) await registry.lookup.tryGet(subset[(Math.random() * subset.length) | 0] as string);
+      for (let i = 0; i < 1000; i += 1) await registry.lookup.tryGet(subset[(Math.random() * subset.length) | 0] as TenantId);
       n += 1000;
     }
     return n / (MS / 1000);
@@ -77,30 +78,30 @@ try {
   await fill(few, ids.slice(0, FEW));
 
   /** The same random-order loop over a bare Map holding the same records: the memory-bound floor. */
-  const bareMap = (subset: readonly string[]) => {
+  const bareMap = (subset: readonly TenantId[]) => {
     const map = new Map(subset.map((id) => [id, { id }]));
     let n = 0;
     const end = performance.now() + MS;
     while (performance.now() < end) {
-      for (let i = 0; i < 1000; i += 1) if (map.get(subset[(Math.random() * subset.length) | 0] as string) === undefined) throw new Error('missing');
+      for (let i = 0; i < 1000; i += 1) if (map.get(subset[(Math.random() * subset.length) | 0] as TenantId) === undefined) throw new Error('missing');
       n += 1000;
     }
     return n / (MS / 1000);
   };
   /** Requests per second of the database path a tenant route takes: lookup, then gate and a read, 8 at a time. */
-  const requests = async (registry: Awaited<ReturnType<typeof registryWith>>, subset: readonly string[]) => {
+  const requests = async (registry: Awaited<ReturnType<typeof registryWith>>, subset: readonly TenantId[]) => {
     let n = 0;
     const end = performance.now() + MS;
     await Promise.all(Array.from({ length: 8 }, async () => {
       while (performance.now() < end) {
-        const tenant = await registry.lookup.tryGet(subset[(Math.random() * subset.length) | 0] as string);
-        await t.db.withTenant(tenant?.id as string, (scope) => scope.query('SELECT 1'));
+        const tenant = await registry.lookup.tryGet(subset[(Math.random() * subset.length) | 0] as TenantId);
+        await t.db.withTenant(tenant?.id as TenantId, (scope) => scope.query('SELECT 1'));
         n += 1;
       }
     }));
     return n / (MS / 1000);
   };
-  const paired = async (label: string, measure: (subset: readonly string[]) => number | Promise<number>) => {
+  const paired = async (label: string, measure: (subset: readonly TenantId[]) => number | Promise<number>) => {
     const out: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       const small = round % 2 === 0 ? await measure(ids.slice(0, FEW)) : 0;
