@@ -23,6 +23,7 @@ const BIN = join(ROOT, 'node_modules/.bin');
 const PEERS_OF = {
   './postgres/pg': ['pg'],
   './postgres/postgres-js': ['postgres'],
+  './postgres/kysely': ['kysely'],
   './observability': ['prom-client'],
   './adapters/hono': ['hono'],
   './stores/s3': ['@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner'],

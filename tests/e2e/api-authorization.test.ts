@@ -68,6 +68,7 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: () => '/v1/tenant/invoices', access: 'usage:read', allowed: 200 },
   { method: 'GET', path: () => `/v1/tenant/invoices/${unknownId()}`, access: 'usage:read', allowed: 404 },
   { method: 'GET', path: () => `/v1/tenant/invoices/${unknownId()}/html`, access: 'usage:read', allowed: 404 },
+  { method: 'GET', path: () => `/v1/tenant/invoices/${unknownId()}/pdf`, access: 'usage:read', allowed: 404 },
   { method: 'GET', path: () => '/v1/tenant/sso/connections', access: 'sso:read', allowed: 200 },
   {
     method: 'POST', path: () => '/v1/tenant/sso/connections', access: 'sso:write', allowed: 201,
@@ -113,6 +114,16 @@ describe.each(ROUTES)('$method $access route', (route) => {
   });
 });
 
+/** Routes anyone may call: what each answers here without a credential (the callback's 401 is about its missing sign-in state). */
+const PUBLIC_ROUTES: Record<string, (() => Promise<{ status: number; contentType: string }>) & { answers: number }> = {
+  'GET /.well-known/jwks.json': Object.assign(() => api.request('GET', '/.well-known/jwks.json'), { answers: 200 }),
+  'GET /v1/sso/{tenantId}/{connectionId}/start': Object.assign(() => api.request('GET', `/v1/sso/${unknownId()}/${unknownId()}/start`), { answers: 404 }),
+  'GET /v1/sso/discover': Object.assign(() => api.request('GET', '/v1/sso/discover?email=nobody@nowhere.example'), { answers: 404 }),
+  'GET /v1/sso/callback': Object.assign(() => api.request('GET', '/v1/sso/callback'), { answers: 401 }),
+  // This server has no payment provider: the route says so (with one, a bad signature is 401).
+  'POST /v1/billing/webhooks/stripe': Object.assign(() => api.request('POST', '/v1/billing/webhooks/stripe', { body: { id: 'evt_1' } }), { answers: 404 }),
+};
+
 describe('the matrix covers the API', () => {
   it('lists every tenant route of the OpenAPI document', async () => {
     const { body } = await api.request('GET', '/openapi.json');
@@ -127,6 +138,18 @@ describe('the matrix covers the API', () => {
       .replace(/\/flags\/[^/]+$/, '/flags/{key}');
     const tested = new Set(ROUTES.map((r) => `${r.method} ${template(r.path())}`));
     expect(documented.filter((route) => !tested.has(route))).toEqual([]);
+  });
+
+  it('lists every public route (no credential) of the OpenAPI document, each answering without one', async () => {
+    const { body } = await api.request('GET', '/openapi.json');
+    const open = Object.entries(body.paths as Record<string, Record<string, { security?: unknown[] }>>)
+      .flatMap(([path, item]) => Object.entries(item).filter(([, op]) => op.security?.length === 0).map(([method]) => `${method.toUpperCase()} ${path}`));
+    expect(open.sort()).toEqual(Object.keys(PUBLIC_ROUTES).sort());
+    for (const [route, call] of Object.entries(PUBLIC_ROUTES)) {
+      const res = await call();
+      expect(res.status, route).toBe(call.answers);
+      if (res.status >= 400) expect(res.contentType, route).toMatch(/^application\/problem\+json/);
+    }
   });
 
   it('refuses a request without credentials with 401 before any route runs', async () => {

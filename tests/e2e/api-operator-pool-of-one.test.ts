@@ -76,6 +76,7 @@ const routes: readonly [string, () => Promise<Reply>][] = [
   ['listInvoices', () => call('GET', `/v1/tenants/${tenantA}/invoices`)],
   ['getInvoice', () => call('GET', `/v1/tenants/${tenantA}/invoices/${randomUUID()}`)],
   ['getInvoiceHtml', () => call('GET', `/v1/tenants/${tenantA}/invoices/${randomUUID()}/html`)],
+  ['getInvoicePdf', () => call('GET', `/v1/tenants/${tenantA}/invoices/${randomUUID()}/pdf`)],
   ['payInvoice', () => call('POST', `/v1/tenants/${tenantA}/invoices/${randomUUID()}/pay`)],
   ['voidInvoice', () => call('POST', `/v1/tenants/${tenantA}/invoices/${randomUUID()}/void`)],
   ['createCreditNote', () => call('POST', `/v1/tenants/${tenantA}/invoices/${randomUUID()}/credit-notes`, { amountMinor: 100, reason: 'pool of one' })],

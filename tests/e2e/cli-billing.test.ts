@@ -1,7 +1,7 @@
 // `tenantry billing export` as a child process against a real database: the CSV and JSON lines
 // it prints for usage recorded through the library, and its refusals (bad period, bad catalog).
 // Tenants and usage are recorded at testNow, and the period exported is testNow's.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -75,7 +75,7 @@ describe('tenantry billing export', SLOW, () => {
 // invoice it shows is issued here on the test clock, on a subscription that then ends (the close
 // the child runs must find nothing due whatever today's date is).
 describe('tenantry billing subscriptions, invoices and close', SLOW, () => {
-  it('closes nothing that is not due, and renders an invoice as HTML in the tenant\'s branding', async () => {
+  it('closes nothing that is not due, and renders an invoice as HTML in the tenant\'s branding and as a PDF file', async () => {
     const billing = createBilling({ operator: t.operator, catalog: definePlanCatalog(DEFAULT_PLANS), registry: t.registry, clock });
     const tiny = await t.registry.getBySlug('tiny');
     const { currentPeriod } = await billing.subscriptions.start(tiny.id, { plan: 'pro' }, { actor: 'test' });
@@ -90,5 +90,10 @@ describe('tenantry billing subscriptions, invoices and close', SLOW, () => {
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(invoice!.displayNumber);
     expect(shown.stdout).toMatch(/^<!doctype html>/);
+    const file = join(dir, `${invoice!.displayNumber}.pdf`);
+    const pdf = await tenantry('billing', 'invoices', 'show', invoice!.id, '--tenant', 'tiny', '--pdf', file);
+    expect(pdf.code, pdf.stderr).toBe(0);
+    expect(pdf.stdout).toBe(`${file}\n`);
+    expect((await readFile(file)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
   });
 });

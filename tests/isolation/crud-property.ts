@@ -121,12 +121,23 @@ interface Session {
   rows: TenantRows;
 }
 
+/** How the property empties and reads back every tenant's rows as the admin (per tier: tests/isolation/tiers.test.ts). */
+export interface AdminViews {
+  clear(): Promise<void>;
+  allRows(): Promise<Map<string, ItemRow[]>>;
+}
+
 /**
  * Runs one input against the database and the model. `tenants` must all be active; the
  * application tables are emptied first, so runs are independent (and shrinkable).
  */
-export async function runCrudInput(t: TestTenantry, tenants: readonly TenantId[], input: CrudInput): Promise<void> {
-  await clearAppData(t);
+export async function runCrudInput(
+  t: Pick<TestTenantry, 'db' | 'admin'>,
+  tenants: readonly TenantId[],
+  input: CrudInput,
+  views: AdminViews = { clear: () => clearAppData(t), allRows: () => allRowsByTenant(t) },
+): Promise<void> {
+  await views.clear();
   const model = new Map<TenantId, TenantRows>(tenants.map((id) => [id, new Map()]));
   const committed = (id: TenantId): TenantRows => model.get(id) as TenantRows;
 
@@ -306,7 +317,7 @@ export async function runCrudInput(t: TestTenantry, tenants: readonly TenantId[]
         }),
       ),
     );
-    const truth = await allRowsByTenant(t);
+    const truth = await views.allRows();
     for (const id of tenants) expect(truth.get(id) ?? [], `rows of ${id} as the admin sees them`).toEqual(expectedRows(committed(id)));
     expect([...truth.keys()].filter((id) => !model.has(id as TenantId)), 'rows under no tenant of the model').toEqual([]);
   }

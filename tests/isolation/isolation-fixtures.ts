@@ -2,7 +2,7 @@
 // tables joined by a composite foreign key), the admin's view of every row, and small helpers.
 import { expect } from 'vitest';
 import type { TenantId } from 'tenantry';
-import { isolateTable } from 'tenantry/postgres';
+import { isolateTable, quoteIdentifier, type SqlQueryable } from 'tenantry/postgres';
 import type { TestTenantry } from 'tenantry/testing';
 
 /** One item as a tenant sees it: tags sorted by name, so rows compare with toEqual. */
@@ -36,12 +36,16 @@ export const ITEMS_WITH_TAGS = `
     FROM items i LEFT JOIN tags g ON g.item_id = i.id
    GROUP BY i.id, i.label ORDER BY i.id`;
 
-/** Every row of every tenant, read as the admin (a superuser bypasses row-level security). */
-export async function allRowsByTenant(t: TestTenantry): Promise<Map<string, ItemRow[]>> {
+/**
+ * Every row of every tenant, read as the admin (a superuser bypasses row-level security), in
+ * `schema` (a schema-tier tenant's) of the database `t.admin` is on (a database-tier tenant's).
+ */
+export async function allRowsByTenant(t: { readonly admin: SqlQueryable }, schema = 'public'): Promise<Map<string, ItemRow[]>> {
+  const s = quoteIdentifier(schema);
   const { rows } = await t.admin.query<ItemRow & { tenant_id: string }>(`
     SELECT i.tenant_id::text AS tenant_id, i.id::text AS id, i.label,
            coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.id IS NOT NULL), '{}') AS tags
-      FROM items i LEFT JOIN tags g ON g.tenant_id = i.tenant_id AND g.item_id = i.id
+      FROM ${s}.items i LEFT JOIN ${s}.tags g ON g.tenant_id = i.tenant_id AND g.item_id = i.id
      GROUP BY i.tenant_id, i.id, i.label ORDER BY i.tenant_id, i.id`);
   const byTenant = new Map<string, ItemRow[]>();
   for (const { tenant_id, ...item } of rows) {
@@ -52,16 +56,16 @@ export async function allRowsByTenant(t: TestTenantry): Promise<Map<string, Item
   // A tag whose item is gone, or that sits under another tenant than its item, would not show
   // up in the join above; count them separately.
   const { rows: stray } = await t.admin.query<{ n: string }>(
-    `SELECT count(*) AS n FROM tags g WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.tenant_id = g.tenant_id AND i.id = g.item_id)`,
+    `SELECT count(*) AS n FROM ${s}.tags g WHERE NOT EXISTS (SELECT 1 FROM ${s}.items i WHERE i.tenant_id = g.tenant_id AND i.id = g.item_id)`,
   );
   expect(stray[0]?.n, 'tags without an item of their own tenant').toBe('0');
   return byTenant;
 }
 
 /** Empties the application tables as the admin, so every property run starts from nothing. */
-export async function clearAppData(t: TestTenantry): Promise<void> {
-  await t.admin.query('DELETE FROM tags');
-  await t.admin.query('DELETE FROM items');
+export async function clearAppData(t: { readonly admin: SqlQueryable }, schema = 'public'): Promise<void> {
+  await t.admin.query(`DELETE FROM ${quoteIdentifier(schema)}.tags`);
+  await t.admin.query(`DELETE FROM ${quoteIdentifier(schema)}.items`);
 }
 
 /**

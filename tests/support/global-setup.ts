@@ -41,6 +41,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // only where a URL names one, and skip saying so elsewhere (packages/tenantry/src/stores).
   project.provide('neo4jUrl', process.env.NEO4J_URL ?? '');
   project.provide('mongodbUrl', process.env.MONGODB_URL ?? '');
+  project.provide('weaviateUrl', process.env.WEAVIATE_URL ?? '');
+  project.provide('s3Url', process.env.S3_URL ?? '');
   const redis = await findOrStartRedis();
   project.provide('redisUrl', redis.url);
   const postgres = await findOrStartPostgres({ url: process.env.DATABASE_URL || undefined, whenUrlGiven: 'use-if-answers', embedded: { dataDir: 'temporary' } });

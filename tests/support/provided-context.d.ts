@@ -18,5 +18,9 @@ declare module 'vitest' {
     neo4jUrl: string;
     /** MONGODB_URL or '': the MongoDB store suite skips without it. */
     mongodbUrl: string;
+    /** WEAVIATE_URL (http://host:8080) or '': the Weaviate store suite skips without it. */
+    weaviateUrl: string;
+    /** S3_URL (http://KEY:SECRET@host:9000/bucket: MinIO, AWS) or '': the real-S3 suite skips without it. */
+    s3Url: string;
   }
 }

@@ -32,7 +32,7 @@ beforeAll(async () => {
     jwtIssuer: 'access-cache', jwtAudience: 'access-cache', jwtSecret: SECRET,
   });
   [one, two] = await Promise.all([startServer(config, { signals: [], logger, clock }), startServer(config, { signals: [], logger, clock })]);
-  await Promise.all([one.database.control.ready(), two.database.control.ready(), one.database.registry.ready(), two.database.registry.ready()]);
+  await Promise.all([one, two].flatMap(({ database }) => [database.control.ready(), database.registry.ready(), database.billing.ready()]));
 }, 60_000);
 afterAll(async () => {
   await one?.close();
@@ -44,19 +44,21 @@ const jwt = (userId: string, tenantId: string) => new SignJWT({ tenant_id: tenan
   .setIssuer('access-cache').setAudience('access-cache').setIssuedAt(clock.now()).setExpirationTime(new Date(clock.now().getTime() + 3_600_000))
   .sign(new TextEncoder().encode(SECRET));
 
-async function get(server: RunningServer, headers: Record<string, string>): Promise<{ status: number; code?: string }> {
-  const res = await fetch(`${server.url}/v1/tenant/members`, { headers });
+async function get(server: RunningServer, headers: Record<string, string>, write?: { path: string; body: unknown }): Promise<{ status: number; code?: string }> {
+  const res = await fetch(`${server.url}${write?.path ?? '/v1/tenant/members'}`, write
+    ? { method: 'PUT', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(write.body) }
+    : { headers });
   const body = (await res.json()) as { code?: string };
   return { status: res.status, ...(body.code === undefined ? {} : { code: body.code }) };
 }
 
 /** Polls `server` until the answer's status is `status`, for at most one second; the last answer. */
-async function within1s(server: RunningServer, headers: Record<string, string>, status: number): Promise<{ status: number; code?: string; afterMs: number }> {
+async function within1s(server: RunningServer, headers: Record<string, string>, status: number, write?: { path: string; body: unknown }): Promise<{ status: number; code?: string; afterMs: number }> {
   const started = Date.now();
-  let last = await get(server, headers);
+  let last = await get(server, headers, write);
   while (last.status !== status && Date.now() - started <= 1000) {
     await new Promise((r) => setTimeout(r, 10));
-    last = await get(server, headers);
+    last = await get(server, headers, write);
   }
   return { ...last, afterMs: Date.now() - started };
 }
@@ -126,5 +128,35 @@ describe.runIf(redisUp)('two servers sharing Redis, each caching tenants and pri
     clock.advance(60_000);
     expect(await get(two, headers)).toMatchObject({ status: 401, code: 'API_KEY_INVALID' });
     expect(await get(one, headers)).toMatchObject({ status: 401, code: 'API_KEY_INVALID' });
+  });
+
+  it('serves the billing entitlement from its cache, and refuses writes of a tenant degraded to read-only on the other server within a second', async () => {
+    const tenant = t.tenants[0]!.id;
+    const { billing } = one.database;
+    await addMember(tenant, 'payer');
+    const by = { actor: 'operator:test' };
+    const started = await billing.subscriptions.start(tenant, { plan: 'pro' }, by);
+    const write = { path: '/v1/tenant/branding', body: { name: 'Payer' } };
+    let headers = { authorization: `Bearer ${await jwt('payer', tenant)}` };
+    for (let i = 0; i < 3; i += 1) expect((await get(two, headers, write)).status).toBe(200);
+    // Behind the library's back: nothing announced, so the other server still lets it write
+    // (the entitlement came from its cache, not from a read per request).
+    await t.admin.query("UPDATE tenantry.subscriptions SET entitlement = 'read_only' WHERE tenant = $1", [tenant]);
+    expect((await get(two, headers, write)).status).toBe(200);
+    await t.admin.query("UPDATE tenantry.subscriptions SET entitlement = 'full' WHERE tenant = $1", [tenant]);
+
+    // The real way: the period closes, the payment fails, the grace period runs out.
+    clock.set(started.currentPeriod.end);
+    const invoice = await billing.invoices.closePeriod(tenant);
+    await billing.subscriptions.paymentFailed(tenant, by);
+    clock.advance(14 * 86_400_000);
+    headers = { authorization: `Bearer ${await jwt('payer', tenant)}` }; // signed on the moved clock
+    expect((await get(two, headers, write)).status).toBe(200);
+    expect((await billing.subscriptions.settle(tenant)).entitlement).toBe('read_only');
+    expect(await within1s(two, headers, 403, write)).toMatchObject({ status: 403, code: 'BILLING_READ_ONLY' });
+    expect((await get(two, headers)).status).toBe(200); // reads go on
+
+    await billing.invoices.markPaid(tenant, invoice!.id, by);
+    expect((await within1s(two, headers, 200, write)).status).toBe(200);
   });
 });

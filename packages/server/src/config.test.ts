@@ -22,7 +22,7 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 600, rateLimitBurst: 100, rateLimitApiKeyPerMinute: 300, rateLimitApiKeyBurst: 50, rateLimitOnUnavailable: 'local', healthWindowMinutes: 15,
       metrics: 'off', metricsTopTenants: 20, tracing: 'parent',
       appPoolSize: 10, operatorPoolSize: 4, poolAcquireTimeoutMs: 5_000, tenantDeadlineMs: 5_000, operatorDeadlineMs: 10_000, exportDeadlineMs: 60_000,
-      billingDegradeTo: 'read_only', billingGraceDays: 14, billingIssuer: 'INV', billingTaxRatePpm: 0,
+      billingDegradeTo: 'read_only', billingGraceDays: 14, billingIssuer: 'INV', billingTaxRatePpm: 0, billingTickSeconds: 60,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

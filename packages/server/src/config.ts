@@ -99,6 +99,13 @@ const ServerConfigSchema = Type.Object(
     billingTaxRatePpm: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, ...annotate({ env: 'TENANTRY_BILLING_TAX_RATE_PPM', reason: 'must be an integer from 0 to 1000000 (parts per million)' }) }),
     billingGraceDays: Type.Integer({ minimum: 0, maximum: 365, default: 14, ...annotate({ env: 'TENANTRY_BILLING_GRACE_DAYS', reason: 'must be an integer from 0 to 365' }) }),
     billingDegradeTo: Type.Union([Type.Literal('read_only'), Type.Literal('suspended')], { default: 'read_only', ...annotate({ env: 'TENANTRY_BILLING_DEGRADE_TO', reason: 'must be read_only or suspended' }) }),
+    /** How often the billing scheduler settles due trials and grace periods and closes ended periods (docs/billing.md). */
+    billingTickSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 60, ...annotate({ env: 'TENANTRY_BILLING_TICK_SECONDS', reason: 'must be an integer from 1 to 86400' }) }),
+    /** Stripe as the payment provider (both or neither): the API key, and the webhook endpoint's signing secret. */
+    stripeSecretKey: Type.Optional(Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_STRIPE_SECRET_KEY', reason: 'must not be empty', secret: true }) })),
+    stripeWebhookSecret: Type.Optional(Type.String({ minLength: 1, ...annotate({ env: 'TENANTRY_STRIPE_WEBHOOK_SECRET', reason: 'must not be empty', secret: true }) })),
+    /** Where the Stripe SDK sends its calls, when not to Stripe itself (a Stripe-compatible test server). */
+    stripeApiUrl: Type.Optional(Type.String({ pattern: '^https?://', ...annotate({ env: 'TENANTRY_STRIPE_API_URL', reason: 'must be an http:// or https:// URL' }) })),
     /** Redis for rate limits and the change feed of cached settings; absent → in-process (one server only). */
     redisUrl: Type.Optional(
       Type.String({ format: 'redis-url', ...annotate({ env: 'REDIS_URL', reason: 'must be a redis:// or rediss:// URL', secret: true }) }),
@@ -197,6 +204,9 @@ function validate(raw: Record<string, unknown>, nameOf: (key: string) => string)
   checkJwt(config, nameOf);
   if ((config.ssoPublicUrl === undefined) !== (config.ssoMasterKey === undefined)) {
     invalid(nameOf(config.ssoPublicUrl === undefined ? 'ssoPublicUrl' : 'ssoMasterKey'), 'is required when the other SSO setting is set');
+  }
+  if ((config.stripeSecretKey === undefined) !== (config.stripeWebhookSecret === undefined)) {
+    invalid(nameOf(config.stripeSecretKey === undefined ? 'stripeSecretKey' : 'stripeWebhookSecret'), 'is required when the other Stripe setting is set');
   }
   if ((config.usageWebhookUrl === undefined) !== (config.usageWebhookSecret === undefined)) {
     invalid(nameOf(config.usageWebhookUrl === undefined ? 'usageWebhookUrl' : 'usageWebhookSecret'), 'is required when the other usage webhook setting is set');

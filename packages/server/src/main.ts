@@ -11,6 +11,7 @@ import { combineObservers } from 'tenantry/observability';
 import { buildApp } from './app.js';
 import { openChangeFeed } from './change-feed.js';
 import { parseAlertRules, type ServerConfig } from './config.js';
+import { startBillingScheduler, type BillingScheduler } from './database/billing-scheduler.js';
 import { startHealthServices } from './database/health-services.js';
 import { quotaPressureReader } from './database/quota-pressure.js';
 import { openDatabase, type ServerDatabase } from './database/open-database.js';
@@ -47,6 +48,8 @@ export interface RunningServer {
   readonly port: number;
   readonly app: FastifyInstance;
   readonly database: ServerDatabase;
+  /** Settles due trials and grace periods and closes ended periods every TENANTRY_BILLING_TICK_SECONDS (tick() runs one pass now). */
+  readonly billingScheduler: BillingScheduler;
   /** Stops accepting connections, lets requests in flight finish, then closes the database. Idempotent. */
   close(): Promise<ShutdownOutcome>;
   /** Settles when a shutdown (by signal or close()) has finished. */
@@ -126,6 +129,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     ...(config.alertWebhookUrl && config.alertWebhookSecret ? { webhook: { url: config.alertWebhookUrl, secret: config.alertWebhookSecret } } : {}),
   });
   activitySink.record = (tenantId, durationMs) => health.services.activity.recordDatabase(tenantId, durationMs);
+  const billingScheduler = startBillingScheduler(database.billing, { logger, intervalMs: config.billingTickSeconds * 1000 });
   const app = buildApp({
     operator: database.operator,
     logger,
@@ -141,6 +145,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     await app.close().catch(() => {});
     await rateLimit.close();
     await health.close().catch(() => {});
+    await billingScheduler.close();
     await database.close();
     await changes.close();
     throw err;
@@ -161,6 +166,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     await rateLimit.close();
     // After HTTP (no request records any more), before the pools end: the last activity is written.
     await health.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'flushing activity failed'); });
+    await billingScheduler.close();
     await database.close().catch((err: unknown) => { outcome = 'failed'; logger.error({ err }, 'closing the database failed'); });
     await changes.close();
     logger.info({ outcome }, 'tenantry stopped');
@@ -182,5 +188,5 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   for (const signal of signals) process.on(signal, onSignal);
 
   logger.info({ url, database: database.location, migrationsApplied: database.migrations.applied, changeFeed: changes.kind }, 'tenantry listening');
-  return { url, port, app, database, close, closed };
+  return { url, port, app, database, billingScheduler, close, closed };
 }

@@ -1,5 +1,5 @@
 // One tenant: its header and status, and tabs for the overview (facts, lifecycle, health),
-// people, API keys, settings, usage and the audit log. Tabs that act inside the tenant go
+// people, API keys, settings, usage, billing and the audit log. Tabs that act inside the tenant go
 // through an impersonation session.
 import { useState, type ReactNode } from 'react';
 import { tenantsApi } from '../api/endpoints.js';
@@ -11,6 +11,7 @@ import { StatusBadge } from '../components/StatusBadge.js';
 import { useOperator } from '../components/operator-context.js';
 import { ApiKeysPanel } from '../tenant/ApiKeysPanel.js';
 import { AuditPanel } from '../tenant/AuditPanel.js';
+import { BillingPanel } from '../tenant/BillingPanel.js';
 import { FlagsPanel } from '../tenant/FlagsPanel.js';
 import { ImpersonationGate } from '../tenant/ImpersonationGate.js';
 import { InvitationsPanel } from '../tenant/InvitationsPanel.js';
@@ -25,6 +26,7 @@ const TABS = [
   { id: 'api-keys', label: 'API keys' },
   { id: 'settings', label: 'Settings & flags' },
   { id: 'usage', label: 'Plan & usage' },
+  { id: 'billing', label: 'Billing' },
   { id: 'audit', label: 'Audit log' },
 ] as const;
 
@@ -35,6 +37,7 @@ function tabContent(tab: string, tenant: Tenant, refresh: number, onChanged: (t:
     case 'api-keys': return inside((token) => <ApiKeysPanel token={token} />);
     case 'settings': return inside((token) => <div className="stack"><SettingsPanel token={token} /><FlagsPanel token={token} /></div>);
     case 'usage': return inside((token) => <UsagePanel token={token} />);
+    case 'billing': return <BillingPanel tenantId={tenant.id} refresh={refresh} />;
     case 'audit': return <AuditPanel tenantId={tenant.id} refresh={refresh} />;
     default: return <TenantOverview tenant={tenant} onChanged={onChanged} />;
   }

@@ -1,8 +1,10 @@
 // `tenantry billing invoices list|show|pay|void|credit-note --tenant <id-or-slug>`: a tenant's
-// invoices and credit notes; `show --html` renders it in the tenant's branding. Every change is
-// audited by the billing service, as the CLI's user.
+// invoices and credit notes; `show --html` renders it in the tenant's branding, `show --pdf <file>`
+// writes its PDF. Every change is audited by the billing service, as the CLI's user.
+import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { renderInvoiceHtml, type StoredInvoice } from 'tenantry/billing';
+import { renderInvoicePdf } from '../http/invoice-pdf.js';
 import { CLI_AUTHOR } from './cli-author.js';
 import type { CliContext } from './context.js';
 import { toJson } from './output.js';
@@ -28,13 +30,16 @@ export function registerBillingInvoices(billing: Command, ctx: CliContext): void
         service.invoices.list((await findTenant(registry, opts.tenant)).id, opts.status === undefined ? {} : { status: opts.status }));
       ctx.io.out(opts.json ? toJson({ items }) : items.map(line).join(''));
     });
-  invoices.command('show').description('one invoice with its lines (JSON), or as HTML in the tenant\'s branding').argument('<invoice-id>')
-    .addOption(tenantOption()).option('--html', 'render as HTML')
-    .action(async (invoiceId: string, opts: { tenant: string; html?: true }) => {
+  invoices.command('show').description('one invoice with its lines (JSON), or as HTML or PDF in the tenant\'s branding').argument('<invoice-id>')
+    .addOption(tenantOption()).addOption(new Option('--html', 'render as HTML').conflicts('pdf')).option('--pdf <file>', 'write it as a PDF to this file')
+    .action(async (invoiceId: string, opts: { tenant: string; html?: true; pdf?: string }) => {
       ctx.io.out(await withDatabase(ctx, async ({ registry, billing: service, control }) => {
         const tenant = await findTenant(registry, opts.tenant);
         const invoice = await service.invoices.get(tenant.id, invoiceId);
-        return opts.html ? renderInvoiceHtml(invoice, { branding: await control.branding.get(tenant.id), tenantName: tenant.displayName }) : toJson(invoice);
+        const look = { branding: await control.branding.get(tenant.id), tenantName: tenant.displayName };
+        if (opts.pdf === undefined) return opts.html ? renderInvoiceHtml(invoice, look) : toJson(invoice);
+        await writeFile(opts.pdf, await renderInvoicePdf(invoice, look));
+        return `${opts.pdf}\n`;
       }));
     });
   for (const [name, description] of [['pay', 'mark an open invoice paid'], ['void', 'void an open invoice']] as const) {

@@ -3,12 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createCliContext, OutputClosedError, type CliIo } from './context.js';
+import { registerAdopt } from './adopt.js';
 import { registerAudit } from './audit.js';
 import { registerBilling } from './billing.js';
 import { registerMigrate } from './migrate.js';
 import { registerOperators } from './operators.js';
 import { EXIT_ERROR, EXIT_USAGE, exitCodeFor, formatError, formatErrorJson, formatUsageErrorJson } from './report-error.js';
 import { registerStart } from './start.js';
+import { registerTargets } from './targets.js';
 import { registerTenants } from './tenants.js';
 import { registerVerify } from './verify.js';
 
@@ -66,7 +68,9 @@ export function createProgram(io: CliIo, options: { readonly jsonErrors?: boolea
   registerStart(program, ctx);
   registerMigrate(program, ctx);
   registerTenants(program, ctx);
+  registerTargets(program, ctx);
   registerVerify(program, ctx);
+  registerAdopt(program, ctx);
   registerAudit(program, ctx);
   registerOperators(program, ctx);
   registerBilling(program, ctx);

@@ -11,6 +11,7 @@ import { pgPool } from 'tenantry/postgres/pg';
 import type { ServerConfig } from '../config.js';
 import { loadPlanCatalog } from '../plans.js';
 import { migrateDatabase } from './migrate-database.js';
+import { paymentProviderFromConfig } from './payment-provider.js';
 import { planLimits } from './plan-limits.js';
 import { connectPostgresServer, type PostgresServerKind } from './postgres-server.js';
 
@@ -69,7 +70,9 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
   let operator: SqlPool | undefined;
   let control: ControlPlane | undefined;
   let registry: TenantRegistry | undefined;
+  let billing: Billing | undefined;
   const endAll = async () => {
+    await billing?.close();
     await control?.close();
     await registry?.close();
     const ended = await Promise.allSettled([app?.end(), operator?.end()]);
@@ -120,9 +123,13 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       planFeatures: (plan) => planFeatures(quotas.catalog, plan),
       ...options.control,
     });
-    const billing = createBilling({
+    // The entitlement (read-only after the grace period) is cached per instance like the tenant
+    // record, and dropped everywhere through the same feed when billing changes it.
+    const provider = paymentProviderFromConfig(config, clock);
+    billing = createBilling({
       operator, catalog: quotas.catalog, registry, clock, issuer: config.billingIssuer, taxRatePpm: config.billingTaxRatePpm,
       gracePeriodMs: config.billingGraceDays * 86_400_000, degradeTo: config.billingDegradeTo,
+      ...(provider ? { provider } : {}), ...(feed ? { changeFeed: feed } : {}), ...(options.control?.cache?.onError ? { cache: { onError: options.control.cache.onError } } : {}),
     });
     let closing: Promise<void> | undefined;
     return {

@@ -13,6 +13,7 @@ import { registerAnalyticsRoutes } from './analytics.js';
 import { registerApiKeyRoutes } from './api-keys.js';
 import { registerAuditRoutes } from './audit.js';
 import { registerBillingRoutes } from './billing.js';
+import { registerBillingWebhookRoutes } from './billing-webhooks.js';
 import { registerBrandingRoutes } from './branding.js';
 import { registerDomainRoutes } from './domains.js';
 import { registerFlagRoutes } from './flags.js';
@@ -67,7 +68,7 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     await tenantScope(tenant, deps);
     if (deps.health) recordTenantActivity(tenant, deps.health.activity);
     if (deps.rateLimit) registerRateLimit(tenant, deps.rateLimit);
-    if (deps.billing) enforceBillingEntitlement(tenant, deps.db);
+    if (deps.billing) enforceBillingEntitlement(tenant, deps.billing);
     registerMemberRoutes(tenant, deps);
     registerInvitationRoutes(tenant, deps);
     registerApiKeyRoutes(tenant, deps);
@@ -86,4 +87,6 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     if (deps.identity) registerTenantSsoRoutes(tenant, { db: deps.db, identity: deps.identity });
   }, { prefix: '/v1/tenant' });
   if (deps.identity) registerPublicSsoRoutes(app, deps.identity);
+  const { billing } = deps;
+  if (billing) await app.register(async (providers) => registerBillingWebhookRoutes(providers, billing), { prefix: '/v1' });
 }

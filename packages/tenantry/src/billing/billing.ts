@@ -6,14 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import { appendAuditEvent, withAuditOperator, type AuditOperatorTransaction, type JsonObject } from '../audit/index.js';
 import { coreErrors, isTenantryError, parseTenantId, systemClock, type Clock, type TenantId } from '../core/index.js';
-import type { ChangeAuthor, TenantRegistry } from '../control/index.js';
+import type { CacheOptions, ChangeAuthor, TenantRegistry } from '../control/index.js';
 import type { SqlPool } from '../postgres/index.js';
+import type { ChangeFeed } from '../redis/index.js';
 import { invoiceFor, periodOf, readPeriodUsage, requireCatalogPlan, shiftPeriod, type Period, type Plan, type PlanCatalog } from '../quota/index.js';
 import {
   displayNumber, readInvoice, readInvoices, readSubscription, SUBSCRIPTION_COLUMNS, toSubscription,
   type Entitlement, type InvoiceStatus, type StoredInvoice, type Subscription, type SubscriptionRow,
 } from './billing-sql.js';
 import { composeInvoice, type PendingLine } from './compose-invoice.js';
+import { entitlementCache } from './entitlement-cache.js';
 import { billingErrors } from './errors.js';
 import { prorate, taxOf } from './proration.js';
 import type { PaymentProvider, ProviderEvent } from './payment-provider.js';
@@ -35,6 +37,13 @@ export interface BillingOptions {
   readonly degradeTo?: 'read_only' | 'suspended';
   /** The payment provider, when one is used (customers, invoices, usage, events). */
   readonly provider?: PaymentProvider;
+  /**
+   * Tells every instance that a tenant's entitlement changed (topic `billing`), so that
+   * `entitlement()` is served from this instance's cache; without one it reads every time.
+   */
+  readonly changeFeed?: ChangeFeed;
+  /** Tuning of the entitlement cache; its max age defaults to 5 000 ms, like the tenant cache's. */
+  readonly cache?: CacheOptions;
 }
 
 export interface StartSubscriptionInput {
@@ -64,7 +73,21 @@ export interface Billing {
     settle(tenantId: TenantId | string, by?: ChangeAuthor): Promise<Subscription>;
     /** A credit for the tenant's next invoice (a goodwill credit, a refund kept as credit). */
     addCredit(tenantId: TenantId | string, amountMinor: number, description: string, by: ChangeAuthor): Promise<void>;
+    /**
+     * `settle` for every subscription with a transition due now (a trial that ended, a grace
+     * period that ran out): what a scheduler calls, any number of times.
+     */
+    settleDue(by?: ChangeAuthor): Promise<CloseResult['failed']>;
   };
+  /**
+   * What the tenant may do now (`full` without a subscription), from this instance's cache when
+   * a change feed was given: the check on every write of a tenant costs no query once warm.
+   */
+  entitlement(tenantId: TenantId | string): Promise<Entitlement>;
+  /** Resolves once the entitlement cache follows the change feed (before, it reads through). */
+  ready(): Promise<void>;
+  /** Unsubscribes the entitlement cache (the feed's connections stay the caller's). */
+  close(): Promise<void>;
   readonly invoices: {
     list(tenantId: TenantId | string, options?: { readonly limit?: number; readonly status?: InvoiceStatus }): Promise<StoredInvoice[]>;
     get(tenantId: TenantId | string, invoiceId: string): Promise<StoredInvoice>;
@@ -78,6 +101,8 @@ export interface Billing {
     creditNote(tenantId: TenantId | string, invoiceId: string, input: { readonly amountMinor?: number; readonly reason: string }, by: ChangeAuthor): Promise<StoredInvoice>;
   };
   readonly provider: {
+    /** The configured provider's name (`stripe` …), or undefined when there is none. */
+    readonly name: string | undefined;
     /** Creates the tenant's customer at the provider (once) and links it. */
     linkCustomer(tenantId: TenantId | string, input: { readonly name: string; readonly email?: string }, by: ChangeAuthor): Promise<Subscription>;
     /** Sends an invoice to the provider for collection; its usage lines as metered usage too. */
@@ -98,8 +123,11 @@ const maxDate = (a: Date, b: Date): Date => (a.getTime() >= b.getTime() ? a : b)
 const minDate = (a: Date, b: Date): Date => (a.getTime() <= b.getTime() ? a : b);
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
-/** A lifecycle step to take after the billing transaction commits (the registry has its own). */
-type After = { readonly event: 'suspend' | 'restore'; readonly tenantId: string };
+/**
+ * A step to take after the billing transaction commits: a lifecycle change (the registry has its
+ * own transaction), or announcing a changed entitlement to every instance.
+ */
+type After = { readonly event: 'suspend' | 'restore' | 'entitlement'; readonly tenantId: string };
 
 /**
  * @example
@@ -118,6 +146,7 @@ export function createBilling(options: BillingOptions): Billing {
   if (!Number.isSafeInteger(taxRatePpm) || taxRatePpm < 0 || taxRatePpm > 1_000_000) throw bad('taxRatePpm', 'must be an integer from 0 to 1,000,000');
   if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw bad('gracePeriodMs', 'must be a non-negative integer');
   if (degradeTo !== 'read_only' && degradeTo !== 'suspended') throw bad('degradeTo', 'must be read_only or suspended');
+  const entitlements = entitlementCache(operator, options.changeFeed, options.cache);
 
   /** One operator transaction for the tenant; lifecycle steps run after it commits. */
   async function inTenant<T>(rawId: TenantId | string, work: (tx: AuditOperatorTransaction, after: After[]) => Promise<T>): Promise<T> {
@@ -137,6 +166,7 @@ export function createBilling(options: BillingOptions): Billing {
   // The registry's own transition, audited there with reason `billing`. Run after the billing
   // change committed; `settle` repeats it if it failed (the subscription still says suspended).
   async function lifecycle(step: After): Promise<void> {
+    if (step.event === 'entitlement') return entitlements.changed(parseTenantId(step.tenantId));
     const tenant = await registry.tryGet(step.tenantId);
     if (!tenant) return;
     if (step.event === 'suspend' && tenant.status !== 'active') return;
@@ -191,6 +221,7 @@ export function createBilling(options: BillingOptions): Billing {
     if (current.status === 'past_due' && current.entitlement === 'full' && current.past_due_since !== null
       && now.getTime() - current.past_due_since.getTime() >= graceMs) {
       current = await update(tx, { entitlement: degradeTo });
+      after.push({ event: 'entitlement', tenantId: tx.tenantId });
       await audit(tx, by, 'billing.entitlement.degrade', `subscription:${tx.tenantId}`, { from: 'full', to: degradeTo, pastDueSince: iso(current.past_due_since) });
     }
     // Also retries a suspension whose lifecycle step failed after its change committed.
@@ -205,6 +236,7 @@ export function createBilling(options: BillingOptions): Billing {
       "SELECT count(*) AS n FROM tenantry.invoices WHERE tenant_id = $1 AND kind = 'invoice' AND status = 'open' AND total_minor > 0", [tx.tenantId]);
     if (Number(rows[0]?.n ?? 0) > 0) return row;
     const updated = await update(tx, { status: 'active', past_due_since: null, entitlement: 'full' });
+    if (row.entitlement !== 'full') after.push({ event: 'entitlement', tenantId: tx.tenantId });
     await audit(tx, by, 'billing.subscription.restore', `subscription:${tx.tenantId}`, { from: 'past_due', to: 'active', entitlement: { from: row.entitlement, to: 'full' } });
     if (row.entitlement === 'suspended') after.push({ event: 'restore', tenantId: tx.tenantId });
     return updated;
@@ -437,28 +469,43 @@ export function createBilling(options: BillingOptions): Billing {
     }
   }
 
-  async function closeDue(by: ChangeAuthor = SYSTEM): Promise<CloseResult> {
-    const issued: StoredInvoice[] = [];
+  /**
+   * Runs `work` for every subscription `where` selects (with `params`), a page at a time; one
+   * tenant's failure (a plan missing from the catalog) is reported and the others still run.
+   */
+  async function forEachSubscription(where: string, params: readonly unknown[], work: (tenantId: string) => Promise<void>): Promise<CloseResult['failed']> {
     const failed: { tenantId: string; code: string }[] = [];
     let cursor = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      // The operator sees every subscription row (like the registry); a page at a time.
+      // The operator sees every subscription row (like the registry).
       const { rows } = await operator.query<{ tenant: string }>(
-        `SELECT tenant FROM tenantry.subscriptions WHERE ended_at IS NULL AND current_period_end <= $1 AND tenant > $2
-          ORDER BY tenant LIMIT 200`, [clock.now(), cursor]);
+        `SELECT tenant FROM tenantry.subscriptions WHERE (${where}) AND tenant > $${params.length + 1} ORDER BY tenant LIMIT 200`,
+        [...params, cursor]);
       if (rows.length === 0) break;
       for (const { tenant: tenantId } of rows) {
         cursor = tenantId;
         try {
-          issued.push(...await closeCaughtUp(tenantId, by));
+          await work(tenantId);
         } catch (err) {
-          // One tenant's failure (a plan missing from the catalog) must not stop everyone's invoices.
           failed.push({ tenantId, code: isTenantryError(err) ? err.code : 'INTERNAL' });
         }
       }
     }
+    return failed;
+  }
+
+  async function closeDue(by: ChangeAuthor = SYSTEM): Promise<CloseResult> {
+    const issued: StoredInvoice[] = [];
+    const failed = await forEachSubscription('ended_at IS NULL AND current_period_end <= $1', [clock.now()], async (tenantId) => {
+      issued.push(...await closeCaughtUp(tenantId, by));
+    });
     return { issued, failed };
   }
+
+  // The same conditions as settleIn's, so that a tick touches only subscriptions with work due.
+  const settleDue = (by: ChangeAuthor = SYSTEM): Promise<CloseResult['failed']> => forEachSubscription(
+    "(status = 'trialing' AND trial_end <= $1) OR (status = 'past_due' AND entitlement = 'full' AND past_due_since <= $2)",
+    [clock.now(), new Date(clock.now().getTime() - graceMs)], async (tenantId) => { await settle(tenantId, by); });
 
   async function getInvoice(tx: AuditOperatorTransaction, invoiceId: string, lock = false): Promise<StoredInvoice> {
     const invoice = await readInvoice(tx, tx.tenantId, String(invoiceId).toLowerCase(), lock);
@@ -512,7 +559,7 @@ export function createBilling(options: BillingOptions): Billing {
   // ---- payment provider ---------------------------------------------------------------------
 
   function requireProvider(): PaymentProvider {
-    if (!options.provider) throw bad('provider', 'no payment provider is configured');
+    if (!options.provider) throw billingErrors.create('PAYMENT_PROVIDER_NOT_CONFIGURED', { details: { provider: null } });
     return options.provider;
   }
 
@@ -615,6 +662,7 @@ export function createBilling(options: BillingOptions): Billing {
       paymentFailed,
       settle,
       addCredit,
+      settleDue,
     },
     invoices: {
       list: (tenantId, listOptions = {}) => withAuditOperator(operator, tenantId, (tx) => readInvoices(tx, tx.tenantId, listOptions)),
@@ -625,7 +673,10 @@ export function createBilling(options: BillingOptions): Billing {
       void: (tenantId, invoiceId, by) => setStatus(tenantId, invoiceId, 'void', by),
       creditNote,
     },
-    provider: { linkCustomer, reportInvoice, receive },
+    provider: { name: options.provider?.name, linkCustomer, reportInvoice, receive },
+    entitlement: (tenantId) => entitlements.get(parseTenantId(tenantId)),
+    ready: () => entitlements.ready(),
+    close: () => entitlements.close(),
   };
 }
 

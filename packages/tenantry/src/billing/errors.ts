@@ -62,6 +62,11 @@ export const billingErrors = defineErrors('billing', {
     message: 'The payment provider webhook failed signature verification.',
     fix: 'Check the webhook signing secret configured for the provider, and that the raw request body is passed unchanged; `details.reason` says what failed (a timestamp outside the tolerance is a replay).',
   },
+  PAYMENT_PROVIDER_NOT_CONFIGURED: {
+    kind: 'not_found',
+    message: 'No payment provider of this kind is configured.',
+    fix: 'Configure the provider named in `details.provider` (the server: TENANTRY_STRIPE_SECRET_KEY and TENANTRY_STRIPE_WEBHOOK_SECRET; the library: `createBilling({ provider })`), see docs/billing.md.',
+  },
   PAYMENT_PROVIDER_FAILED: {
     kind: 'unavailable',
     message: 'The payment provider could not be reached or refused the call.',

@@ -26,8 +26,12 @@ function safeLogo(value: string | null): string | null {
   try { return parseLogoUrl(value); } catch { return null; }
 }
 
-/** Minor units as the currency's amount: 123456 EUR → €1,234.56 (the currency's own digits). */
-function money(minor: number, currency: string, locale: string): string {
+/**
+ * Minor units as the currency's amount, in the currency's own number of digits (HTML and PDF).
+ *
+ * @example formatMinor(123456, 'EUR', 'en') // '€1,234.56'
+ */
+export function formatMinor(minor: number, currency: string, locale: string): string {
   const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
   const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
   return format.format(minor / 10 ** digits);
@@ -44,7 +48,7 @@ export function renderInvoiceHtml(invoice: StoredInvoice, options: InvoiceHtmlOp
   const logo = safeLogo(branding.logoUrl);
   const name = branding.name ?? options.tenantName;
   const title = invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice';
-  const amount = (minor: number) => escape(money(minor, invoice.currency, locale));
+  const amount = (minor: number) => escape(formatMinor(minor, invoice.currency, locale));
   const rows = invoice.lines.map((l) =>
     `<tr><td>${escape(l.description)}</td><td class="n">${l.kind === 'base' || l.kind === 'overage' ? escape(String(l.quantity)) : ''}</td><td class="n">${amount(l.amountMinor)}</td></tr>`).join('\n');
   const taxPercent = (invoice.taxRatePpm / 10_000).toLocaleString(locale, { maximumFractionDigits: 4 });

@@ -27,7 +27,8 @@ async function deleteAll(tx: TenantTransaction, table: string): Promise<number |
 /** The tables registered by isolateTable(), newest first (children usually come after parents), read as the operator. */
 export async function isolatedTables(operator: SqlQueryable): Promise<string[]> {
   const { rows } = await operator.query<{ name: string }>(
-    `SELECT format('%I.%I', schema_name, table_name) AS name FROM tenantry.isolated_tables ORDER BY isolated_at DESC, 1`,
+    `SELECT format('%I.%I', schema_name, table_name) AS name FROM tenantry.isolated_tables
+      WHERE schema_name !~ '^tenant_[0-9a-f]{32}$' ORDER BY isolated_at DESC, 1`,
   );
   return rows.map((r) => r.name);
 }

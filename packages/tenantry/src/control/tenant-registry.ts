@@ -9,6 +9,7 @@ import type { TenantEncryption } from '../crypto/index.js';
 import { toTenantryError, withPoolTransaction, type SqlConnection, type SqlPool, type TenantDatabase } from '../postgres/index.js';
 import type { ChangeFeed } from '../redis/index.js';
 import type { TenantLookup } from '../resolve/index.js';
+import type { Residency, TierPlacement } from '../placement/index.js';
 import { ACCESS_MAX_AGE_MS, ACCESS_TOPIC } from './access-cache.js';
 import { controlErrors } from './errors.js';
 import { createTenantCache, type TenantCacheStats } from './tenant-cache.js';
@@ -23,6 +24,12 @@ export interface CreateTenantInput {
   readonly tier?: IsolationTier;
   readonly plan?: string;
   readonly region?: string;
+  /**
+   * `pinned`: the region is a constraint — placing the tenant on a target of another region is
+   * refused with RESIDENCY_VIOLATION. `preferred` (default): targets of the region come first.
+   * Needs the registry's `placement`.
+   */
+  readonly residency?: Residency;
 }
 
 export interface ListTenantsOptions {
@@ -135,6 +142,12 @@ export interface TenantRegistryOptions {
    * (503): the status is changed, but work admitted before it may still be running.
    */
   readonly drainTimeoutMs?: number;
+  /**
+   * The placement directory (`createPlacement` of `tenantry/placement`): with it, tenants may be
+   * created in the schema and database tiers and are placed by region and residency; without
+   * it, every tenant is pooled.
+   */
+  readonly placement?: Pick<TierPlacement, 'tierFor' | 'choose' | 'record' | 'provision' | 'statusChanged' | 'remove'>;
 }
 
 /** What an operator says about a lifecycle change. */
@@ -194,17 +207,20 @@ function checkDisplayName(value: string): string {
   return displayName;
 }
 
-function checkCreateInput(input: CreateTenantInput) {
+function checkCreateInput(input: CreateTenantInput, placement: TenantRegistryOptions['placement']) {
   const slug = parseSlug(input.slug);
   const displayName = checkDisplayName(input.displayName ?? slug);
-  const tier = input.tier ?? 'pooled';
-  if (!ISOLATION_TIERS.includes(tier)) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'tier', reason: `one of ${ISOLATION_TIERS.join(', ')}` } });
-  if (tier !== 'pooled') {
-    // The schema and database tiers need provisioning steps that do not exist yet; refusing is
-    // better than recording a tier the data does not actually have.
-    throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'tier', reason: 'only the pooled tier can be provisioned in this version' } });
+  const plan = checkLabel('plan', input.plan, 'free');
+  if (input.tier !== undefined && !ISOLATION_TIERS.includes(input.tier)) throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'tier', reason: `one of ${ISOLATION_TIERS.join(', ')}` } });
+  const residency = input.residency ?? 'preferred';
+  if (residency !== 'preferred' && residency !== 'pinned') throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: 'residency', reason: 'one of preferred, pinned' } });
+  const tier = placement ? placement.tierFor(plan, input.tier) : (input.tier ?? 'pooled');
+  if (!placement && (tier !== 'pooled' || residency === 'pinned')) {
+    // Without a placement directory there is nowhere to put a schema or a database, and no
+    // target whose region could be checked: refusing beats recording what the data does not have.
+    throw controlErrors.create('TENANT_FIELD_INVALID', { details: { field: tier !== 'pooled' ? 'tier' : 'residency', reason: 'needs a placement directory (docs/tiers.md)' } });
   }
-  return { slug, displayName, tier, plan: checkLabel('plan', input.plan, 'free'), region: checkLabel('region', input.region, 'default') };
+  return { slug, displayName, tier, plan, region: checkLabel('region', input.region, 'default'), residency };
 }
 
 function checkReason(reason: unknown): string | undefined {
@@ -260,7 +276,7 @@ function decodeCursor(cursor: string): [string, TenantId] {
  * await registry.suspend(acme.id);
  */
 export function createTenantRegistry(options: TenantRegistryOptions): TenantRegistry {
-  const { operator, data } = options;
+  const { operator, data, placement } = options;
   const clock = options.clock ?? systemClock;
   const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
 
@@ -327,6 +343,8 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       return tenant;
     });
     await announce(id);
+    // A database-tier tenant's gate reads its status in its own database: mirror it there first.
+    if (placement) await placement.statusChanged(tenant, drainTimeoutMs);
     // Committed: every app transaction that begins from now on reads the new status. Those that
     // began before may still be working under the old one; a transition that stops work
     // returns only once they have ended, so after it no row of the tenant is read or written
@@ -365,7 +383,10 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
 
   return {
     async create(input, by = SYSTEM) {
-      const fields = checkCreateInput(input);
+      const fields = checkCreateInput(input, placement);
+      const request = { tier: fields.tier, region: fields.region, residency: fields.residency };
+      // Chosen before anything is written: a residency refusal leaves no trace but its error.
+      const target = placement ? await placement.choose(request) : undefined;
       const id = newTenantId();
       const now = clock.now();
       await inTransaction(async (c) => {
@@ -380,9 +401,18 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
           if (mapped.code === 'UNIQUE_VIOLATION') throw controlErrors.create('TENANT_SLUG_TAKEN', { details: { slug: fields.slug } });
           throw mapped;
         }
-        await audit(c, id, by, 'tenant.create', { slug: fields.slug, tier: fields.tier, plan: fields.plan, region: fields.region });
+        // The placement is written with the tenant's row, so a route looked up at any moment
+        // finds either no tenant or the tenant with its tier.
+        const placed = placement && target ? await placement.record(c, id, request, target) : undefined;
+        await audit(c, id, by, 'tenant.create', {
+          slug: fields.slug, tier: fields.tier, plan: fields.plan, region: fields.region,
+          ...(placed ? { target: placed.target, residency: placed.residency } : {}),
+        });
       });
-      // Pooled tenants need no provisioning steps: their tables already exist under RLS.
+      // Pooled tenants need no provisioning steps: their tables already exist under RLS. A
+      // schema or database is made (and migrated) while the tenant is still `provisioning`:
+      // no statement runs for it until it is active. A failure leaves it provisioning.
+      if (placement) await placement.provision((await tryGet(id)) as Tenant);
       return transition(id, 'activate', { by });
     },
     async get(id, getOptions) {
@@ -470,6 +500,8 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       }
       const purged = await purgeTenantData(data, id, await isolatedTables(operator).catch((e: unknown) => { throw toTenantryError(e); }));
       const tenant = await transition(id, 'delete', { by, ...change, details: { purged: { ...purged.deleted } } });
+      // A schema or database of its own goes whole, once the tenant is marked deleted.
+      if (placement) await placement.remove(id);
       return { tenant, purged };
     },
     lookup,

@@ -2,5 +2,6 @@
 export * from './errors.js';
 export * from './tenant-id.js';
 export * from './tenant.js';
+export * from './tenant-admission.js';
 export * from './tenant-context.js';
 export * from './clock.js';

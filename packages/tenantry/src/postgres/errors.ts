@@ -117,6 +117,16 @@ export const postgresErrors = defineErrors('postgres', {
     message: 'The table already has row-level security policies Tenantry did not write.',
     fix: 'Drop the other permissive policies (they would widen access) or make them RESTRICTIVE.',
   },
+  ADOPTION_BLOCKED: {
+    kind: 'invalid',
+    message: 'Some tables of the schema must change before Tenantry can isolate them (the adoption plan lists them).',
+    fix: 'Read the plan\'s `blocked` tables: each names its problems and, where the fix is mechanical, the migration SQL; apply it, then run `tenantry adopt` again.',
+  },
+  FOREIGN_KEY_NOT_COMPOSITE: {
+    kind: 'invalid',
+    message: 'A foreign key between tenant tables does not include tenant_id, so a row can point at another tenant\'s row.',
+    fix: 'Rebuild the foreign key as (tenant_id, …) REFERENCES target (tenant_id, …); the target needs a key that leads with tenant_id.',
+  },
 });
 
 // Our own SQLSTATEs raised by the gate's policy (tenantry.refuse_tenant, migration 0012) and

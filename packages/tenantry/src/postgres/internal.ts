@@ -21,3 +21,12 @@ export function unguardedQuery(handle: object): SqlQueryable {
   const target = handle as Unguardable;
   return { query: (text, values) => target[RUN_UNGUARDED](text, values) };
 }
+
+// Used by the placement capability: isolate a schema-tier tenant's tables inside the
+// transaction of the migration that made them, with the same checks as isolateTable.
+export { isolateTableOn } from './isolate-table.js';
+// Placement applies the application's migrations per schema and per database with the same
+// placeholders (`{{app}}` …) and checksums as migrate().
+export { renderMigration } from './migrations.js';
+/** Tenantry's gate statement, for stores that keep tenant tables in Tenantry's database (stores/pgvector). */
+export { enterTenant } from './tenant-gate.js';

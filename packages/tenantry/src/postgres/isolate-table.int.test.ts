@@ -146,7 +146,7 @@ describe('isolateTable on a well-formed table', () => {
   });
 
   it('reports a change the first time', async () => {
-    expect(await isolateTable('notes', { admin: t.admin })).toEqual({ tables: ['public.notes'], changed: true });
+    expect(await isolateTable('notes', { admin: t.admin })).toMatchObject({ tables: ['public.notes'], changed: true });
   });
 
   it('enables and forces row-level security with one FOR ALL policy whose WITH CHECK equals its USING', async () => {
@@ -180,7 +180,7 @@ describe('isolateTable on a well-formed table', () => {
 
   it('changes nothing when run again, and says so', async () => {
     const before = await state('notes');
-    expect(await isolateTable('notes', { admin: t.admin })).toEqual({ tables: ['public.notes'], changed: false });
+    expect(await isolateTable('notes', { admin: t.admin })).toEqual({ tables: ['public.notes'], changed: false, statements: [] });
     expect(await state('notes')).toEqual(before);
   });
 
@@ -260,5 +260,42 @@ describe('isolateTable on a partitioned table', () => {
     const before = await Promise.all(['events', ...partitions].map(state));
     expect((await isolateTable('events', { admin: t.admin })).changed).toBe(false);
     expect(await Promise.all(['events', ...partitions].map(state))).toEqual(before);
+  });
+});
+
+describe('isolateTable on an existing application\'s table', () => {
+  it('refuses an option it does not know, naming it, instead of ignoring it', async () => {
+    const err = await errorOf(isolateTable('notes', { admin: t.admin, column: 'company_id' } as never));
+    expect(err).toMatchObject({ code: 'CONFIG_INVALID', details: { path: 'column' } });
+  });
+
+  it('grants the app role USAGE on the sequences of bigserial and identity columns, so the first insert works', async () => {
+    // Regression: without the grant the insert failed as ISOLATION_VIOLATION, the real cause
+    // (permission denied for sequence) hidden in `cause`.
+    await ddl(`CREATE TABLE ads (tenant_id uuid NOT NULL, id bigserial, n int GENERATED ALWAYS AS IDENTITY, body text, PRIMARY KEY (tenant_id, id))`);
+    const result = await isolateTable('ads', { admin: t.admin });
+    expect(result.statements.filter((x) => x.startsWith('GRANT USAGE ON SEQUENCE')).sort()).toEqual([
+      `GRANT USAGE ON SEQUENCE public.ads_id_seq TO "${app}"`,
+      `GRANT USAGE ON SEQUENCE public.ads_n_seq TO "${app}"`,
+    ]);
+    const { rows } = await t.db.withTenant(a, (s) => s.query<{ id: string }>(`INSERT INTO ads (body) VALUES ('x') RETURNING id`));
+    expect(rows).toHaveLength(1);
+    // USAGE only: the app role cannot read or set the shared counter.
+    const { rows: [grants] } = await t.admin.query<{ select: boolean; update: boolean }>(
+      `SELECT has_sequence_privilege($1, 'public.ads_id_seq', 'SELECT') AS select, has_sequence_privilege($1, 'public.ads_id_seq', 'UPDATE') AS update`, [app]);
+    expect(grants).toEqual({ select: false, update: false });
+  });
+
+  it('in plan mode returns the statements it would run and changes nothing; applying runs exactly those', async () => {
+    await ddl(`CREATE TABLE campaigns (tenant_id uuid NOT NULL, id bigserial, name text, PRIMARY KEY (tenant_id, id))`);
+    const before = await state('campaigns');
+    const plan = await isolateTable('campaigns', { admin: t.admin, mode: 'plan' });
+    expect(plan.changed).toBe(true);
+    expect(plan.statements.length).toBeGreaterThanOrEqual(5);
+    expect(await state('campaigns')).toEqual(before);
+    expect(await privileges('campaigns')).toMatchObject({ SELECT: false });
+    const applied = await isolateTable('campaigns', { admin: t.admin });
+    expect(applied.statements).toEqual(plan.statements);
+    expect((await isolateTable('campaigns', { admin: t.admin, mode: 'plan' })).statements).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 // isolateTable: puts one of the application's tables under Tenantry's row-level isolation.
+import { coreErrors } from '../core/index.js';
 import { postgresErrors, toTenantryError } from './errors.js';
 import { resolveRoleNames, type RoleNames } from './roles.js';
 import type { SqlConnection, SqlPool, SqlQueryable } from './sql-client.js';
@@ -8,6 +9,11 @@ export interface IsolateTableOptions {
   /** A pool that owns the table (the owner role, or a superuser): RLS DDL needs ownership. */
   readonly admin: SqlPool;
   readonly roles?: Partial<RoleNames>;
+  /**
+   * `apply` (default) makes the changes. `plan` checks the same and returns the statements it
+   * would run, changing nothing (its transaction is rolled back): the dry run of `tenantry adopt`.
+   */
+  readonly mode?: 'apply' | 'plan';
 }
 
 export interface IsolateTableResult {
@@ -15,7 +21,11 @@ export interface IsolateTableResult {
   readonly tables: readonly string[];
   /** False when everything was already in place (re-running is a no-op). */
   readonly changed: boolean;
+  /** The DDL and grants run (or, in `plan` mode, that would run), in order. */
+  readonly statements: readonly string[];
 }
+
+const KNOWN_OPTIONS = ['admin', 'roles', 'mode'];
 
 /**
  * The one policy: the row's tenant must be the tenant of the transaction. The scalar subquery
@@ -123,7 +133,24 @@ async function tableTree(db: SqlQueryable, oid: number): Promise<number[]> {
   return rows.map((r) => r.oid);
 }
 
-async function isolateOne(db: SqlConnection, facts: TableFacts, roles: RoleNames): Promise<boolean> {
+/**
+ * Sequences that number the table's columns (serial, bigserial, identity) and the app role may
+ * not use: without USAGE the first INSERT fails with `permission denied for sequence`.
+ */
+async function sequencesToGrant(db: SqlQueryable, oid: number, app: string): Promise<string[]> {
+  const { rows } = await db.query<{ sequence: string }>(
+    `SELECT format('%I.%I', n.nspname, s.relname) AS sequence
+       FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace n ON n.oid = s.relnamespace
+      WHERE d.refobjid = $1 AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+        -- CASE: the planner may test the privilege before the join keeps only sequences, and it errors on anything else.
+        AND CASE WHEN s.relkind = 'S' THEN NOT has_sequence_privilege($2, s.oid, 'USAGE') ELSE false END
+      ORDER BY 1`,
+    [oid, app],
+  );
+  return rows.map((r) => r.sequence);
+}
+
+async function isolateOne(db: SqlConnection, facts: TableFacts, roles: RoleNames): Promise<string[]> {
   if (facts.tenantIdType !== 'uuid') {
     throw postgresErrors.create('TABLE_NOT_TENANT_SCOPED', { details: { table: facts.qualified, tenantIdType: facts.tenantIdType } });
   }
@@ -147,8 +174,38 @@ async function isolateOne(db: SqlConnection, facts: TableFacts, roles: RoleNames
       `GRANT SELECT, INSERT, UPDATE, DELETE ON ${facts.qualified} TO ${app}`,
     );
   }
+  // USAGE only (nextval, currval): not SELECT (reading last_value would tell how busy others are) nor UPDATE (setval).
+  for (const sequence of await sequencesToGrant(db, facts.oid, roles.app)) statements.push(`GRANT USAGE ON SEQUENCE ${sequence} TO ${quoteIdentifier(roles.app)}`);
   for (const statement of statements) await db.query(statement);
-  return statements.length > 0;
+  return statements;
+}
+
+/**
+ * isolateTable's work inside a transaction the caller holds open on `connection` (the placement
+ * capability isolates a schema-tier tenant's tables in the same transaction as the migration
+ * that created them, so a failure leaves neither).
+ */
+export async function isolateTableOn(connection: SqlConnection, table: string, roles: RoleNames): Promise<IsolateTableResult> {
+  const { rows } = await connection.query<{ oid: number | null; relkind: string | null }>(
+    `SELECT c.oid::int AS oid, c.relkind::text AS relkind FROM pg_class c WHERE c.oid = to_regclass($1)`,
+    [table],
+  );
+  const found = rows[0];
+  if (!found?.oid || (found.relkind !== 'r' && found.relkind !== 'p')) throw postgresErrors.create('TABLE_NOT_FOUND', { details: { table } });
+  const tables: string[] = [];
+  const statements: string[] = [];
+  for (const oid of await tableTree(connection, found.oid)) {
+    const facts = await tableFacts(connection, oid);
+    statements.push(...(await isolateOne(connection, facts, roles)));
+    tables.push(facts.qualified);
+  }
+  const { rows: registered } = await connection.query(
+    `INSERT INTO tenantry.isolated_tables (schema_name, table_name)
+     SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1
+     ON CONFLICT DO NOTHING RETURNING 1`,
+    [found.oid],
+  );
+  return { tables, changed: statements.length > 0 || registered.length > 0, statements };
 }
 
 /**
@@ -161,6 +218,10 @@ async function isolateOne(db: SqlConnection, facts: TableFacts, roles: RoleNames
  * await isolateTable('public.notes', { admin: ownerPool });
  */
 export async function isolateTable(table: string, options: IsolateTableOptions): Promise<IsolateTableResult> {
+  for (const key of Object.keys(options ?? {})) {
+    if (!KNOWN_OPTIONS.includes(key)) throw coreErrors.create('CONFIG_INVALID', { details: { path: key, reason: `unknown option of isolateTable (known: ${KNOWN_OPTIONS.join(', ')})` } });
+  }
+  if (options.mode !== undefined && options.mode !== 'apply' && options.mode !== 'plan') throw coreErrors.create('CONFIG_INVALID', { details: { path: 'mode', reason: "'apply' or 'plan'" } });
   const roles = resolveRoleNames(options.roles);
   let connection: SqlConnection;
   try {
@@ -172,28 +233,10 @@ export async function isolateTable(table: string, options: IsolateTableOptions):
   try {
     await connection.query('BEGIN');
     try {
-      const { rows } = await connection.query<{ oid: number | null; relkind: string | null }>(
-        `SELECT c.oid::int AS oid, c.relkind::text AS relkind FROM pg_class c WHERE c.oid = to_regclass($1)`,
-        [table],
-      );
-      const found = rows[0];
-      if (!found?.oid || (found.relkind !== 'r' && found.relkind !== 'p')) throw postgresErrors.create('TABLE_NOT_FOUND', { details: { table } });
-      const tables: string[] = [];
-      let changed = false;
-      for (const oid of await tableTree(connection, found.oid)) {
-        const facts = await tableFacts(connection, oid);
-        changed = (await isolateOne(connection, facts, roles)) || changed;
-        tables.push(facts.qualified);
-      }
-      const { rows: registered } = await connection.query(
-        `INSERT INTO tenantry.isolated_tables (schema_name, table_name)
-         SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1
-         ON CONFLICT DO NOTHING RETURNING 1`,
-        [found.oid],
-      );
-      changed = changed || registered.length > 0;
-      await connection.query('COMMIT');
-      return { tables, changed };
+      const result = await isolateTableOn(connection, table, roles);
+      // A plan runs the same statements and rolls them back: what it returns is exactly what apply would do.
+      await connection.query(options.mode === 'plan' ? 'ROLLBACK' : 'COMMIT');
+      return result;
     } catch (err) {
       await connection.query('ROLLBACK');
       throw err;

@@ -63,7 +63,8 @@ export function tenantryMigrations(): Promise<Migration[]> {
   return loadMigrations(new URL('./migrations/', import.meta.url));
 }
 
-function render(sql: string, roles: RoleNames, database: string): string {
+/** A migration's SQL with its role and database placeholders filled in. */
+export function renderMigration(sql: string, roles: RoleNames, database: string): string {
   const values: Record<string, string> = { owner: roles.owner, app: roles.app, operator: roles.operator, database };
   return sql.replace(/\{\{(\w+)(:literal)?\}\}/g, (_, key: string, literal: string | undefined) => {
     const value = values[key];
@@ -126,7 +127,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       const done: string[] = [];
       for (const migration of migrations) {
         if (applied.has(migration.version)) continue;
-        const sql = render(migration.sql, roles, (db as { name: string }).name);
+        const sql = renderMigration(migration.sql, roles, (db as { name: string }).name);
         await retryingCatalogRaces(() => applyOne(connection, migration, namespace, sql, roles));
         done.push(migration.version);
       }

@@ -81,6 +81,10 @@ describe('the SQL guard', () => {
     ['SELECT * INTO copy_of_notes FROM notes', 'select_into'],
     ["SET LOCAL statement_timeout = '0'", 'session_setting'],
     ["SET LOCAL idle_in_transaction_session_timeout = '0'", 'session_setting'],
+    // Schema-tier tenants' schemas (docs/tiers.md): reached only through the gate's search_path.
+    ['SELECT * FROM tenant_0192a3b4c5d67e8f90a1b2c3d4e5f607.notes', 'tenant_schema'],
+    ['INSERT INTO "tenant_0192a3b4c5d67e8f90a1b2c3d4e5f607".notes (body) VALUES ($1)', 'tenant_schema'],
+    ['SELECT tenant_0192a3b4c5d67e8f90a1b2c3d4e5f607.f()', 'tenant_schema'],
   ])('refuses %s (%s)', async (sql, reason) => {
     expect(await reasonOf(sql)).toBe(reason);
   });

@@ -23,7 +23,8 @@ export type RefusalReason =
   | 'catalog_access'
   | 'dangerous_function'
   | 'select_into'
-  | 'prepared_statement_control';
+  | 'prepared_statement_control'
+  | 'tenant_schema';
 
 type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: RefusalReason };
 const OK: Verdict = Object.freeze({ ok: true });
@@ -45,6 +46,9 @@ const DANGEROUS_FUNCTIONS =
   /^(set_config|query_to_xml\w*|cursor_to_xml\w*|table_to_xml\w*|schema_to_xml\w*|database_to_xml\w*|ts_stat|ts_rewrite|pg_(try_)?advisory\w*|pg_terminate_backend|pg_cancel_backend|pg_signal_backend|pg_notify|pg_reload_conf|pg_rotate_logfile|pg_read_\w+|pg_ls_\w+|pg_stat_reset\w*|lo_\w+|dblink\w*|pg_logical_\w+|pg_replication_\w+|pg_create_\w+|pg_drop_\w+|pg_switch_wal|pg_promote)$/i;
 // Tenantry's own schema: the registry, keys, audit chain. Tenant code never touches it directly.
 const INTERNAL_SCHEMA = 'tenantry';
+// Schema-tier tenants' schemas (placement): a tenant's statements name their tables unqualified
+// and the gate's search_path picks the tenant's schema; naming a tenant schema is reaching past it.
+const TENANT_SCHEMA = /^tenant_[0-9a-f]{32}$/;
 // Catalogs: pg_settings is writable (it calls set_config), pg_stat_activity shows other tenants'
 // statements, pg_stats and pg_class estimates are computed over every tenant (rule 9).
 const CATALOG_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'pg_toast']);
@@ -114,11 +118,13 @@ function judgeNode(type: string, node: Record<string, unknown>): Verdict {
     const { schema, name } = funcName(node);
     if (lower(name) === 'set_config') return refuse('tenant_setting');
     if (lower(schema) === INTERNAL_SCHEMA) return refuse('internal_table');
+    if (TENANT_SCHEMA.test(lower(schema))) return refuse('tenant_schema');
     return DANGEROUS_FUNCTIONS.test(name) ? refuse('dangerous_function') : OK;
   }
   if (type === 'RangeVar') {
     const schema = lower(node.schemaname);
     if (schema === INTERNAL_SCHEMA) return refuse('internal_table');
+    if (TENANT_SCHEMA.test(schema)) return refuse('tenant_schema');
     // Unqualified pg_* names resolve to pg_catalog first, whatever the search_path.
     if (CATALOG_SCHEMAS.has(schema) || (schema === '' && lower(node.relname).startsWith('pg_'))) return refuse('catalog_access');
   }

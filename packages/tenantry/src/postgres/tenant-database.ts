@@ -33,9 +33,32 @@ export interface TenantDatabaseOptions {
    * A fair queue in front of the pool (`createFairAdmission`): a scope takes its turn before it
    * takes a connection, and gives it back with the connection. Absent, callers queue in the
    * pool's own order (first come, first served), so one tenant can hold every connection.
+   * One admission serves every pool `route` sends tenants to, with its one capacity.
    */
   readonly admission?: FairAdmission | undefined;
+  /**
+   * Routes each tenant to its tier's pool and schema (schema and database tiers). Absent, every
+   * tenant is pooled on `pool`, and nothing is looked up per call.
+   */
+  readonly route?: TenantRouter;
 }
+
+/**
+ * Where one tenant's statements go: the pool of its target, and for a schema-tier tenant its
+ * schema (quoted), which the gate makes the transaction's search_path.
+ */
+export interface TenantRoute {
+  readonly pool: SqlPool;
+  readonly searchPath?: string;
+  /** Called when the withTenant call that got this route has ended (a held pool may then be closed). */
+  readonly release?: () => void;
+}
+
+/**
+ * Finds a tenant's route (the placement directory's `route`, see `tenantry/placement`). Called
+ * once per withTenant/transaction, before a connection is taken; it should answer from memory.
+ */
+export type TenantRouter = (tenantId: TenantId) => TenantRoute | Promise<TenantRoute>;
 
 export interface WithTenantOptions {
   /** `active` (default): only an active tenant enters. `offboarding`: also one being offboarded (purges). */
@@ -82,7 +105,7 @@ export interface TenantDatabase {
 export function createTenantDatabase(options: TenantDatabaseOptions): TenantDatabase {
   const { pool } = options;
   const guard = options.sqlGuard === 'off' ? undefined : createSqlGuard();
-  const { observer } = options;
+  const { observer, route } = options;
   const entry = options.limits === undefined && options.admission === undefined ? undefined : { limits: options.limits, admission: options.admission };
 
   async function withTenant<T>(rawTenantId: TenantId | string, fn: (scope: TenantScope) => Promise<T>, opts: WithTenantOptions = {}): Promise<T> {
@@ -90,11 +113,14 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
     // rule 13).
     const tenantId = parseTenantId(rawTenantId);
     return runWithTenant({ tenantId, resolvedBy: 'withTenant' }, async () => {
-      const scope = new PooledTenantScope(tenantId, pool, opts.admit ?? 'active', guard, observer, entry);
+      // Without a router the pooled path is exactly as it was: no lookup, no extra await.
+      const target = route === undefined ? undefined : await route(tenantId);
+      const scope = new PooledTenantScope(tenantId, target?.pool ?? pool, opts.admit ?? 'active', guard, observer, target?.searchPath, entry);
       try {
         return await fn(scope);
       } finally {
         await scope.release();
+        target?.release?.();
       }
     });
   }

@@ -29,6 +29,24 @@ const GATE_SQL = `SELECT COALESCE(
     tenantry.refuse_tenant(NULL, $2::text)) AS admitted
   FROM (SELECT pg_catalog.set_config('app.tenant_id', $1::text, true) AS tenant OFFSET 0) AS entered`;
 
-export function enterTenant(tenantId: TenantId, admit: AdmitMode): PreambleStatement {
-  return { name: 'tenantry_gate', text: GATE_SQL, values: [tenantId, admit === 'offboarding' ? 'offboarding' : 'work'] };
+/**
+ * The gate of a schema-tier tenant: the same statement, which also sets `search_path` to the
+ * tenant's schema for the transaction alone (`is_local`), so the application's unqualified
+ * table names resolve there and the setting ends with the transaction — the pooled connection
+ * goes back to the pool with its own search_path. Measured against schema-qualified rewriting
+ * in docs/tiers.md. A separate prepared statement: the pooled gate stays exactly as it was.
+ */
+const SCHEMA_GATE_SQL = GATE_SQL.replace(
+  'pg_catalog.set_config(\'app.tenant_id\', $1::text, true) AS tenant',
+  'pg_catalog.set_config(\'app.tenant_id\', $1::text, true) AS tenant, pg_catalog.set_config(\'search_path\', $3::text, true) AS path',
+);
+
+/**
+ * The gate statement for `tenantId`. With `searchPath` (a quoted schema name), the schema-tier
+ * variant; without, the pooled gate, unchanged.
+ */
+export function enterTenant(tenantId: TenantId, admit: AdmitMode, searchPath?: string): PreambleStatement {
+  const purpose = admit === 'offboarding' ? 'offboarding' : 'work';
+  if (searchPath === undefined) return { name: 'tenantry_gate', text: GATE_SQL, values: [tenantId, purpose] };
+  return { name: 'tenantry_gate_schema', text: SCHEMA_GATE_SQL, values: [tenantId, purpose, searchPath] };
 }

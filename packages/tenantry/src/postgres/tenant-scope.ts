@@ -48,6 +48,8 @@ export class PooledTenantScope implements TenantScope {
     private readonly admit: AdmitMode,
     private readonly guard: SqlGuard | undefined,
     private readonly observer: TenantDatabaseObserver | undefined = undefined,
+    /** The schema-tier tenant's schema, quoted; undefined for pooled and database-tier tenants. */
+    private readonly searchPath: string | undefined = undefined,
     private readonly entry: ScopeEntry | undefined = undefined,
   ) {}
 
@@ -104,7 +106,7 @@ export class PooledTenantScope implements TenantScope {
     const started = observe === undefined ? 0 : performance.now();
     let result: SqlResult<Row>;
     try {
-      const gate = enterTenant(this.tenantId, this.admit);
+      const gate = enterTenant(this.tenantId, this.admit, this.searchPath);
       result = await connection.queryAfter<Row>(this.#limits === undefined ? [gate] : [gate, this.#limits], text, values);
     } catch (err) {
       const mapped = toTenantryError(err);
@@ -156,7 +158,7 @@ export class PooledTenantScope implements TenantScope {
       this.#busy = undefined;
       throw err;
     }
-    const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit, this.guard, this.observer, this.#limits);
+    const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit, this.guard, this.observer, this.searchPath, this.#limits);
     try {
       let result: T;
       try {

@@ -32,6 +32,7 @@ export class PooledTenantTransaction implements TenantTransaction {
     private readonly admit: AdmitMode,
     private readonly guard: SqlGuard | undefined,
     private readonly observer: TenantDatabaseObserver | undefined = undefined,
+    private readonly searchPath: string | undefined = undefined,
     /** The tenant's timeouts (tenant-limits.ts), set after the gate; undefined keeps the role's. */
     private readonly limits: PreambleStatement | undefined = undefined,
   ) {}
@@ -63,7 +64,7 @@ export class PooledTenantTransaction implements TenantTransaction {
         // already passed) must leave it idle, or the next one would go out without BEGIN and
         // gate and run in autocommit.
         try {
-          const gate = enterTenant(this.tenantId, this.admit);
+          const gate = enterTenant(this.tenantId, this.admit, this.searchPath);
           result = await this.connection.queryAfter<Row>(this.limits === undefined ? [BEGIN, gate] : [BEGIN, gate, this.limits], text, values);
         } finally {
           if (this.connection.transactionStatus !== 'idle') this.#state = 'open';

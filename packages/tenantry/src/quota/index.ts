@@ -10,6 +10,8 @@ export type {
 export { parsePeriod, periodOf, shiftPeriod } from './period.js';
 export type { Period } from './period.js';
 export { createQuotas } from './quotas.js';
+export { storageQuota } from './storage-quota.js';
+export type { StorageQuota, StorageQuotaOptions } from './storage-quota.js';
 export type { Quotas, QuotasOptions } from './quotas.js';
 export type { QuotaScope, TenantLimits, UsageAlert } from './quota-sql.js';
 export type { QuotaOutcome, QuotaWarning, Reservation } from './reservations.js';

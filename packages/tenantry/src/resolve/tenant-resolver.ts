@@ -1,7 +1,7 @@
 // The resolver: runs every configured strategy, checks that they agree, asks the registry,
 // and admits only an active tenant. Fail closed: no match, disagreement, an unknown or a
 // non-active tenant all stop the request here.
-import { coreErrors, type Tenant, type TenantId } from '../core/index.js';
+import { admitTenant, coreErrors, type Tenant, type TenantId } from '../core/index.js';
 import { resolveErrors } from './errors.js';
 import type { StrategyMatch, TenantReference, TenantStrategy } from './strategy.js';
 import type { TenantRequest } from './tenant-request.js';
@@ -59,9 +59,7 @@ export function createTenantResolver(options: { strategies: readonly TenantStrat
         }
         tenant = found;
       }
-      const resolved = tenant as Tenant;
-      if (resolved.status === 'suspended') throw coreErrors.create('TENANT_SUSPENDED');
-      if (resolved.status !== 'active') throw coreErrors.create('TENANT_NOT_ACTIVE');
+      const resolved = admitTenant(tenant);
       const credentials: Record<string, Readonly<Record<string, unknown>>> = {};
       for (const { strategy, match } of matches) if (match.credentials) credentials[strategy] = match.credentials;
       return { tenant: resolved, resolvedBy: matches.map((m) => m.strategy), credentials };

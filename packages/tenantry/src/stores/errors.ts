@@ -27,6 +27,16 @@ export const storesErrors = defineErrors('stores', {
     message: 'A presigned URL was asked for with an expiry that is not a whole number of seconds between 1 and the configured maximum.',
     fix: 'Pass `expiresInSeconds` between 1 and `maxPresignSeconds` (default 3600).',
   },
+  STORE_BACKEND_UNAVAILABLE: {
+    kind: 'unavailable',
+    message: 'The store\'s backend did not answer within the deadline, or answered with a server error.',
+    fix: 'Retry later; if it persists, check that the backend (`details.backend`) is up and reachable from this process.',
+  },
+  STORE_BACKEND_FAILED: {
+    kind: 'internal',
+    message: 'The store\'s backend refused a request the adapter sent (`details.status`).',
+    fix: 'Check the backend\'s version and configuration against docs/stores.md (the cause, in the log, holds its answer); run the store\'s `verify()`.',
+  },
   CYPHER_SYNTAX: {
     kind: 'invalid',
     message: 'The Cypher query does not parse.',

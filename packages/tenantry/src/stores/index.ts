@@ -5,4 +5,5 @@
 export { storesErrors } from './errors.js';
 export { MAX_KEY_BYTES, normalizeStoreKey, normalizeStorePrefix } from './keys.js';
 export { operatorTenant, recordsOf, sortKeys, storeCheck, storeTenant } from './tenant-store.js';
-export type { StoreCheck, StoreFinding, StoreKind, StoreRecord, TenantStore } from './tenant-store.js';
+export type { StoreCheck, StoreFinding, StoreKind, StoreQuota, StoreRecord, TenantStore } from './tenant-store.js';
+export type { VectorHit, VectorValue } from './vector-value.js';

@@ -3,14 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import * as lancedb from '@lancedb/lancedb';
-import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTenantId, runWithTenant } from '../core/index.js';
-import { lateStore, storeConformanceCases } from '../testing/index.js';
+import { lateStore, sameVectorValue, storeConformanceCases, vectorValues } from '../testing/index.js';
 import { createLanceStore, type LanceTenantStore } from './lancedb.js';
-import type { VectorValue } from './vector-value.js';
 
 const DIMENSION = 3;
 let directory: string;
@@ -28,15 +25,8 @@ afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-const vectorValue: fc.Arbitrary<VectorValue> = fc.record({
-  vector: fc.array(fc.float({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: DIMENSION, maxLength: DIMENSION }),
-  metadata: fc.dictionary(fc.stringMatching(/^[a-z]{1,5}$/), fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.boolean()), { maxKeys: 3, noNullPrototype: true }),
-});
-const sameVector = (a: VectorValue, b: VectorValue) =>
-  a.vector.length === b.vector.length && a.vector.every((x, i) => Math.fround(x) === Math.fround(b.vector[i] as number)) && isDeepStrictEqual(a.metadata, b.metadata);
-
 describe('LanceDB store, a table per tenant', () => {
-  for (const c of storeConformanceCases({ store: lateStore('lancedb', () => store), value: vectorValue, equal: sameVector, runs: 5, maxTenants: 4 })) it(c.name, c.run, 180_000);
+  for (const c of storeConformanceCases({ store: lateStore('lancedb', () => store), value: vectorValues(DIMENSION), equal: sameVectorValue, runs: 5, maxTenants: 4 })) it(c.name, c.run, 180_000);
 
   it('search returns the current tenant\'s nearest neighbours only, with L2 distances', async () => {
     const [a, b] = [newTenantId(), newTenantId()];

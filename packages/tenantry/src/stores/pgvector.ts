@@ -1,9 +1,15 @@
 // tenantry/stores/pgvector: embeddings in a PostgreSQL table under row-level security, as the
 // pooled tier keeps every tenant table (docs/isolation-rules.md, rules 2–4 and 11): each operation
 // is one transaction that sets `app.tenant_id` with set_config(…, true) and runs as the app role,
-// so isolation is the database's, not this file's. Works on any client with transactions: `pg`
-// pools and PGlite (with its `vector` extension) through the two small adapters below.
-import type { TenantId } from '../core/index.js';
+// so isolation is the database's, not this file's. Like the SQL path it fails closed for a tenant
+// that may not work (suspended, offboarding, unknown): in Tenantry's database each transaction
+// enters through Tenantry's own gate statement; elsewhere the registry's record is checked first.
+// Works on any client with transactions: `pg` pools and PGlite (with its `vector` extension)
+// through the two small adapters below.
+import { admitTenant, coreErrors, type AdmissionPurpose, type TenantId } from '../core/index.js';
+import { TENANT_PREDICATE, toTenantryError } from '../postgres/index.js';
+import { enterTenant } from '../postgres/internal.js';
+import type { TenantLookup } from '../resolve/index.js';
 import { storesErrors } from './errors.js';
 import type { JsonObject } from './graph-store.js';
 import { normalizeStoreKey, normalizeStorePrefix } from './keys.js';
@@ -58,8 +64,28 @@ export function pgPoolVectorClient(pool: PgPoolLike): VectorSqlClient {
   };
 }
 
+/**
+ * How the store refuses a tenant that may not work (suspended, offboarding, provisioning,
+ * unknown), with the codes the SQL path gives (TENANT_SUSPENDED, TENANT_NOT_ACTIVE,
+ * TENANT_NOT_FOUND). Required: a store that admitted every tenant would not fail closed.
+ */
+export type PgvectorAdmission =
+  /**
+   * The table is in Tenantry's migrated database: each transaction enters through Tenantry's
+   * gate statement (the one `withTenant` sends), which sets the tenant and refuses it in the
+   * database, in the same statement, so a suspension committed earlier is never missed.
+   */
+  | 'tenantry-gate'
+  /**
+   * The table is elsewhere (PGlite, another database): the tenant's record is read from `lookup`
+   * (the registry's `lookup`, or a `cachedTenantLookup`) before each transaction. A suspension
+   * takes effect as soon as the lookup sees it.
+   */
+  | { readonly lookup: TenantLookup };
+
 export interface PgvectorStoreOptions {
   readonly client: VectorSqlClient;
+  readonly admit: PgvectorAdmission;
   /** `schema.table` or `table` (lowercase identifiers). */
   readonly table: string;
   readonly dimension: number;
@@ -75,11 +101,8 @@ export interface PgvectorTenantStore extends TenantStore<VectorValue> {
   search(vector: readonly number[], k: number): Promise<VectorHit[]>;
 }
 
-/**
- * The pooled tier's one policy, word for word (postgres/isolate-table.ts TENANT_PREDICATE; a test
- * holds the two equal). Not imported: tenantry/postgres loads `pg`, which PGlite users need not have.
- */
-export const PGVECTOR_TENANT_PREDICATE = "tenant_id = (SELECT nullif(current_setting('app.tenant_id', true), '')::uuid)";
+/** The pooled tier's one policy (postgres/isolate-table.ts), which the embeddings table carries too. */
+export const PGVECTOR_TENANT_PREDICATE = TENANT_PREDICATE;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62})?$/;
 
@@ -113,26 +136,48 @@ export function pgvectorSchema(options: { readonly table: string; readonly dimen
   return statements;
 }
 
+function checkAdmission(admit: PgvectorAdmission | undefined): PgvectorAdmission {
+  if (admit === 'tenantry-gate') return admit;
+  if (typeof admit === 'object' && admit !== null && typeof admit.lookup?.tryGet === 'function') return admit;
+  throw coreErrors.create('CONFIG_INVALID', { details: { path: 'admit', reason: "'tenantry-gate', or { lookup } with the registry's lookup: a vector store must refuse tenants that may not work" } });
+}
+
 const literal = (vector: readonly number[]) => `[${vector.join(',')}]`;
 const parseVector = (text: unknown): number[] => (typeof text === 'string' ? (JSON.parse(text) as number[]) : (text as number[]));
 
 /**
  * @example
- * const vectors = createPgvectorStore({ client: pgPoolVectorClient(appPool), table: 'embeddings', dimension: 384 });
+ * const vectors = createPgvectorStore({ client: pgPoolVectorClient(appPool), admit: 'tenantry-gate', table: 'embeddings', dimension: 384 });
  * await runWithTenant(tenantId, () => vectors.search(queryEmbedding, 10));
  */
 export function createPgvectorStore(options: PgvectorStoreOptions): PgvectorTenantStore {
   const { client, dimension } = options;
   const table = checkIdentifier(options.table, 'table');
   const role = options.role === undefined ? undefined : checkIdentifier(options.role, 'role');
+  const admission = checkAdmission(options.admit);
 
-  /** One transaction with the tenant set for it alone (rule 11). */
-  const asTenant = <T>(tenantId: TenantId, work: (query: VectorQuery) => Promise<T>): Promise<T> =>
-    client.transaction(async (query) => {
-      if (role !== undefined) await query(`SET LOCAL ROLE ${role}`);
-      await query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
-      return work(query);
-    });
+  /**
+   * One transaction with the tenant set for it alone (rule 11), admitted first. Errors come out
+   * as the SQL path's codes (a gate refusal as TENANT_SUSPENDED…, never a raw driver error).
+   */
+  const asTenant = async <T>(tenantId: TenantId, work: (query: VectorQuery) => Promise<T>, purpose: AdmissionPurpose = 'work'): Promise<T> => {
+    try {
+      if (admission !== 'tenantry-gate') admitTenant(await admission.lookup.tryGet(tenantId), purpose);
+      return await client.transaction(async (query) => {
+        // The role first: the gate reads the registry row through the app role's own policy.
+        if (role !== undefined) await query(`SET LOCAL ROLE ${role}`);
+        if (admission === 'tenantry-gate') {
+          const gate = enterTenant(tenantId, purpose === 'purge' ? 'offboarding' : 'active');
+          await query(gate.text, gate.values);
+        } else {
+          await query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
+        }
+        return work(query);
+      });
+    } catch (err) {
+      throw toTenantryError(err);
+    }
+  };
   const upsert = (query: VectorQuery, key: string, value: VectorValue) =>
     query(
       `INSERT INTO ${table} (key, embedding, metadata) VALUES ($1, $2::vector, $3::jsonb)
@@ -177,7 +222,7 @@ export function createPgvectorStore(options: PgvectorStoreOptions): PgvectorTena
     },
     async purgeTenant(tenantId) {
       // RLS scopes the DELETE to the tenant set for the transaction.
-      await asTenant(operatorTenant(tenantId), (query) => query(`DELETE FROM ${table}`));
+      await asTenant(operatorTenant(tenantId), (query) => query(`DELETE FROM ${table}`), 'purge');
     },
     async *exportTenant(tenantId) {
       const rows = await asTenant(operatorTenant(tenantId), (query) =>

@@ -20,7 +20,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { systemClock, tryParseTenantId, type Clock, type TenantId } from '../core/index.js';
 import { storesErrors } from './errors.js';
 import { normalizeStoreKey, normalizeStorePrefix } from './keys.js';
-import { operatorTenant, recordsOf, sortKeys, storeCheck, storeTenant, type StoreFinding, type StoreRecord, type TenantStore } from './tenant-store.js';
+import { operatorTenant, recordsOf, sortKeys, storeCheck, storeTenant, type StoreFinding, type StoreQuota, type StoreRecord, type TenantStore } from './tenant-store.js';
 
 export type S3Layout =
   /** One bucket; each tenant's objects under `<prefix>tenants/<tenant id>/`. */
@@ -40,6 +40,12 @@ export interface S3StoreOptions {
    * batch body (s3rver reads a key such as `0` as a number) can set false: one DeleteObject each.
    */
   readonly batchDelete?: boolean;
+  /**
+   * The tenant's storage quota (`storageQuota({ quotas, database })` of tenantry/quota): each
+   * `put` is admitted against the tenant's usage, read with a listing, and refused with
+   * QUOTA_EXCEEDED past the plan's hard limit. Without it writes are not metered.
+   */
+  readonly quota?: StoreQuota;
 }
 
 export interface PresignOptions {
@@ -165,8 +171,17 @@ export function createS3Store(options: S3StoreOptions): S3TenantStore {
     kind: 'objects',
     adapter: 's3',
     async put(key, value) {
-      const at = locate(storeTenant());
-      await write(at, normalizeStoreKey(key), value);
+      const tenant = storeTenant();
+      const [at, name] = [locate(tenant), normalizeStoreKey(key)];
+      const quota = options.quota;
+      if (quota === undefined || !(value instanceof Uint8Array) || value.byteLength === 0) return write(at, name, value);
+      // The object being replaced does not count: its bytes go when the new ones arrive.
+      const usedBytes = async () => {
+        let bytes = 0;
+        for await (const object of objects(at)) if (object.key !== name) bytes += object.size;
+        return bytes;
+      };
+      await quota.admitWrite(tenant, value.byteLength, usedBytes, () => write(at, name, value));
     },
     async get(key) {
       const at = locate(storeTenant());

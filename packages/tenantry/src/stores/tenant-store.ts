@@ -52,6 +52,18 @@ export interface TenantStore<V> {
   verify(): Promise<StoreCheck>;
 }
 
+/**
+ * What a store asks before it stores more bytes for a tenant: the shape `storageQuota` of
+ * tenantry/quota gives (declared here so stores depend on the shape, not on the quota capability).
+ */
+export interface StoreQuota {
+  /**
+   * Runs `write` once the tenant may hold `requestedBytes` more on top of `usedBytes()`; throws
+   * QUOTA_EXCEEDED (and never calls `write`) when that would pass its hard limit.
+   */
+  admitWrite<T>(tenantId: TenantId, requestedBytes: number, usedBytes: () => Promise<number>, write: () => Promise<T>): Promise<T>;
+}
+
 /** The tenant a read or write acts for: the one in context, or `TENANT_CONTEXT_MISSING`. */
 export function storeTenant(): TenantId {
   return requireTenant().tenantId;

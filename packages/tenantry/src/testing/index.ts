@@ -10,3 +10,9 @@ export { freePort, hasRedisServer, owned, REDIS_SERVER, redisAnswers, startRedis
 export type { OwnedProcess } from './dependency-processes.js';
 export { conformanceKey, lateStore, storeConformanceCases } from './store-conformance.js';
 export type { ConformanceCase, StoreConformanceOptions } from './store-conformance.js';
+export { createTestPlacement, testMigration } from './test-placement.js';
+export type { TestPlacement, TestPlacementOptions } from './test-placement.js';
+export { migratePglite } from './pglite-tenantry.js';
+export type { PgliteDatabase, PgliteTenantry } from './pglite-tenantry.js';
+export { sameVectorValue, vectorSearchCases, vectorValues } from './vector-conformance.js';
+export type { VectorSearchStore } from './vector-conformance.js';

@@ -24,6 +24,11 @@ export interface StoreConformanceOptions<V> {
   readonly maxTenants?: number;
   /** Most writes and deletes in one run (default 24). */
   readonly maxOps?: number;
+  /**
+   * Makes a fresh tenant the store will admit (default: a new id). Stores that refuse unknown
+   * tenants, as a gated one must, are given tenants registered as active here.
+   */
+  readonly newTenant?: () => Promise<TenantId>;
 }
 
 export interface ConformanceCase {
@@ -79,6 +84,7 @@ export function storeConformanceCases<V>(options: StoreConformanceOptions<V>): C
   const runs = options.runs ?? 12;
   const maxTenants = options.maxTenants ?? 6;
   const maxOps = options.maxOps ?? 24;
+  const freshTenant = options.newTenant ?? (() => Promise.resolve(newTenantId()));
   const ops = (tenants: number) =>
     fc.array(
       fc.oneof(
@@ -91,7 +97,8 @@ export function storeConformanceCases<V>(options: StoreConformanceOptions<V>): C
 
   /** Applies `ops` for fresh tenants; returns the tenants and the model of what each holds. */
   async function play(n: number, list: readonly Op<V>[]): Promise<{ tenants: TenantId[]; model: Map<string, V>[] }> {
-    const tenants = Array.from({ length: n }, () => newTenantId());
+    const tenants: TenantId[] = [];
+    for (let i = 0; i < n; i++) tenants.push(await freshTenant());
     const model = tenants.map(() => new Map<string, V>());
     for (const o of list) {
       const tenant = tenants[o.tenant] as TenantId;
@@ -178,7 +185,7 @@ export function storeConformanceCases<V>(options: StoreConformanceOptions<V>): C
         fc.assert(
           fc.asyncProperty(scenario, async ({ n, ops: list, chosen }) => {
             const { tenants, model } = await play(n, list);
-            const copy = newTenantId();
+            const copy = await freshTenant();
             try {
               const source = tenants[chosen] as TenantId;
               const exported = await collect(store.exportTenant(source));
@@ -237,8 +244,8 @@ export function storeConformanceCases<V>(options: StoreConformanceOptions<V>): C
  * A store that is opened in `beforeAll` but named when the cases are collected: `adapter` now,
  * every other member from `open()` when a case runs.
  */
-export function lateStore<V>(adapter: string, open: () => TenantStore<V>): TenantStore<V> {
-  return new Proxy({} as TenantStore<V>, {
+export function lateStore<S extends TenantStore<unknown>>(adapter: string, open: () => S): S {
+  return new Proxy({} as S, {
     get: (_target, property) => (property === 'adapter' ? adapter : (open() as unknown as Record<string | symbol, unknown>)[property]),
   });
 }

@@ -29,6 +29,7 @@ export const FINDING_KINDS = {
   probe_cross_tenant_read: 'the dynamic probe read rows of another tenant through the app role',
   probe_read_without_tenant: 'the dynamic probe read rows with no tenant set',
   probe_cross_tenant_write: 'the dynamic probe wrote a row for another tenant through the app role',
+  store_isolation: 'a tenant store beyond PostgreSQL (object storage, vectors, graph, documents) is laid out so that isolation may not hold; the detail names the store\'s own finding (docs/stores.md)',
 } as const;
 
 export type FindingKind = keyof typeof FINDING_KINDS;

@@ -14,6 +14,17 @@ export async function appRoleFindings(db: SqlQueryable, app: string, tables: rea
     [app],
   );
   if (!role) throw verifyErrors.create('VERIFY_ROLE_UNKNOWN', { details: { role: app } });
+  // A role with no grant on any tenant table is not the one the application uses (a default
+  // name on a database whose app role is named otherwise): its audit would pass for nothing.
+  if (tables.length > 0) {
+    const { rows: [used] } = await db.query<{ any: boolean }>(
+      `SELECT bool_or(has_table_privilege($1, t.oid, 'SELECT') OR has_table_privilege($1, t.oid, 'INSERT')
+                      OR has_table_privilege($1, t.oid, 'UPDATE') OR has_table_privilege($1, t.oid, 'DELETE')) AS any
+         FROM unnest($2::oid[]) AS t(oid)`,
+      [app, tables.map((t) => t.oid)],
+    );
+    if (used?.any !== true) throw verifyErrors.create('VERIFY_ROLE_UNUSED', { details: { role: app } });
+  }
   const findings: Finding[] = [];
   if (role.superuser) findings.push({ kind: 'app_role_superuser', object: app });
   if (role.bypass) findings.push({ kind: 'app_role_bypassrls', object: app });

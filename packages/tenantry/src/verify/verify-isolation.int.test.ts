@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { isolateTable } from '../postgres/index.js';
+import { storeCheck, type StoreFinding } from '../stores/index.js';
 import { createTestTenantry, type TestTenantry } from '../testing/index.js';
 import type { FindingKind } from './findings.js';
 import { verifyIsolation } from './verify-isolation.js';
@@ -128,6 +129,18 @@ describe('verifyIsolation', () => {
     }
   });
 
+  it('runs the application\'s tenant stores\' checks too, and reports what they find as store_isolation', async () => {
+    // The adapters' own checks are tested with each adapter (packages/tenantry/src/stores); here
+    // only how the verifier takes them in.
+    let found: StoreFinding[] = [];
+    const store = { verify: () => Promise.resolve(storeCheck('lancedb', found)) };
+    expect((await verifyIsolation({ admin: t.admin, probe: 'skip', stores: [store] })).ok).toBe(true);
+    found = [{ kind: 'unscoped_table', object: 'tenant_everyone' }];
+    const report = await verifyIsolation({ admin: t.admin, probe: 'skip', stores: [store] });
+    expect(report.ok).toBe(false);
+    expect(report.findings).toEqual([{ kind: 'store_isolation', object: 'lancedb: tenant_everyone', detail: 'unscoped_table' }]);
+  });
+
   it('accepts an allowlisted SECURITY DEFINER function', async () => {
     await t.admin.query('CREATE FUNCTION f_allowed() RETURNS int SECURITY DEFINER LANGUAGE sql AS $$ SELECT 1 $$');
     try {
@@ -140,5 +153,15 @@ describe('verifyIsolation', () => {
 
   it('says which role is unknown', async () => {
     await expect(verifyIsolation({ admin: t.admin, appRole: 'no_such_role_here' })).rejects.toMatchObject({ code: 'VERIFY_ROLE_UNKNOWN' });
+  });
+
+  it('refuses to audit a role with no grant on any tenant table instead of reporting no findings for it', async () => {
+    const role = `not_the_app_${randomBytes(4).toString('hex')}`;
+    await t.admin.query(`CREATE ROLE ${role} NOLOGIN`);
+    try {
+      await expect(verifyIsolation({ admin: t.admin, appRole: role, probe: 'skip' })).rejects.toMatchObject({ code: 'VERIFY_ROLE_UNUSED', details: { role } });
+    } finally {
+      await t.admin.query(`DROP ROLE ${role}`);
+    }
   });
 });

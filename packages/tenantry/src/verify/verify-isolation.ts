@@ -2,6 +2,7 @@
 // plus an optional dynamic probe — and returns the findings (empty means every check passed).
 import { DEFAULT_ROLE_NAMES, toTenantryError, type SqlPool } from '../postgres/index.js';
 import { keyFindings, policyCheckFindings, referencePolicy, rowSecurityFindings, sequenceFindings, tenantTables } from './catalog-checks.js';
+import type { TenantStore } from '../stores/index.js';
 import type { VerifyReport } from './findings.js';
 import { probeIsolation } from './isolation-probe.js';
 import { appRoleFindings, definerFunctionFindings, viewFindings } from './role-checks.js';
@@ -15,6 +16,11 @@ export interface VerifyIsolationOptions {
   readonly probe?: 'run' | 'skip';
   /** SECURITY DEFINER functions the app role may call (as `name(argtypes)`); each must re-check the tenant. */
   readonly allowedDefinerFunctions?: readonly string[];
+  /**
+   * The application's tenant stores beyond PostgreSQL (tenantry/stores): each one's `verify()`
+   * runs too, and its findings join the report as `store_isolation` (docs/stores.md).
+   */
+  readonly stores?: readonly Pick<TenantStore<unknown>, 'verify'>[];
 }
 
 /**
@@ -43,6 +49,10 @@ export async function verifyIsolation(options: VerifyIsolationOptions): Promise<
     ];
     const probed = options.probe !== 'skip';
     if (probed) findings.push(...(await probeIsolation(connection, app, tables)));
+    for (const store of options.stores ?? []) {
+      const check = await store.verify();
+      for (const f of check.findings) findings.push({ kind: 'store_isolation', object: `${check.store}: ${f.object}`, detail: f.kind });
+    }
     return { ok: findings.length === 0, tenantTables: tables.map((t) => t.name), findings, probed };
   } catch (err) {
     if (connection.transactionStatus !== 'idle') broken = err instanceof Error ? err : new Error(String(err));
