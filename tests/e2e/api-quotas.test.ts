@@ -67,6 +67,7 @@ describe('operator routes', () => {
       name: 'free',
       limits: { members: { hard: 2, soft: null }, apiCalls: { hard: 10, soft: 5 }, apiRequestsPerMinute: { hard: 60, soft: null } },
       features: { sso: false },
+      database: {},
       price: { currency: 'EUR', baseMinor: 0, meters: {} },
     });
     expect((await api.request('GET', '/v1/plans')).status).toBe(401);

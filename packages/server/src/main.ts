@@ -2,11 +2,12 @@
 // again (HTTP first, then the pools, then an embedded PostgreSQL) on SIGINT or SIGTERM.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { coreErrors, systemClock, type Clock } from 'tenantry';
+import { coreErrors, systemClock, type Clock, type TenantId } from 'tenantry';
 import type { TObject } from '@sinclair/typebox';
 import { createAlertWebhook } from 'tenantry/control';
 import { localKeyProvider, parseMasterKey } from 'tenantry/crypto';
 import { jwtVerifierByIssuer } from 'tenantry/resolve';
+import { combineObservers } from 'tenantry/observability';
 import { buildApp } from './app.js';
 import { openChangeFeed } from './change-feed.js';
 import { parseAlertRules, type ServerConfig } from './config.js';
@@ -91,7 +92,11 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const settingsSchema = options.settingsSchema ?? DEFAULT_SETTINGS_SCHEMA;
   const changes = openChangeFeed(config, logger);
   const { databaseObserver, ...telemetry } = serverTelemetry(config);
-  const database = await openDatabase(config, { logger, clock, jobs: 'work', observer: databaseObserver, control: { settingsSchema, changeFeed: changes.feed, cache: { onError: changes.onCacheError }, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
+  // Database time per tenant into the activity rollups (health's dbLoad, hot-tenant alerts;
+  // docs/noisy-neighbours.md). The recorder starts after the database, hence the late binding.
+  const activitySink: { record?: (tenantId: TenantId, durationMs: number) => void } = {};
+  const activityObserver = { onStatement: (event: { tenantId: TenantId; durationMs: number }) => activitySink.record?.(event.tenantId, event.durationMs) };
+  const database = await openDatabase(config, { logger, clock, jobs: 'work', observer: combineObservers(databaseObserver, activityObserver), control: { settingsSchema, changeFeed: changes.feed, cache: { onError: changes.onCacheError }, ...(options.planFeatures ? { planFeatures: options.planFeatures } : {}) } }).catch(async (err: unknown) => {
     await changes.close();
     throw err;
   });
@@ -119,6 +124,8 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   telemetry.metrics?.observePools({ app: () => database.app.stats?.(), operator: () => database.operator.stats?.() });
   // Usage alerts go out from the job queue: to the operator's webhook (when set) and the tenants' endpoints.
   jobs.setAlertSender(alertSender);
+  telemetry.metrics?.observeAdmission(() => database.admission.stats());
+  telemetry.metrics?.observeCaches({ tenants: () => registry.lookupStats() });
   const quota = { quotas: database.quotas, operator: database.operator };
   const rateLimit = serverRateLimit(config, logger, { catalog: database.quotas.catalog });
   const health = startHealthServices(database.operator, {
@@ -131,6 +138,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     ...(config.alertRules === undefined ? {} : { rules: parseAlertRules(config.alertRules) }),
     ...(config.alertWebhookUrl && config.alertWebhookSecret ? { webhook: { url: config.alertWebhookUrl, secret: config.alertWebhookSecret } } : {}),
   });
+  activitySink.record = (tenantId, durationMs) => health.services.activity.recordDatabase(tenantId, durationMs);
   const billingScheduler = startBillingScheduler(database.billing, { logger, intervalMs: config.billingTickSeconds * 1000 });
   const app = buildApp({
     operator: database.operator,

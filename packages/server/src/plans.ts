@@ -17,11 +17,14 @@ export const DEFAULT_PLANS: PlanCatalogOptions = {
     free: {
       limits: { members: 5, storageBytes: { hard: 1_000_000_000, soft: 800_000_000 }, apiCalls: { hard: 100_000, soft: 80_000 }, apiRequestsPerMinute: 60 },
       features: { sso: false, auditExport: false, customDomains: false },
+      // docs/noisy-neighbours.md: the app role's 30 s / 5 s / 60 s stay the ceilings.
+      database: { statementTimeoutMs: 10_000, idleInTransactionTimeoutMs: 30_000, weight: 1, maxConnections: 2 },
       price: { currency: 'EUR', baseMinor: 0 },
     },
     pro: {
       limits: { members: 50, storageBytes: { hard: 100_000_000_000, soft: 90_000_000_000 }, apiCalls: null, apiRequestsPerMinute: 600 },
       features: { sso: true, auditExport: true, customDomains: true },
+      database: { statementTimeoutMs: 20_000, weight: 4 },
       price: {
         currency: 'EUR', baseMinor: 4900,
         meters: {
@@ -33,6 +36,7 @@ export const DEFAULT_PLANS: PlanCatalogOptions = {
     enterprise: {
       limits: { members: null, storageBytes: null, apiCalls: null, apiRequestsPerMinute: 6000 },
       features: { sso: true, auditExport: true, customDomains: true },
+      database: { weight: 10 },
       price: {
         currency: 'EUR', baseMinor: 49_900,
         meters: { apiCalls: { includedUnits: 50_000_000, unitPriceMinor: 3, perUnits: 1000 } },

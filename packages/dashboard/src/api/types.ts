@@ -123,6 +123,8 @@ export interface TenantHealth {
   readonly p95Ms: number | null;
   /** Null without limits or quota data. */
   readonly quotaPressure: number | null;
+  /** Connections kept busy on average over the window (database time ÷ window). */
+  readonly dbLoad: number;
   readonly requests: number;
 }
 

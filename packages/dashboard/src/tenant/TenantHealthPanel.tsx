@@ -20,6 +20,7 @@ export function TenantHealthPanel({ tenantId }: { tenantId: string }) {
             <dt>Requests</dt><dd>{h.requests}</dd>
             <dt>p95 latency</dt><dd>{formatP95(h.p95Ms)}</dd>
             <dt>Quota pressure</dt><dd>{formatPressure(h.quotaPressure)}</dd>
+            <dt>Database load</dt><dd>{h.dbLoad.toFixed(2)} connections</dd>
             <dt>Window</dt><dd>{formatWindow(h.window)}</dd>
           </dl>
         )}

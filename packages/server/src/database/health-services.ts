@@ -13,10 +13,14 @@ import {
 import type { SqlPool } from 'tenantry/postgres';
 import type { HealthServices } from '../http/api-dependencies.js';
 
-/** Rules the server evaluates unless given others: a tenant failing or slow for 15 minutes. */
+/**
+ * Rules the server evaluates unless given others: a tenant failing or slow over the window, or
+ * hot (keeping more than two connections busy on average: the free plan's cap).
+ */
 export const DEFAULT_ALERT_RULES: readonly AlertRule[] = Object.freeze([
   { name: 'high-error-rate', metric: 'errorRate', threshold: 0.25, minRequests: 20 },
   { name: 'slow-responses', metric: 'p95Ms', threshold: 5000, minRequests: 20 },
+  { name: 'hot-tenant', metric: 'dbLoad', threshold: 2 },
 ]);
 
 export interface HealthServicesOptions {

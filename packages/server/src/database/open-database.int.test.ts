@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tenantryMigrations } from 'tenantry/postgres';
+import { memoryChangeFeed } from 'tenantry/redis';
 import { createTestTenantry, type TestTenantry } from 'tenantry/testing';
 import { resolveConfig } from '../config.js';
 import { createLogger } from '../logger.js';
@@ -73,5 +74,22 @@ describe('openDatabase', () => {
     await other.close();
     await expect(other.operator.query('SELECT 1')).rejects.toThrow();
     await expect(other.app.query('SELECT 1')).rejects.toThrow();
+  });
+});
+
+describe('openDatabase with a change feed: plan limits (docs/noisy-neighbours.md)', () => {
+  it("runs each tenant's statements under its plan's timeouts, and follows a plan change", async () => {
+    const fed = await openDatabase(configFor(t.url), { logger, control: { changeFeed: memoryChangeFeed() } });
+    try {
+      await fed.registry.ready();
+      const free = await fed.registry.create({ slug: 'limits-free', plan: 'free' });
+      const pro = await fed.registry.create({ slug: 'limits-pro', plan: 'pro' });
+      const timeout = async (id: string) => (await fed.db.withTenant(id, (s) => s.query<{ v: string }>(`SELECT current_setting('statement_timeout') AS v`))).rows[0]?.v;
+      expect([await timeout(free.id), await timeout(pro.id)]).toEqual(['10s', '20s']);
+      await fed.registry.update(free.id, { plan: 'pro' });
+      expect(await timeout(free.id)).toBe('20s');
+    } finally {
+      await fed.close();
+    }
   });
 });

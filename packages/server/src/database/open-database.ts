@@ -7,13 +7,14 @@ import { systemClock, type Clock } from 'tenantry';
 import { createControlPlane, createTenantRegistry, quotaSeatCheck, type ControlPlane, type ControlPlaneOptions, type TenantRegistry } from 'tenantry/control';
 import { createBilling, type Billing } from 'tenantry/billing';
 import { createQuotas, planFeatures, type Quotas } from 'tenantry/quota';
-import { createTenantDatabase, DEFAULT_ROLE_NAMES, roleUrl, type MigrateResult, type SqlPool, type TenantDatabase, type TenantDatabaseObserver } from 'tenantry/postgres';
+import { createFairAdmission, createTenantDatabase, DEFAULT_ROLE_NAMES, roleUrl, type MigrateResult, type FairAdmission, type SqlPool, type TenantDatabase, type TenantDatabaseObserver } from 'tenantry/postgres';
 import { pgPool } from 'tenantry/postgres/pg';
 import type { ServerConfig } from '../config.js';
 import { loadPlanCatalog } from '../plans.js';
 import { migrateDatabase } from './migrate-database.js';
 import { paymentProviderFromConfig } from './payment-provider.js';
 import { openServerJobs, type ServerJobs } from './server-jobs.js';
+import { planLimits } from './plan-limits.js';
 import { connectPostgresServer, type PostgresServerKind } from './postgres-server.js';
 
 export interface ServerDatabase {
@@ -26,6 +27,8 @@ export interface ServerDatabase {
   /** Operator role: the registry and other cross-tenant work. */
   readonly operator: SqlPool;
   readonly db: TenantDatabase;
+  /** Fair admission in front of `app` (docs/noisy-neighbours.md), for metrics. */
+  readonly admission: FairAdmission;
   readonly registry: TenantRegistry;
   /** Members, invitations, API keys, operators … over the same two pools. */
   readonly control: ControlPlane;
@@ -106,10 +109,19 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       connectionTimeoutMillis: config.poolAcquireTimeoutMs,
       application_name: 'tenantry-server',
     }, { preparedStatements: config.preparedStatements });
-    const db = createTenantDatabase({ pool: app, observer: options.observer });
     // The registry announces changed tenants on the control plane's feed, and its lookup (the
     // tenant routes' resolver) caches tenants per instance when there is one.
     const feed = options.control?.changeFeed;
+    // Fair admission always (no tenant takes more than its plan's share of the app pool while
+    // others wait); plan timeouts and weights only with the feed, whose cached lookup makes
+    // finding a tenant's plan a map hit rather than one more query per request.
+    const admission = createFairAdmission({ capacity: config.appPoolSize });
+    const db = createTenantDatabase({
+      pool: app,
+      observer: options.observer,
+      admission,
+      limits: feed === undefined ? undefined : planLimits(() => registry?.lookup, quotas.catalog),
+    });
     registry = createTenantRegistry({ operator, data: db, clock, ...(feed ? { changeFeed: feed } : {}), ...(options.control?.cache?.onError ? { cache: { onError: options.control.cache.onError } } : {}) });
     // Signing secrets are stored in plaintext until the server configures a key provider (the
     // signing-secret routes say so in docs/api.md).
@@ -146,6 +158,7 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
       app,
       operator,
       db,
+      admission,
       registry,
       control,
       quotas,

@@ -13,6 +13,7 @@ const healthFields = {
   errorRate: Type.Number({ description: '5xx answers / requests in the window; 0 without requests.' }),
   p95Ms: Nullable(Type.Number({ description: 'From a latency histogram: exact to within its bucket. Null without requests.' })),
   quotaPressure: Nullable(Type.Number({ description: 'Highest used/limit over the tenant\'s meters; null without limits or quota data.' })),
+  dbLoad: Type.Number({ description: 'Database time in the window ÷ its length: the connections the tenant kept busy on average (docs/noisy-neighbours.md).' }),
   requests: Type.Integer(),
   failedJobs: Type.Union([Type.Integer(), Type.Null()], { description: 'The tenant\'s failed background jobs still on record (retryable); null when the job queue did not answer.' }),
 };

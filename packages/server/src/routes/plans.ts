@@ -9,6 +9,13 @@ const PlanBody = strictObject({
   name: Type.String(),
   limits: Type.Record(Type.String(), strictObject({ hard: Count, soft: Count })),
   features: Type.Record(Type.String(), Type.Boolean()),
+  database: strictObject({
+    statementTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    lockTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    idleInTransactionTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    weight: Type.Optional(Type.Integer({ minimum: 1, description: 'Share of the app pool while tenants compete for it (docs/noisy-neighbours.md).' })),
+    maxConnections: Type.Optional(Type.Integer({ minimum: 1 })),
+  }, { description: "The plan's database limits; absent ones keep the app role's settings." }),
   price: strictObject({
     currency: Type.String(),
     baseMinor: Type.Integer({ description: 'Price per period (calendar month, UTC) in minor units.' }),

@@ -105,6 +105,23 @@ describe('createTenantCache', () => {
     await cache.close();
   });
 
+  it('keeps the entries in use and drops the least recently used (second-chance LRU), and counts it all', async () => {
+    const cache = createTenantCache<number>({ topic: 'settings', feed: memoryChangeFeed(), maxEntries: 3 });
+    await cache.ready();
+    const [a, b, c, d, e] = [tenant(), tenant(), tenant(), tenant(), tenant()];
+    await cache.get(a, async () => 1);
+    await cache.get(b, async () => 2);
+    await cache.get(c, async () => 3);
+    await cache.get(a, async () => -1); // a hit: a is in use, b is now the least recently used
+    await cache.get(d, async () => 4);
+    // c and d are read again; a had its second chance when b went, and was not read since.
+    expect([await cache.get(c, async () => -1), await cache.get(d, async () => -1)]).toEqual([3, 4]);
+    await cache.get(e, async () => 5);
+    expect([a, b, c, d, e].map((id) => cache.peek(id))).toEqual([undefined, undefined, 3, 4, 5]);
+    expect(cache.stats()).toEqual({ entries: 3, maxEntries: 3, hits: 6, misses: 5, evictions: 2 });
+    await cache.close();
+  });
+
   it('keeps at most maxEntries, dropping the oldest first', async () => {
     const cache = createTenantCache<number>({ topic: 'settings', feed: memoryChangeFeed(), maxEntries: 3 });
     await cache.ready();

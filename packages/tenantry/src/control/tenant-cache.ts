@@ -9,7 +9,10 @@ export interface TenantCacheOptions {
   readonly feed?: ChangeFeed;
   /** The feed topic of this document (`settings`, `flags` …). */
   readonly topic: string;
-  /** Entries kept at most; the oldest inserted goes first. Default 10,000. */
+  /**
+   * Entries kept at most. Past it, the least recently used goes first (second-chance LRU: a hit
+   * only marks its entry, the eviction moves marked entries to the back). Default 10,000.
+   */
   readonly maxEntries?: number;
   /**
    * A bound on staleness should an invalidation ever be lost (a write outside this library, a
@@ -42,8 +45,20 @@ export interface TenantCache<V> {
   changed(tenantId: TenantId): Promise<void>;
   /** Resolves once the feed subscription is live (from then on hits are served). */
   ready(): Promise<void>;
+  /** How big the cache is and how well it serves: for metrics and sizing (docs/noisy-neighbours.md). */
+  stats(): TenantCacheStats;
   /** Unsubscribes and stops the sweeper. */
   close(): Promise<void>;
+}
+
+export interface TenantCacheStats {
+  readonly entries: number;
+  readonly maxEntries: number;
+  /** Reads answered from the cache, and those that went to `load` (or found the feed not live), since creation. */
+  readonly hits: number;
+  readonly misses: number;
+  /** Entries dropped to stay within maxEntries (not invalidations, not the age sweep). */
+  readonly evictions: number;
 }
 
 const PUBLISH_RETRIES = 3;
@@ -61,7 +76,7 @@ function publishWithin(feed: ChangeFeed, topic: string, tenantId: TenantId, time
   });
 }
 
-interface Entry<V> { readonly value: V; readonly storedAt: number }
+interface Entry<V> { readonly value: V; readonly storedAt: number; used: boolean }
 interface Flight<V> { readonly promise: Promise<V>; stale: boolean }
 
 /**
@@ -88,6 +103,26 @@ export function createTenantCache<V>(options: TenantCacheOptions): TenantCache<V
   const flights = new Map<TenantId, Flight<V>>();
   let live = false;
   let closed = false;
+  let hits = 0;
+  let misses = 0;
+  let evictions = 0;
+
+  /**
+   * Makes room for one entry: the oldest-inserted entry goes unless it was read since it was
+   * inserted or last passed over; then it moves to the back, unmarked (second chance). Each
+   * pass unmarks what it passes, so this ends within one round of the map.
+   */
+  const evictOne = () => {
+    for (const [id, entry] of entries) {
+      entries.delete(id);
+      if (!entry.used) {
+        evictions += 1;
+        return;
+      }
+      entry.used = false;
+      entries.set(id, entry);
+    }
+  };
   let sweeper: NodeJS.Timeout | undefined;
 
   const invalidate = (tenantId: TenantId) => {
@@ -129,15 +164,26 @@ export function createTenantCache<V>(options: TenantCacheOptions): TenantCache<V
 
   return {
     peek(tenantId) {
-      return live ? entries.get(tenantId)?.value : undefined;
+      if (!live) return undefined;
+      const entry = entries.get(tenantId);
+      if (entry === undefined) return undefined;
+      entry.used = true;
+      hits += 1;
+      return entry.value;
     },
     get(tenantId, load) {
       if (live) {
         const entry = entries.get(tenantId);
-        if (entry !== undefined) return Promise.resolve(entry.value);
+        if (entry !== undefined) {
+          entry.used = true;
+          hits += 1;
+          return Promise.resolve(entry.value);
+        }
       } else {
+        misses += 1;
         return load();
       }
+      misses += 1;
       const running = flights.get(tenantId);
       if (running !== undefined) return running.promise;
       const flight: Flight<V> = {
@@ -145,11 +191,8 @@ export function createTenantCache<V>(options: TenantCacheOptions): TenantCache<V
         promise: load().then((value) => {
           if (flights.get(tenantId) === flight) flights.delete(tenantId);
           if (!flight.stale && live) {
-            if (entries.size >= maxEntries) {
-              const first = entries.keys().next();
-              if (first.done !== true) entries.delete(first.value);
-            }
-            entries.set(tenantId, { value, storedAt: Date.now() });
+            if (entries.size >= maxEntries) evictOne();
+            entries.set(tenantId, { value, storedAt: Date.now(), used: false });
           }
           return value;
         }, (err: unknown) => {
@@ -183,6 +226,7 @@ export function createTenantCache<V>(options: TenantCacheOptions): TenantCache<V
       await attempt(0);
     },
     ready: () => subscribed,
+    stats: () => ({ entries: entries.size, maxEntries, hits, misses, evictions }),
     async close() {
       closed = true;
       live = false;

@@ -12,7 +12,7 @@ import type { TenantLookup } from '../resolve/index.js';
 import type { Residency, TierPlacement } from '../placement/index.js';
 import { ACCESS_MAX_AGE_MS, ACCESS_TOPIC } from './access-cache.js';
 import { controlErrors } from './errors.js';
-import { createTenantCache } from './tenant-cache.js';
+import { createTenantCache, type TenantCacheStats } from './tenant-cache.js';
 import type { CacheOptions } from './tenant-document.js';
 import { isolatedTables, purgeTenantData, type PurgeResult } from './tenant-purge.js';
 import { nextStatus, type LifecycleEvent } from './tenant-lifecycle.js';
@@ -110,6 +110,8 @@ export interface TenantRegistry {
    * @example createTenantResolver({ strategies, tenants: registry.lookup })
    */
   readonly lookup: TenantLookup;
+  /** The lookup cache's size, hits, misses and evictions (all zero without a change feed). */
+  lookupStats(): TenantCacheStats;
   /** Resolves once the lookup's cache follows the change feed (before, it reads through). */
   ready(): Promise<void>;
   /** Unsubscribes the lookup's cache (the feed's connections stay the caller's). */
@@ -503,6 +505,7 @@ export function createTenantRegistry(options: TenantRegistryOptions): TenantRegi
       return { tenant, purged };
     },
     lookup,
+    lookupStats: () => byId.stats(),
     ready: async () => { await Promise.all([byId.ready(), accessNotice.ready()]); },
     close: async () => { await Promise.all([byId.close(), accessNotice.close()]); },
   };

@@ -41,6 +41,11 @@ export interface FlushResult {
 export interface ActivityRecorder {
   /** Adds one response of `tenantId`; synchronous and O(1): it runs on every request. */
   record(tenantId: TenantId, sample: ActivitySample): void;
+  /**
+   * Adds database time of `tenantId` (one statement's round trip); synchronous and O(1). Wire it
+   * as the tenant database's observer: `{ onStatement: (e) => activity.recordDatabase(e.tenantId, e.durationMs) }`.
+   */
+  recordDatabase(tenantId: TenantId, durationMs: number): void;
   /** Writes everything buffered so far. Flushes never overlap; a failed one keeps its counts. */
   flush(): Promise<FlushResult>;
   /** Stops the timer and flushes what is left. Throws when that last flush fails. Idempotent. */
@@ -58,20 +63,23 @@ interface Entry {
   serverErrors: number;
   clientErrors: number;
   durationMsSum: number;
+  /** Database time of the tenant's statements (recordDatabase), in milliseconds. */
+  dbMsSum: number;
   latencyCounts: number[];
 }
 
 // Adds the rows' counts to what other processes (or earlier flushes) wrote. Rows are sorted by
 // key before sending, so concurrent flushers lock rows in one order and cannot deadlock.
 const UPSERT = `INSERT INTO tenantry.tenant_activity AS a
-    (subject_tenant, bucket_start, requests, server_errors, client_errors, duration_ms_sum, latency_counts)
-  SELECT t, b, r, s, c, d, l::bigint[]
-  FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::float8[], $7::text[]) AS u(t, b, r, s, c, d, l)
+    (subject_tenant, bucket_start, requests, server_errors, client_errors, duration_ms_sum, latency_counts, db_ms_sum)
+  SELECT t, b, r, s, c, d, l::bigint[], db
+  FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::float8[], $7::text[], $8::float8[]) AS u(t, b, r, s, c, d, l, db)
   ON CONFLICT (subject_tenant, bucket_start) DO UPDATE SET
     requests = a.requests + excluded.requests,
     server_errors = a.server_errors + excluded.server_errors,
     client_errors = a.client_errors + excluded.client_errors,
     duration_ms_sum = a.duration_ms_sum + excluded.duration_ms_sum,
+    db_ms_sum = a.db_ms_sum + excluded.db_ms_sum,
     latency_counts = ARRAY(SELECT x + y FROM unnest(a.latency_counts, excluded.latency_counts) WITH ORDINALITY AS p(x, y, i) ORDER BY i)`;
 
 function positiveInteger(value: number, path: string, allowZero: boolean): number {
@@ -86,6 +94,7 @@ function merge(into: Entry, from: Entry): void {
   into.serverErrors += from.serverErrors;
   into.clientErrors += from.clientErrors;
   into.durationMsSum += from.durationMsSum;
+  into.dbMsSum += from.dbMsSum;
   for (let i = 0; i < LATENCY_BUCKETS; i += 1) into.latencyCounts[i] = (into.latencyCounts[i] as number) + (from.latencyCounts[i] as number);
 }
 
@@ -149,6 +158,7 @@ export function createActivityRecorder(options: ActivityRecorderOptions): Activi
           chunk.map((r) => r.clientErrors),
           chunk.map((r) => r.durationMsSum),
           chunk.map((r) => `{${r.latencyCounts.join(',')}}`),
+          chunk.map((r) => r.dbMsSum),
         ]);
       } catch (err) {
         // Put back what was not written (before anything recorded meanwhile, which is newer)
@@ -202,7 +212,20 @@ export function createActivityRecorder(options: ActivityRecorderOptions): Activi
       }
       const latencyCounts = new Array<number>(LATENCY_BUCKETS).fill(0);
       latencyCounts[bucket] = 1;
-      latest.set(tenantId, add({ tenantId, bucketStart, requests: 1, serverErrors, clientErrors, durationMsSum: duration, latencyCounts }));
+      latest.set(tenantId, add({ tenantId, bucketStart, requests: 1, serverErrors, clientErrors, durationMsSum: duration, dbMsSum: 0, latencyCounts }));
+    },
+    recordDatabase(tenantId, durationMs) {
+      if (closed) throw healthErrors.create('ACTIVITY_RECORDER_CLOSED');
+      if (!(Number.isFinite(durationMs) && durationMs > 0)) return;
+      const now = clock.now().getTime();
+      const bucketStart = now - (now % ACTIVITY_BUCKET_MS);
+      const existing = latest.get(tenantId);
+      if (existing && existing.bucketStart === bucketStart) {
+        existing.dbMsSum += durationMs;
+        return;
+      }
+      // An entry with no request yet (the request's own answer comes after its statements).
+      latest.set(tenantId, add({ tenantId, bucketStart, requests: 0, serverErrors: 0, clientErrors: 0, durationMsSum: 0, dbMsSum: durationMs, latencyCounts: new Array<number>(LATENCY_BUCKETS).fill(0) }));
     },
     flush,
     close() {

@@ -9,7 +9,7 @@ import { healthErrors } from './errors.js';
 import { auditedRead, type OperatorReader } from './operator-actions.js';
 
 export type HealthStatus = 'ok' | 'degraded' | 'failing';
-export const HEALTH_METRICS = ['errorRate', 'p95Ms', 'quotaPressure'] as const;
+export const HEALTH_METRICS = ['errorRate', 'p95Ms', 'quotaPressure', 'dbLoad'] as const;
 export type HealthMetric = (typeof HEALTH_METRICS)[number];
 
 /** A metric at or above `degraded` makes a tenant degraded; at or above `failing`, failing. */
@@ -20,6 +20,8 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = Object.freeze({
   errorRate: Object.freeze({ degraded: 0.05, failing: 0.25 }),
   p95Ms: Object.freeze({ degraded: 1000, failing: 5000 }),
   quotaPressure: Object.freeze({ degraded: 0.9, failing: 1 }),
+  // Connections kept busy on average: the free plan may hold 2 (docs/noisy-neighbours.md).
+  dbLoad: Object.freeze({ degraded: 1, failing: 2 }),
 });
 
 /** A tenant of the report, as the quota reader sees it. */
@@ -59,6 +61,11 @@ export interface TenantHealth {
   /** Interpolated from the latency histogram (error ≤ the width of its bucket); null without requests. */
   readonly p95Ms: number | null;
   readonly quotaPressure: number | null;
+  /**
+   * Database time in the window ÷ the window's length: how many connections the tenant kept
+   * busy on average (0 without database time recorded). A hot tenant stands out by it.
+   */
+  readonly dbLoad: number;
   readonly requests: number;
   /** Failed background jobs of the tenant still on record (retryable); null when no job queue is wired in, or it did not answer. */
   readonly failedJobs: number | null;
@@ -79,9 +86,9 @@ export interface TenantHealthReports {
   readonly thresholds: HealthThresholds;
 }
 
-interface Row { id: string; slug: string; plan: string; requests: number | null; server_errors: number | null; latency_counts: number[] | null }
+interface Row { id: string; slug: string; plan: string; requests: number | null; server_errors: number | null; latency_counts: number[] | null; db_ms_sum: number | null }
 
-const SELECT = `SELECT t.id, t.slug, t.plan, a.requests::float8 AS requests, a.server_errors::float8 AS server_errors, a.latency_counts::float8[] AS latency_counts
+const SELECT = `SELECT t.id, t.slug, t.plan, a.requests::float8 AS requests, a.server_errors::float8 AS server_errors, a.latency_counts::float8[] AS latency_counts, a.db_ms_sum
   FROM tenantry.tenants t
   LEFT JOIN tenantry.tenant_activity a ON a.subject_tenant = t.id AND a.bucket_start >= $1::timestamptz`;
 const ALL_ACTIVE = `${SELECT} WHERE t.status = 'active' ORDER BY t.created_at, t.id`;
@@ -104,14 +111,15 @@ function checkThresholds(input: TenantHealthOptions['thresholds']): HealthThresh
  * The status of measured values: the worst over the metrics (error rate and p95 only count
  * with at least `minRequests` requests, so one failed request of an idle tenant is no outage).
  *
- * @example healthStatus({ errorRate: 0.3, p95Ms: 20, quotaPressure: null, requests: 100 }, DEFAULT_HEALTH_THRESHOLDS, 10) // 'failing'
+ * @example healthStatus({ errorRate: 0.3, p95Ms: 20, quotaPressure: null, dbLoad: 0.1, requests: 100 }, DEFAULT_HEALTH_THRESHOLDS, 10) // 'failing'
  */
 export function healthStatus(values: Pick<TenantHealth, HealthMetric | 'requests'>, thresholds: HealthThresholds, minRequests: number): HealthStatus {
   let status: HealthStatus = 'ok';
   for (const metric of HEALTH_METRICS) {
     const value = values[metric];
     if (value === null) continue;
-    if (metric !== 'quotaPressure' && values.requests < minRequests) continue;
+    // Quota pressure and database load are not rates over requests: a hot tenant with few requests is still hot.
+    if (metric !== 'quotaPressure' && metric !== 'dbLoad' && values.requests < minRequests) continue;
     const { degraded, failing } = thresholds[metric];
     const level: HealthStatus = value >= failing ? 'failing' : value >= degraded ? 'degraded' : 'ok';
     if (RANK[level] > RANK[status]) status = level;
@@ -136,16 +144,18 @@ export function createTenantHealth(options: TenantHealthOptions): TenantHealthRe
     return { start: new Date(from - (from % ACTIVITY_BUCKET_MS)).toISOString(), end: new Date(end).toISOString(), minutes: windowMinutes };
   }
 
-  async function measureRows(rows: readonly Row[]): Promise<TenantHealthMeasure[]> {
-    const byTenant = new Map<string, { subject: HealthSubject; requests: number; errors: number; counts: number[] }>();
+  async function measureRows(rows: readonly Row[], w: HealthWindow): Promise<TenantHealthMeasure[]> {
+    const windowMs = Math.max(1, Date.parse(w.end) - Date.parse(w.start));
+    const byTenant = new Map<string, { subject: HealthSubject; requests: number; errors: number; dbMs: number; counts: number[] }>();
     for (const row of rows) {
       let entry = byTenant.get(row.id);
       if (!entry) {
-        entry = { subject: { id: parseTenantId(row.id), slug: row.slug, plan: row.plan }, requests: 0, errors: 0, counts: new Array<number>(LATENCY_BUCKETS).fill(0) };
+        entry = { subject: { id: parseTenantId(row.id), slug: row.slug, plan: row.plan }, requests: 0, errors: 0, dbMs: 0, counts: new Array<number>(LATENCY_BUCKETS).fill(0) };
         byTenant.set(row.id, entry);
       }
       entry.requests += row.requests ?? 0;
       entry.errors += row.server_errors ?? 0;
+      entry.dbMs += row.db_ms_sum ?? 0;
       row.latency_counts?.forEach((n, i) => { entry.counts[i] = (entry.counts[i] as number) + n; });
     }
     const subjects = [...byTenant.values()].map((e) => e.subject);
@@ -171,14 +181,15 @@ export function createTenantHealth(options: TenantHealthOptions): TenantHealthRe
         errorRate: e.requests === 0 ? 0 : e.errors / e.requests,
         p95Ms: histogramQuantile(e.counts, 0.95),
         quotaPressure: pressure.get(e.subject.id) ?? null,
+        dbLoad: e.dbMs / windowMs,
       };
       return { tenantId: e.subject.id, slug: e.subject.slug, plan: e.subject.plan, status: healthStatus(values, thresholds, minRequests), ...values, failedJobs: failed === undefined ? null : failed.get(e.subject.id) ?? 0 };
     });
   }
 
-  async function measureAll(db: SqlQueryable, start: string): Promise<TenantHealthMeasure[]> {
-    const { rows } = await db.query<Row>(ALL_ACTIVE, [start]);
-    return measureRows(rows);
+  async function measureAll(db: SqlQueryable, w: HealthWindow): Promise<TenantHealthMeasure[]> {
+    const { rows } = await db.query<Row>(ALL_ACTIVE, [w.start]);
+    return measureRows(rows, w);
   }
 
   const publicView = ({ plan: _plan, ...health }: TenantHealthMeasure): TenantHealth => health;
@@ -188,7 +199,7 @@ export function createTenantHealth(options: TenantHealthOptions): TenantHealthRe
     async list(query, reader) {
       const limit = integerInRange(query.limit, 'limit', 1, 1000, 100);
       const w = window();
-      const measured = await auditedRead(options.operator, clock, reader, { action: 'health.list', details: { limit } }, (c) => measureAll(c, w.start));
+      const measured = await auditedRead(options.operator, clock, reader, { action: 'health.list', details: { limit } }, (c) => measureAll(c, w));
       measured.sort((a, b) => RANK[b.status] - RANK[a.status] || b.errorRate - a.errorRate || a.slug.localeCompare(b.slug));
       return { items: measured.slice(0, limit).map(publicView), window: w };
     },
@@ -197,11 +208,11 @@ export function createTenantHealth(options: TenantHealthOptions): TenantHealthRe
       const w = window();
       const [one] = await auditedRead(options.operator, clock, reader, { action: 'health.get', subjectTenant: id }, async (c) => {
         const { rows } = await c.query<Row>(ONE, [w.start, id]);
-        return measureRows(rows);
+        return measureRows(rows, w);
       });
       if (!one) throw coreErrors.create('TENANT_NOT_FOUND');
       return { ...publicView(one), window: w };
     },
-    measure: () => measureAll(options.operator, window().start),
+    measure: () => measureAll(options.operator, window()),
   };
 }

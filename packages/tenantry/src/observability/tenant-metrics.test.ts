@@ -95,6 +95,21 @@ describe('createTenantMetrics', () => {
     expect(text).not.toContain('pool="gone"');
   });
 
+  it('reports caches and fair admission at scrape time', async () => {
+    const metrics = createTenantMetrics({ processMetrics: 'off' });
+    let entries = 1;
+    metrics.observeCaches({ tenants: () => ({ entries, maxEntries: 10_000, hits: 40, misses: 2, evictions: 1 }), gone: () => undefined });
+    metrics.observeAdmission(() => ({ capacity: 10, inUse: 10, waiting: 7, tenantsWaiting: 2 }));
+    entries = 9;
+    const text = await metrics.exposition();
+    expect(sample(text, 'tenantry_cache_entries', { cache: 'tenants' })).toBe(9);
+    expect(sample(text, 'tenantry_cache_max_entries', { cache: 'tenants' })).toBe(10_000);
+    expect(sample(text, 'tenantry_cache_evictions', { cache: 'tenants' })).toBe(1);
+    expect(text).not.toContain('cache="gone"');
+    expect(sample(text, 'tenantry_db_admission', { state: 'waiting' })).toBe(7);
+    expect(sample(text, 'tenantry_db_admission', { state: 'tenants_waiting' })).toBe(2);
+  });
+
   it('measures database time and transactions per tenant', async () => {
     const metrics = createTenantMetrics({ topTenants: 1, admitAfter: 1, processMetrics: 'off' });
     const tenantId = randomUUID() as never;

@@ -3,7 +3,16 @@
 // in a registry of their own, with the tenant label bounded to the top N tenants plus `other`.
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { coreErrors } from '../core/index.js';
-import type { SqlPoolStats, TenantDatabaseObserver } from '../postgres/index.js';
+import type { AdmissionStats, SqlPoolStats, TenantDatabaseObserver } from '../postgres/index.js';
+
+/** A per-instance cache's size and effect (the shape of `TenantCache.stats()`). */
+export interface CacheStats {
+  readonly entries: number;
+  readonly maxEntries: number;
+  readonly hits: number;
+  readonly misses: number;
+  readonly evictions: number;
+}
 import { HistogramSeries, LabelledMetric } from './labelled-metric.js';
 import { TenantLabels, OTHER_TENANTS } from './tenant-labels.js';
 
@@ -50,6 +59,13 @@ export interface TenantMetrics {
   setUsage(tenantId: string, meter: string, value: number): void;
   /** Reports these pools' sizes at every scrape (the functions are called then, not before). */
   observePools(pools: Readonly<Record<string, () => SqlPoolStats | undefined>>): void;
+  /**
+   * Reports these caches at every scrape: entries and their bound, hits, misses and evictions
+   * (docs/noisy-neighbours.md: sizing the caches for many tenants).
+   */
+  observeCaches(caches: Readonly<Record<string, () => CacheStats | undefined>>): void;
+  /** Reports fair admission at every scrape: connections handed out, callers and tenants waiting. */
+  observeAdmission(stats: () => AdmissionStats): void;
   /** The label value `tenantId` has now. */
   tenantLabel(tenantId: string | undefined): string;
   /** Re-evaluates the labelled tenants now instead of at the next interval (tests, operators). */
@@ -188,6 +204,38 @@ export function createTenantMetrics(options: TenantMetricsOptions = {}): TenantM
             const s = stats();
             if (s !== undefined) this.set({ pool }, s.waitingCount);
           }
+        },
+      });
+    },
+    observeCaches(caches) {
+      const entries = Object.entries(caches);
+      const gauge = (name: string, help: string, read: (s: CacheStats) => number) => new Gauge({
+        name, help, labelNames: ['cache'], registers,
+        collect() {
+          for (const [cache, stats] of entries) {
+            const s = stats();
+            if (s !== undefined) this.set({ cache }, read(s));
+          }
+        },
+      });
+      gauge('tenantry_cache_entries', 'Entries held by a per-instance cache.', (s) => s.entries);
+      gauge('tenantry_cache_max_entries', 'The most entries a per-instance cache holds before it evicts.', (s) => s.maxEntries);
+      // Monotonic since start, exposed as gauges read at scrape (use rate() on them all the same).
+      gauge('tenantry_cache_hits', 'Reads a per-instance cache answered, since start.', (s) => s.hits);
+      gauge('tenantry_cache_misses', 'Reads a per-instance cache sent to its source, since start.', (s) => s.misses);
+      gauge('tenantry_cache_evictions', 'Entries a per-instance cache dropped to stay within its bound, since start.', (s) => s.evictions);
+    },
+    observeAdmission(stats) {
+      new Gauge({
+        name: 'tenantry_db_admission',
+        help: 'Fair admission in front of the app pool: connections in use, callers waiting, tenants waiting.',
+        labelNames: ['state'],
+        registers,
+        collect() {
+          const s = stats();
+          this.set({ state: 'in_use' }, s.inUse);
+          this.set({ state: 'waiting' }, s.waiting);
+          this.set({ state: 'tenants_waiting' }, s.tenantsWaiting);
         },
       });
     },

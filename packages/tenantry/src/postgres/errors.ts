@@ -17,6 +17,11 @@ export const postgresErrors = defineErrors('postgres', {
     message: 'The database did not answer within the deadline.',
     fix: 'Retry after `Retry-After`; the statement was abandoned and its connection closed. If it persists, the database is overloaded, frozen or a lock is held (see `details.deadlineMs`).',
   },
+  DATABASE_TENANT_QUEUE_FULL: {
+    kind: 'limited',
+    message: 'The tenant already has as many database calls waiting for a connection as it may.',
+    fix: 'Retry after `Retry-After`, or send fewer concurrent requests: each tenant gets its share of the connections (its plan\'s weight and cap, docs/noisy-neighbours.md) and a bounded queue.',
+  },
   TENANT_WORK_IN_FLIGHT: {
     kind: 'unavailable',
     message: `The tenant's new status is committed, but app transactions that began before it are still running.`,

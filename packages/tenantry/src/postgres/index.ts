@@ -14,6 +14,9 @@ export type { TenantDatabaseObserver, TenantStatementEvent, TenantTransactionEve
 export { createSqlGuard, judgeStatement } from './sql-guard.js';
 export type { RefusalReason, SqlGuard, SqlGuardOptions } from './sql-guard.js';
 export type { TenantScope } from './tenant-scope.js';
+export { createFairAdmission } from './fair-admission.js';
+export type { AdmissionStats, AdmissionTicket, FairAdmission, FairAdmissionOptions, TenantShare } from './fair-admission.js';
+export type { TenantDatabaseLimits, TenantLimitsSource } from './tenant-limits.js';
 export type { TenantTransaction } from './tenant-transaction.js';
 export type { AdmitMode } from './tenant-gate.js';
 export { isolateTable, TENANT_PREDICATE } from './isolate-table.js';

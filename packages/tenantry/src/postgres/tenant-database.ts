@@ -6,6 +6,8 @@ import { PooledTenantScope, type TenantScope } from './tenant-scope.js';
 import type { TenantTransaction } from './tenant-transaction.js';
 import type { SqlPool } from './sql-client.js';
 import { createSqlGuard } from './sql-guard.js';
+import type { FairAdmission } from './fair-admission.js';
+import type { TenantLimitsSource } from './tenant-limits.js';
 
 export interface TenantDatabaseOptions {
   /** A pool of connections logged in as the app role. */
@@ -21,6 +23,19 @@ export interface TenantDatabaseOptions {
    * settled (metrics and traces: see `tenantry/observability`). Absent, nothing is measured.
    */
   readonly observer?: TenantDatabaseObserver | undefined;
+  /**
+   * Each tenant's limits (usually its plan's): statement, lock and idle-in-transaction timeouts
+   * set in its own transaction, and its weight and connection cap for `admission`. Absent, every
+   * tenant runs under the app role's settings. See docs/noisy-neighbours.md.
+   */
+  readonly limits?: TenantLimitsSource | undefined;
+  /**
+   * A fair queue in front of the pool (`createFairAdmission`): a scope takes its turn before it
+   * takes a connection, and gives it back with the connection. Absent, callers queue in the
+   * pool's own order (first come, first served), so one tenant can hold every connection.
+   * One admission serves every pool `route` sends tenants to, with its one capacity.
+   */
+  readonly admission?: FairAdmission | undefined;
   /**
    * Routes each tenant to its tier's pool and schema (schema and database tiers). Absent, every
    * tenant is pooled on `pool`, and nothing is looked up per call.
@@ -91,6 +106,7 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
   const { pool } = options;
   const guard = options.sqlGuard === 'off' ? undefined : createSqlGuard();
   const { observer, route } = options;
+  const entry = options.limits === undefined && options.admission === undefined ? undefined : { limits: options.limits, admission: options.admission };
 
   async function withTenant<T>(rawTenantId: TenantId | string, fn: (scope: TenantScope) => Promise<T>, opts: WithTenantOptions = {}): Promise<T> {
     // Parse and capture the tenant before any connection is acquired (docs/isolation-rules.md
@@ -99,7 +115,7 @@ export function createTenantDatabase(options: TenantDatabaseOptions): TenantData
     return runWithTenant({ tenantId, resolvedBy: 'withTenant' }, async () => {
       // Without a router the pooled path is exactly as it was: no lookup, no extra await.
       const target = route === undefined ? undefined : await route(tenantId);
-      const scope = new PooledTenantScope(tenantId, target?.pool ?? pool, opts.admit ?? 'active', guard, observer, target?.searchPath);
+      const scope = new PooledTenantScope(tenantId, target?.pool ?? pool, opts.admit ?? 'active', guard, observer, target?.searchPath, entry);
       try {
         return await fn(scope);
       } finally {

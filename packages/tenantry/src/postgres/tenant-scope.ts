@@ -6,9 +6,17 @@ import { postgresErrors, toTenantryError } from './errors.js';
 import { enterTenant, type AdmitMode } from './tenant-gate.js';
 import { PooledTenantTransaction, type TenantTransaction } from './tenant-transaction.js';
 import { RUN_UNGUARDED } from './internal.js';
-import type { SqlConnection, SqlPool, SqlQueryable, SqlResult, TransactionStatus } from './sql-client.js';
+import type { PreambleStatement, SqlConnection, SqlPool, SqlQueryable, SqlResult, TransactionStatus } from './sql-client.js';
 import type { SqlGuard } from './sql-guard.js';
 import { notify, type TenantDatabaseObserver } from './tenant-database-observer.js';
+import type { AdmissionTicket, FairAdmission } from './fair-admission.js';
+import { limitsPreamble, type TenantLimitsSource } from './tenant-limits.js';
+
+/** What a scope does before it takes a connection: the tenant's limits and its fair turn. */
+export interface ScopeEntry {
+  readonly admission: FairAdmission | undefined;
+  readonly limits: TenantLimitsSource | undefined;
+}
 
 /** The handle withTenant's callback gets. */
 export interface TenantScope extends SqlQueryable {
@@ -30,6 +38,9 @@ export class PooledTenantScope implements TenantScope {
   #connection: Promise<SqlConnection> | undefined;
   #busy: 'transaction' | undefined;
   #closed = false;
+  /** The tenant's timeouts, sent after the gate (undefined: the role's own). */
+  #limits: PreambleStatement | undefined;
+  #ticket: AdmissionTicket | undefined;
 
   constructor(
     readonly tenantId: TenantId,
@@ -39,6 +50,7 @@ export class PooledTenantScope implements TenantScope {
     private readonly observer: TenantDatabaseObserver | undefined = undefined,
     /** The schema-tier tenant's schema, quoted; undefined for pooled and database-tier tenants. */
     private readonly searchPath: string | undefined = undefined,
+    private readonly entry: ScopeEntry | undefined = undefined,
   ) {}
 
   [RUN_UNGUARDED]<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
@@ -47,11 +59,27 @@ export class PooledTenantScope implements TenantScope {
 
   /** The connection is taken from the pool at the first statement, not before: a callback that never queries holds none. */
   #acquire(): Promise<SqlConnection> {
-    this.#connection ??= this.pool.connect().catch((err: unknown) => {
+    this.#connection ??= (this.entry === undefined ? this.pool.connect() : this.#enter(this.entry)).catch((err: unknown) => {
       this.#connection = undefined;
       throw toTenantryError(err);
     });
     return this.#connection;
+  }
+
+  /** The tenant's limits, then its turn at the pool (fair admission), then a connection. */
+  async #enter({ admission, limits }: ScopeEntry): Promise<SqlConnection> {
+    const own = limits === undefined ? undefined : await limits(this.tenantId);
+    this.#limits = limitsPreamble(own);
+    if (admission === undefined) return this.pool.connect();
+    const ticket = await admission.enter(this.tenantId, own);
+    try {
+      const connection = await this.pool.connect();
+      this.#ticket = ticket;
+      return connection;
+    } catch (err) {
+      ticket.leave();
+      throw err;
+    }
   }
 
   #checkUsable(): void {
@@ -78,7 +106,8 @@ export class PooledTenantScope implements TenantScope {
     const started = observe === undefined ? 0 : performance.now();
     let result: SqlResult<Row>;
     try {
-      result = await connection.queryAfter<Row>([enterTenant(this.tenantId, this.admit, this.searchPath)], text, values);
+      const gate = enterTenant(this.tenantId, this.admit, this.searchPath);
+      result = await connection.queryAfter<Row>(this.#limits === undefined ? [gate] : [gate, this.#limits], text, values);
     } catch (err) {
       const mapped = toTenantryError(err);
       if (observe !== undefined) notify(observe, { tenantId: this.tenantId, durationMs: performance.now() - started, error: mapped, inTransaction: false });
@@ -129,7 +158,7 @@ export class PooledTenantScope implements TenantScope {
       this.#busy = undefined;
       throw err;
     }
-    const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit, this.guard, this.observer, this.searchPath);
+    const tx = new PooledTenantTransaction(this.tenantId, connection, this.admit, this.guard, this.observer, this.searchPath, this.#limits);
     try {
       let result: T;
       try {
@@ -151,6 +180,16 @@ export class PooledTenantScope implements TenantScope {
    * if even that fails the connection is destroyed instead of handed to the next tenant.
    */
   async release(): Promise<void> {
+    try {
+      await this.#giveBack();
+    } finally {
+      // After the connection is back (or destroyed): the next tenant's turn starts then.
+      this.#ticket?.leave();
+      this.#ticket = undefined;
+    }
+  }
+
+  async #giveBack(): Promise<void> {
     this.#closed = true;
     if (!this.#connection) return;
     const connection = await this.#connection.catch(() => undefined);

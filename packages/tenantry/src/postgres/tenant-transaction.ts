@@ -4,7 +4,7 @@ import type { TenantId } from '../core/index.js';
 import { postgresErrors, toTenantryError } from './errors.js';
 import { BEGIN, enterTenant, type AdmitMode } from './tenant-gate.js';
 import { RUN_UNGUARDED } from './internal.js';
-import type { SqlConnection, SqlQueryable, SqlResult } from './sql-client.js';
+import type { PreambleStatement, SqlConnection, SqlQueryable, SqlResult } from './sql-client.js';
 import type { SqlGuard } from './sql-guard.js';
 import { notify, type TenantDatabaseObserver } from './tenant-database-observer.js';
 
@@ -33,6 +33,8 @@ export class PooledTenantTransaction implements TenantTransaction {
     private readonly guard: SqlGuard | undefined,
     private readonly observer: TenantDatabaseObserver | undefined = undefined,
     private readonly searchPath: string | undefined = undefined,
+    /** The tenant's timeouts (tenant-limits.ts), set after the gate; undefined keeps the role's. */
+    private readonly limits: PreambleStatement | undefined = undefined,
   ) {}
 
   [RUN_UNGUARDED]<Row>(text: string, values?: readonly unknown[]): Promise<SqlResult<Row>> {
@@ -62,7 +64,8 @@ export class PooledTenantTransaction implements TenantTransaction {
         // already passed) must leave it idle, or the next one would go out without BEGIN and
         // gate and run in autocommit.
         try {
-          result = await this.connection.queryAfter<Row>([BEGIN, enterTenant(this.tenantId, this.admit, this.searchPath)], text, values);
+          const gate = enterTenant(this.tenantId, this.admit, this.searchPath);
+          result = await this.connection.queryAfter<Row>(this.limits === undefined ? [BEGIN, gate] : [BEGIN, gate, this.limits], text, values);
         } finally {
           if (this.connection.transactionStatus !== 'idle') this.#state = 'open';
         }

@@ -38,6 +38,9 @@ describe('definePlanCatalog', () => {
     ['a negative limit', withPlan({ limits: { apiCalls: -1 }, price: { currency: 'EUR', baseMinor: 0 } }), 'plans.free.limits.apiCalls'],
     ['a lower-case currency', withPlan({ price: { currency: 'eur', baseMinor: 0 } }), 'plans.free.price.currency'],
     ['a missing price', withPlan({ limits: {} }), 'plans.free.price'],
+    ['a database timeout of zero', withPlan({ database: { statementTimeoutMs: 0 }, price: { currency: 'EUR', baseMinor: 0 } }), 'plans.free.database.statementTimeoutMs'],
+    ['an unknown database limit', withPlan({ database: { statementTimeout: 5 } as never, price: { currency: 'EUR', baseMinor: 0 } }), 'plans.free.database.statementTimeout'],
+    ['a database weight above 1000', withPlan({ database: { weight: 1001 }, price: { currency: 'EUR', baseMinor: 0 } }), 'plans.free.database.weight'],
     ['a feature that is not a boolean', withPlan({ features: { sso: 'yes' }, price: { currency: 'EUR', baseMinor: 0 } }), 'plans.free.features.sso'],
     ['a misspelt option', withPlan({ limit: {}, price: { currency: 'EUR', baseMinor: 0 } }), 'plans.free.limit'],
     ['a unit price of zero units', withPlan({ price: { currency: 'EUR', baseMinor: 0, meters: { apiCalls: { unitPriceMinor: 1, perUnits: 0 } } } }), 'plans.free.price.meters.apiCalls.perUnits'],
@@ -59,6 +62,18 @@ describe('definePlanCatalog', () => {
     const catalog = testCatalog();
     expect(requireCatalogPlan(catalog, 'pro').name).toBe('pro');
     expect(() => requireCatalogPlan(catalog, 'gold')).toThrow(expect.objectContaining({ code: 'QUOTA_PLAN_INVALID', kind: 'invalid', details: { plan: 'gold' } }));
+  });
+
+  it("keeps a plan's database limits, and none for a plan that sets none", () => {
+    const catalog = definePlanCatalog({
+      meters: {},
+      plans: {
+        free: { database: { statementTimeoutMs: 2000, lockTimeoutMs: 500, weight: 1, maxConnections: 2 }, price: { currency: 'EUR', baseMinor: 0 } },
+        pro: { price: { currency: 'EUR', baseMinor: 0 } },
+      },
+    });
+    expect(catalog.plan('free').database).toEqual({ statementTimeoutMs: 2000, lockTimeoutMs: 500, weight: 1, maxConnections: 2 });
+    expect(catalog.plan('pro').database).toEqual({});
   });
 
   it('gives each plan\'s features, and none for an unknown plan', () => {

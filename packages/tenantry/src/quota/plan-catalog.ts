@@ -2,6 +2,7 @@
 // Validated once at construction, so a typo in a limit or a float price fails at start, with
 // the path of the entry, instead of at the first invoice.
 import { quotaErrors } from './errors.js';
+import type { TenantDatabaseLimits } from '../postgres/index.js';
 
 /**
  * How a meter counts. `period`: a total that starts again each billing period (API calls).
@@ -40,6 +41,12 @@ export interface PlanPriceOption {
 export interface PlanOption {
   readonly limits?: Readonly<Record<string, LimitOption>>;
   readonly features?: Readonly<Record<string, boolean>>;
+  /**
+   * The plan's database limits (docs/noisy-neighbours.md): statement, lock and idle-in-transaction
+   * timeouts in its tenants' transactions, and their weight and connection cap in fair admission.
+   * Absent: the app role's settings and weight 1.
+   */
+  readonly database?: TenantDatabaseLimits;
   readonly price: PlanPriceOption;
 }
 
@@ -65,6 +72,8 @@ export interface Plan {
   /** Every meter of the catalog; unlimited where the plan sets nothing. */
   readonly limits: Readonly<Record<string, Limit>>;
   readonly features: Readonly<Record<string, boolean>>;
+  /** Pass to `createTenantDatabase({ limits })` for the plan's tenants; `{}` when the plan sets none. */
+  readonly database: TenantDatabaseLimits;
   readonly price: { readonly currency: string; readonly baseMinor: number; readonly meters: Readonly<Record<string, MeterPrice>> };
 }
 
@@ -108,6 +117,26 @@ function limitOf(value: unknown, path: string): Limit {
   const soft = o.soft === undefined || o.soft === null ? null : count(o.soft, `${path}.soft`);
   if (hard !== null && soft !== null && soft > hard) throw invalid(`${path}.soft`, 'must not be above the hard limit');
   return { hard, soft };
+}
+
+const DATABASE_MS = ['statementTimeoutMs', 'lockTimeoutMs', 'idleInTransactionTimeoutMs'] as const;
+
+/** A plan's database limits: timeouts 1 ms – 1 day, a weight of 1–1000, a cap of at least 1 connection. */
+function databaseOf(value: unknown, path: string): TenantDatabaseLimits {
+  const o = objectAt(value, path, [...DATABASE_MS, 'weight', 'maxConnections']);
+  const out: Record<string, number> = {};
+  for (const key of DATABASE_MS) {
+    if (o[key] === undefined) continue;
+    const ms = count(o[key], `${path}.${key}`, 1);
+    if (ms > 86_400_000) throw invalid(`${path}.${key}`, 'must be at most 86400000 (one day)');
+    out[key] = ms;
+  }
+  if (o.weight !== undefined) {
+    if (count(o.weight, `${path}.weight`, 1) > 1000) throw invalid(`${path}.weight`, 'must be at most 1000');
+    out.weight = o.weight as number;
+  }
+  if (o.maxConnections !== undefined) out.maxConnections = count(o.maxConnections, `${path}.maxConnections`, 1);
+  return Object.freeze(out);
 }
 
 function priceOf(value: unknown, path: string, meters: Readonly<Record<string, MeterDefinition>>): Plan['price'] {
@@ -157,7 +186,7 @@ export function definePlanCatalog(options: PlanCatalogOptions): PlanCatalog {
   for (const [name, raw] of Object.entries(objectAt(root.plans, 'plans'))) {
     const at = `plans.${name}`;
     if (!NAME.test(name)) throw invalid(at, 'is not a plan name (lower-case letters, digits, "_" or "-", at most 64)');
-    const p = objectAt(raw, at, ['limits', 'features', 'price']);
+    const p = objectAt(raw, at, ['limits', 'features', 'database', 'price']);
     const limits: Record<string, Limit> = {};
     for (const meter of Object.keys(meters)) limits[meter] = { hard: null, soft: null };
     for (const [meter, limit] of Object.entries(objectAt(p.limits ?? {}, `${at}.limits`))) {
@@ -170,7 +199,8 @@ export function definePlanCatalog(options: PlanCatalogOptions): PlanCatalog {
       features[flag] = value;
     }
     if (p.price === undefined) throw invalid(`${at}.price`, 'is required (baseMinor 0 for a free plan)');
-    plans.set(name, Object.freeze({ name, limits: Object.freeze(limits), features: Object.freeze(features), price: priceOf(p.price, `${at}.price`, meters) }));
+    const database = databaseOf(p.database ?? {}, `${at}.database`);
+    plans.set(name, Object.freeze({ name, limits: Object.freeze(limits), features: Object.freeze(features), database, price: priceOf(p.price, `${at}.price`, meters) }));
   }
   if (plans.size === 0) throw invalid('plans', 'must name at least one plan');
   const list = Object.freeze([...plans.values()]);
