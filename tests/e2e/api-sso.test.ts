@@ -3,7 +3,9 @@
 // the tenant routes' resolver beside the configured issuer's. The OIDC exchange itself is
 // tested against a real provider in packages/tenantry/src/identity/oidc-sign-in.int.test.ts.
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- response bodies are JSON of unknown shape, checked with expect(). */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT, type JWTPayload } from 'jose';
 import type { TenantId } from 'tenantry';
 import { startApiServer, type ApiServer } from './support/api-server.js';
 
@@ -62,5 +64,49 @@ describe('SSO through the API', () => {
     const discover = await api.request('GET', '/v1/sso/discover?email=someone%40nowhere.example');
     expect(discover.status).toBe(404);
     expect(discover.body).toMatchObject({ code: 'SSO_EMAIL_DOMAIN_UNKNOWN' });
+  });
+});
+
+// The `act` claim was read as if the user themselves were calling: an operator acting as an
+// owner could mint API keys and members, recorded as the owner. It now acts as the operator.
+describe('a Tenantry token with an act claim (an operator acting as a member)', () => {
+  const ownerId = 'act-owner';
+  let tokenAs: (act: unknown) => Promise<string>;
+  beforeAll(async () => {
+    await api.member(tenantId, ownerId, 'owner');
+    // Signed here with the server's own key, so any shape of `act` can be tried.
+    tokenAs = async (act) => {
+      const { kid, privateKey } = await api.identity.api.signingKeys.current();
+      return new SignJWT({ tenant_id: tenantId, role: 'owner', act: act as JWTPayload })
+        .setProtectedHeader({ alg: 'ES256', kid }).setIssuer(api.identity.api.publicUrl).setAudience(api.identity.api.publicUrl)
+        .setSubject(ownerId).setIssuedAt(api.clock.now()).setExpirationTime(new Date(api.clock.now().getTime() + 60_000)).sign(privateKey);
+    };
+  });
+
+  it('cannot mint lasting access the member could, though it reads what the member reads', async () => {
+    const token = await tokenAs({ sub: 'operator:op-1' });
+    expect((await api.request('POST', '/v1/tenant/api-keys', { token, body: { name: 'backdoor', scopes: ['members:read'] } })).body).toMatchObject({ status: 403, code: 'PERMISSION_DENIED' });
+    expect((await api.request('POST', '/v1/tenant/members', { token, body: { userId: `u-${randomUUID()}`, role: 'owner' } })).body).toMatchObject({ status: 403, code: 'PERMISSION_DENIED' });
+    expect((await api.request('GET', '/v1/tenant/members', { token })).status).toBe(200);
+  });
+
+  it('records what it does as the operator, not as the member', async () => {
+    const token = await tokenAs({ sub: 'operator:op-1' });
+    const invited = await api.request('POST', '/v1/tenant/invitations', { token, body: { email: `${randomUUID()}@example.com`, role: 'viewer' } });
+    expect(invited.status).toBe(201);
+    const { rows } = await api.t.admin.query<{ actor: string }>(`SELECT actor FROM tenantry.audit_events WHERE tenant_id = $1 AND action LIKE 'invitation.%'`, [tenantId]);
+    expect(rows.map((r) => r.actor)).toContain('operator:op-1');
+    expect(rows.map((r) => r.actor)).not.toContain(`user:${ownerId}`);
+  });
+
+  it('has no more than the member: an act token of a non-member holds nothing', async () => {
+    const token = (await api.identity.tokens.issue({ tenantId, userId: `nobody-${randomUUID()}`, role: 'owner', act: { sub: 'operator:op-1' } })).token;
+    expect((await api.request('GET', '/v1/tenant/members', { token })).body).toMatchObject({ status: 403, code: 'PERMISSION_DENIED' });
+  });
+
+  it('refuses an actor it cannot attribute to an operator', async () => {
+    for (const act of [{ sub: 'user:mallory' }, { sub: '' }, 'operator:op-1', { sub: 'operator:../x' }, [{ sub: 'operator:op-1' }], null]) {
+      expect((await api.request('GET', '/v1/tenant/members', { token: await tokenAs(act) })).body, JSON.stringify(act)).toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
+    }
   });
 });
