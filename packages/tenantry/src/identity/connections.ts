@@ -145,7 +145,7 @@ async function audit(tx: TenantTransaction, actor: string, action: string, id: s
   await appendAuditEvent(tx, { actor, action, target: `sso_connection:${id}`, details }, { clock });
 }
 
-function inTransaction<T>(scope: ControlScope, fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+export function inTransaction<T>(scope: ControlScope, fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
   return 'savepoint' in scope ? fn(scope) : scope.transaction(fn);
 }
 

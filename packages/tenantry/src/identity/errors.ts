@@ -79,4 +79,19 @@ export const identityErrors = defineErrors('identity', {
     message: 'No token signing key is available.',
     fix: 'Rotate the signing keys (`signingKeys.rotate()`); the key provider must hold the master key that wrapped them.',
   },
+  NODE_INVALID: {
+    kind: 'invalid',
+    message: 'The tenant node is invalid.',
+    fix: 'See `details.field` and `details.reason`.',
+  },
+  NODE_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'No such node in this tenant, or not in the caller\'s part of it.',
+    fix: 'List the nodes you can see and use one of their ids.',
+  },
+  NODE_IN_USE: {
+    kind: 'conflict',
+    message: 'The node still has child nodes, members granted at it, or rows of a node-scoped table.',
+    fix: 'Remove its children and grants (and move or delete its rows) first.',
+  },
 });
