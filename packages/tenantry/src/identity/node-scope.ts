@@ -20,10 +20,10 @@ const POLICY = 'tenantry_node_scope';
  */
 export async function enterNode(tx: TenantTransaction, nodeId: string): Promise<void> {
   if (typeof nodeId !== 'string' || !UUID.test(nodeId)) throw identityErrors.create('NODE_NOT_FOUND');
-  const sql = unguardedQuery(tx);
-  const { rows } = await sql.query('SELECT 1 FROM tenantry.tenant_nodes WHERE tenant_id = $1 AND id = $2', [tx.tenantId, nodeId]);
+  // One round trip: the setting is made only from a row the transaction can see.
+  const { rows } = await unguardedQuery(tx).query(
+    "SELECT pg_catalog.set_config('app.node_id', n.id::text, true) FROM tenantry.tenant_nodes n WHERE n.tenant_id = $1 AND n.id = $2", [tx.tenantId, nodeId]);
   if (rows.length === 0) throw identityErrors.create('NODE_NOT_FOUND');
-  await sql.query("SELECT pg_catalog.set_config('app.node_id', $1, true)", [nodeId]);
 }
 
 /**
@@ -33,11 +33,12 @@ export async function enterNode(tx: TenantTransaction, nodeId: string): Promise<
  * @example await db.transaction(tenantId, async (tx) => { await enterMemberScope(tx, userId); … });
  */
 export async function enterMemberScope(tx: TenantTransaction, userId: string): Promise<string | undefined> {
+  // One round trip whether or not there is a grant: a whole-tenant member pays what a scoped one does.
   const { rows } = await unguardedQuery(tx).query<{ node_id: string }>(
-    'SELECT node_id FROM tenantry.tenant_node_grants WHERE tenant_id = $1 AND user_id = $2', [tx.tenantId, userId]);
-  const node = rows[0]?.node_id;
-  if (node !== undefined) await enterNode(tx, node);
-  return node;
+    `SELECT g.node_id, pg_catalog.set_config('app.node_id', n.id::text, true)
+       FROM tenantry.tenant_node_grants g JOIN tenantry.tenant_nodes n ON n.tenant_id = g.tenant_id AND n.id = g.node_id
+      WHERE g.tenant_id = $1 AND g.user_id = $2`, [tx.tenantId, userId]);
+  return rows[0]?.node_id;
 }
 
 /**
@@ -50,14 +51,18 @@ export async function enterMemberScope(tx: TenantTransaction, userId: string): P
  */
 export async function scopeTableToNodes(table: string, options: { readonly admin: SqlPool; readonly column?: string }): Promise<void> {
   const column = quoteIdentifier(options.column ?? 'node_id');
-  const predicate = `${SCOPE} IS NULL OR ${column} IN (SELECT n.id FROM tenantry.tenant_nodes n WHERE n.path @> ARRAY[${SCOPE}])`;
   try {
-    const { rows } = await options.admin.query<{ qualified: string | null; exists: boolean }>(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS qualified, EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = $2) AS exists
+    const { rows } = await options.admin.query<{ qualified: string | null; relname: string; exists: boolean }>(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS qualified, c.relname, EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = $2) AS exists
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`, [table, POLICY]);
     const found = rows[0];
     if (!found?.qualified) throw identityErrors.create('NODE_INVALID', { details: { field: 'table', reason: 'no such table' } });
     if (found.exists) return;
+    // Correlated, one primary-key probe per row checked (a point read costs one probe, whatever
+    // the size of the subtree); the node table's own policies apply inside it as well.
+    const row = `${quoteIdentifier(found.relname)}.${column}`;
+    const predicate = `${SCOPE} IS NULL OR EXISTS (SELECT 1 FROM tenantry.tenant_nodes n
+      WHERE n.tenant_id = (SELECT nullif(current_setting('app.tenant_id', true), '')::uuid) AND n.id = ${row} AND n.path @> ARRAY[${SCOPE}])`;
     await options.admin.query(`CREATE POLICY ${POLICY} ON ${found.qualified} AS RESTRICTIVE FOR ALL TO PUBLIC USING (${predicate}) WITH CHECK (${predicate})`);
   } catch (err) {
     throw toTenantryError(err);
