@@ -219,11 +219,16 @@ export function createSsoConnections(options: SsoConnectionsOptions): SsoConnect
         const sql = unguardedQuery(tx);
         await sql.query('DELETE FROM tenantry.sso_email_domains WHERE tenant_id = $1 AND connection_id = $2', [tx.tenantId, id]);
         await sql.query('DELETE FROM tenantry.sso_identities WHERE tenant_id = $1 AND connection_id = $2', [tx.tenantId, id]);
+        await sql.query('DELETE FROM tenantry.scim_groups WHERE tenant_id = $1 AND connection_id = $2', [tx.tenantId, id]);
+        await sql.query('DELETE FROM tenantry.scim_users WHERE tenant_id = $1 AND connection_id = $2', [tx.tenantId, id]);
         await sql.query('DELETE FROM tenantry.sso_connections WHERE tenant_id = $1 AND id = $2', [tx.tenantId, id]);
         await audit(tx, actor, 'sso_connection.remove', id, {}, clock);
       });
       // After the commit: a domain routed to a connection that no longer exists routes nowhere.
-      await options.operator?.query('DELETE FROM tenantry.sso_verified_email_domains WHERE owner_tenant = $1 AND connection_id = $2', [scope.tenantId, id])
+      // Its SCIM token too: pushes to a connection that no longer exists are refused.
+      await options.operator?.query(
+        `WITH domains AS (DELETE FROM tenantry.sso_verified_email_domains WHERE owner_tenant = $1 AND connection_id = $2)
+         DELETE FROM tenantry.scim_tokens WHERE owner_tenant = $1 AND connection_id = $2`, [scope.tenantId, id])
         .catch((err: unknown) => { throw toTenantryError(err); });
     },
     async secretOf(scope, id) {

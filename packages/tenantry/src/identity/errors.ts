@@ -94,4 +94,29 @@ export const identityErrors = defineErrors('identity', {
     message: 'The node still has child nodes, members granted at it, or rows of a node-scoped table.',
     fix: 'Remove its children and grants (and move or delete its rows) first.',
   },
+  SCIM_TOKEN_INVALID: {
+    kind: 'unauthenticated',
+    message: 'The SCIM bearer token is unknown or was replaced.',
+    fix: 'Use the token the tenant admin made for this connection (`POST /v1/tenant/sso/connections/{id}/scim-token`).',
+  },
+  SCIM_INVALID: {
+    kind: 'invalid',
+    message: 'The SCIM request is invalid.',
+    fix: 'See `details.field` and `details.reason` (RFC 7643/7644; SCIM clients get `scimType` too).',
+  },
+  SCIM_FILTER_INVALID: {
+    kind: 'invalid',
+    message: 'The SCIM filter cannot be parsed or uses what is not supported.',
+    fix: 'See `details.reason`; attribute paths with eq ne co sw ew gt ge lt le pr, and, or, not and parentheses are supported, value paths are not.',
+  },
+  SCIM_RESOURCE_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'No such SCIM user or group at this connection.',
+    fix: 'List the resources (GET /scim/v2/Users or /Groups) and use one of their ids.',
+  },
+  SCIM_UNIQUENESS: {
+    kind: 'conflict',
+    message: 'A user with this userName (or a group with this displayName) already exists at this connection.',
+    fix: 'Find it with a filter (`userName eq "…"`) and update it instead.',
+  },
 });
