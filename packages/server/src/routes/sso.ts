@@ -125,6 +125,23 @@ export function registerTenantSsoRoutes(app: FastifyInstance, deps: { readonly d
     await inTenant((scope) => identity.connections.remove(scope, request.params.id, actorOf(request).id));
     return reply.code(204).send();
   });
+  app.post<ById>('/sso/connections/:id/scim-token', {
+    config: { access: 'sso:write' },
+    schema: {
+      tags, security, summary: 'Make the connection\'s SCIM token (shown once; the previous one stops working)', operationId: 'rotateScimToken', params: IdParams,
+      response: { 201: strictObject({ token: Type.String({ description: 'Send it as `Authorization: Bearer` to /scim/v2.' }), baseUrl: Type.String({ description: 'The SCIM base URL to give the identity provider.' }) }) },
+    },
+  }, async (request, reply) => {
+    const { token } = await inTenant((scope) => identity.scimTokens.rotate(scope, request.params.id, actorOf(request).id));
+    return reply.code(201).send({ token, baseUrl: new URL('/scim/v2', identity.publicUrl).href });
+  });
+  app.delete<ById>('/sso/connections/:id/scim-token', {
+    config: { access: 'sso:write' },
+    schema: { tags, security, summary: 'Revoke the connection\'s SCIM token', operationId: 'revokeScimToken', params: IdParams, response: { 204: Type.Null() } },
+  }, async (request, reply) => {
+    await inTenant((scope) => identity.scimTokens.revoke(scope, request.params.id, actorOf(request).id));
+    return reply.code(204).send();
+  });
   app.get('/sso/domains', {
     config: { access: 'sso:read' },
     schema: { tags, security, summary: 'List the email domains the tenant claims for sign-in', operationId: 'listSsoDomains', response: { 200: strictObject({ items: Type.Array(EmailDomainBody) }) } },

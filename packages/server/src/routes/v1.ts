@@ -29,6 +29,7 @@ import { registerRoleRoutes } from './roles.js';
 import { registerSettingsRoutes } from './settings.js';
 import { registerSigningSecretRoutes } from './signing-secrets.js';
 import { registerSubscriptionRoutes } from './subscriptions.js';
+import { registerScimRoutes } from './scim.js';
 import { registerPublicSsoRoutes, registerTenantSsoRoutes } from './sso.js';
 import { registerTenantRoutes } from './tenants.js';
 import { registerUsageEventRoutes } from './usage-events.js';
@@ -85,5 +86,8 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
     if (deps.billing) registerTenantInvoiceRoutes(tenant, deps);
     if (deps.identity) registerTenantSsoRoutes(tenant, { db: deps.db, identity: deps.identity });
   }, { prefix: '/v1/tenant' });
-  if (deps.identity) registerPublicSsoRoutes(app, deps.identity);
+  if (deps.identity) {
+    registerPublicSsoRoutes(app, deps.identity);
+    registerScimRoutes(app, { db: deps.db, identity: deps.identity });
+  }
 }

@@ -4,6 +4,7 @@
 // provisioning as a sign-in (the connection's role rules read `groups`), so a user the IdP
 // deactivates, deletes or takes out of every mapped group stops being a member at once.
 import { randomUUID } from 'node:crypto';
+import { appendAuditEvent } from '../audit/index.js';
 import { isTenantryError, systemClock, type Clock } from '../core/index.js';
 import type { Members } from '../control/index.js';
 import type { TenantTransaction } from '../postgres/index.js';
@@ -195,6 +196,10 @@ export function createScimDirectory(options: { readonly members: Members; readon
     }
   }
 
+  /** Every push is in the tenant's audit log, as the connection (member changes are recorded besides, by the members service). */
+  const audit = (tx: TenantTransaction, connection: SsoConnection, action: string, target: string) =>
+    appendAuditEvent(tx, { actor: `scim:${connection.id}`, action, target, details: {} }, { clock });
+
   const asFields = (row: UserRow) => ({ userName: row.user_name, externalId: row.external_id, displayName: row.display_name, attributes: { ...row.attributes }, active: row.active });
 
   async function getUser(tx: TenantTransaction, connection: SsoConnection, id: string): Promise<ScimResource> {
@@ -250,12 +255,14 @@ export function createScimDirectory(options: { readonly members: Members; readon
     getUser,
     async createUser(tx, connection, body) {
       const id = await writeUser(tx, connection, undefined, userFields(objectBody(body)));
+      await audit(tx, connection, 'scim.user.create', `scim_user:${id}`);
       await sync(tx, connection, id);
       return getUser(tx, connection, id);
     },
     async replaceUser(tx, connection, id, body) {
       const [current] = await userRows(tx, connection, id, true);
       await writeUser(tx, connection, id, userFields(objectBody(body)));
+      await audit(tx, connection, 'scim.user.replace', `scim_user:${id}`);
       await sync(tx, connection, id, subjectOf(current as UserRow));
       return getUser(tx, connection, id);
     },
@@ -287,6 +294,7 @@ export function createScimDirectory(options: { readonly members: Members; readon
       // Azure AD sends booleans as strings in PATCH ("False").
       if (typeof next.active === 'string' && /^(true|false)$/i.test(next.active)) next.active = next.active.toLowerCase() === 'true';
       await writeUser(tx, connection, id, userFields(next));
+      await audit(tx, connection, 'scim.user.update', `scim_user:${id}`);
       await sync(tx, connection, id, subjectOf(current as UserRow));
       return getUser(tx, connection, id);
     },
@@ -294,6 +302,7 @@ export function createScimDirectory(options: { readonly members: Members; readon
       const [current] = await userRows(tx, connection, id, true);
       await deprovisionMember(tx, connection, subjectOf(current as UserRow), deps);
       await unguardedQuery(tx).query('DELETE FROM tenantry.scim_users WHERE tenant_id = $1 AND id = $2', [tx.tenantId, id]);
+      await audit(tx, connection, 'scim.user.delete', `scim_user:${id}`);
     },
     async listGroups(tx, connection, query) {
       const { byGroup } = await memberships(tx, connection);
@@ -316,6 +325,7 @@ export function createScimDirectory(options: { readonly members: Members; readon
         throw err;
       }
       await setMembers(tx, id, members, []);
+      await audit(tx, connection, 'scim.group.create', `scim_group:${id}`);
       for (const user of members) await sync(tx, connection, user);
       return getGroup(tx, connection, id);
     },
@@ -355,6 +365,7 @@ export function createScimDirectory(options: { readonly members: Members; readon
         if (isTenantryError(err, 'UNIQUE_VIOLATION')) throw identityErrors.create('SCIM_UNIQUENESS', { details: { scimType: 'uniqueness' } });
         throw err;
       }
+      await audit(tx, connection, 'scim.group.update', `scim_group:${id}`);
       const after = new Set(((await memberships(tx, connection)).byGroup.get(id) ?? []).map((m) => m.value));
       // A rename changes every member's groups claim; a membership change, the members that changed.
       const affected = displayName !== (current as GroupRow).display_name ? new Set([...before, ...after]) : new Set([...before, ...after].filter((u) => before.has(u) !== after.has(u)));
@@ -365,6 +376,7 @@ export function createScimDirectory(options: { readonly members: Members; readon
       await groupRows(tx, connection, id, true);
       const members = ((await memberships(tx, connection)).byGroup.get(id) ?? []).map((m) => m.value);
       await unguardedQuery(tx).query('DELETE FROM tenantry.scim_groups WHERE tenant_id = $1 AND id = $2', [tx.tenantId, id]);
+      await audit(tx, connection, 'scim.group.delete', `scim_group:${id}`);
       for (const user of members) await sync(tx, connection, user);
     },
   });
