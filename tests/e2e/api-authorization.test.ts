@@ -76,6 +76,8 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: () => `/v1/tenant/sso/connections/${unknownId()}`, access: 'sso:read', allowed: 404 },
   { method: 'PATCH', path: () => `/v1/tenant/sso/connections/${unknownId()}`, access: 'sso:write', body: () => ({ name: 'x' }), allowed: 404 },
   { method: 'DELETE', path: () => `/v1/tenant/sso/connections/${unknownId()}`, access: 'sso:write', allowed: 404 },
+  { method: 'POST', path: () => `/v1/tenant/sso/connections/${unknownId()}/scim-token`, access: 'sso:write', allowed: 404 },
+  { method: 'DELETE', path: () => `/v1/tenant/sso/connections/${unknownId()}/scim-token`, access: 'sso:write', allowed: 404 },
   { method: 'GET', path: () => '/v1/tenant/sso/domains', access: 'sso:read', allowed: 200 },
   { method: 'POST', path: () => '/v1/tenant/sso/domains', access: 'sso:write', body: () => ({ domain: `${randomUUID()}.example.com`, connectionId: unknownId() }), allowed: 404 },
   { method: 'POST', path: () => `/v1/tenant/sso/domains/${unknownId()}.example.com/verify`, access: 'sso:write', allowed: 404 },

@@ -39,10 +39,11 @@ function sendScimError(request: FastifyRequest, reply: FastifyReply, err: unknow
   logProblem(problem, request);
   const details = (problem.body.details ?? {}) as { scimType?: unknown };
   const scimType = typeof details.scimType === 'string' ? details.scimType : problem.body.code === 'SCIM_FILTER_INVALID' ? 'invalidFilter' : undefined;
-  return reply.code(problem.status).type(CONTENT_TYPE).send(JSON.stringify({
+  // A Buffer, so Fastify adds no charset of its own (as the problem+json answers).
+  return reply.code(problem.status).type(CONTENT_TYPE).send(Buffer.from(JSON.stringify({
     schemas: [SCIM_ERROR_SCHEMA], status: String(problem.status), ...(scimType === undefined ? {} : { scimType }),
     detail: problem.body.detail ?? problem.body.title, code: problem.body.code, ...(problem.body.details === undefined ? {} : { details: problem.body.details }),
-  }));
+  })));
 }
 
 const listBody = (list: ScimList) => ({ schemas: [SCIM_LIST_SCHEMA], ...list });
