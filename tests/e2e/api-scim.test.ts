@@ -2,7 +2,7 @@
 // and groups with RFC 7644 filters and PATCH, and memberships that follow — a user in a mapped
 // group becomes a member; taken out of it, deactivated or deleted, they stop being one and the
 // token they hold is refused on the next request. Another tenant's token sees none of it.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment -- response bodies are JSON of unknown shape, checked with expect(). */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- response bodies are JSON of unknown shape, checked with expect(). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantId } from 'tenantry';
 import { startApiServer, type ApiServer, type Reply } from './support/api-server.js';

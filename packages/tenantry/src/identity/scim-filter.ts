@@ -113,18 +113,21 @@ export function parseScimFilter(text: string): ScimFilter {
 
 /** The values at `path` (case-insensitive names; a multi-valued attribute gives each element's). */
 function valuesAt(resource: unknown, path: readonly string[]): unknown[] {
+  const spread = (value: unknown): unknown[] => (Array.isArray(value) ? (value as unknown[]) : [value]);
   let current: unknown[] = [resource];
   for (const segment of path) {
     const next: unknown[] = [];
-    for (const item of current.flatMap((c) => (Array.isArray(c) ? c : [c]))) {
+    for (const item of current.flatMap(spread)) {
       if (typeof item !== 'object' || item === null) continue;
-      const key = Object.keys(item).find((k) => k.toLowerCase() === segment);
-      if (key !== undefined) next.push((item as Record<string, unknown>)[key]);
+      const record = item as Record<string, unknown>;
+      const key = Object.keys(record).find((k) => k.toLowerCase() === segment);
+      if (key !== undefined) next.push(record[key]);
     }
     current = next;
   }
   // A multi-valued attribute without a sub-attribute compares its elements' `value`.
-  return current.flatMap((c) => (Array.isArray(c) ? c.map((e) => (typeof e === 'object' && e !== null && 'value' in e ? (e as { value: unknown }).value : e)) : [c]));
+  const valueOf = (e: unknown): unknown => (typeof e === 'object' && e !== null && 'value' in e ? (e).value : e);
+  return current.flatMap((c) => (Array.isArray(c) ? (c as unknown[]).map(valueOf) : [c]));
 }
 
 function compare(op: string, actual: unknown, expected: string | number | boolean | null): boolean {
