@@ -13,8 +13,8 @@ import { identityErrors } from './errors.js';
 import { parseRoleRules, type RoleRule } from './role-rules.js';
 
 export type ControlScope = TenantScope | TenantTransaction;
-/** OIDC today; the table also takes `saml` and `ldap`, planned (docs/sso.md). */
-export type ConnectionKind = 'oidc';
+/** OpenID Connect, SAML 2.0 (docs/sso.md). */
+export type ConnectionKind = 'oidc' | 'saml';
 
 /** OpenID Connect: the provider's issuer (its discovery document is `<issuer>/.well-known/openid-configuration`). */
 export interface OidcSettings {
@@ -116,10 +116,18 @@ function parseSettings(kind: unknown, settings: unknown, allowHttp: boolean): Re
       if (!scopes.split(/\s+/).includes('openid')) throw invalid('settings.scopes', 'must include openid');
       return { issuer: url(s.issuer, 'settings.issuer', allowHttp), clientId: text(s.clientId, 'settings.clientId', 500), redirectUri: url(s.redirectUri, 'settings.redirectUri', allowHttp), scopes };
     }
+    case 'saml': {
+      only(['idpMetadata', 'spEntityId', 'acsUrl']);
+      const metadata = s.idpMetadata;
+      // The IdP's metadata XML (entity id, SSO URL, signing certificates); read by samlify at sign-in.
+      if (typeof metadata !== 'string' || metadata.length > 100_000 || !/<(?:\w+:)?EntityDescriptor[\s>]/.test(metadata)) throw invalid('settings.idpMetadata', 'must be the identity provider\'s SAML metadata XML (at most 100,000 characters)');
+      if (!/<(?:\w+:)?IDPSSODescriptor[\s>]/.test(metadata)) throw invalid('settings.idpMetadata', 'has no IDPSSODescriptor');
+      return { idpMetadata: metadata, spEntityId: text(s.spEntityId, 'settings.spEntityId', 1024), acsUrl: url(s.acsUrl, 'settings.acsUrl', allowHttp) };
+    }
     default:
-      // SAML 2.0 and LDAP are planned (the table already takes them): refused until their
-      // sign-in exists, so no tenant configures a connection nobody can sign in through.
-      throw invalid('kind', kind === 'saml' || kind === 'ldap' ? 'only oidc connections are supported so far' : 'must be oidc');
+      // LDAP is planned (the table already takes it): refused until its sign-in exists, so no
+      // tenant configures a connection nobody can sign in through.
+      throw invalid('kind', kind === 'ldap' ? 'ldap connections are not supported yet' : 'must be oidc or saml');
   }
 }
 

@@ -49,6 +49,21 @@ export const identityErrors = defineErrors('identity', {
     message: 'The identity provider\'s response failed validation.',
     fix: 'See `details.reason`; the provider\'s signature, issuer or claims did not check out.',
   },
+  SSO_ASSERTION_UNSIGNED: {
+    kind: 'unauthenticated',
+    message: 'The SAML assertion is not signed by the identity provider (or its signature does not verify).',
+    fix: 'Configure the identity provider to sign assertions with the certificate in the connection\'s metadata.',
+  },
+  SSO_ASSERTION_REPLAYED: {
+    kind: 'unauthenticated',
+    message: 'This SAML assertion was already used.',
+    fix: 'Sign in again; an assertion is accepted once.',
+  },
+  SSO_RECIPIENT_MISMATCH: {
+    kind: 'unauthenticated',
+    message: 'The SAML response was sent to another service provider endpoint.',
+    fix: 'Check the connection\'s acsUrl against the identity provider\'s configuration.',
+  },
   SSO_DOMAIN_MISMATCH: {
     kind: 'forbidden',
     message: 'The user\'s email domain belongs to another tenant\'s sign-in.',

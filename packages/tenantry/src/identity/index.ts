@@ -27,3 +27,5 @@ export { matchesScimFilter, parseScimFilter } from './scim-filter.js';
 export type { ScimFilter } from './scim-filter.js';
 export { createScimTokens } from './scim-tokens.js';
 export type { ScimTokens } from './scim-tokens.js';
+export { createSamlSignIn } from './saml-sign-in.js';
+export type { SamlSignIn, SamlSignInOptions } from './saml-sign-in.js';
