@@ -56,6 +56,15 @@ describe('SSO through the API', () => {
     expect((await api.request('GET', '/v1/tenant/members', { token: `${signedIn.token.slice(0, -3)}abc` })).status).toBe(401);
   });
 
+  it('takes a SAML response as the HTTP-POST binding sends it (a form), and refuses one for no connection', async () => {
+    const res = await fetch(`${api.url}/v1/sso/saml/${tenantId}/${randomUUID()}/acs`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ SAMLResponse: 'PHNhbWxwOlJlc3BvbnNlLz4=', RelayState: 'x' }).toString(),
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await res.json()).toMatchObject({ code: 'SSO_CONNECTION_NOT_FOUND' });
+  });
+
   it('refuses a callback of no sign-in, and an email domain no tenant verified, with their codes', async () => {
     const callback = await api.request('GET', '/v1/sso/callback?code=abc&state=forged');
     expect(callback.status).toBe(401);

@@ -22,9 +22,9 @@ const RoleRule = strictObject({
   equals: Type.String({ minLength: 1, maxLength: 512, description: 'Matches when the claim equals this, or is a list containing it.' }),
   role: RoleRef,
 });
-// SAML and LDAP connections are not served yet (docs/sso.md).
-const Kind = Type.Literal('oidc');
-const Settings = Type.Record(Type.String(), Type.Unknown(), { description: 'oidc: issuer, clientId, redirectUri, scopes. Unknown settings are refused.' });
+// LDAP connections are not served yet (docs/sso.md).
+const Kind = Type.Union([Type.Literal('oidc'), Type.Literal('saml')]);
+const Settings = Type.Record(Type.String(), Type.Unknown(), { description: 'oidc: issuer, clientId, redirectUri, scopes. saml: idpMetadata (XML), spEntityId, acsUrl (this server\'s /v1/sso/saml/{tenantId}/{connectionId}/acs). Unknown settings are refused.' });
 const ConnectionBody = strictObject({
   id: Uuid, kind: Kind, name: Type.String(), settings: Settings,
   hasSecret: Type.Boolean({ description: 'Whether a client secret is stored (it is never shown).' }),
@@ -85,6 +85,32 @@ export function registerPublicSsoRoutes(app: FastifyInstance, identity: Identity
     const { tenantId, connectionId } = await identity.emailDomains.route(request.query.email.trim().toLowerCase());
     const { url } = await identity.signIn.begin(tenantId, connectionId);
     return { tenantId, connectionId, url: url.href };
+  });
+  app.get<{ Params: { tenantId: string; connectionId: string } }>('/v1/sso/saml/:tenantId/:connectionId/start', {
+    schema: {
+      tags, summary: 'Start a sign-in through a tenant\'s SAML connection: redirects to the identity provider with an AuthnRequest', security: PUBLIC, operationId: 'startSamlSignIn',
+      params: strictObject({ tenantId: Uuid, connectionId: Uuid }), response: { 302: Type.Null() },
+    },
+  }, async (request, reply) => {
+    const { url } = await identity.saml.begin(request.params.tenantId as TenantId, request.params.connectionId);
+    return reply.redirect(url.href, 302);
+  });
+  // The assertion consumer service (HTTP-POST binding): the connection's `acsUrl` names this route.
+  void app.register(async (acs) => {
+    acs.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+    acs.post<{ Params: { tenantId: string; connectionId: string }; Body: { SAMLResponse: string; RelayState?: string } }>('/v1/sso/saml/:tenantId/:connectionId/acs', {
+      schema: {
+        tags, summary: 'Where the identity provider POSTs its SAML response: answers a Tenantry token', security: PUBLIC, operationId: 'completeSamlSignIn',
+        params: strictObject({ tenantId: Uuid, connectionId: Uuid }),
+        body: strictObject({ SAMLResponse: Type.String({ minLength: 1, maxLength: 500_000 }), RelayState: Type.Optional(Type.String({ maxLength: 1024 })) }),
+        response: { 200: SignedIn },
+      },
+    }, async (request) => {
+      const signedIn = await identity.saml.complete(request.params.tenantId as TenantId, request.params.connectionId, request.body.SAMLResponse);
+      return { ...signedIn, expiresAt: signedIn.expiresAt.toISOString() };
+    });
   });
   app.get('/v1/sso/callback', {
     schema: { tags, summary: 'Where the identity provider sends the browser back: answers a Tenantry token', security: PUBLIC, operationId: 'completeSsoSignIn', response: { 200: SignedIn } },

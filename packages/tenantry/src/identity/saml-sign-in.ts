@@ -113,7 +113,7 @@ export function createSamlSignIn(options: SamlSignInOptions): SamlSignIn {
       const { sp, idp } = entities(settings);
       let parsed: { samlContent: string; extract: Record<string, unknown> };
       try {
-        parsed = await sp.parseLoginResponse(idp, 'post', { body: { SAMLResponse: samlResponse } }) as typeof parsed;
+        parsed = await sp.parseLoginResponse(idp, 'post', { body: { SAMLResponse: samlResponse } });
       } catch (err) {
         throw refusalOf(err);
       }
