@@ -155,9 +155,10 @@ const STEPS: Step[] = [
   { route: 'PUT /v1/tenant/branding', status: 200, run: () => api.request('PUT', '/v1/tenant/branding', { ...owner, body: { name: 'Acme' } }) },
   // Not a change of who may do what: metering data, kept in the usage ledger (idempotent by event
   // id) and in the billing export. The one mutating route the log does not record, by design.
-  // A SAML sign-in changes nothing itself; the member it makes just in time is recorded by the
+  // A SAML or LDAP sign-in changes nothing itself; the member it makes just in time is recorded by the
   // members service (packages/tenantry/src/identity/saml-sign-in.int.test.ts signs in against a
-  // real samlify IdP). Here a response for no connection: refused, and nothing written.
+  // real samlify IdP, ldap-sign-in.int.test.ts against slapd). Here a sign-in at no connection: refused, and nothing written.
+  { route: 'POST /v1/sso/ldap/{tenantId}/{connectionId}/sign-in', status: 404, audited: false, run: () => api.request('POST', `/v1/sso/ldap/${tenantId}/${randomUUID()}/sign-in`, { body: { username: 'u', password: 'p' } }) },
   {
     route: 'POST /v1/sso/saml/{tenantId}/{connectionId}/acs', status: 404, audited: false,
     run: () => api.request('POST', `/v1/sso/saml/${tenantId}/${randomUUID()}/acs`, { body: { SAMLResponse: 'PHNhbWxwOlJlc3BvbnNlLz4=' } }),

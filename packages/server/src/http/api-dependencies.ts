@@ -4,7 +4,7 @@ import type { TObject } from '@sinclair/typebox';
 import type { Clock } from 'tenantry';
 import type { Billing } from 'tenantry/billing';
 import type { ControlPlane, TenantRegistry } from 'tenantry/control';
-import type { SamlSignIn, ScimDirectory, ScimTokens, SsoConnections, SsoEmailDomains, SsoSignIn, TokenSigningKeys } from 'tenantry/identity';
+import type { LdapSignIn, SamlSignIn, ScimDirectory, ScimTokens, SsoConnections, SsoEmailDomains, SsoSignIn, TokenSigningKeys } from 'tenantry/identity';
 import type { ActivityRecorder, AlertEvents, TenantAnalytics, TenantHealthReports } from 'tenantry/health';
 import type { TenantMetrics } from 'tenantry/observability';
 import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
@@ -52,6 +52,8 @@ export interface IdentityApi {
   readonly signIn: SsoSignIn;
   /** SAML 2.0 sign-in (samlify). */
   readonly saml: SamlSignIn;
+  /** LDAP bind sign-in (ldapts). */
+  readonly ldap: LdapSignIn;
   /** SCIM 2.0: the connections' bearer tokens and the users and groups they push (docs/scim.md). */
   readonly scimTokens: ScimTokens;
   readonly scim: ScimDirectory;

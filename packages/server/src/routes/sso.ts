@@ -22,9 +22,8 @@ const RoleRule = strictObject({
   equals: Type.String({ minLength: 1, maxLength: 512, description: 'Matches when the claim equals this, or is a list containing it.' }),
   role: RoleRef,
 });
-// LDAP connections are not served yet (docs/sso.md).
-const Kind = Type.Union([Type.Literal('oidc'), Type.Literal('saml')]);
-const Settings = Type.Record(Type.String(), Type.Unknown(), { description: 'oidc: issuer, clientId, redirectUri, scopes. saml: idpMetadata (XML), spEntityId, acsUrl (this server\'s /v1/sso/saml/{tenantId}/{connectionId}/acs). Unknown settings are refused.' });
+const Kind = Type.Union([Type.Literal('oidc'), Type.Literal('saml'), Type.Literal('ldap')]);
+const Settings = Type.Record(Type.String(), Type.Unknown(), { description: 'oidc: issuer, clientId, redirectUri, scopes. saml: idpMetadata (XML), spEntityId, acsUrl (this server\'s /v1/sso/saml/{tenantId}/{connectionId}/acs). ldap: url, bindDn, userBase, userFilter (with {username}), startTls, groupAttribute, emailAttribute; the secret is the service account\'s password. Unknown settings are refused.' });
 const ConnectionBody = strictObject({
   id: Uuid, kind: Kind, name: Type.String(), settings: Settings,
   hasSecret: Type.Boolean({ description: 'Whether a client secret is stored (it is never shown).' }),
@@ -111,6 +110,17 @@ export function registerPublicSsoRoutes(app: FastifyInstance, identity: Identity
       const signedIn = await identity.saml.complete(request.params.tenantId as TenantId, request.params.connectionId, request.body.SAMLResponse);
       return { ...signedIn, expiresAt: signedIn.expiresAt.toISOString() };
     });
+  });
+  app.post<{ Params: { tenantId: string; connectionId: string }; Body: { username: string; password: string } }>('/v1/sso/ldap/:tenantId/:connectionId/sign-in', {
+    schema: {
+      tags, summary: 'Sign in with a user name and password the tenant\'s LDAP directory checks: answers a Tenantry token', security: PUBLIC, operationId: 'ldapSignIn',
+      params: strictObject({ tenantId: Uuid, connectionId: Uuid }),
+      body: strictObject({ username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }),
+      response: { 200: SignedIn },
+    },
+  }, async (request) => {
+    const signedIn = await identity.ldap.signIn(request.params.tenantId as TenantId, request.params.connectionId, request.body.username, request.body.password);
+    return { ...signedIn, expiresAt: signedIn.expiresAt.toISOString() };
   });
   app.get('/v1/sso/callback', {
     schema: { tags, summary: 'Where the identity provider sends the browser back: answers a Tenantry token', security: PUBLIC, operationId: 'completeSsoSignIn', response: { 200: SignedIn } },

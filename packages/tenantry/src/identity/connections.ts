@@ -13,8 +13,8 @@ import { identityErrors } from './errors.js';
 import { parseRoleRules, type RoleRule } from './role-rules.js';
 
 export type ControlScope = TenantScope | TenantTransaction;
-/** OpenID Connect, SAML 2.0 (docs/sso.md). */
-export type ConnectionKind = 'oidc' | 'saml';
+/** OpenID Connect, SAML 2.0, LDAP bind (docs/sso.md). */
+export type ConnectionKind = 'oidc' | 'saml' | 'ldap';
 
 /** OpenID Connect: the provider's issuer (its discovery document is `<issuer>/.well-known/openid-configuration`). */
 export interface OidcSettings {
@@ -124,10 +124,28 @@ function parseSettings(kind: unknown, settings: unknown, allowHttp: boolean): Re
       if (!/<(?:\w+:)?IDPSSODescriptor[\s>]/.test(metadata)) throw invalid('settings.idpMetadata', 'has no IDPSSODescriptor');
       return { idpMetadata: metadata, spEntityId: text(s.spEntityId, 'settings.spEntityId', 1024), acsUrl: url(s.acsUrl, 'settings.acsUrl', allowHttp) };
     }
+    case 'ldap': {
+      only(['url', 'bindDn', 'userBase', 'userFilter', 'startTls', 'groupAttribute', 'emailAttribute']);
+      const ldapUrl = text(s.url, 'settings.url', 2048);
+      if (!/^ldaps?:\/\/[^/\s]+\/?$/i.test(ldapUrl)) throw invalid('settings.url', 'must be ldap://host[:port] or ldaps://host[:port]');
+      // Plain ldap:// sends the user's password in clear: only with StartTLS, or on loopback when allowed.
+      const startTls = s.startTls === undefined ? false : s.startTls;
+      if (typeof startTls !== 'boolean') throw invalid('settings.startTls', 'must be true or false');
+      if (/^ldap:/i.test(ldapUrl) && !startTls && !allowHttp) throw invalid('settings.url', 'ldap:// needs startTls: true (or use ldaps://)');
+      const userFilter = s.userFilter === undefined ? '(uid={username})' : text(s.userFilter, 'settings.userFilter', 1024);
+      if (!userFilter.includes('{username}') || !/^\(.*\)$/.test(userFilter)) throw invalid('settings.userFilter', 'must be a parenthesized LDAP filter containing {username}');
+      const attribute = (value: unknown, field: string, fallback: string) => {
+        const name = value === undefined ? fallback : text(value, field, 64);
+        if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(name)) throw invalid(field, 'must be an attribute name');
+        return name;
+      };
+      return {
+        url: ldapUrl, bindDn: text(s.bindDn, 'settings.bindDn', 1024), userBase: text(s.userBase, 'settings.userBase', 1024), userFilter, startTls,
+        groupAttribute: attribute(s.groupAttribute, 'settings.groupAttribute', 'memberOf'), emailAttribute: attribute(s.emailAttribute, 'settings.emailAttribute', 'mail'),
+      };
+    }
     default:
-      // LDAP is planned (the table already takes it): refused until its sign-in exists, so no
-      // tenant configures a connection nobody can sign in through.
-      throw invalid('kind', kind === 'ldap' ? 'ldap connections are not supported yet' : 'must be oidc or saml');
+      throw invalid('kind', 'must be oidc, saml or ldap');
   }
 }
 

@@ -64,6 +64,11 @@ export const identityErrors = defineErrors('identity', {
     message: 'The SAML response was sent to another service provider endpoint.',
     fix: 'Check the connection\'s acsUrl against the identity provider\'s configuration.',
   },
+  SSO_INVALID_CREDENTIALS: {
+    kind: 'unauthenticated',
+    message: 'The user name or password is not accepted by the directory.',
+    fix: 'Check both; the same answer is given for an unknown user, so names cannot be probed.',
+  },
   SSO_DOMAIN_MISMATCH: {
     kind: 'forbidden',
     message: 'The user\'s email domain belongs to another tenant\'s sign-in.',

@@ -29,3 +29,5 @@ export { createScimTokens } from './scim-tokens.js';
 export type { ScimTokens } from './scim-tokens.js';
 export { createSamlSignIn } from './saml-sign-in.js';
 export type { SamlSignIn, SamlSignInOptions } from './saml-sign-in.js';
+export { createLdapSignIn, ldapUserFilter } from './ldap-sign-in.js';
+export type { LdapSignIn, LdapSignInOptions } from './ldap-sign-in.js';
