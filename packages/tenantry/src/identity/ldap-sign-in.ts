@@ -5,7 +5,7 @@
 import { Client, InvalidCredentialsError, escapeFilter } from 'ldapts';
 import { isTenantryError, type TenantId } from '../core/index.js';
 import type { TenantDatabase } from '../postgres/index.js';
-import type { SsoConnection, SsoConnections } from './connections.js';
+import type { SsoConnections } from './connections.js';
 import { identityErrors } from './errors.js';
 import type { SignedIn, SsoSignIn } from './sso-sign-in.js';
 
@@ -59,7 +59,7 @@ export function createLdapSignIn(options: LdapSignInOptions): LdapSignIn {
       const settings = connection.settings as unknown as LdapSettings;
       if (secret === undefined) throw identityErrors.create('SSO_CONNECTION_INVALID', { details: { field: 'secret', reason: 'the service account\'s password is not set' } });
       const identity = await lookUpAndBind(settings, secret, username, password, timeout, options.tls);
-      return options.signIn.finish(tenantId, connection as SsoConnection, identity);
+      return options.signIn.finish(tenantId, connection, identity);
     },
   });
 }
