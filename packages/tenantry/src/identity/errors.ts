@@ -139,4 +139,19 @@ export const identityErrors = defineErrors('identity', {
     message: 'A user with this userName (or a group with this displayName) already exists at this connection.',
     fix: 'Find it with a filter (`userName eq "…"`) and update it instead.',
   },
+  TOKEN_ISSUER_INVALID: {
+    kind: 'invalid',
+    message: 'The token issuer settings are invalid.',
+    fix: 'See `details.field` and `details.reason`.',
+  },
+  TOKEN_ISSUER_TAKEN: {
+    kind: 'conflict',
+    message: 'This issuer and audience are already registered (by this or another tenant).',
+    fix: 'An issuer\'s tokens for one audience belong to one tenant; use your own audience (client id).',
+  },
+  TOKEN_ISSUER_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The tenant has no such token issuer.',
+    fix: 'List the tenant\'s issuers and use one of them.',
+  },
 });

@@ -31,3 +31,5 @@ export { createSamlSignIn } from './saml-sign-in.js';
 export type { SamlSignIn, SamlSignInOptions } from './saml-sign-in.js';
 export { createLdapSignIn, ldapUserFilter } from './ldap-sign-in.js';
 export type { LdapSignIn, LdapSignInOptions } from './ldap-sign-in.js';
+export { createTenantIssuers, tenantIssuerStrategy } from './tenant-issuers.js';
+export type { TenantIssuer, TenantIssuers, TenantIssuersOptions } from './tenant-issuers.js';

@@ -1,4 +1,4 @@
--- SCIM 2.0 provisioning (tenantry/identity, docs/scim.md): the users and groups an identity
+-- SCIM 2.0 provisioning and per-tenant token issuers (tenantry/identity, docs/scim.md, docs/sso.md): the users and groups an identity
 -- provider pushes to a tenant's connection, and the bearer tokens it pushes with. Users and
 -- groups are tenant data under the one isolation policy; the token registry (found before any
 -- tenant is known, by the SHA-256 of the token) is the operator role's only, as API keys' is.
@@ -70,3 +70,18 @@ CREATE TABLE tenantry.scim_tokens (
 );
 REVOKE ALL ON tenantry.scim_tokens FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON tenantry.scim_tokens TO {{operator}};
+
+-- Per-tenant token issuers (docs/sso.md): a tenant's own IdP whose JWTs are accepted for that
+-- tenant only. Found by the token's `iss` before any tenant is known, so an operator-role
+-- registry; an (issuer, audience) pair belongs to one tenant, so no tenant can claim another's.
+CREATE TABLE tenantry.tenant_token_issuers (
+  issuer text NOT NULL CHECK (length(issuer) BETWEEN 1 AND 2048),
+  audience text NOT NULL CHECK (length(audience) BETWEEN 1 AND 512),
+  owner_tenant uuid NOT NULL REFERENCES tenantry.tenants (id),
+  jwks_url text NOT NULL CHECK (length(jwks_url) BETWEEN 1 AND 2048),
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (issuer, audience)
+);
+CREATE INDEX tenant_token_issuers_owner ON tenantry.tenant_token_issuers (owner_tenant);
+REVOKE ALL ON tenantry.tenant_token_issuers FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON tenantry.tenant_token_issuers TO {{operator}};
