@@ -129,6 +129,8 @@ const STEPS: Step[] = [
   },
   { route: 'POST /v1/tenant/sso/domains/{domain}/verify', status: 200, event: { action: 'sso_email_domain.verify', details: { domain: 'staff.acme.example' } }, run: () => api.request('POST', '/v1/tenant/sso/domains/staff.acme.example/verify', owner) },
   { route: 'DELETE /v1/tenant/sso/domains/{domain}', status: 204, event: { action: 'sso_email_domain.remove', details: { domain: 'staff.acme.example' } }, run: () => api.request('DELETE', '/v1/tenant/sso/domains/staff.acme.example', owner) },
+  { route: 'POST /v1/tenant/sso/issuers', status: 201, event: { action: 'token_issuer.register', details: { issuer: 'https://acme.idp.example' } }, run: () => api.request('POST', '/v1/tenant/sso/issuers', { ...owner, body: { issuer: 'https://acme.idp.example', audience: 'app', jwksUrl: 'https://acme.idp.example/keys' } }) },
+  { route: 'POST /v1/tenant/sso/issuers/remove', status: 204, event: { action: 'token_issuer.remove' }, run: () => api.request('POST', '/v1/tenant/sso/issuers/remove', { ...owner, body: { issuer: 'https://acme.idp.example', audience: 'app' } }) },
   {
     route: 'POST /v1/tenant/sso/connections/{id}/scim-token', status: 201, event: { action: 'scim_token.rotate' },
     run: async () => { const r = await api.request('POST', `/v1/tenant/sso/connections/${made.connection}/scim-token`, owner); made.scimToken = r.body.token; return r; },

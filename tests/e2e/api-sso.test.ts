@@ -5,7 +5,10 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- response bodies are JSON of unknown shape, checked with expect(). */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT, type JWTPayload } from 'jose';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateKeyPairSync } from 'node:crypto';
+import { exportJWK, SignJWT, type JWTPayload } from 'jose';
 import type { TenantId } from 'tenantry';
 import { startApiServer, type ApiServer } from './support/api-server.js';
 
@@ -116,6 +119,33 @@ describe('a Tenantry token with an act claim (an operator acting as a member)', 
   it('refuses an actor it cannot attribute to an operator', async () => {
     for (const act of [{ sub: 'user:mallory' }, { sub: '' }, 'operator:op-1', { sub: 'operator:../x' }, [{ sub: 'operator:op-1' }], null]) {
       expect((await api.request('GET', '/v1/tenant/members', { token: await tokenAs(act) })).body, JSON.stringify(act)).toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
+    }
+  });
+});
+
+describe('a tenant\'s own token issuer', () => {
+  it('lets the tenant\'s IdP tokens in for that tenant only, whatever tenant they claim', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
+    const keys = createServer((_req, res) => res.end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    try {
+      const jwksUrl = `http://127.0.0.1:${(keys.address() as AddressInfo).port}/keys`;
+      const registered = await api.request('POST', '/v1/tenant/sso/issuers', { token: owner, body: { issuer: 'https://idp.acme.example', audience: 'acme-app', jwksUrl } });
+      expect(registered.status).toBe(201);
+      await api.member(tenantId, 'idp-subject-7', 'viewer');
+      const idpToken = (claims: JWTPayload) => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'idp-1' }).setIssuer('https://idp.acme.example').setAudience('acme-app')
+        .setSubject('idp-subject-7').setIssuedAt(api.clock.now()).setExpirationTime(new Date(api.clock.now().getTime() + 60_000)).sign(privateKey);
+      expect((await api.request('GET', '/v1/tenant/members', { token: await idpToken({}) })).status).toBe(200);
+      // Naming the other tenant changes nothing: the token is this tenant's, and its user is a viewer here.
+      const claimingB = await api.request('GET', '/v1/tenant/members', { token: await idpToken({ tenant_id: api.t.tenants[1]!.id }) });
+      expect(claimingB.status).toBe(200);
+      expect(claimingB.body.items.map((m: { userId: string }) => m.userId)).toContain('idp-subject-7');
+      // Another tenant cannot take the same issuer and audience.
+      const otherOwner = await api.member(api.t.tenants[1]!.id, 'owner-b', 'owner');
+      expect((await api.request('POST', '/v1/tenant/sso/issuers', { token: otherOwner, body: { issuer: 'https://idp.acme.example', audience: 'acme-app', jwksUrl } })).body).toMatchObject({ status: 409, code: 'TOKEN_ISSUER_TAKEN' });
+    } finally {
+      await new Promise((resolve) => keys.close(resolve));
     }
   });
 });

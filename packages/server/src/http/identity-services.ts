@@ -5,7 +5,7 @@ import type { Clock } from 'tenantry';
 import type { DnsOptions, Members } from 'tenantry/control';
 import { createTenantEncryption, type KeyProvider } from 'tenantry/crypto';
 import {
-  createLdapSignIn, createSamlSignIn, createScimDirectory, createScimTokens, createSsoConnections, createSsoEmailDomains, createSsoSignIn, createTokenIssuer, createTokenSigningKeys, type TokenIssuer,
+  createLdapSignIn, createTenantIssuers, createSamlSignIn, createScimDirectory, createScimTokens, createSsoConnections, createSsoEmailDomains, createSsoSignIn, createTokenIssuer, createTokenSigningKeys, type TokenIssuer,
 } from 'tenantry/identity';
 import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
 import type { JwtVerifier } from 'tenantry/resolve';
@@ -48,7 +48,8 @@ export async function identityServices(options: IdentityServicesOptions): Promis
   const signIn = createSsoSignIn({ db, operator, connections, members: options.members, tokens, emailDomains, clock, allowInsecureRequests: allowInsecure });
   const saml = createSamlSignIn({ db, operator, connections, signIn, clock });
   const ldap = createLdapSignIn({ db, connections, signIn });
+  const tenantIssuers = createTenantIssuers({ operator, clock, allowInsecureUrls: allowInsecure });
   const scimTokens = createScimTokens({ operator, connections, clock });
   const scim = createScimDirectory({ members: options.members, clock });
-  return { api: { signingKeys, connections, emailDomains, signIn, saml, ldap, scimTokens, scim, publicUrl: options.publicUrl }, tokens, verifier: tokens.verifier() };
+  return { api: { signingKeys, connections, emailDomains, signIn, saml, ldap, tenantIssuers, scimTokens, scim, publicUrl: options.publicUrl }, tokens, verifier: tokens.verifier() };
 }

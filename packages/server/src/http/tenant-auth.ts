@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { coreErrors, type Tenant, type TenantId } from 'tenantry';
 import { tenantryFastify } from 'tenantry/adapters/fastify';
 import { controlErrors, IMPERSONATION_PERMISSIONS, hasPermission, type Permission } from 'tenantry/control';
+import { tenantIssuerStrategy } from 'tenantry/identity';
 import { withPoolTransaction, type SqlPool } from 'tenantry/postgres';
 import {
   apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant, type TenantLookup, type TenantRequest, type TenantStrategy,
@@ -172,6 +173,16 @@ function checkAccess(request: FastifyRequest): void {
 }
 
 /**
+ * Bearer JWTs: tenants' own issuers first (a registered issuer's token belongs to its tenant
+ * whatever it claims), then the configured issuers' tokens by their tenant claim.
+ */
+function jwtStrategies(deps: ApiDependencies, gate: NonMemberGate): TenantStrategy[] {
+  const configured = deps.jwtVerifier ? jwtClaimStrategy({ verifier: deps.jwtVerifier }) : undefined;
+  const strategy = deps.identity ? tenantIssuerStrategy(deps.identity.tenantIssuers, configured) : configured;
+  return strategy ? [unlessImpersonationToken(sameAnswerForNonMembers(strategy, gate))] : [];
+}
+
+/**
  * Makes `scope` a tenant scope. Register it inside an encapsulated plugin, so routes outside
  * (and unknown paths) never resolve a tenant.
  *
@@ -190,7 +201,7 @@ export async function tenantScope(scope: FastifyInstance, deps: ApiDependencies)
     strategies: [
       recordingKeyTenant(apiKeyStrategy({ verify: deps.control.apiKeys.verifyApiKey }), keyTenants),
       impersonationStrategy(deps.control.impersonation),
-      ...(deps.jwtVerifier ? [unlessImpersonationToken(sameAnswerForNonMembers(jwtClaimStrategy({ verifier: deps.jwtVerifier }), gate))] : []),
+      ...jwtStrategies(deps, gate),
     ],
     tenants,
   });

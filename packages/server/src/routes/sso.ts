@@ -178,6 +178,26 @@ export function registerTenantSsoRoutes(app: FastifyInstance, deps: { readonly d
     await inTenant((scope) => identity.scimTokens.revoke(scope, request.params.id, actorOf(request).id));
     return reply.code(204).send();
   });
+  const Issuer = strictObject({ issuer: Type.String({ minLength: 1, maxLength: 2048 }), audience: Type.String({ minLength: 1, maxLength: 512 }), jwksUrl: Type.String({ minLength: 1, maxLength: 2048 }) });
+  const IssuerBody = strictObject({ ...Issuer.properties, createdAt: DateTime });
+  app.get('/sso/issuers', {
+    config: { access: 'sso:read' },
+    schema: { tags, security, summary: 'List the tenant\'s own token issuers', operationId: 'listTokenIssuers', response: { 200: strictObject({ items: Type.Array(IssuerBody) }) } },
+  }, async () => ({ items: (await inTenant((scope) => identity.tenantIssuers.list(scope))).map((i) => ({ ...i, createdAt: i.createdAt.toISOString() })) }));
+  app.post<{ Body: Static<typeof Issuer> }>('/sso/issuers', {
+    config: { access: 'sso:write' },
+    schema: { tags, security, summary: 'Accept the tenant\'s own IdP tokens (issuer, audience, JWKS URL) for this tenant only', operationId: 'registerTokenIssuer', body: Issuer, response: { 201: IssuerBody } },
+  }, async (request, reply) => {
+    const made = await inTenant((scope) => identity.tenantIssuers.register(scope, request.body, actorOf(request).id));
+    return reply.code(201).send({ ...made, createdAt: made.createdAt.toISOString() });
+  });
+  app.post<{ Body: { issuer: string; audience: string } }>('/sso/issuers/remove', {
+    config: { access: 'sso:write' },
+    schema: { tags, security, summary: 'Stop accepting a token issuer', operationId: 'removeTokenIssuer', body: strictObject({ issuer: Issuer.properties.issuer, audience: Issuer.properties.audience }), response: { 204: Type.Null() } },
+  }, async (request, reply) => {
+    await inTenant((scope) => identity.tenantIssuers.remove(scope, request.body.issuer, request.body.audience, actorOf(request).id));
+    return reply.code(204).send();
+  });
   app.get('/sso/domains', {
     config: { access: 'sso:read' },
     schema: { tags, security, summary: 'List the email domains the tenant claims for sign-in', operationId: 'listSsoDomains', response: { 200: strictObject({ items: Type.Array(EmailDomainBody) }) } },
