@@ -92,22 +92,17 @@ export function createScimDirectory(options: { readonly members: Members; readon
   const clock = options.clock ?? systemClock;
   const deps = { members: options.members, clock };
 
-  async function userRows(tx: TenantTransaction, connection: SsoConnection, id?: string, lock = false): Promise<UserRow[]> {
+  /** The connection's rows of one table (all, or the one `id`, SCIM_RESOURCE_NOT_FOUND when missing). */
+  async function rowsOf<T>(table: 'scim_users' | 'scim_groups', columns: string, tx: TenantTransaction, connection: SsoConnection, id?: string, lock = false): Promise<T[]> {
     if (id !== undefined && !UUID.test(id)) throw notFound();
-    const { rows } = await unguardedQuery(tx).query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM tenantry.scim_users WHERE tenant_id = $1 AND connection_id = $2 ${id === undefined ? 'ORDER BY created_at, id' : 'AND id = $3'}${lock ? ' FOR UPDATE' : ''}`,
+    const { rows } = await unguardedQuery(tx).query<T>(
+      `SELECT ${columns} FROM tenantry.${table} WHERE tenant_id = $1 AND connection_id = $2 ${id === undefined ? 'ORDER BY created_at, id' : 'AND id = $3'}${lock ? ' FOR UPDATE' : ''}`,
       id === undefined ? [tx.tenantId, connection.id] : [tx.tenantId, connection.id, id]);
     if (id !== undefined && rows.length === 0) throw notFound();
     return rows;
   }
-  async function groupRows(tx: TenantTransaction, connection: SsoConnection, id?: string, lock = false): Promise<GroupRow[]> {
-    if (id !== undefined && !UUID.test(id)) throw notFound();
-    const { rows } = await unguardedQuery(tx).query<GroupRow>(
-      `SELECT ${GROUP_COLUMNS} FROM tenantry.scim_groups WHERE tenant_id = $1 AND connection_id = $2 ${id === undefined ? 'ORDER BY created_at, id' : 'AND id = $3'}${lock ? ' FOR UPDATE' : ''}`,
-      id === undefined ? [tx.tenantId, connection.id] : [tx.tenantId, connection.id, id]);
-    if (id !== undefined && rows.length === 0) throw notFound();
-    return rows;
-  }
+  const userRows = (tx: TenantTransaction, connection: SsoConnection, id?: string, lock = false) => rowsOf<UserRow>('scim_users', USER_COLUMNS, tx, connection, id, lock);
+  const groupRows = (tx: TenantTransaction, connection: SsoConnection, id?: string, lock = false) => rowsOf<GroupRow>('scim_groups', GROUP_COLUMNS, tx, connection, id, lock);
   /** group id → its members' (id, userName), and user id → its groups' (id, displayName). */
   async function memberships(tx: TenantTransaction, connection: SsoConnection) {
     const { rows } = await unguardedQuery(tx).query<{ group_id: string; display_name: string; user_id: string; user_name: string }>(
