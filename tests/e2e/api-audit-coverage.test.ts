@@ -137,6 +137,27 @@ const STEPS: Step[] = [
   },
   { route: 'POST /v1/tenant/sso/domains/{domain}/verify', status: 200, event: { action: 'sso_email_domain.verify', details: { domain: 'staff.acme.example' } }, run: () => api.request('POST', '/v1/tenant/sso/domains/staff.acme.example/verify', owner) },
   { route: 'DELETE /v1/tenant/sso/domains/{domain}', status: 204, event: { action: 'sso_email_domain.remove', details: { domain: 'staff.acme.example' } }, run: () => api.request('DELETE', '/v1/tenant/sso/domains/staff.acme.example', owner) },
+  { route: 'POST /v1/tenant/sso/issuers', status: 201, event: { action: 'token_issuer.register', details: { issuer: 'https://acme.idp.example' } }, run: () => api.request('POST', '/v1/tenant/sso/issuers', { ...owner, body: { issuer: 'https://acme.idp.example', audience: 'app', jwksUrl: 'https://acme.idp.example/keys' } }) },
+  { route: 'POST /v1/tenant/sso/issuers/remove', status: 204, event: { action: 'token_issuer.remove' }, run: () => api.request('POST', '/v1/tenant/sso/issuers/remove', { ...owner, body: { issuer: 'https://acme.idp.example', audience: 'app' } }) },
+  {
+    route: 'POST /v1/tenant/sso/connections/{id}/scim-token', status: 201, event: { action: 'scim_token.rotate' },
+    run: async () => { const r = await api.request('POST', `/v1/tenant/sso/connections/${made.connection}/scim-token`, owner); made.scimToken = r.body.token; return r; },
+  },
+  // SCIM pushes: recorded as the connection (`scim:<id>`), beside the member changes they cause.
+  {
+    route: 'POST /scim/v2/Users', status: 201, event: { action: 'scim.user.create' },
+    run: async () => { const r = await api.request('POST', '/scim/v2/Users', { token: made.scimToken!, body: { userName: 'pat@acme.example' } }); made.scimUser = r.body.id; return r; },
+  },
+  { route: 'PUT /scim/v2/Users/{id}', status: 200, event: { action: 'scim.user.replace' }, run: () => api.request('PUT', `/scim/v2/Users/${made.scimUser}`, { token: made.scimToken!, body: { userName: 'pat@acme.example', displayName: 'Pat' } }) },
+  { route: 'PATCH /scim/v2/Users/{id}', status: 200, event: { action: 'scim.user.update' }, run: () => api.request('PATCH', `/scim/v2/Users/${made.scimUser}`, { token: made.scimToken!, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'displayName', value: 'Patricia' }] } }) },
+  {
+    route: 'POST /scim/v2/Groups', status: 201, event: { action: 'scim.group.create' },
+    run: async () => { const r = await api.request('POST', '/scim/v2/Groups', { token: made.scimToken!, body: { displayName: 'Staff' } }); made.scimGroup = r.body.id; return r; },
+  },
+  { route: 'PATCH /scim/v2/Groups/{id}', status: 200, event: { action: 'scim.group.update' }, run: () => api.request('PATCH', `/scim/v2/Groups/${made.scimGroup}`, { token: made.scimToken!, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: made.scimUser }] }] } }) },
+  { route: 'DELETE /scim/v2/Groups/{id}', status: 204, event: { action: 'scim.group.delete' }, run: () => api.request('DELETE', `/scim/v2/Groups/${made.scimGroup}`, { token: made.scimToken! }) },
+  { route: 'DELETE /scim/v2/Users/{id}', status: 204, event: { action: 'scim.user.delete' }, run: () => api.request('DELETE', `/scim/v2/Users/${made.scimUser}`, { token: made.scimToken! }) },
+  { route: 'DELETE /v1/tenant/sso/connections/{id}/scim-token', status: 204, event: { action: 'scim_token.revoke' }, run: () => api.request('DELETE', `/v1/tenant/sso/connections/${made.connection}/scim-token`, owner) },
   { route: 'DELETE /v1/tenant/sso/connections/{id}', status: 204, event: { action: 'sso_connection.remove' }, run: () => api.request('DELETE', `/v1/tenant/sso/connections/${made.connection}`, owner) },
   { route: 'PATCH /v1/tenant/settings', status: 200, run: () => api.request('PATCH', '/v1/tenant/settings', { ...owner, body: { locale: 'fr-FR' } }) },
   { route: 'PUT /v1/tenant/flags/{key}', status: 200, run: () => api.request('PUT', '/v1/tenant/flags/beta', { ...owner, body: { enabled: true } }) },
@@ -144,6 +165,14 @@ const STEPS: Step[] = [
   { route: 'PUT /v1/tenant/branding', status: 200, run: () => api.request('PUT', '/v1/tenant/branding', { ...owner, body: { name: 'Acme' } }) },
   // Not a change of who may do what: metering data, kept in the usage ledger (idempotent by event
   // id) and in the billing export. The one mutating route the log does not record, by design.
+  // A SAML or LDAP sign-in changes nothing itself; the member it makes just in time is recorded by the
+  // members service (packages/tenantry/src/identity/saml-sign-in.int.test.ts signs in against a
+  // real samlify IdP, ldap-sign-in.int.test.ts against slapd). Here a sign-in at no connection: refused, and nothing written.
+  { route: 'POST /v1/sso/ldap/{tenantId}/{connectionId}/sign-in', status: 404, audited: false, run: () => api.request('POST', `/v1/sso/ldap/${tenantId}/${randomUUID()}/sign-in`, { body: { username: 'u', password: 'p' } }) },
+  {
+    route: 'POST /v1/sso/saml/{tenantId}/{connectionId}/acs', status: 404, audited: false,
+    run: () => api.request('POST', `/v1/sso/saml/${tenantId}/${randomUUID()}/acs`, { body: { SAMLResponse: 'PHNhbWxwOlJlc3BvbnNlLz4=' } }),
+  },
   { route: 'POST /v1/tenant/usage-events', status: 200, audited: false, run: () => api.request('POST', '/v1/tenant/usage-events', { apiKey: made.keyToken!, body: { events: [{ id: randomUUID(), meter: 'apiCalls', quantity: 1 }] } }) },
   { route: 'POST /v1/tenant/api-keys/{id}/revoke', status: 200, run: () => api.request('POST', `/v1/tenant/api-keys/${made.key}/revoke`, owner) },
   {

@@ -4,7 +4,7 @@ import type { TObject } from '@sinclair/typebox';
 import type { Clock } from 'tenantry';
 import type { Billing } from 'tenantry/billing';
 import type { ControlPlane, TenantRegistry, TenantWebhooks } from 'tenantry/control';
-import type { SsoConnections, SsoEmailDomains, SsoSignIn, TokenSigningKeys } from 'tenantry/identity';
+import type { LdapSignIn, TenantIssuers, SamlSignIn, ScimDirectory, ScimTokens, SsoConnections, SsoEmailDomains, SsoSignIn, TokenSigningKeys } from 'tenantry/identity';
 import type { ActivityRecorder, AlertEvents, TenantAnalytics, TenantHealthReports } from 'tenantry/health';
 import type { TenantMetrics } from 'tenantry/observability';
 import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
@@ -65,6 +65,15 @@ export interface IdentityApi {
   readonly connections: SsoConnections;
   readonly emailDomains: SsoEmailDomains;
   readonly signIn: SsoSignIn;
+  /** SAML 2.0 sign-in (samlify). */
+  readonly saml: SamlSignIn;
+  /** LDAP bind sign-in (ldapts). */
+  readonly ldap: LdapSignIn;
+  /** Tenants' own token issuers: their tokens resolve to the registering tenant only. */
+  readonly tenantIssuers: TenantIssuers;
+  /** SCIM 2.0: the connections' bearer tokens and the users and groups they push (docs/scim.md). */
+  readonly scimTokens: ScimTokens;
+  readonly scim: ScimDirectory;
   /** The server's public URL: the callback's URL is read against it. */
   readonly publicUrl: string;
 }

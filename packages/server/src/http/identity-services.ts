@@ -4,7 +4,9 @@
 import type { Clock } from 'tenantry';
 import type { DnsOptions, Members } from 'tenantry/control';
 import { createTenantEncryption, type KeyProvider } from 'tenantry/crypto';
-import { createSsoConnections, createSsoEmailDomains, createSsoSignIn, createTokenIssuer, createTokenSigningKeys, type TokenIssuer } from 'tenantry/identity';
+import {
+  createLdapSignIn, createTenantIssuers, createSamlSignIn, createScimDirectory, createScimTokens, createSsoConnections, createSsoEmailDomains, createSsoSignIn, createTokenIssuer, createTokenSigningKeys, type TokenIssuer,
+} from 'tenantry/identity';
 import type { SqlPool, TenantDatabase } from 'tenantry/postgres';
 import type { JwtVerifier } from 'tenantry/resolve';
 import type { IdentityApi } from './api-dependencies.js';
@@ -44,5 +46,10 @@ export async function identityServices(options: IdentityServicesOptions): Promis
   const connections = createSsoConnections({ encryption, clock, allowInsecureUrls: allowInsecure, operator });
   const emailDomains = createSsoEmailDomains({ operator, connections, clock, ...(options.dns ? { dns: options.dns } : {}) });
   const signIn = createSsoSignIn({ db, operator, connections, members: options.members, tokens, emailDomains, clock, allowInsecureRequests: allowInsecure });
-  return { api: { signingKeys, connections, emailDomains, signIn, publicUrl: options.publicUrl }, tokens, verifier: tokens.verifier() };
+  const saml = createSamlSignIn({ db, operator, connections, signIn, clock });
+  const ldap = createLdapSignIn({ db, connections, signIn });
+  const tenantIssuers = createTenantIssuers({ operator, clock, allowInsecureUrls: allowInsecure });
+  const scimTokens = createScimTokens({ operator, connections, clock });
+  const scim = createScimDirectory({ members: options.members, clock });
+  return { api: { signingKeys, connections, emailDomains, signIn, saml, ldap, tenantIssuers, scimTokens, scim, publicUrl: options.publicUrl }, tokens, verifier: tokens.verifier() };
 }

@@ -50,6 +50,7 @@ export function registerOpenApi(app: FastifyInstance): void {
           operatorToken: { type: 'http', scheme: 'bearer', description: 'An operator token, tnt_op_… (tenantry operators create).' },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'A tenant API key; its scopes are its permissions.' },
           bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT with `tenant_id` and `sub` (the member\'s user id).' },
+          scimToken: { type: 'http', scheme: 'bearer', description: 'A connection\'s SCIM token, tnt_scim_… (POST /v1/tenant/sso/connections/{id}/scim-token): the /scim/v2 routes of that connection only.' },
           impersonationToken: { type: 'http', scheme: 'bearer', description: 'An operator\'s impersonation session token, tnt_imp_… (POST /v1/tenants/{id}/impersonations): admin permissions, recorded as the operator.' },
         },
       },

@@ -8,7 +8,13 @@ import { isPermission, type Actor, type Permission, type VerifiedOperator } from
 export type TenantPrincipal =
   | { readonly kind: 'user'; readonly userId: string; readonly email?: string; readonly member: boolean; readonly permissions: readonly Permission[] }
   | { readonly kind: 'apiKey'; readonly keyId: string; readonly scopes: readonly Permission[] }
-  | { readonly kind: 'impersonation'; readonly operatorId: string; readonly sessionId: string; readonly permissions: readonly Permission[] };
+  | { readonly kind: 'impersonation'; readonly operatorId: string; readonly sessionId: string; readonly permissions: readonly Permission[] }
+  /**
+   * A JWT with an RFC 8693 `act` claim: the operator `operatorId` acting as the member `userId`.
+   * Recorded as the operator, never as the user; holds the member's permissions minus those that
+   * mint lasting access (IMPERSONATION_PERMISSIONS), and is no signed-in user (accepts nothing).
+   */
+  | { readonly kind: 'delegated'; readonly userId: string; readonly operatorId: string; readonly permissions: readonly Permission[] };
 
 // WeakMaps, not request decorations: nothing else can read or forge them, and they go with the request.
 const operators = new WeakMap<FastifyRequest, VerifiedOperator>();
@@ -79,6 +85,7 @@ export function actorOf(request: FastifyRequest): Actor {
     case 'user': return { id: `user:${principal.userId}`, permissions: principal.permissions };
     case 'apiKey': return { id: `api-key:${principal.keyId}`, permissions: principal.scopes };
     case 'impersonation': return { id: `operator:${principal.operatorId}`, permissions: principal.permissions };
+    case 'delegated': return { id: `operator:${principal.operatorId}`, permissions: principal.permissions };
   }
 }
 

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { coreErrors, type Tenant, type TenantId } from 'tenantry';
 import { tenantryFastify } from 'tenantry/adapters/fastify';
 import { controlErrors, IMPERSONATION_PERMISSIONS, hasPermission, type Permission } from 'tenantry/control';
+import { tenantIssuerStrategy } from 'tenantry/identity';
 import { withPoolTransaction, type SqlPool } from 'tenantry/postgres';
 import {
   apiKeyStrategy, createTenantResolver, jwtClaimStrategy, resolveErrors, type ResolvedTenant, type TenantLookup, type TenantRequest, type TenantStrategy,
@@ -41,6 +42,22 @@ function subjectOf(claims: Readonly<Record<string, unknown>>): string {
   return userId;
 }
 
+const OPERATOR_ACTOR = /^operator:([A-Za-z0-9_-]{1,128})$/;
+
+/**
+ * The operator an `act` claim (RFC 8693 §4.1) names, or undefined when the token has none. Only
+ * the form Tenantry issues (`{ sub: 'operator:<id>' }`) is accepted: any other actor is a
+ * delegation this server cannot attribute, refused as TOKEN_INVALID rather than read as the user.
+ */
+function delegatingOperatorOf(claims: Readonly<Record<string, unknown>>): string | undefined {
+  if (!('act' in claims) || claims.act === undefined) return undefined;
+  const act = claims.act;
+  const sub = typeof act === 'object' && act !== null && !Array.isArray(act) ? (act as Record<string, unknown>).sub : undefined;
+  const operatorId = typeof sub === 'string' ? OPERATOR_ACTOR.exec(sub)?.[1] : undefined;
+  if (operatorId === undefined) throw resolveErrors.create('TOKEN_INVALID', { details: { reason: 'the act claim must be { "sub": "operator:<id>" }' } });
+  return operatorId;
+}
+
 async function principalFor(resolved: ResolvedTenant, deps: ApiDependencies): Promise<TenantPrincipal> {
   const session = resolved.credentials.impersonation;
   if (session !== undefined) {
@@ -54,9 +71,16 @@ async function principalFor(resolved: ResolvedTenant, deps: ApiDependencies): Pr
   }
   const claims = resolved.credentials.jwt ?? {};
   const userId = subjectOf(claims);
+  const operatorId = delegatingOperatorOf(claims);
   // From the instance's cache when it holds the answer: a removal or a role change on any
   // instance drops it (the change feed), so the request costs no round trip for it.
   const member = await deps.control.access.member(resolved.tenant.id, userId);
+  if (operatorId !== undefined) {
+    // Acting as the user, bounded twice: never beyond what the user holds, never what would
+    // outlive the token (keys, members, roles, secrets, SSO connections).
+    const permissions = (member?.permissions ?? []).filter((p) => IMPERSONATION_PERMISSIONS.includes(p));
+    return { kind: 'delegated', userId, operatorId, permissions };
+  }
   const email = typeof claims.email === 'string' && claims.email_verified === true ? { email: claims.email } : {};
   return { kind: 'user', userId, ...email, member: member !== undefined, permissions: member?.permissions ?? [] };
 }
@@ -158,6 +182,16 @@ function checkAccess(request: FastifyRequest): void {
 }
 
 /**
+ * Bearer JWTs: tenants' own issuers first (a registered issuer's token belongs to its tenant
+ * whatever it claims), then the configured issuers' tokens by their tenant claim.
+ */
+function jwtStrategies(deps: ApiDependencies, gate: NonMemberGate): TenantStrategy[] {
+  const configured = deps.jwtVerifier ? jwtClaimStrategy({ verifier: deps.jwtVerifier }) : undefined;
+  const strategy = deps.identity ? tenantIssuerStrategy(deps.identity.tenantIssuers, configured) : configured;
+  return strategy ? [unlessImpersonationToken(sameAnswerForNonMembers(strategy, gate))] : [];
+}
+
+/**
  * Makes `scope` a tenant scope. Register it inside an encapsulated plugin, so routes outside
  * (and unknown paths) never resolve a tenant.
  *
@@ -176,7 +210,7 @@ export async function tenantScope(scope: FastifyInstance, deps: ApiDependencies)
     strategies: [
       recordingKeyTenant(apiKeyStrategy({ verify: deps.control.apiKeys.verifyApiKey }), keyTenants),
       impersonationStrategy(deps.control.impersonation),
-      ...(deps.jwtVerifier ? [unlessImpersonationToken(sameAnswerForNonMembers(jwtClaimStrategy({ verifier: deps.jwtVerifier }), gate))] : []),
+      ...jwtStrategies(deps, gate),
     ],
     tenants,
   });

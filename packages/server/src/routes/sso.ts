@@ -22,9 +22,8 @@ const RoleRule = strictObject({
   equals: Type.String({ minLength: 1, maxLength: 512, description: 'Matches when the claim equals this, or is a list containing it.' }),
   role: RoleRef,
 });
-// SAML and LDAP connections are not served yet (docs/sso.md).
-const Kind = Type.Literal('oidc');
-const Settings = Type.Record(Type.String(), Type.Unknown(), { description: 'oidc: issuer, clientId, redirectUri, scopes. Unknown settings are refused.' });
+const Kind = Type.Union([Type.Literal('oidc'), Type.Literal('saml'), Type.Literal('ldap')]);
+const Settings = Type.Record(Type.String(), Type.Unknown(), { description: 'oidc: issuer, clientId, redirectUri, scopes. saml: idpMetadata (XML), spEntityId, acsUrl (this server\'s /v1/sso/saml/{tenantId}/{connectionId}/acs). ldap: url, bindDn, userBase, userFilter (with {username}), startTls, groupAttribute, emailAttribute; the secret is the service account\'s password. Unknown settings are refused.' });
 const ConnectionBody = strictObject({
   id: Uuid, kind: Kind, name: Type.String(), settings: Settings,
   hasSecret: Type.Boolean({ description: 'Whether a client secret is stored (it is never shown).' }),
@@ -86,6 +85,43 @@ export function registerPublicSsoRoutes(app: FastifyInstance, identity: Identity
     const { url } = await identity.signIn.begin(tenantId, connectionId);
     return { tenantId, connectionId, url: url.href };
   });
+  app.get<{ Params: { tenantId: string; connectionId: string } }>('/v1/sso/saml/:tenantId/:connectionId/start', {
+    schema: {
+      tags, summary: 'Start a sign-in through a tenant\'s SAML connection: redirects to the identity provider with an AuthnRequest', security: PUBLIC, operationId: 'startSamlSignIn',
+      params: strictObject({ tenantId: Uuid, connectionId: Uuid }), response: { 302: Type.Null() },
+    },
+  }, async (request, reply) => {
+    const { url } = await identity.saml.begin(request.params.tenantId as TenantId, request.params.connectionId);
+    return reply.redirect(url.href, 302);
+  });
+  // The assertion consumer service (HTTP-POST binding): the connection's `acsUrl` names this route.
+  void app.register(async (acs) => {
+    acs.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+    acs.post<{ Params: { tenantId: string; connectionId: string }; Body: { SAMLResponse: string; RelayState?: string } }>('/v1/sso/saml/:tenantId/:connectionId/acs', {
+      schema: {
+        tags, summary: 'Where the identity provider POSTs its SAML response: answers a Tenantry token', security: PUBLIC, operationId: 'completeSamlSignIn',
+        params: strictObject({ tenantId: Uuid, connectionId: Uuid }),
+        body: strictObject({ SAMLResponse: Type.String({ minLength: 1, maxLength: 500_000 }), RelayState: Type.Optional(Type.String({ maxLength: 1024 })) }),
+        response: { 200: SignedIn },
+      },
+    }, async (request) => {
+      const signedIn = await identity.saml.complete(request.params.tenantId as TenantId, request.params.connectionId, request.body.SAMLResponse);
+      return { ...signedIn, expiresAt: signedIn.expiresAt.toISOString() };
+    });
+  });
+  app.post<{ Params: { tenantId: string; connectionId: string }; Body: { username: string; password: string } }>('/v1/sso/ldap/:tenantId/:connectionId/sign-in', {
+    schema: {
+      tags, summary: 'Sign in with a user name and password the tenant\'s LDAP directory checks: answers a Tenantry token', security: PUBLIC, operationId: 'ldapSignIn',
+      params: strictObject({ tenantId: Uuid, connectionId: Uuid }),
+      body: strictObject({ username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }),
+      response: { 200: SignedIn },
+    },
+  }, async (request) => {
+    const signedIn = await identity.ldap.signIn(request.params.tenantId as TenantId, request.params.connectionId, request.body.username, request.body.password);
+    return { ...signedIn, expiresAt: signedIn.expiresAt.toISOString() };
+  });
   app.get('/v1/sso/callback', {
     schema: { tags, summary: 'Where the identity provider sends the browser back: answers a Tenantry token', security: PUBLIC, operationId: 'completeSsoSignIn', response: { 200: SignedIn } },
   }, async (request) => {
@@ -123,6 +159,43 @@ export function registerTenantSsoRoutes(app: FastifyInstance, deps: { readonly d
     schema: { tags, security, summary: 'Remove an SSO connection (and the email domains routed to it)', operationId: 'removeSsoConnection', params: IdParams, response: { 204: Type.Null() } },
   }, async (request, reply) => {
     await inTenant((scope) => identity.connections.remove(scope, request.params.id, actorOf(request).id));
+    return reply.code(204).send();
+  });
+  app.post<ById>('/sso/connections/:id/scim-token', {
+    config: { access: 'sso:write' },
+    schema: {
+      tags, security, summary: 'Make the connection\'s SCIM token (shown once; the previous one stops working)', operationId: 'rotateScimToken', params: IdParams,
+      response: { 201: strictObject({ token: Type.String({ description: 'Send it as `Authorization: Bearer` to /scim/v2.' }), baseUrl: Type.String({ description: 'The SCIM base URL to give the identity provider.' }) }) },
+    },
+  }, async (request, reply) => {
+    const { token } = await inTenant((scope) => identity.scimTokens.rotate(scope, request.params.id, actorOf(request).id));
+    return reply.code(201).send({ token, baseUrl: new URL('/scim/v2', identity.publicUrl).href });
+  });
+  app.delete<ById>('/sso/connections/:id/scim-token', {
+    config: { access: 'sso:write' },
+    schema: { tags, security, summary: 'Revoke the connection\'s SCIM token', operationId: 'revokeScimToken', params: IdParams, response: { 204: Type.Null() } },
+  }, async (request, reply) => {
+    await inTenant((scope) => identity.scimTokens.revoke(scope, request.params.id, actorOf(request).id));
+    return reply.code(204).send();
+  });
+  const Issuer = strictObject({ issuer: Type.String({ minLength: 1, maxLength: 2048 }), audience: Type.String({ minLength: 1, maxLength: 512 }), jwksUrl: Type.String({ minLength: 1, maxLength: 2048 }) });
+  const IssuerBody = strictObject({ ...Issuer.properties, createdAt: DateTime });
+  app.get('/sso/issuers', {
+    config: { access: 'sso:read' },
+    schema: { tags, security, summary: 'List the tenant\'s own token issuers', operationId: 'listTokenIssuers', response: { 200: strictObject({ items: Type.Array(IssuerBody) }) } },
+  }, async () => ({ items: (await inTenant((scope) => identity.tenantIssuers.list(scope))).map((i) => ({ ...i, createdAt: i.createdAt.toISOString() })) }));
+  app.post<{ Body: Static<typeof Issuer> }>('/sso/issuers', {
+    config: { access: 'sso:write' },
+    schema: { tags, security, summary: 'Accept the tenant\'s own IdP tokens (issuer, audience, JWKS URL) for this tenant only', operationId: 'registerTokenIssuer', body: Issuer, response: { 201: IssuerBody } },
+  }, async (request, reply) => {
+    const made = await inTenant((scope) => identity.tenantIssuers.register(scope, request.body, actorOf(request).id));
+    return reply.code(201).send({ ...made, createdAt: made.createdAt.toISOString() });
+  });
+  app.post<{ Body: { issuer: string; audience: string } }>('/sso/issuers/remove', {
+    config: { access: 'sso:write' },
+    schema: { tags, security, summary: 'Stop accepting a token issuer', operationId: 'removeTokenIssuer', body: strictObject({ issuer: Issuer.properties.issuer, audience: Issuer.properties.audience }), response: { 204: Type.Null() } },
+  }, async (request, reply) => {
+    await inTenant((scope) => identity.tenantIssuers.remove(scope, request.body.issuer, request.body.audience, actorOf(request).id));
     return reply.code(204).send();
   });
   app.get('/sso/domains', {

@@ -33,6 +33,7 @@ import { registerRoleRoutes } from './roles.js';
 import { registerSettingsRoutes } from './settings.js';
 import { registerSigningSecretRoutes } from './signing-secrets.js';
 import { registerSubscriptionRoutes } from './subscriptions.js';
+import { registerScimRoutes } from './scim.js';
 import { registerPublicSsoRoutes, registerTenantSsoRoutes } from './sso.js';
 import { registerTenantSummaryRoutes } from './tenant-summary.js';
 import { registerTenantRoutes } from './tenants.js';
@@ -100,7 +101,10 @@ export async function registerV1Routes(app: FastifyInstance, deps: ApiDependenci
   }, { prefix: '/v1/tenant' });
   // The gateway endpoint: a tenant scope of its own, so /v1/tenant's hooks and routes stay apart.
   await app.register(async (gateway) => registerAuthorizeRoute(gateway, deps), { prefix: '/v1' });
-  if (deps.identity) registerPublicSsoRoutes(app, deps.identity);
+  if (deps.identity) {
+    registerPublicSsoRoutes(app, deps.identity);
+    registerScimRoutes(app, { db: deps.db, identity: deps.identity });
+  }
   const { billing } = deps;
   if (billing) await app.register(async (providers) => registerBillingWebhookRoutes(providers, billing), { prefix: '/v1' });
 }

@@ -13,8 +13,8 @@ import { identityErrors } from './errors.js';
 import { parseRoleRules, type RoleRule } from './role-rules.js';
 
 export type ControlScope = TenantScope | TenantTransaction;
-/** OIDC today; the table also takes `saml` and `ldap`, planned (docs/sso.md). */
-export type ConnectionKind = 'oidc';
+/** OpenID Connect, SAML 2.0, LDAP bind (docs/sso.md). */
+export type ConnectionKind = 'oidc' | 'saml' | 'ldap';
 
 /** OpenID Connect: the provider's issuer (its discovery document is `<issuer>/.well-known/openid-configuration`). */
 export interface OidcSettings {
@@ -116,10 +116,36 @@ function parseSettings(kind: unknown, settings: unknown, allowHttp: boolean): Re
       if (!scopes.split(/\s+/).includes('openid')) throw invalid('settings.scopes', 'must include openid');
       return { issuer: url(s.issuer, 'settings.issuer', allowHttp), clientId: text(s.clientId, 'settings.clientId', 500), redirectUri: url(s.redirectUri, 'settings.redirectUri', allowHttp), scopes };
     }
+    case 'saml': {
+      only(['idpMetadata', 'spEntityId', 'acsUrl']);
+      const metadata = s.idpMetadata;
+      // The IdP's metadata XML (entity id, SSO URL, signing certificates); read by samlify at sign-in.
+      if (typeof metadata !== 'string' || metadata.length > 100_000 || !/<(?:\w+:)?EntityDescriptor[\s>]/.test(metadata)) throw invalid('settings.idpMetadata', 'must be the identity provider\'s SAML metadata XML (at most 100,000 characters)');
+      if (!/<(?:\w+:)?IDPSSODescriptor[\s>]/.test(metadata)) throw invalid('settings.idpMetadata', 'has no IDPSSODescriptor');
+      return { idpMetadata: metadata, spEntityId: text(s.spEntityId, 'settings.spEntityId', 1024), acsUrl: url(s.acsUrl, 'settings.acsUrl', allowHttp) };
+    }
+    case 'ldap': {
+      only(['url', 'bindDn', 'userBase', 'userFilter', 'startTls', 'groupAttribute', 'emailAttribute']);
+      const ldapUrl = text(s.url, 'settings.url', 2048);
+      if (!/^ldaps?:\/\/[^/\s]+\/?$/i.test(ldapUrl)) throw invalid('settings.url', 'must be ldap://host[:port] or ldaps://host[:port]');
+      // Plain ldap:// sends the user's password in clear: only with StartTLS, or on loopback when allowed.
+      const startTls = s.startTls === undefined ? false : s.startTls;
+      if (typeof startTls !== 'boolean') throw invalid('settings.startTls', 'must be true or false');
+      if (/^ldap:/i.test(ldapUrl) && !startTls && !allowHttp) throw invalid('settings.url', 'ldap:// needs startTls: true (or use ldaps://)');
+      const userFilter = s.userFilter === undefined ? '(uid={username})' : text(s.userFilter, 'settings.userFilter', 1024);
+      if (!userFilter.includes('{username}') || !/^\(.*\)$/.test(userFilter)) throw invalid('settings.userFilter', 'must be a parenthesized LDAP filter containing {username}');
+      const attribute = (value: unknown, field: string, fallback: string) => {
+        const name = value === undefined ? fallback : text(value, field, 64);
+        if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(name)) throw invalid(field, 'must be an attribute name');
+        return name;
+      };
+      return {
+        url: ldapUrl, bindDn: text(s.bindDn, 'settings.bindDn', 1024), userBase: text(s.userBase, 'settings.userBase', 1024), userFilter, startTls,
+        groupAttribute: attribute(s.groupAttribute, 'settings.groupAttribute', 'memberOf'), emailAttribute: attribute(s.emailAttribute, 'settings.emailAttribute', 'mail'),
+      };
+    }
     default:
-      // SAML 2.0 and LDAP are planned (the table already takes them): refused until their
-      // sign-in exists, so no tenant configures a connection nobody can sign in through.
-      throw invalid('kind', kind === 'saml' || kind === 'ldap' ? 'only oidc connections are supported so far' : 'must be oidc');
+      throw invalid('kind', 'must be oidc, saml or ldap');
   }
 }
 
@@ -145,7 +171,7 @@ async function audit(tx: TenantTransaction, actor: string, action: string, id: s
   await appendAuditEvent(tx, { actor, action, target: `sso_connection:${id}`, details }, { clock });
 }
 
-function inTransaction<T>(scope: ControlScope, fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+export function inTransaction<T>(scope: ControlScope, fn: (tx: TenantTransaction) => Promise<T>): Promise<T> {
   return 'savepoint' in scope ? fn(scope) : scope.transaction(fn);
 }
 
@@ -219,11 +245,16 @@ export function createSsoConnections(options: SsoConnectionsOptions): SsoConnect
         const sql = unguardedQuery(tx);
         await sql.query('DELETE FROM tenantry.sso_email_domains WHERE tenant_id = $1 AND connection_id = $2', [tx.tenantId, id]);
         await sql.query('DELETE FROM tenantry.sso_identities WHERE tenant_id = $1 AND connection_id = $2', [tx.tenantId, id]);
+        await sql.query('DELETE FROM tenantry.scim_groups WHERE tenant_id = $1 AND connection_id = $2', [tx.tenantId, id]);
+        await sql.query('DELETE FROM tenantry.scim_users WHERE tenant_id = $1 AND connection_id = $2', [tx.tenantId, id]);
         await sql.query('DELETE FROM tenantry.sso_connections WHERE tenant_id = $1 AND id = $2', [tx.tenantId, id]);
         await audit(tx, actor, 'sso_connection.remove', id, {}, clock);
       });
       // After the commit: a domain routed to a connection that no longer exists routes nowhere.
-      await options.operator?.query('DELETE FROM tenantry.sso_verified_email_domains WHERE owner_tenant = $1 AND connection_id = $2', [scope.tenantId, id])
+      // Its SCIM token too: pushes to a connection that no longer exists are refused.
+      await options.operator?.query(
+        `WITH domains AS (DELETE FROM tenantry.sso_verified_email_domains WHERE owner_tenant = $1 AND connection_id = $2)
+         DELETE FROM tenantry.scim_tokens WHERE owner_tenant = $1 AND connection_id = $2`, [scope.tenantId, id])
         .catch((err: unknown) => { throw toTenantryError(err); });
     },
     async secretOf(scope, id) {

@@ -49,6 +49,26 @@ export const identityErrors = defineErrors('identity', {
     message: 'The identity provider\'s response failed validation.',
     fix: 'See `details.reason`; the provider\'s signature, issuer or claims did not check out.',
   },
+  SSO_ASSERTION_UNSIGNED: {
+    kind: 'unauthenticated',
+    message: 'The SAML assertion is not signed by the identity provider (or its signature does not verify).',
+    fix: 'Configure the identity provider to sign assertions with the certificate in the connection\'s metadata.',
+  },
+  SSO_ASSERTION_REPLAYED: {
+    kind: 'unauthenticated',
+    message: 'This SAML assertion was already used.',
+    fix: 'Sign in again; an assertion is accepted once.',
+  },
+  SSO_RECIPIENT_MISMATCH: {
+    kind: 'unauthenticated',
+    message: 'The SAML response was sent to another service provider endpoint.',
+    fix: 'Check the connection\'s acsUrl against the identity provider\'s configuration.',
+  },
+  SSO_INVALID_CREDENTIALS: {
+    kind: 'unauthenticated',
+    message: 'The user name or password is not accepted by the directory.',
+    fix: 'Check both; the same answer is given for an unknown user, so names cannot be probed.',
+  },
   SSO_DOMAIN_MISMATCH: {
     kind: 'forbidden',
     message: 'The user\'s email domain belongs to another tenant\'s sign-in.',
@@ -78,5 +98,60 @@ export const identityErrors = defineErrors('identity', {
     kind: 'unavailable',
     message: 'No token signing key is available.',
     fix: 'Rotate the signing keys (`signingKeys.rotate()`); the key provider must hold the master key that wrapped them.',
+  },
+  NODE_INVALID: {
+    kind: 'invalid',
+    message: 'The tenant node is invalid.',
+    fix: 'See `details.field` and `details.reason`.',
+  },
+  NODE_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'No such node in this tenant, or not in the caller\'s part of it.',
+    fix: 'List the nodes you can see and use one of their ids.',
+  },
+  NODE_IN_USE: {
+    kind: 'conflict',
+    message: 'The node still has child nodes, members granted at it, or rows of a node-scoped table.',
+    fix: 'Remove its children and grants (and move or delete its rows) first.',
+  },
+  SCIM_TOKEN_INVALID: {
+    kind: 'unauthenticated',
+    message: 'The SCIM bearer token is unknown or was replaced.',
+    fix: 'Use the token the tenant admin made for this connection (`POST /v1/tenant/sso/connections/{id}/scim-token`).',
+  },
+  SCIM_INVALID: {
+    kind: 'invalid',
+    message: 'The SCIM request is invalid.',
+    fix: 'See `details.field` and `details.reason` (RFC 7643/7644; SCIM clients get `scimType` too).',
+  },
+  SCIM_FILTER_INVALID: {
+    kind: 'invalid',
+    message: 'The SCIM filter cannot be parsed or uses what is not supported.',
+    fix: 'See `details.reason`; attribute paths with eq ne co sw ew gt ge lt le pr, and, or, not and parentheses are supported, value paths are not.',
+  },
+  SCIM_RESOURCE_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'No such SCIM user or group at this connection.',
+    fix: 'List the resources (GET /scim/v2/Users or /Groups) and use one of their ids.',
+  },
+  SCIM_UNIQUENESS: {
+    kind: 'conflict',
+    message: 'A user with this userName (or a group with this displayName) already exists at this connection.',
+    fix: 'Find it with a filter (`userName eq "…"`) and update it instead.',
+  },
+  TOKEN_ISSUER_INVALID: {
+    kind: 'invalid',
+    message: 'The token issuer settings are invalid.',
+    fix: 'See `details.field` and `details.reason`.',
+  },
+  TOKEN_ISSUER_TAKEN: {
+    kind: 'conflict',
+    message: 'This issuer and audience are already registered (by this or another tenant).',
+    fix: 'An issuer\'s tokens for one audience belong to one tenant; use your own audience (client id).',
+  },
+  TOKEN_ISSUER_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The tenant has no such token issuer.',
+    fix: 'List the tenant\'s issuers and use one of them.',
   },
 });

@@ -43,10 +43,7 @@ export async function provisionMember(
   const known = rows[0]?.user_id;
   const role = roleFor(connection.roleRules, identity.claims, connection.defaultRole);
   if (role === undefined) {
-    if (known !== undefined) {
-      if (await deps.members.tryGet(tx, known)) await deps.members.remove(tx, known, actor);
-      await sql.query('DELETE FROM tenantry.sso_identities WHERE tenant_id = $1 AND connection_id = $2 AND subject = $3', [tx.tenantId, connection.id, identity.subject]);
-    }
+    await deprovisionMember(tx, connection, identity.subject, deps);
     return { refusal: identityErrors.create('SSO_NO_ROLE') };
   }
   // A user id of Tenantry's making: the provider's subject may be any string, and two
@@ -62,4 +59,25 @@ export async function provisionMember(
   if (existing === undefined) return { member: await deps.members.add(tx, { userId, role }, actor), created: true };
   if (existing.role === role) return { member: existing, created: false };
   return { member: await deps.members.changeRole(tx, userId, role, actor), created: false };
+}
+
+/**
+ * Removes the member the connection provisioned for `subject` (SCIM deactivation or deletion, or a
+ * sign-in no rule admits any more), in the caller's transaction; true when there was one. Their
+ * tokens and API keys stop at once: every request reads the membership (the instances' access
+ * caches drop it through the change feed), and a key is bounded by its creator's current grant.
+ */
+export async function deprovisionMember(
+  tx: TenantTransaction,
+  connection: Pick<SsoConnection, 'id'>,
+  subject: string,
+  deps: { readonly members: Members },
+): Promise<boolean> {
+  const sql = unguardedQuery(tx);
+  const { rows } = await sql.query<{ user_id: string }>(
+    'DELETE FROM tenantry.sso_identities WHERE tenant_id = $1 AND connection_id = $2 AND subject = $3 RETURNING user_id', [tx.tenantId, connection.id, subject]);
+  const known = rows[0]?.user_id;
+  if (known === undefined || !await deps.members.tryGet(tx, known)) return false;
+  await deps.members.remove(tx, known, systemActor(`sso:${connection.id}`));
+  return true;
 }
