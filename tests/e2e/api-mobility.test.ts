@@ -25,7 +25,7 @@ async function exportArchive(id: string): Promise<Response> {
 }
 
 async function importArchive(id: string, archive: Uint8Array): Promise<{ status: number; contentType: string; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await fetch(`${api.url}/v1/tenants/${id}/import`, { method: 'POST', headers: { authorization: `Bearer ${api.operatorToken}`, 'content-type': 'application/gzip' }, body: archive });
+  const res = await fetch(`${api.url}/v1/tenants/${id}/import`, { method: 'POST', headers: { authorization: `Bearer ${api.operatorToken}`, 'content-type': 'application/gzip' }, body: new Uint8Array(archive) });
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.json() };
 }
 

@@ -2,7 +2,7 @@
 // seat limit and this month's usage against the limits, for an active, a suspended and a deleted
 // tenant alike, without impersonation — each tenant's own figures only (three tenants with
 // different members and usage, read while the others exist), each read recorded.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call --
    response bodies are JSON of unknown shape, checked field by field with expect(). */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
