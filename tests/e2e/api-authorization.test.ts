@@ -136,6 +136,9 @@ const PUBLIC_ROUTES: Record<string, (() => Promise<{ status: number; contentType
   'GET /v1/sso/{tenantId}/{connectionId}/start': Object.assign(() => api.request('GET', `/v1/sso/${unknownId()}/${unknownId()}/start`), { answers: 404 }),
   'GET /v1/sso/discover': Object.assign(() => api.request('GET', '/v1/sso/discover?email=nobody@nowhere.example'), { answers: 404 }),
   'GET /v1/sso/callback': Object.assign(() => api.request('GET', '/v1/sso/callback'), { answers: 401 }),
+  'GET /v1/sso/saml/{tenantId}/{connectionId}/start': Object.assign(() => api.request('GET', `/v1/sso/saml/${unknownId()}/${unknownId()}/start`), { answers: 404 }),
+  'POST /v1/sso/saml/{tenantId}/{connectionId}/acs': Object.assign(() => api.request('POST', `/v1/sso/saml/${unknownId()}/${unknownId()}/acs`, { body: { SAMLResponse: 'PHNhbWxwOlJlc3BvbnNlLz4=' } }), { answers: 404 }),
+  'POST /v1/sso/ldap/{tenantId}/{connectionId}/sign-in': Object.assign(() => api.request('POST', `/v1/sso/ldap/${unknownId()}/${unknownId()}/sign-in`, { body: { username: 'u', password: 'p' } }), { answers: 404 }),
   // This server has no payment provider: the route says so (with one, a bad signature is 401).
   'POST /v1/billing/webhooks/stripe': Object.assign(() => api.request('POST', '/v1/billing/webhooks/stripe', { body: { id: 'evt_1' } }), { answers: 404 }),
 };

@@ -177,7 +177,7 @@ describe('OpenAPI', () => {
       expect.objectContaining({ name: 'id', in: 'path', schema: expect.objectContaining({ format: 'uuid' }) }),
       expect.objectContaining({ name: 'deleted', in: 'query', required: false }),
     ]));
-    expect(Object.keys(doc.components.securitySchemes)).toEqual(['operatorToken', 'apiKey', 'bearerJwt', 'impersonationToken']);
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['operatorToken', 'apiKey', 'bearerJwt', 'scimToken', 'impersonationToken']);
   });
 
   it('documents the problem+json error response of every operation, and the impersonation credential', async () => {

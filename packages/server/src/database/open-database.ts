@@ -115,7 +115,7 @@ export async function openDatabase(config: ServerConfig, options: OpenDatabaseOp
     // Fair admission always (no tenant takes more than its plan's share of the app pool while
     // others wait); plan timeouts and weights only with the feed, whose cached lookup makes
     // finding a tenant's plan a map hit rather than one more query per request.
-    const admission = createFairAdmission({ capacity: config.appPoolSize });
+    const admission = createFairAdmission({ capacity: config.appPoolSize, acquireTimeoutMs: config.poolAcquireTimeoutMs });
     const db = createTenantDatabase({
       pool: app,
       observer: options.observer,

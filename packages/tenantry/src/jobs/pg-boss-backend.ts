@@ -38,19 +38,25 @@ export function pgBossBackend(options: PgBossBackendOptions): JobBackend {
   }
 
   async function createQueue(name: string, settings: QueueSettings | undefined): Promise<void> {
-    if (await boss.getQueue(name)) return;
-    try {
-      await boss.createQueue(name, settings === undefined ? { name } : {
-        name,
-        retryLimit: settings.retryLimit,
-        // pg-boss counts in whole seconds.
-        retryDelay: Math.ceil(settings.retryDelayMs / 1000),
-        retryBackoff: settings.retryBackoff,
-        expireInSeconds: settings.expireInSeconds,
-      });
-    } catch (err) {
-      // Two processes preparing the same queue at once: the loser finds it created.
-      if (!(await boss.getQueue(name))) throw err;
+    // Several processes preparing queues at once (servers starting together) can deadlock in
+    // pg-boss's DDL; PostgreSQL aborts one of them, which simply tries again.
+    for (let attempt = 1; ; attempt++) {
+      if (await boss.getQueue(name)) return;
+      try {
+        await boss.createQueue(name, settings === undefined ? { name } : {
+          name,
+          retryLimit: settings.retryLimit,
+          // pg-boss counts in whole seconds.
+          retryDelay: Math.ceil(settings.retryDelayMs / 1000),
+          retryBackoff: settings.retryBackoff,
+          expireInSeconds: settings.expireInSeconds,
+        });
+        return;
+      } catch (err) {
+        // Two processes preparing the same queue at once: the loser finds it created.
+        if (await boss.getQueue(name)) return;
+        if ((err as { code?: unknown }).code !== '40P01' || attempt >= 5) throw err;
+      }
     }
   }
 

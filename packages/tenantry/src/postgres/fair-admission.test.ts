@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newTenantId, type TenantId } from '../core/index.js';
-import { expectCode } from '../testing/index.js';
+import { errorOf, expectCode } from '../testing/index.js';
 import { withDatabaseDeadline } from './database-deadline.js';
 import { createFairAdmission, type AdmissionTicket, type FairAdmission, type TenantShare } from './fair-admission.js';
 
@@ -96,6 +96,21 @@ describe('createFairAdmission', () => {
     expect(admission.stats()).toMatchObject({ waiting: 0, tenantsWaiting: 0 });
     held.leave();
     expect(admission.stats().inUse).toBe(0);
+  });
+
+  it('gives up a wait at the acquire timeout with a retryable DATABASE_UNAVAILABLE, as a full pool would, and the deadline when it is the earlier', async () => {
+    const admission = createFairAdmission({ capacity: 1, acquireTimeoutMs: 5 });
+    const held = await admission.enter(newTenantId());
+    const refused = await errorOf(withDatabaseDeadline(60_000, () => admission.enter(newTenantId())));
+    expect(refused).toMatchObject({ code: 'DATABASE_UNAVAILABLE', kind: 'unavailable', details: { acquireTimeoutMs: 5 } });
+    await expectCode(admission.enter(newTenantId()), 'DATABASE_UNAVAILABLE');
+    expect(admission.stats()).toMatchObject({ waiting: 0, tenantsWaiting: 0 });
+    held.leave();
+    const patient = createFairAdmission({ capacity: 1, acquireTimeoutMs: 60_000 });
+    const taken = await patient.enter(newTenantId());
+    await expectCode(withDatabaseDeadline(5, () => patient.enter(newTenantId())), 'DATABASE_TIMEOUT');
+    taken.leave();
+    await expectCode(() => createFairAdmission({ capacity: 1, acquireTimeoutMs: 0 }), 'CONFIG_INVALID');
   });
 
   it('refuses unknown options and bad shares with CONFIG_INVALID', async () => {

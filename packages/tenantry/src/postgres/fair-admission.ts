@@ -20,6 +20,12 @@ export interface FairAdmissionOptions {
   readonly maxConnectionsPerTenant?: number;
   /** Waiting callers a tenant may have; one more is refused with DATABASE_TENANT_QUEUE_FULL. Default 1,000. */
   readonly maxQueuedPerTenant?: number;
+  /**
+   * The longest a caller waits for a place, as the pool's own acquire timeout would (set them
+   * alike: a caller admitted here then finds a connection free). Past it: DATABASE_UNAVAILABLE,
+   * a retryable 503, like a pool with no connection free. Default: the database deadline only.
+   */
+  readonly acquireTimeoutMs?: number;
 }
 
 /** A held place: give it back exactly once, when its connection went back to the pool. */
@@ -88,7 +94,7 @@ function positive(value: unknown, path: string, integer: boolean): void {
  */
 export function createFairAdmission(options: FairAdmissionOptions): FairAdmission {
   for (const key of Object.keys(options)) {
-    if (!['capacity', 'maxConnectionsPerTenant', 'maxQueuedPerTenant'].includes(key)) throw coreErrors.create('CONFIG_INVALID', { details: { path: `admission.${key}`, reason: 'unknown option' } });
+    if (!['capacity', 'maxConnectionsPerTenant', 'maxQueuedPerTenant', 'acquireTimeoutMs'].includes(key)) throw coreErrors.create('CONFIG_INVALID', { details: { path: `admission.${key}`, reason: 'unknown option' } });
   }
   positive(options.capacity, 'admission.capacity', true);
   const { capacity } = options;
@@ -96,6 +102,8 @@ export function createFairAdmission(options: FairAdmissionOptions): FairAdmissio
   positive(defaultCap, 'admission.maxConnectionsPerTenant', true);
   const maxQueued = options.maxQueuedPerTenant ?? 1000;
   positive(maxQueued, 'admission.maxQueuedPerTenant', true);
+  const { acquireTimeoutMs } = options;
+  if (acquireTimeoutMs !== undefined) positive(acquireTimeoutMs, 'admission.acquireTimeoutMs', false);
 
   const tenants = new Map<TenantId, TenantState>();
   // Only tenants with callers waiting: a dispatch looks at these, not at every tenant seen.
@@ -169,9 +177,12 @@ export function createFairAdmission(options: FairAdmissionOptions): FairAdmissio
       }
       const deadline = remainingDeadline();
       if (deadline !== undefined && deadline.remainingMs <= 0) return Promise.reject(postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs: deadline.deadlineMs } }));
+      // Whichever ends first: the request's database deadline or the acquire timeout.
+      const byDeadline = deadline !== undefined && (acquireTimeoutMs === undefined || deadline.remainingMs <= acquireTimeoutMs);
+      const waitMs = byDeadline ? deadline?.remainingMs : acquireTimeoutMs;
       return new Promise<AdmissionTicket>((admit, refuse) => {
         const waiter: Waiter = { admit, refuse, timer: undefined };
-        if (deadline !== undefined) {
+        if (waitMs !== undefined) {
           waiter.timer = setTimeout(() => {
             const at = state.queue.indexOf(waiter);
             if (at < 0) return;
@@ -181,8 +192,10 @@ export function createFairAdmission(options: FairAdmissionOptions): FairAdmissio
               waitingTenants.delete(state);
               if (state.active === 0) tenants.delete(tenantId);
             }
-            refuse(postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs: deadline.deadlineMs } }));
-          }, deadline.remainingMs);
+            refuse(byDeadline
+              ? postgresErrors.create('DATABASE_TIMEOUT', { details: { deadlineMs: deadline?.deadlineMs } })
+              : postgresErrors.create('DATABASE_UNAVAILABLE', { details: { reason: 'no connection became free within the acquire timeout', acquireTimeoutMs } }));
+          }, waitMs);
         }
         state.queue.push(waiter);
         waiting += 1;
