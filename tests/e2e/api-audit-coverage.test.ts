@@ -44,7 +44,7 @@ interface Step {
   readonly tenant?: () => string;
   readonly run: () => Promise<Reply>;
   readonly status: number;
-  /** False for the one route that records data, not a change (said where it is listed). */
+  /** False for a route that records nothing in the tenant's log (why is said where it is listed). */
   readonly audited?: false;
   /** What the new event must carry. */
   readonly event?: Partial<Event>;
@@ -208,6 +208,75 @@ const STEPS: Step[] = [
     route: 'POST /v1/tenants/{id}/subscription/cancel', status: 200, tenant: () => made.billed!, event: { action: 'billing.subscription.cancel_scheduled' },
     run: () => api.request('POST', `/v1/tenants/${made.billed}/subscription/cancel`, { ...op, body: { mode: 'period_end' } }),
   },
+  // Data mobility (docs/mobility.md): each leaves its event in the tenant's log, by the operator who asked.
+  { route: 'POST /v1/tenants/{id}/export', status: 200, event: { action: 'tenant.export', actor: expect.stringMatching(/^operator:/) }, run: () => api.request('POST', `/v1/tenants/${tenantId}/export`, op) },
+  {
+    // An import needs a tenant with no data yet: created without an owner.
+    route: 'POST /v1/tenants/{id}/import', status: 200, tenant: () => made.imported!, event: { action: 'tenant.import', actor: expect.stringMatching(/^operator:/) },
+    run: async () => {
+      const auth = { authorization: `Bearer ${api.operatorToken}` };
+      const archive = new Uint8Array(await (await fetch(`${api.url}/v1/tenants/${tenantId}/export`, { method: 'POST', headers: auth })).arrayBuffer());
+      made.imported = (await api.t.registry.create({ slug: `imported-${randomUUID().slice(0, 8)}` })).id;
+      const res = await fetch(`${api.url}/v1/tenants/${made.imported}/import`, { method: 'POST', headers: { ...auth, 'content-type': 'application/gzip' }, body: archive });
+      return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.json() };
+    },
+  },
+  {
+    route: 'POST /v1/tenants/{id}/backups', status: 201, tenant: () => made.backedUp!, event: { action: 'tenant.export', actor: expect.stringMatching(/^operator:/) },
+    run: async () => {
+      made.backedUp = (await api.t.registry.create({ slug: `backed-${randomUUID().slice(0, 8)}` })).id;
+      const r = await api.request('POST', `/v1/tenants/${made.backedUp}/backups`, op);
+      made.backup = r.body.id;
+      return r;
+    },
+  },
+  {
+    route: 'POST /v1/tenants/{id}/backups/{backupId}/restore', status: 200, tenant: () => made.backedUp!, event: { action: 'tenant.restore', actor: expect.stringMatching(/^operator:/) },
+    run: () => api.request('POST', `/v1/tenants/${made.backedUp}/backups/${made.backup}/restore`, op),
+  },
+  {
+    route: 'PUT /v1/tenants/{id}/retention', status: 200, tenant: () => made.retained!,
+    event: { action: 'retention.policy.set', actor: expect.stringMatching(/^operator:/), details: { dataClass: 'usage_events', from: 90, to: 30 } },
+    run: async () => {
+      made.retained = (await api.t.registry.create({ slug: `retained-${randomUUID().slice(0, 8)}` })).id;
+      await api.request('PUT', `/v1/tenants/${made.retained}/retention`, { ...op, body: { dataClass: 'usage_events', keepDays: 90 } });
+      return api.request('PUT', `/v1/tenants/${made.retained}/retention`, { ...op, body: { dataClass: 'usage_events', keepDays: 30 } });
+    },
+  },
+  {
+    // A run records itself (tenantry.retention_runs) and audits each tenant it deleted anything of.
+    route: 'POST /v1/retention/runs', status: 200, tenant: () => made.retained!,
+    event: { action: 'retention.apply', actor: expect.stringMatching(/^operator:/), details: { deleted: { usage_events: 1 }, policies: { usage_events: 30 } } },
+    run: async () => {
+      const old = new Date(api.clock.now().getTime() - 60 * 86_400_000);
+      await api.t.admin.query("INSERT INTO tenantry.usage_events (tenant_id, id, meter, quantity, occurred_at, recorded_at) VALUES ($1, 'old', 'apiCalls', 1, $2, $2)", [made.retained, old]);
+      const r = await api.request('POST', '/v1/retention/runs', op);
+      expect(r.body.deleted[made.retained!]).toEqual({ usage_events: 1 });
+      const { rows } = await api.t.admin.query('SELECT actor FROM tenantry.retention_runs WHERE id = $1', [r.body.id]);
+      expect(rows).toEqual([{ actor: expect.stringMatching(/^operator:/) }]);
+      return r;
+    },
+  },
+  {
+    // Erasure deletes the tenant's audit log by design (docs/mobility.md): what records it is the
+    // stored certificate of erasure, naming the operator, which is checked here instead.
+    route: 'POST /v1/tenants/{id}/erasure', status: 201, tenant: () => made.erased!, audited: false,
+    run: async () => {
+      made.erased = (await api.t.registry.create({ slug: `erased-${randomUUID().slice(0, 8)}` })).id;
+      await api.t.registry.offboard(made.erased);
+      await api.t.registry.delete(made.erased);
+      // Deleted past its grace period (30 days on this server).
+      await api.t.admin.query('UPDATE tenantry.tenants SET status_changed_at = $2 WHERE id = $1', [made.erased, new Date(api.clock.now().getTime() - 31 * 86_400_000)]);
+      const r = await api.request('POST', `/v1/tenants/${made.erased}/erasure`, op);
+      expect(r.body.certificate).toMatchObject({ tenant: { id: made.erased }, erasedBy: expect.stringMatching(/^operator:/) });
+      const { rows } = await api.t.admin.query('SELECT sha256 FROM tenantry.erasure_certificates WHERE subject_tenant = $1', [made.erased]);
+      expect(rows).toEqual([{ sha256: r.body.sha256 }]);
+      return r;
+    },
+  },
+  // Payment events are recorded by billing when a provider is configured (see the billing tests);
+  // this server has none, so the webhook is refused and nothing is written.
+  { route: 'POST /v1/billing/webhooks/stripe', status: 404, audited: false, run: () => api.request('POST', '/v1/billing/webhooks/stripe', { body: { id: 'evt_walk' } }) },
   { route: 'PUT /v1/tenants/{id}/quota-overrides', status: 200, run: () => api.request('PUT', `/v1/tenants/${tenantId}/quota-overrides`, { ...op, body: { limits: { members: 50 } } }) },
   {
     route: 'POST /v1/tenants/{id}/impersonations', status: 201,

@@ -145,7 +145,7 @@ export function registerMobilityRoutes(app: FastifyInstance, deps: Deps): void {
     schema: { tags, summary: 'Set (or clear) the tenant\'s retention for one data class', operationId: 'setRetention', security: OPERATOR_SECURITY, params: IdParams, body: PolicyBody, response: { 200: Policies } },
   }, async (request) => {
     const tenant = await registry.get(request.params.id);
-    await setRetentionPolicy(operator, { tenantId: tenant.id }, request.body.dataClass, request.body.keepDays ?? null, clock);
+    await setRetentionPolicy(operator, { tenantId: tenant.id }, request.body.dataClass, request.body.keepDays ?? null, clock, operatorAuthorOf(request).actor);
     return { items: await retentionPolicies(operator, tenant.id) };
   });
 

@@ -38,18 +38,34 @@ const run = async <T>(work: () => Promise<T>): Promise<T> => {
 
 /**
  * Sets (or, with `keepDays: null`, removes) the retention of one data class for a plan or a tenant.
+ * A tenant's override is changed in the same transaction as a `retention.policy.set` event in its
+ * audit log (`from` and `to` keep days, `null` for none), by `actor` (default `system:retention`).
  *
  * @example await setRetentionPolicy(operator, { plan: 'free' }, 'usage_events', 90, clock);
  */
-export async function setRetentionPolicy(operator: SqlPool, scope: RetentionScope, dataClass: RetentionDataClass, keepDays: number | null, clock: Clock = systemClock): Promise<void> {
+export async function setRetentionPolicy(
+  operator: SqlPool, scope: RetentionScope, dataClass: RetentionDataClass, keepDays: number | null, clock: Clock = systemClock, actor = 'system:retention',
+): Promise<void> {
   checkPolicy(dataClass, keepDays);
-  const [plan, tenant] = 'plan' in scope ? [scope.plan, null] : [null, parseTenantId(scope.tenantId)];
-  if (plan !== null && (plan.length < 1 || plan.length > 64)) throw mobilityErrors.create('RETENTION_POLICY_INVALID', { details: { field: 'plan' } });
-  await run(async () => {
-    await operator.query('DELETE FROM tenantry.retention_policies WHERE data_class = $1 AND (plan = $2 OR subject_tenant = $3)', [dataClass, plan, tenant]);
+  if ('plan' in scope) {
+    const { plan } = scope;
+    if (plan.length < 1 || plan.length > 64) throw mobilityErrors.create('RETENTION_POLICY_INVALID', { details: { field: 'plan' } });
+    await run(async () => {
+      await operator.query('DELETE FROM tenantry.retention_policies WHERE data_class = $1 AND plan = $2', [dataClass, plan]);
+      if (keepDays !== null) {
+        await operator.query('INSERT INTO tenantry.retention_policies (plan, subject_tenant, data_class, keep_days, updated_at) VALUES ($1, NULL, $2, $3, $4)', [plan, dataClass, keepDays, clock.now()]);
+      }
+    });
+    return;
+  }
+  const tenant = parseTenantId(scope.tenantId);
+  await withAuditOperator(operator, tenant, async (tx) => {
+    const { rows: [old] } = await tx.query<{ keepDays: number }>(
+      'DELETE FROM tenantry.retention_policies WHERE data_class = $1 AND subject_tenant = $2 RETURNING keep_days AS "keepDays"', [dataClass, tenant]);
     if (keepDays !== null) {
-      await operator.query('INSERT INTO tenantry.retention_policies (plan, subject_tenant, data_class, keep_days, updated_at) VALUES ($1, $2, $3, $4, $5)', [plan, tenant, dataClass, keepDays, clock.now()]);
+      await tx.query('INSERT INTO tenantry.retention_policies (plan, subject_tenant, data_class, keep_days, updated_at) VALUES (NULL, $1, $2, $3, $4)', [tenant, dataClass, keepDays, clock.now()]);
     }
+    await appendAuditEvent(tx, { actor, action: 'retention.policy.set', details: { dataClass, from: old?.keepDays ?? null, to: keepDays } }, { clock });
   });
 }
 
