@@ -1,24 +1,12 @@
 // Runs Tenantry's migrations with a short-lived admin pool: the admin login exists for this and
 // is closed right after, so nothing that serves requests can reach it.
-import pg from 'pg';
 import { DEFAULT_ROLE_NAMES, migrate, roleUrl, type MigrateResult, type RolePasswords } from 'tenantry/postgres';
+import { postgresAnswers } from 'tenantry/postgres/embedded';
 import { pgPool } from 'tenantry/postgres/pg';
 import type { PostgresServer } from './postgres-server.js';
 
 /** How long to wait for a connection before reporting DATABASE_UNAVAILABLE (pg waits forever by default). */
 export const CONNECT_TIMEOUT_MS = 10_000;
-
-async function logsIn(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 /**
  * Only the passwords a login does not already accept: every CLI command migrates, and setting
@@ -29,7 +17,7 @@ async function passwordsToSet(server: PostgresServer): Promise<RolePasswords> {
   const entries = await Promise.all(
     (Object.entries(server.rolePasswords) as [keyof RolePasswords, string | undefined][]).map(async ([role, password]) => {
       if (password === undefined) return [];
-      const works = await logsIn(roleUrl(server.adminUrl, DEFAULT_ROLE_NAMES[role], password));
+      const works = await postgresAnswers(roleUrl(server.adminUrl, DEFAULT_ROLE_NAMES[role], password), CONNECT_TIMEOUT_MS);
       return works ? [] : [[role, password] as const];
     }),
   );
