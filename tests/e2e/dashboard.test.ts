@@ -107,7 +107,8 @@ describe('the dashboard in a browser', () => {
     await confirm.getByText('moves from free to pro at once').waitFor();
     await confirm.getByRole('button', { name: 'Move to pro' }).click();
     await expect.poll(async (): Promise<unknown> => (await api.request('GET', `/v1/tenants/${tenantId}`, { token: api.operatorToken })).body.plan).toBe('pro');
-    await page.locator('.facts dd', { hasText: /^pro$/ }).waitFor();
+    // The Details card's plan (the People and usage card names the plan too, once it reloads).
+    await page.getByRole('region', { name: 'Details' }).locator('.facts dd', { hasText: /^pro$/ }).waitFor();
     expect(await form.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
   });
 
